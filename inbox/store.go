@@ -1,0 +1,208 @@
+package inbox
+
+import (
+	"cmp"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/roostmsg/roost/render"
+)
+
+// Store is one person's messages in the browser runtime: the server's queue as
+// last polled, rendered once per delivery, with the local changes the server has
+// not confirmed yet laid on top.
+type Store struct {
+	renderer *render.Renderer
+	now      func() time.Time
+	items    map[string]*item
+	// local holds changes made in the browser until a poll shows the server agrees.
+	local map[string]localState
+	// failed remembers deliveries whose content could not be rendered, so each is reported once.
+	failed map[string]bool
+}
+
+type item struct {
+	msg   Message
+	props json.RawMessage
+}
+
+type localState struct {
+	opened  bool
+	deleted bool
+}
+
+// Problem is a message that could not be shown, with the reason.
+type Problem struct {
+	DeliveryID string
+	Err        error
+}
+
+// NewStore returns an empty store rendering with r; now is the clock (time.Now when nil).
+func NewStore(r *render.Renderer, now func() time.Time) *Store {
+	if now == nil {
+		now = time.Now
+	}
+	return &Store{renderer: r, now: now, items: map[string]*item{}, local: map[string]localState{}, failed: map[string]bool{}}
+}
+
+// Replace makes msgs the server's current queue. New or changed messages are
+// rendered; a message that is invalid or fails to render is left out and
+// returned as a Problem (once per delivery). It reports whether anything a
+// page can see changed.
+func (s *Store) Replace(msgs []Message) (changed bool, problems []Problem) {
+	next := make(map[string]*item, len(msgs))
+	for i := range msgs {
+		m := msgs[i]
+		if err := m.Validate(); err != nil {
+			problems = s.fail(problems, m.DeliveryID, err)
+			continue
+		}
+		old, ok := s.items[m.DeliveryID]
+		if ok && sameContent(&old.msg, &m) {
+			if !equalState(&old.msg, &m) {
+				changed = true
+			}
+			old.msg = m
+			next[m.DeliveryID] = old
+			continue
+		}
+		props, err := s.renderer.Content(m.Content, m.Customer, m.Trigger)
+		if err != nil {
+			problems = s.fail(problems, m.DeliveryID, err)
+			continue
+		}
+		next[m.DeliveryID] = &item{msg: m, props: props}
+		changed = true
+	}
+	if len(next) != len(s.items) {
+		changed = true
+	}
+	s.items = next
+	for id, l := range s.local {
+		it, ok := s.items[id]
+		if !ok || (it.msg.Opened == l.opened && !l.deleted) {
+			delete(s.local, id) // the server agrees, or the message is gone
+		}
+	}
+	return changed, problems
+}
+
+func (s *Store) fail(problems []Problem, id string, err error) []Problem {
+	if s.failed[id] {
+		return problems
+	}
+	s.failed[id] = true
+	return append(problems, Problem{DeliveryID: id, Err: err})
+}
+
+func sameContent(a, b *Message) bool {
+	return string(a.Content) == string(b.Content) && fmt.Sprint(a.Trigger) == fmt.Sprint(b.Trigger) && fmt.Sprint(a.Customer) == fmt.Sprint(b.Customer)
+}
+
+func equalState(a, b *Message) bool {
+	return a.Opened == b.Opened && a.ExpiresAtMs == b.ExpiresAtMs && a.SentAtMs == b.SentAtMs &&
+		a.Type == b.Type && slices.Equal(a.Topics, b.Topics) && a.Priority == b.Priority
+}
+
+// ErrUnknownMessage is returned for a delivery id the store does not hold.
+var ErrUnknownMessage = fmt.Errorf("unknown message")
+
+// SetOpened marks an inbox message opened or unopened locally; it reports
+// whether the state changed.
+func (s *Store) SetOpened(id string, opened bool) (bool, error) {
+	it, ok := s.items[id]
+	if !ok {
+		return false, fmt.Errorf("%w %q", ErrUnknownMessage, id)
+	}
+	l := s.state(it)
+	if l.opened == opened {
+		return false, nil
+	}
+	l.opened = opened
+	s.local[id] = l
+	return true, nil
+}
+
+// Delete removes an inbox message locally; it reports whether it was visible.
+func (s *Store) Delete(id string) (bool, error) {
+	it, ok := s.items[id]
+	if !ok {
+		return false, fmt.Errorf("%w %q", ErrUnknownMessage, id)
+	}
+	l := s.state(it)
+	if l.deleted {
+		return false, nil
+	}
+	l.deleted = true
+	s.local[id] = l
+	return true, nil
+}
+
+func (s *Store) state(it *item) localState {
+	if l, ok := s.local[it.msg.DeliveryID]; ok {
+		return l
+	}
+	return localState{opened: it.msg.Opened}
+}
+
+// ViewMessage is an inbox message as page JS sees it (the shim adds methods).
+type ViewMessage struct {
+	DeliveryID  string          `json:"deliveryId"`
+	Opened      bool            `json:"opened"`
+	Properties  json.RawMessage `json:"properties"`
+	SentAtMs    int64           `json:"sentAt"`
+	ExpiresAtMs int64           `json:"expiresAt,omitempty"`
+	Type        string          `json:"type"`
+	Topics      []string        `json:"topics"`
+}
+
+// Snapshot is what one analytics.inbox() view shows: its messages, newest first, and counts.
+type Snapshot struct {
+	Messages []ViewMessage `json:"messages"`
+	Total    int           `json:"total"`
+	Unopened int           `json:"unopened"`
+}
+
+// Snapshot returns the visible inbox messages that pass f: not deleted, not expired.
+func (s *Store) Snapshot(f Filter) Snapshot {
+	nowMs := s.now().UnixMilli()
+	snap := Snapshot{Messages: []ViewMessage{}}
+	for _, it := range s.items {
+		m := &it.msg
+		l := s.state(it)
+		if m.Channel != ChannelInbox || l.deleted || (m.ExpiresAtMs != 0 && m.ExpiresAtMs <= nowMs) || !f.Match(m) {
+			continue
+		}
+		topics := m.Topics
+		if topics == nil {
+			topics = []string{}
+		}
+		snap.Messages = append(snap.Messages, ViewMessage{
+			DeliveryID: m.DeliveryID, Opened: l.opened, Properties: it.props,
+			SentAtMs: m.SentAtMs, ExpiresAtMs: m.ExpiresAtMs, Type: m.Type, Topics: topics,
+		})
+		if !l.opened {
+			snap.Unopened++
+		}
+	}
+	slices.SortFunc(snap.Messages, func(a, b ViewMessage) int {
+		return cmp.Or(cmp.Compare(b.SentAtMs, a.SentAtMs), cmp.Compare(b.DeliveryID, a.DeliveryID))
+	})
+	snap.Total = len(snap.Messages)
+	return snap
+}
+
+// Queued reports how many unexpired messages the server has queued for the
+// person; the poll schedule uses it to pick the Active tier.
+func (s *Store) Queued() int {
+	nowMs := s.now().UnixMilli()
+	n := 0
+	for _, it := range s.items {
+		if it.msg.ExpiresAtMs == 0 || it.msg.ExpiresAtMs > nowMs {
+			n++
+		}
+	}
+	return n
+}

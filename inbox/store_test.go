@@ -1,0 +1,136 @@
+package inbox_test
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/roostmsg/roost/inbox"
+	"github.com/roostmsg/roost/render"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+var now = time.UnixMilli(1_800_000_000_000)
+
+func msg(id string, sentAt int64, topics ...string) inbox.Message {
+	return inbox.Message{
+		DeliveryID: id, Channel: inbox.ChannelInbox, Topics: topics,
+		Content:  json.RawMessage(`{"title":"{{trigger.t}}"}`),
+		Trigger:  map[string]any{"t": "title " + id},
+		SentAtMs: sentAt,
+	}
+}
+
+func newStore(t *testing.T, msgs ...inbox.Message) *inbox.Store {
+	t.Helper()
+	s := inbox.NewStore(render.New(), func() time.Time { return now })
+	_, problems := s.Replace(msgs)
+	require.Empty(t, problems)
+	return s
+}
+
+func ids(snap inbox.Snapshot) []string {
+	out := []string{}
+	for _, m := range snap.Messages {
+		out = append(out, m.DeliveryID)
+	}
+	return out
+}
+
+func TestSnapshot(t *testing.T) {
+	t.Run("NewestFirstRendered", func(t *testing.T) {
+		s := newStore(t, msg("a", 1), msg("c", 3), msg("b", 2))
+		snap := s.Snapshot(inbox.Filter{})
+		assert.Equal(t, []string{"c", "b", "a"}, ids(snap))
+		assert.JSONEq(t, `{"title":"title c"}`, string(snap.Messages[0].Properties))
+		assert.Equal(t, 3, snap.Total)
+		assert.Equal(t, 3, snap.Unopened)
+	})
+	t.Run("TopicFilter", func(t *testing.T) {
+		s := newStore(t, msg("a", 1, "orders"), msg("b", 2, "social"), msg("c", 3, "orders", "social"), msg("d", 4), msg("e", 5, "_internal"))
+		assert.Equal(t, []string{"c", "a"}, ids(s.Snapshot(inbox.Filter{Topics: []string{"orders"}})))
+		assert.Equal(t, []string{"c", "b", "a"}, ids(s.Snapshot(inbox.Filter{Topics: []string{"orders", "social"}})))
+		assert.Equal(t, []string{"d", "c", "b", "a"}, ids(s.Snapshot(inbox.Filter{})), "no topics: all but internal ones")
+		assert.Equal(t, []string{"e"}, ids(s.Snapshot(inbox.Filter{Topics: []string{"_internal"}})), "internal topic when named")
+	})
+	t.Run("TypeFilter", func(t *testing.T) {
+		a, b, c := msg("a", 1), msg("b", 2), msg("c", 3)
+		a.Type, b.Type = "alert", "reply"
+		s := newStore(t, a, b, c)
+		assert.Equal(t, []string{"b"}, ids(s.Snapshot(inbox.Filter{Types: []string{"reply"}})))
+		assert.Equal(t, []string{"b", "a"}, ids(s.Snapshot(inbox.Filter{Types: []string{"reply", "alert"}})))
+	})
+	t.Run("ExpiredHidden", func(t *testing.T) {
+		a, b := msg("a", 1), msg("b", 2)
+		a.ExpiresAtMs = now.UnixMilli()
+		b.ExpiresAtMs = now.UnixMilli() + 1
+		s := newStore(t, a, b)
+		assert.Equal(t, []string{"b"}, ids(s.Snapshot(inbox.Filter{})))
+		assert.Equal(t, 1, s.Queued())
+	})
+	t.Run("InAppNotInInbox", func(t *testing.T) {
+		a := msg("a", 1)
+		a.Channel = inbox.ChannelInApp
+		s := newStore(t, a, msg("b", 2))
+		assert.Equal(t, []string{"b"}, ids(s.Snapshot(inbox.Filter{})))
+	})
+}
+
+func TestLocalChanges(t *testing.T) {
+	s := newStore(t, msg("a", 1), msg("b", 2))
+	changed, err := s.SetOpened("a", true)
+	require.NoError(t, err)
+	assert.True(t, changed)
+	changed, err = s.SetOpened("a", true)
+	require.NoError(t, err)
+	assert.False(t, changed, "opening twice changes nothing")
+	assert.Equal(t, 1, s.Snapshot(inbox.Filter{}).Unopened)
+
+	// A poll answered before the server saw the event keeps the local state.
+	s.Replace([]inbox.Message{msg("a", 1), msg("b", 2)})
+	assert.Equal(t, 1, s.Snapshot(inbox.Filter{}).Unopened)
+
+	// Once the server agrees, its state is used again.
+	a := msg("a", 1)
+	a.Opened = true
+	s.Replace([]inbox.Message{a, msg("b", 2)})
+	a.Opened = false
+	s.Replace([]inbox.Message{a, msg("b", 2)})
+	assert.Equal(t, 2, s.Snapshot(inbox.Filter{}).Unopened, "server state wins after it confirmed")
+
+	changed, err = s.Delete("b")
+	require.NoError(t, err)
+	assert.True(t, changed)
+	assert.Equal(t, []string{"a"}, ids(s.Snapshot(inbox.Filter{})))
+
+	_, err = s.SetOpened("nope", true)
+	assert.ErrorIs(t, err, inbox.ErrUnknownMessage)
+	_, err = s.Delete("nope")
+	assert.ErrorIs(t, err, inbox.ErrUnknownMessage)
+}
+
+func TestReplace(t *testing.T) {
+	t.Run("ChangedOnlyWhenVisible", func(t *testing.T) {
+		s := newStore(t, msg("a", 1))
+		changed, _ := s.Replace([]inbox.Message{msg("a", 1)})
+		assert.False(t, changed)
+		changed, _ = s.Replace([]inbox.Message{msg("a", 1), msg("b", 2)})
+		assert.True(t, changed)
+		changed, _ = s.Replace([]inbox.Message{msg("b", 2)})
+		assert.True(t, changed)
+	})
+	t.Run("BrokenMessageReportedOnceOthersShown", func(t *testing.T) {
+		bad := msg("bad", 2)
+		bad.Content = json.RawMessage(`{"title":"{% if %}"}`)
+		noID := msg("", 3)
+		s := inbox.NewStore(render.New(), func() time.Time { return now })
+		_, problems := s.Replace([]inbox.Message{msg("a", 1), bad, noID})
+		require.Len(t, problems, 2)
+		assert.Equal(t, "bad", problems[0].DeliveryID)
+		assert.Contains(t, problems[0].Err.Error(), "title")
+		assert.Equal(t, []string{"a"}, ids(s.Snapshot(inbox.Filter{})))
+		_, problems = s.Replace([]inbox.Message{msg("a", 1), bad})
+		assert.Empty(t, problems, "a broken message is reported once")
+	})
+}

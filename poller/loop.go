@@ -1,0 +1,150 @@
+package poller
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/roostmsg/roost/inbox"
+)
+
+// HTTP statuses the loop tells apart (net/http stays out of the browser build).
+const (
+	statusOK          = 200
+	statusNotModified = 304
+)
+
+// Response is a poll answer as the transport saw it.
+type Response struct {
+	// Status is the HTTP status code.
+	Status int
+	// ETag is the answer's ETag header.
+	ETag string
+	// Body is the answer's body (empty for 304).
+	Body []byte
+	// RetryAfter is the Retry-After header, when present.
+	RetryAfter time.Duration
+}
+
+// Transport sends one poll; etag is the last ETag seen ("" for none).
+type Transport interface {
+	Poll(ctx context.Context, etag string) (Response, error)
+}
+
+// Clock is the time source of the loop.
+type Clock interface {
+	Now() time.Time
+	After(d time.Duration) <-chan time.Time
+}
+
+// SystemClock is the real clock.
+type SystemClock struct{}
+
+// Now returns time.Now().
+func (SystemClock) Now() time.Time { return time.Now() }
+
+// After returns time.After(d).
+func (SystemClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
+
+// Loop polls while the page is visible, on the Schedule, until its context ends.
+type Loop struct {
+	transport Transport
+	schedule  *Schedule
+	clock     Clock
+	// Deliver receives every new poll body and returns how many messages are queued.
+	deliver func(inbox.PollResponse) int
+	// report receives every failure; the loop goes on.
+	report func(error)
+
+	wake     chan struct{}
+	visible  chan bool
+	etag     string
+	queued   int
+	lastHint time.Duration
+}
+
+// NewLoop returns a loop that hands each new poll answer to deliver (which
+// returns how many messages are queued) and each failure to report.
+func NewLoop(t Transport, s *Schedule, c Clock, deliver func(inbox.PollResponse) int, report func(error)) *Loop {
+	return &Loop{transport: t, schedule: s, clock: c, deliver: deliver, report: report,
+		wake: make(chan struct{}, 1), visible: make(chan bool, 1)}
+}
+
+// Wake asks for a poll now (for example when the identified person changed).
+func (l *Loop) Wake() {
+	select {
+	case l.wake <- struct{}{}:
+	default:
+	}
+}
+
+// SetVisible tells the loop whether the page is visible; it never polls while hidden.
+func (l *Loop) SetVisible(v bool) {
+	for {
+		select {
+		case l.visible <- v:
+			return
+		case <-l.visible: // drop a stale value, keep the newest
+		}
+	}
+}
+
+// Run polls at once, then on the schedule, until ctx ends.
+func (l *Loop) Run(ctx context.Context) {
+	visible := true
+	var due time.Time // zero: due now
+	for ctx.Err() == nil {
+		var timer <-chan time.Time
+		if visible {
+			if wait := due.Sub(l.clock.Now()); wait > 0 {
+				timer = l.clock.After(wait)
+			} else {
+				due = l.clock.Now().Add(l.pollOnce(ctx))
+				continue
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-l.wake:
+			due = time.Time{}
+		case visible = <-l.visible:
+		case <-timer:
+		}
+	}
+}
+
+// pollOnce sends one poll and returns the delay before the next.
+func (l *Loop) pollOnce(ctx context.Context) time.Duration {
+	res, err := l.transport.Poll(ctx, l.etag)
+	now := l.clock.Now()
+	if ctx.Err() != nil {
+		return 0
+	}
+	if err == nil {
+		err = l.handle(res)
+	}
+	if err != nil {
+		l.report(err)
+		return l.schedule.Next(Outcome{Failed: true, RetryAfter: res.RetryAfter}, now)
+	}
+	return l.schedule.Next(Outcome{Hint: l.lastHint, Queued: l.queued}, now)
+}
+
+func (l *Loop) handle(res Response) error {
+	switch {
+	case res.Status == statusNotModified:
+		return nil
+	case res.Status != statusOK:
+		return fmt.Errorf("poll: server answered %d", res.Status)
+	}
+	var body inbox.PollResponse
+	if err := json.Unmarshal(res.Body, &body); err != nil {
+		return fmt.Errorf("poll: bad response body: %w", err)
+	}
+	l.etag = res.ETag
+	l.lastHint = time.Duration(body.NextPollMs) * time.Millisecond
+	l.queued = l.deliver(body)
+	return nil
+}

@@ -1,0 +1,90 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+)
+
+// Error codes. Each maps to one HTTP status in codeStatus; the HTTP layer
+// turns any error without a code into EINTERNAL.
+const (
+	// ECONFLICT is a request that clashes with stored state (a trigger name in use).
+	ECONFLICT = "conflict"
+	// EINTERNAL is an unexpected failure; callers only ever see "internal error".
+	EINTERNAL = "internal"
+	// EINVALID is a malformed or semantically wrong request.
+	EINVALID = "invalid"
+	// ENOTFOUND is an unknown entity.
+	ENOTFOUND = "not_found"
+	// EUNAUTHORIZED is a missing or wrong credential (API key or site id).
+	EUNAUTHORIZED = "unauthorized"
+	// EMETHOD is a known path asked with a method it does not answer.
+	EMETHOD = "method_not_allowed"
+	// ETOOLARGE is a request body over its size limit.
+	ETOOLARGE = "too_large"
+)
+
+// codeStatus is the one table mapping error codes to HTTP statuses.
+var codeStatus = map[string]int{
+	ECONFLICT:     http.StatusConflict,
+	EINTERNAL:     http.StatusInternalServerError,
+	EINVALID:      http.StatusBadRequest,
+	ENOTFOUND:     http.StatusNotFound,
+	EUNAUTHORIZED: http.StatusUnauthorized,
+	EMETHOD:       http.StatusMethodNotAllowed,
+	ETOOLARGE:     http.StatusRequestEntityTooLarge,
+}
+
+// Error is the server's one error type: a code for programs and a message
+// for people. Its Message is shown to API callers as {"meta":{"error":...}}.
+type Error struct {
+	// Code is one of the E* constants.
+	Code string
+	// Message is the human-readable explanation.
+	Message string
+}
+
+// Error implements the error interface.
+func (e *Error) Error() string {
+	return fmt.Sprintf("roost error: code=%s message=%s", e.Code, e.Message)
+}
+
+// Errorf returns an *Error with code and a formatted message.
+func Errorf(code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// ErrorCode returns the code of the *Error in err's chain, "" for nil and
+// EINTERNAL for any other error.
+func ErrorCode(err error) string {
+	if err == nil {
+		return ""
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return EINTERNAL
+}
+
+// ErrorMessage returns the message of the *Error in err's chain, "" for nil
+// and "internal error" for any other error.
+func ErrorMessage(err error) string {
+	if err == nil {
+		return ""
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Message
+	}
+	return "internal error"
+}
+
+// ErrorStatus returns the HTTP status for err's code.
+func ErrorStatus(err error) int {
+	if s, ok := codeStatus[ErrorCode(err)]; ok {
+		return s
+	}
+	return http.StatusInternalServerError
+}

@@ -1,0 +1,72 @@
+package server
+
+import (
+	"strconv"
+	"time"
+	"unicode/utf8"
+
+	"github.com/roostmsg/roost/inbox"
+)
+
+// Limits on an events request.
+const (
+	// MaxEventsPerBatch is the most events one request may carry.
+	MaxEventsPerBatch = 500
+	// maxEventIDLen bounds an event id, in bytes.
+	maxEventIDLen = 200
+	// maxActionLen bounds a clicked action name, in bytes.
+	maxActionLen = 200
+)
+
+// Reasons an event is rejected; the client drops a rejected event.
+const (
+	// RejectUnknownDelivery is the reason for an event about a delivery that
+	// does not exist or belongs to someone else (the two are not told apart).
+	RejectUnknownDelivery = "unknown delivery_id"
+)
+
+// ValidateEvent returns the reason e can never be applied, or "" when it
+// may be (its delivery still has to exist and be the person's).
+func ValidateEvent(e inbox.Event) string {
+	switch {
+	case e.ID == "":
+		return "id is required"
+	case len(e.ID) > maxEventIDLen || !utf8.ValidString(e.ID):
+		return "id must be UTF-8 of at most 200 bytes"
+	case e.DeliveryID == "":
+		return "delivery_id is required"
+	case !inbox.ValidEventType(e.Type):
+		return "unknown event type " + quote(e.Type)
+	case e.Type == inbox.EventClicked && e.Action == "":
+		return "a clicked event needs an action"
+	case len(e.Action) > maxActionLen || !utf8.ValidString(e.Action):
+		return "action must be UTF-8 of at most 200 bytes"
+	}
+	return ""
+}
+
+// EventTime is when the server takes e to have happened: its at_ms, kept
+// between the delivery's queue time and now so a wrong browser clock cannot
+// move it outside what is possible.
+func EventTime(e inbox.Event, queuedAt, now time.Time) time.Time {
+	if e.AtMs <= 0 {
+		return now
+	}
+	at := time.UnixMilli(e.AtMs)
+	switch {
+	case at.After(now):
+		return now
+	case at.Before(queuedAt):
+		return queuedAt
+	}
+	return at
+}
+
+// quote returns s in Go-quoted form, cut to a readable length.
+func quote(s string) string {
+	const max = 64
+	if len(s) > max {
+		return strconv.Quote(s[:max]) + "..."
+	}
+	return strconv.Quote(s)
+}

@@ -1,0 +1,162 @@
+package server_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/roostmsg/roost/inbox"
+	"github.com/roostmsg/roost/server"
+	"github.com/roostmsg/roost/server/sqlite"
+)
+
+const (
+	testKey  = "test-api-key"
+	testSite = "example"
+	seedPath = "../example-site/seed.json"
+	// seedSend is the send request of the seed docs.
+	seedSend = `{"transactional_message_id":"order_shipped","identifiers":{"id":"user_123"},` +
+		`"message_data":{"order_id":"ORD-5678","tracking_url":"https://track.example.com/5678","product_name":"Blue Widget"}}`
+)
+
+// clock is a settable time source.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// fixture is a server on a fresh SQLite file, loaded with the seed.
+type fixture struct {
+	tb    testing.TB
+	path  string
+	db    *sqlite.DB
+	clock *clock
+	h     http.Handler
+}
+
+// MustOpenDB opens a store in a new file under tb.TempDir and closes it at cleanup.
+func MustOpenDB(tb testing.TB, path string) *sqlite.DB {
+	tb.Helper()
+	db, err := sqlite.Open(path)
+	require.NoError(tb, err)
+	tb.Cleanup(func() { _ = db.Close() })
+	return db
+}
+
+// newFixture returns a seeded server whose clock starts at a fixed time.
+func newFixture(tb testing.TB) *fixture {
+	tb.Helper()
+	return newFixtureAt(tb, filepath.Join(tb.TempDir(), "roost.db"))
+}
+
+// newFixtureAt returns a seeded server on the database file at path.
+func newFixtureAt(tb testing.TB, path string) *fixture {
+	tb.Helper()
+	f := &fixture{tb: tb, path: path, clock: &clock{t: time.Date(2025, 11, 22, 8, 0, 0, 0, time.UTC)}}
+	f.open()
+	require.NoError(tb, server.LoadSeed(context.Background(), f.db, seedPath))
+	return f
+}
+
+// open (re)opens the database file and builds the handler on it.
+func (f *fixture) open() {
+	f.tb.Helper()
+	f.db = MustOpenDB(f.tb, f.path)
+	f.db.Now = f.clock.Now
+	f.h = server.New(server.Config{
+		APIKey: testKey, SiteID: testSite,
+		TierActive: time.Second, TierInactive: 2 * time.Second, TierLow: 3 * time.Second,
+		Now: f.clock.Now,
+	}, f.db).Handler()
+}
+
+// do serves one request; headers alternate name, value.
+func (f *fixture) do(method, path, body string, headers ...string) *httptest.ResponseRecorder {
+	f.tb.Helper()
+	var r io.Reader
+	if body != "" {
+		r = strings.NewReader(body)
+	}
+	req := httptest.NewRequest(method, path, r)
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	w := httptest.NewRecorder()
+	f.h.ServeHTTP(w, req)
+	return w
+}
+
+// app sends an authenticated send-side request.
+func (f *fixture) app(method, path, body string) *httptest.ResponseRecorder {
+	f.tb.Helper()
+	return f.do(method, path, body, "Authorization", "Bearer "+testKey, "Content-Type", "application/json")
+}
+
+// client sends a browser-side request as user; headers alternate name, value.
+func (f *fixture) client(method, path, user, body string, headers ...string) *httptest.ResponseRecorder {
+	f.tb.Helper()
+	return f.do(method, path, body, append([]string{"X-Roost-Site", testSite, "X-Roost-User", user}, headers...)...)
+}
+
+// send queues a template and returns its delivery id.
+func (f *fixture) send(channel, body string) string {
+	f.tb.Helper()
+	w := f.app(http.MethodPost, "/v1/send/"+channel, body)
+	require.Equal(f.tb, http.StatusOK, w.Code, w.Body.String())
+	var resp struct {
+		DeliveryID string `json:"delivery_id"`
+	}
+	require.NoError(f.tb, json.Unmarshal(w.Body.Bytes(), &resp))
+	return resp.DeliveryID
+}
+
+// poll returns the decoded 200 poll of user.
+func (f *fixture) poll(user string) pollAnswer {
+	f.tb.Helper()
+	w := f.client(http.MethodGet, "/v1/client/poll", user, "")
+	require.Equal(f.tb, http.StatusOK, w.Code, w.Body.String())
+	var a pollAnswer
+	require.NoError(f.tb, json.Unmarshal(w.Body.Bytes(), &a.PollResponse))
+	a.ETag = w.Header().Get("ETag")
+	return a
+}
+
+// pollAnswer is a decoded poll with its ETag.
+type pollAnswer struct {
+	inbox.PollResponse
+	ETag string
+}
+
+// errorMessage returns the meta.error of an error answer.
+func errorMessage(tb testing.TB, w *httptest.ResponseRecorder) string {
+	tb.Helper()
+	var body struct {
+		Meta struct {
+			Error string `json:"error"`
+		} `json:"meta"`
+	}
+	require.NoError(tb, json.Unmarshal(w.Body.Bytes(), &body), w.Body.String())
+	require.NotEmpty(tb, body.Meta.Error)
+	return body.Meta.Error
+}

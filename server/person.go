@@ -1,0 +1,63 @@
+package server
+
+import (
+	"strings"
+	"unicode/utf8"
+)
+
+// MaxPersonIDLen bounds a person's id, in bytes.
+const MaxPersonIDLen = 512
+
+// Person is someone messages are sent to, known by the site's own id.
+type Person struct {
+	// ID is the site's identifier for the person (X-Roost-User on the browser side).
+	ID string `json:"id"`
+	// Attributes are the {{customer.*}} scope of templates; never nil once stored.
+	Attributes map[string]any `json:"attributes"`
+}
+
+// Validate returns an EINVALID error when p cannot be stored.
+func (p *Person) Validate() error {
+	return ValidatePersonID(p.ID)
+}
+
+// Email returns the person's "email" attribute, or "".
+func (p *Person) Email() string {
+	s, _ := p.Attributes["email"].(string)
+	return s
+}
+
+// ValidatePersonID returns an EINVALID error unless id is a usable person id.
+func ValidatePersonID(id string) error {
+	switch {
+	case strings.TrimSpace(id) == "":
+		return Errorf(EINVALID, "person id is required")
+	case len(id) > MaxPersonIDLen:
+		return Errorf(EINVALID, "person id is longer than %d bytes", MaxPersonIDLen)
+	case !utf8.ValidString(id):
+		return Errorf(EINVALID, "person id is not valid UTF-8")
+	}
+	return nil
+}
+
+// EmailKey is the form of an email address that stores compare and index,
+// so that lookups by email are case-insensitive.
+func EmailKey(email string) string {
+	return strings.ToLower(strings.TrimSpace(email))
+}
+
+// MergeAttributes returns dst with the top-level keys of src set on it; a
+// null value in src removes the key. dst may be nil; the result never is.
+func MergeAttributes(dst, src map[string]any) map[string]any {
+	if dst == nil {
+		dst = make(map[string]any, len(src))
+	}
+	for k, v := range src {
+		if v == nil {
+			delete(dst, k)
+			continue
+		}
+		dst[k] = v
+	}
+	return dst
+}

@@ -1,0 +1,81 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+)
+
+// Seed is the content of a seed file: templates to upsert and people to
+// create when missing.
+type Seed struct {
+	// Templates are upserted by id.
+	Templates []Template `json:"templates"`
+	// People are created with their attributes unless they already exist.
+	People []Person `json:"people"`
+}
+
+// LoadSeed reads the seed file at path and applies it to store: it upserts
+// every template and creates every person that does not exist yet (an
+// existing person is left as it is, so attributes changed over HTTP survive
+// a restart). Loading the same file again changes nothing.
+func LoadSeed(ctx context.Context, store Store, path string) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("seed: %w", err)
+	}
+	seed, err := ParseSeed(data)
+	if err != nil {
+		return fmt.Errorf("seed %s: %w", path, err)
+	}
+	for i := range seed.Templates {
+		if err := store.UpsertTemplate(ctx, &seed.Templates[i]); err != nil {
+			return fmt.Errorf("seed %s: templates[%d]: %w", path, i, err)
+		}
+	}
+	for i := range seed.People {
+		if _, err := store.CreatePersonIfMissing(ctx, &seed.People[i]); err != nil {
+			return fmt.Errorf("seed %s: people[%d]: %w", path, i, err)
+		}
+	}
+	return nil
+}
+
+// ParseSeed decodes and validates a seed file. Unknown fields are errors,
+// so a typo in the file does not pass silently.
+func ParseSeed(data []byte) (*Seed, error) {
+	var seed Seed
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&seed); err != nil {
+		return nil, Errorf(EINVALID, "malformed JSON: %s", describeJSONError(err))
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, Errorf(EINVALID, "malformed JSON: unexpected data after the JSON object")
+	}
+	ids, triggers := map[int]bool{}, map[string]bool{}
+	for i := range seed.Templates {
+		t := &seed.Templates[i]
+		if err := t.Validate(); err != nil {
+			return nil, fmt.Errorf("templates[%d]: %w", i, err)
+		}
+		if ids[t.ID] || triggers[TriggerKey(t.TriggerName)] {
+			return nil, Errorf(EINVALID, "templates[%d]: id %d or trigger_name %s appears twice", i, t.ID, quote(t.TriggerName))
+		}
+		ids[t.ID], triggers[TriggerKey(t.TriggerName)] = true, true
+	}
+	for i := range seed.People {
+		p := &seed.People[i]
+		if err := p.Validate(); err != nil {
+			return nil, fmt.Errorf("people[%d]: %w", i, err)
+		}
+		if p.Attributes == nil {
+			p.Attributes = map[string]any{}
+		}
+	}
+	return &seed, nil
+}

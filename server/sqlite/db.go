@@ -1,0 +1,149 @@
+// Package sqlite stores Roost's server state in one SQLite file, with the
+// pure-Go driver modernc.org/sqlite. Its DB implements server.Store.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"runtime"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/roostmsg/roost/server"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+//go:embed migrations/*.sql
+var migrationFS embed.FS
+
+// Compile-time check that DB is a server.Store.
+var _ server.Store = (*DB)(nil)
+
+// DB is a Roost store in a SQLite file. Writes go through one connection,
+// so they never wait on each other inside SQLite; reads use a pool.
+type DB struct {
+	write *sql.DB
+	read  *sql.DB
+	// Now returns the current time for created_at and updated_at columns.
+	Now func() time.Time
+}
+
+// Open opens or creates the database file at path, in WAL mode with
+// synchronous=FULL (a committed write survives a crash or kill -9), and
+// applies the migrations it has not applied yet.
+func Open(path string) (*DB, error) {
+	if path == "" || strings.ContainsAny(path, "?#") || strings.HasPrefix(path, "file:") {
+		return nil, fmt.Errorf("sqlite: invalid database path %q", path)
+	}
+	const common = "?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)"
+	write, err := sql.Open("sqlite", path+common+"&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)")
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	write.SetMaxOpenConns(1)
+	write.SetConnMaxIdleTime(0)
+	db := &DB{write: write, Now: time.Now}
+	if err := db.migrate(context.Background()); err != nil {
+		write.Close()
+		return nil, fmt.Errorf("sqlite: %s: %w", path, err)
+	}
+	read, err := sql.Open("sqlite", path+common+"&_pragma=query_only(1)")
+	if err != nil {
+		write.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	read.SetMaxOpenConns(max(4, runtime.NumCPU()))
+	db.read = read
+	return db, nil
+}
+
+// Close closes the database; pending writes have already been committed.
+func (db *DB) Close() error {
+	return errors.Join(db.read.Close(), db.write.Close())
+}
+
+// migrate applies, in name order and each in its own transaction, the
+// embedded migrations not yet recorded in the migrations table.
+func (db *DB) migrate(ctx context.Context) error {
+	if _, err := db.write.ExecContext(ctx,
+		`CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
+		return fmt.Errorf("create migrations table: %w", err)
+	}
+	names, err := fs.Glob(migrationFS, "migrations/*.sql")
+	if err != nil {
+		return err
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		if err := db.migrateFile(ctx, name); err != nil {
+			return fmt.Errorf("migration %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// migrateFile applies one migration unless it is recorded as applied.
+func (db *DB) migrateFile(ctx context.Context, name string) error {
+	return db.update(ctx, func(tx *sql.Tx) error {
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM migrations WHERE name = ?`, name).Scan(&n); err != nil {
+			return err
+		} else if n > 0 {
+			return nil
+		}
+		script, err := fs.ReadFile(migrationFS, name)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, string(script)); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO migrations (name, applied_at) VALUES (?, ?)`, name, db.Now().UnixMilli())
+		return err
+	})
+}
+
+// update runs fn in a write transaction and commits it if fn succeeds.
+func (db *DB) update(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// view runs fn in a read-only transaction: one consistent snapshot.
+func (db *DB) view(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := db.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	return fn(tx)
+}
+
+// querier is what both *sql.DB and *sql.Tx offer for reading.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// millis returns t as unix milliseconds.
+func millis(t time.Time) int64 {
+	return t.UnixMilli()
+}
+
+// fromMillis returns the time of unix milliseconds ms, in UTC.
+func fromMillis(ms int64) time.Time {
+	return time.UnixMilli(ms).UTC()
+}

@@ -1,0 +1,76 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"github.com/roostmsg/roost/inbox"
+	"github.com/roostmsg/roost/server"
+)
+
+// ApplyEvents applies personID's events in one transaction; see server.Store.
+func (db *DB) ApplyEvents(ctx context.Context, personID string, events []inbox.Event, now time.Time) ([]string, error) {
+	reasons := make([]string, len(events))
+	err := db.update(ctx, func(tx *sql.Tx) error {
+		loaded := map[string]*server.Delivery{}
+		var changed []*server.Delivery
+		for i, e := range events {
+			applied, err := eventApplied(ctx, tx, e.ID)
+			if err != nil {
+				return err
+			} else if applied {
+				continue
+			}
+			d, ok := loaded[e.DeliveryID]
+			if !ok {
+				d, err = findDelivery(ctx, tx, e.DeliveryID)
+				if server.ErrorCode(err) == server.ENOTFOUND {
+					d, err = nil, nil
+				} else if err != nil {
+					return err
+				}
+				if d != nil && d.PersonID != personID {
+					d = nil
+				}
+				loaded[e.DeliveryID] = d
+				if d != nil {
+					changed = append(changed, d)
+				}
+			}
+			if d == nil {
+				reasons[i] = server.RejectUnknownDelivery
+				continue
+			}
+			at := server.EventTime(e, d.QueuedAt, now)
+			d.Apply(e, at)
+			if _, err := tx.ExecContext(ctx, `
+				INSERT INTO events (id, delivery_id, person_id, type, action, at, applied_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?)`,
+				e.ID, d.ID, personID, e.Type, e.Action, millis(at), millis(now)); err != nil {
+				return err
+			}
+		}
+		for _, d := range changed {
+			if err := saveDeliveryState(ctx, tx, d); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return reasons, nil
+}
+
+// eventApplied reports whether an event with id was applied before.
+func eventApplied(ctx context.Context, tx *sql.Tx, id string) (bool, error) {
+	var one int
+	err := tx.QueryRowContext(ctx, `SELECT 1 FROM events WHERE id = ?`, id).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil, err
+}

@@ -1,0 +1,107 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+
+	"github.com/roostmsg/roost/server"
+)
+
+// FindPerson returns the person with id, or ENOTFOUND.
+func (db *DB) FindPerson(ctx context.Context, id string) (*server.Person, error) {
+	return findPerson(ctx, db.read, `id = ?`, id)
+}
+
+// FindPersonByEmail returns the oldest person whose email attribute matches
+// email case-insensitively, or ENOTFOUND.
+func (db *DB) FindPersonByEmail(ctx context.Context, email string) (*server.Person, error) {
+	key := server.EmailKey(email)
+	if key == "" {
+		return nil, server.Errorf(server.ENOTFOUND, "person not found")
+	}
+	return findPerson(ctx, db.read, `email_key = ? ORDER BY created_at, id LIMIT 1`, key)
+}
+
+// CreatePersonIfMissing stores p unless a person with its id exists, and
+// returns the stored person.
+func (db *DB) CreatePersonIfMissing(ctx context.Context, p *server.Person) (*server.Person, error) {
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	var stored *server.Person
+	err := db.update(ctx, func(tx *sql.Tx) error {
+		existing, err := findPerson(ctx, tx, `id = ?`, p.ID)
+		switch {
+		case err == nil:
+			stored = existing
+			return nil
+		case server.ErrorCode(err) != server.ENOTFOUND:
+			return err
+		}
+		stored = &server.Person{ID: p.ID, Attributes: server.MergeAttributes(nil, p.Attributes)}
+		return savePerson(ctx, tx, stored, millis(db.Now()))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return stored, nil
+}
+
+// MergePerson merges attrs into the attributes of the person with id,
+// creating the person if needed, and returns the result.
+func (db *DB) MergePerson(ctx context.Context, id string, attrs map[string]any) (*server.Person, error) {
+	if err := server.ValidatePersonID(id); err != nil {
+		return nil, err
+	}
+	var p *server.Person
+	err := db.update(ctx, func(tx *sql.Tx) error {
+		var err error
+		p, err = findPerson(ctx, tx, `id = ?`, id)
+		if server.ErrorCode(err) == server.ENOTFOUND {
+			p, err = &server.Person{ID: id}, nil
+		}
+		if err != nil {
+			return err
+		}
+		p.Attributes = server.MergeAttributes(p.Attributes, attrs)
+		return savePerson(ctx, tx, p, millis(db.Now()))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// findPerson returns the first person matching where, or ENOTFOUND.
+func findPerson(ctx context.Context, q querier, where string, arg any) (*server.Person, error) {
+	p := server.Person{}
+	var attrs string
+	err := q.QueryRowContext(ctx, `SELECT id, attributes FROM people WHERE `+where, arg).Scan(&p.ID, &attrs)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, server.Errorf(server.ENOTFOUND, "person not found")
+	} else if err != nil {
+		return nil, err
+	}
+	if err := decodeJSON(attrs, &p.Attributes); err != nil {
+		return nil, err
+	}
+	if p.Attributes == nil {
+		p.Attributes = map[string]any{}
+	}
+	return &p, nil
+}
+
+// savePerson inserts p or replaces its attributes.
+func savePerson(ctx context.Context, tx *sql.Tx, p *server.Person, now int64) error {
+	attrs, err := encodeJSON(p.Attributes)
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `
+		INSERT INTO people (id, attributes, email_key, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET attributes = excluded.attributes,
+			email_key = excluded.email_key, updated_at = excluded.updated_at`,
+		p.ID, attrs, server.EmailKey(p.Email()), now, now)
+	return err
+}

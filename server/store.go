@@ -1,0 +1,67 @@
+package server
+
+import (
+	"context"
+	"time"
+
+	"github.com/roostmsg/roost/inbox"
+)
+
+// Store keeps templates, people, deliveries and applied events. The SQLite
+// store in server/sqlite implements it; another database can too. Every
+// method is safe for concurrent use, and a nil error from a method that
+// writes means the change is durable.
+type Store interface {
+	// UpsertTemplate creates t or replaces the template with t's id.
+	// Returns EINVALID if t fails Validate, ECONFLICT if another template
+	// has the same trigger name (compared by TriggerKey).
+	UpsertTemplate(ctx context.Context, t *Template) error
+	// FindTemplateByID returns the template with id, or ENOTFOUND.
+	FindTemplateByID(ctx context.Context, id int) (*Template, error)
+	// FindTemplateByTrigger returns the template whose trigger name has the
+	// TriggerKey of name, or ENOTFOUND.
+	FindTemplateByTrigger(ctx context.Context, name string) (*Template, error)
+
+	// FindPerson returns the person with id, or ENOTFOUND.
+	FindPerson(ctx context.Context, id string) (*Person, error)
+	// FindPersonByEmail returns the oldest person whose email attribute has
+	// the EmailKey of email, or ENOTFOUND.
+	FindPersonByEmail(ctx context.Context, email string) (*Person, error)
+	// CreatePersonIfMissing stores p unless a person with p.ID exists, and
+	// returns the stored person (p or the existing one, unchanged).
+	// Returns EINVALID if p fails Validate.
+	CreatePersonIfMissing(ctx context.Context, p *Person) (*Person, error)
+	// MergePerson sets attrs on the person with id as MergeAttributes does,
+	// creating the person if needed, and returns the result.
+	// Returns EINVALID for an invalid id.
+	MergePerson(ctx context.Context, id string, attrs map[string]any) (*Person, error)
+
+	// CreateDelivery stores d. Its person must exist (EINVALID otherwise).
+	CreateDelivery(ctx context.Context, d *Delivery) error
+	// FindDelivery returns the delivery with id, or ENOTFOUND.
+	FindDelivery(ctx context.Context, id string) (*Delivery, error)
+	// FindQueue returns what a poll by personID at now sees, read in one
+	// consistent snapshot. An unknown person gets a Queue with a nil Person.
+	FindQueue(ctx context.Context, personID string, now time.Time) (*Queue, error)
+
+	// ApplyEvents applies events reported by personID's browser, all in one
+	// transaction, and returns one answer per event in order: "" when it is
+	// acknowledged, else why it is rejected (RejectUnknownDelivery). An
+	// event whose id was applied before is acknowledged and changes nothing;
+	// an applied event's id is recorded in the same transaction as its
+	// change. Each event must have passed ValidateEvent; each change is made
+	// with Delivery.Apply at EventTime(e, d.QueuedAt, now).
+	ApplyEvents(ctx context.Context, personID string, events []inbox.Event, now time.Time) ([]string, error)
+}
+
+// Queue is what a person's poll sees.
+type Queue struct {
+	// Person is the polling person, nil if unknown.
+	Person *Person
+	// Deliveries are those for which Delivery.Queued(now) holds, oldest
+	// first (by QueuedAt, then ID).
+	Deliveries []*Delivery
+	// LastQueuedAt is when the person's newest delivery of any state was
+	// queued; zero if there was none.
+	LastQueuedAt time.Time
+}
