@@ -106,6 +106,12 @@ func equalState(a, b *Message) bool {
 		a.Type == b.Type && slices.Equal(a.Topics, b.Topics) && a.Priority == b.Priority
 }
 
+// Has reports whether the store holds the delivery.
+func (s *Store) Has(id string) bool {
+	_, ok := s.items[id]
+	return ok
+}
+
 // ErrUnknownMessage is returned for a delivery id the store does not hold.
 var ErrUnknownMessage = fmt.Errorf("unknown message")
 

@@ -1,0 +1,36 @@
+// Package client is the browser runtime's logic without the browser: it keeps
+// one session per identified person (poll loop, message store, event outbox),
+// serves the views page JS opens with analytics.inbox(), and speaks the JSON
+// op protocol with the shim's tabs. The wasm/ package adapts the browser to
+// its Host interface; everything here runs and is tested natively.
+package client
+
+import (
+	"context"
+	"time"
+)
+
+// Request is an HTTP request the host sends with the browser's fetch.
+type Request struct {
+	Method string
+	URL    string
+	Header map[string]string
+	Body   []byte
+}
+
+// Response is what fetch answered.
+type Response struct {
+	Status int
+	// ETag and RetryAfter are the headers the runtime reads.
+	ETag       string
+	RetryAfter time.Duration
+	Body       []byte
+}
+
+// Host is what the browser provides to the runtime.
+type Host interface {
+	// Post sends a JSON message to one tab.
+	Post(port int, msg []byte)
+	// Fetch sends an HTTP request; an error is a network failure.
+	Fetch(ctx context.Context, req Request) (Response, error)
+}

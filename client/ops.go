@@ -1,0 +1,58 @@
+package client
+
+import (
+	"encoding/json"
+
+	"github.com/roostmsg/roost/inbox"
+)
+
+// Op names of messages from a tab to the runtime.
+const (
+	OpInit     = "init"     // endpoint and site id
+	OpIdentify = "identify" // user
+	OpReset    = "reset"
+	OpVisible  = "visible" // visible
+	OpView     = "view"    // view, filter: subscribe to an inbox view
+	OpUnview   = "unview"  // view
+	OpMark     = "mark"    // rid, deliveryId, state: opened|unopened|deleted
+	OpClick    = "click"   // rid, deliveryId, action
+	OpBye      = "bye"     // the tab is going away
+)
+
+// Op names of messages from the runtime to a tab.
+const (
+	OpSnapshot = "snapshot" // view, snapshot
+	OpReply    = "reply"    // rid, error
+	OpEmit     = "emit"     // name, data: an analytics.on() event
+)
+
+// inMsg is a message from a tab.
+type inMsg struct {
+	Op         string       `json:"op"`
+	Rid        int          `json:"rid,omitempty"`
+	Endpoint   string       `json:"endpoint,omitempty"`
+	SiteID     string       `json:"siteId,omitempty"`
+	User       string       `json:"user,omitempty"`
+	Visible    bool         `json:"visible,omitempty"`
+	View       int          `json:"view,omitempty"`
+	Filter     inbox.Filter `json:"filter"`
+	DeliveryID string       `json:"deliveryId,omitempty"`
+	State      string       `json:"state,omitempty"`
+	Action     string       `json:"action,omitempty"`
+}
+
+// outMsg is a message to a tab.
+type outMsg struct {
+	Op       string          `json:"op"`
+	Rid      int             `json:"rid,omitempty"`
+	Error    string          `json:"error,omitempty"`
+	View     int             `json:"view,omitempty"`
+	Snapshot *inbox.Snapshot `json:"snapshot,omitempty"`
+	Name     string          `json:"name,omitempty"`
+	Data     any             `json:"data,omitempty"`
+}
+
+func encode(m outMsg) []byte {
+	b, _ := json.Marshal(m) // outMsg holds only encodable values
+	return b
+}

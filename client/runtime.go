@@ -1,0 +1,220 @@
+package client
+
+import (
+	"encoding/json"
+	"fmt"
+	"sync"
+
+	"github.com/roostmsg/roost/inbox"
+	"github.com/roostmsg/roost/poller"
+	"github.com/roostmsg/roost/render"
+)
+
+// Options tune a Runtime; the zero value is the production setting.
+type Options struct {
+	// Tiers are the client's own poll tiers, used when the server gives no hint.
+	Tiers poller.Tiers
+	// Clock is the time source (the system clock when nil).
+	Clock poller.Clock
+}
+
+// Runtime is the one runtime instance of a browser (or of a tab, without
+// SharedWorker). Its methods are safe for concurrent use and never block on
+// the network.
+type Runtime struct {
+	host     Host
+	opts     Options
+	renderer *render.Renderer
+
+	mu       sync.Mutex
+	endpoint string
+	siteID   string
+	ports    map[int]*port
+	sessions map[string]*session
+}
+
+// port is one connected tab.
+type port struct {
+	id      int
+	user    string
+	visible bool
+	views   map[int]inbox.Filter
+}
+
+// New returns a runtime that talks to tabs and the network through host.
+func New(host Host, opts Options) *Runtime {
+	if opts.Clock == nil {
+		opts.Clock = poller.SystemClock{}
+	}
+	return &Runtime{host: host, opts: opts, renderer: render.New(), ports: map[int]*port{}, sessions: map[string]*session{}}
+}
+
+// Receive handles one JSON message from tab portID. A malformed message is
+// answered with an error reply (when it has a request id) and changes nothing.
+func (r *Runtime) Receive(portID int, raw []byte) {
+	var m inMsg
+	if err := json.Unmarshal(raw, &m); err != nil {
+		r.emit(portID, "message-error", map[string]string{"error": "runtime: malformed message from the page: " + err.Error()})
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	p := r.ports[portID]
+	if p == nil {
+		p = &port{id: portID, visible: true, views: map[int]inbox.Filter{}}
+		r.ports[portID] = p
+	}
+	var err error
+	switch m.Op {
+	case OpInit:
+		if r.endpoint == "" {
+			r.endpoint, r.siteID = m.Endpoint, m.SiteID
+		}
+	case OpIdentify:
+		r.setUser(p, m.User)
+	case OpReset:
+		r.setUser(p, "")
+	case OpVisible:
+		p.visible = m.Visible
+		r.updateVisibility(p.user)
+	case OpView:
+		p.views[m.View] = m.Filter
+		r.postSnapshot(p, m.View)
+	case OpUnview:
+		delete(p.views, m.View)
+	case OpMark, OpClick:
+		err = r.mark(p, m)
+	case OpBye:
+		delete(r.ports, portID)
+		r.setUser(p, "")
+	default:
+		err = fmt.Errorf("unknown op %q", m.Op)
+	}
+	if m.Rid != 0 {
+		reply := outMsg{Op: OpReply, Rid: m.Rid}
+		if err != nil {
+			reply.Error = err.Error()
+		}
+		r.host.Post(portID, encode(reply))
+	}
+}
+
+// setUser moves tab p to another person (or to none), starting that person's
+// session if needed and stopping one no tab uses any more.
+func (r *Runtime) setUser(p *port, user string) {
+	old := p.user
+	if old == user {
+		if user != "" {
+			r.sessions[user].loop.Wake()
+		}
+		return
+	}
+	p.user = user
+	if s := r.sessions[old]; s != nil && r.usersPorts(old) == 0 {
+		s.stop()
+		delete(r.sessions, old)
+	}
+	if user != "" && r.sessions[user] == nil && r.endpoint != "" {
+		r.sessions[user] = r.startSession(user)
+	}
+	r.updateVisibility(user)
+	for view := range p.views {
+		r.postSnapshot(p, view)
+	}
+}
+
+func (r *Runtime) usersPorts(user string) int {
+	n := 0
+	for _, p := range r.ports {
+		if p.user == user {
+			n++
+		}
+	}
+	return n
+}
+
+// updateVisibility lets the person's poll loop run while any of their tabs is visible.
+func (r *Runtime) updateVisibility(user string) {
+	s := r.sessions[user]
+	if s == nil {
+		return
+	}
+	visible := false
+	for _, p := range r.ports {
+		visible = visible || (p.user == user && p.visible)
+	}
+	s.loop.SetVisible(visible)
+}
+
+func (r *Runtime) postSnapshot(p *port, view int) {
+	snap := inbox.Snapshot{Messages: []inbox.ViewMessage{}}
+	if s := r.sessions[p.user]; s != nil {
+		snap = s.store.Snapshot(p.views[view])
+	}
+	r.host.Post(p.id, encode(outMsg{Op: OpSnapshot, View: view, Snapshot: &snap}))
+}
+
+// broadcast posts fresh snapshots to every view of every tab of user.
+func (r *Runtime) broadcast(user string) {
+	for _, p := range r.ports {
+		if p.user != user {
+			continue
+		}
+		for view := range p.views {
+			r.postSnapshot(p, view)
+		}
+	}
+}
+
+// emitUser sends an analytics.on() event to every tab of user.
+func (r *Runtime) emitUser(user, name string, data any) {
+	for _, p := range r.ports {
+		if p.user == user {
+			r.host.Post(p.id, encode(outMsg{Op: OpEmit, Name: name, Data: data}))
+		}
+	}
+}
+
+func (r *Runtime) emit(portID int, name string, data any) {
+	r.host.Post(portID, encode(outMsg{Op: OpEmit, Name: name, Data: data}))
+}
+
+// mark applies a page's change to a message and queues its event for the server.
+func (r *Runtime) mark(p *port, m inMsg) error {
+	s := r.sessions[p.user]
+	if s == nil {
+		return fmt.Errorf("no person is identified")
+	}
+	var (
+		changed bool
+		err     error
+		event   = inbox.Event{DeliveryID: m.DeliveryID, Action: m.Action}
+	)
+	switch {
+	case m.Op == OpClick:
+		event.Type = inbox.EventClicked
+		if !s.store.Has(m.DeliveryID) {
+			err = fmt.Errorf("%w %q", inbox.ErrUnknownMessage, m.DeliveryID)
+		}
+	case m.State == inbox.EventOpened || m.State == inbox.EventUnopened:
+		changed, err = s.store.SetOpened(m.DeliveryID, m.State == inbox.EventOpened)
+		event.Type = m.State
+	case m.State == inbox.EventDeleted:
+		changed, err = s.store.Delete(m.DeliveryID)
+		event.Type = m.State
+	default:
+		return fmt.Errorf("unknown state %q: use opened, unopened or deleted", m.State)
+	}
+	if err != nil {
+		return err
+	}
+	if changed {
+		r.broadcast(p.user)
+	}
+	if changed || event.Type == inbox.EventClicked {
+		event.ID = newID()
+		event.AtMs = r.opts.Clock.Now().UnixMilli()
+		s.queue(event)
+	}
+	return nil
+}

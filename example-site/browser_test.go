@@ -1,0 +1,199 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// The browser tests run the real runtime in headless Chromium against the
+// example site and its server, with poll tiers shortened to fractions of a second.
+
+var (
+	runtimeOnce sync.Once
+	runtimeDir  string
+	runtimeErr  error
+)
+
+// builtRuntime builds the browser runtime once per test binary, as `make runtime` does.
+func builtRuntime(t *testing.T) string {
+	t.Helper()
+	runtimeOnce.Do(func() {
+		runtimeDir, runtimeErr = os.MkdirTemp("", "roost-runtime-")
+		if runtimeErr != nil {
+			return
+		}
+		cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", filepath.Join(runtimeDir, "roost.wasm"), "../wasm")
+		cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			runtimeErr = &buildError{string(out), err}
+			return
+		}
+		copies := map[string]string{
+			filepath.Join(runtime.GOROOT(), "lib", "wasm", "wasm_exec.js"): "wasm_exec.js",
+			"../js/roost.js":        "roost.js",
+			"../js/roost-worker.js": "roost-worker.js",
+		}
+		for src, dst := range copies {
+			b, err := os.ReadFile(src)
+			if err != nil {
+				runtimeErr = err
+				return
+			}
+			if err := os.WriteFile(filepath.Join(runtimeDir, dst), b, 0o644); err != nil {
+				runtimeErr = err
+				return
+			}
+		}
+	})
+	require.NoError(t, runtimeErr)
+	return runtimeDir
+}
+
+type buildError struct {
+	out string
+	err error
+}
+
+func (e *buildError) Error() string { return "building the runtime: " + e.err.Error() + "\n" + e.out }
+
+// chromiumPath finds Chromium; without it the test fails when ROOST_BROWSER_TESTS=require
+// (as in `make test`) and is skipped otherwise.
+func chromiumPath(t *testing.T) string {
+	t.Helper()
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("ROOST_BROWSER_TESTS") == "require" {
+		t.Fatal("Chromium is not installed: `make test` installs it as root, or install the chromium package")
+	}
+	t.Skip("Chromium is not installed; `make test` runs the browser tests")
+	return ""
+}
+
+// testSite is the example site on a loopback port with fast poll tiers.
+type testSite struct {
+	*httptest.Server
+	site *site
+}
+
+func startSite(t *testing.T) *testSite {
+	t.Helper()
+	assets := builtRuntime(t)
+	s, err := openSite(context.Background(), options{
+		DataDir: t.TempDir(), APIKey: "test-key", SiteID: "example", Seed: "seed.json", Assets: assets,
+		TierActive: 150 * time.Millisecond, TierInactive: 400 * time.Millisecond, TierLow: 800 * time.Millisecond,
+	})
+	require.NoError(t, err)
+	ts := httptest.NewServer(s.handler)
+	t.Cleanup(func() { ts.Close(); s.Close() })
+	return &testSite{Server: ts, site: s}
+}
+
+// api calls the send-side API with the App API key and decodes the JSON answer.
+func (s *testSite) api(t *testing.T, method, path, key, body string) (int, map[string]any) {
+	t.Helper()
+	req, err := http.NewRequest(method, s.URL+path, strings.NewReader(body))
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+key)
+	req.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer res.Body.Close()
+	raw, err := io.ReadAll(res.Body)
+	require.NoError(t, err)
+	var out map[string]any
+	require.NoError(t, json.Unmarshal(raw, &out), string(raw))
+	return res.StatusCode, out
+}
+
+// newBrowser starts headless Chromium for one test.
+func newBrowser(t *testing.T) context.Context {
+	t.Helper()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromiumPath(t)),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-component-update", true),
+	)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(allocCtx)
+	t.Cleanup(func() { cancel(); cancelAlloc() })
+	require.NoError(t, chromedp.Do(ctx)) // start the browser without a timeout
+	tctx, cancelT := context.WithTimeout(ctx, 60*time.Second)
+	t.Cleanup(cancelT)
+	return tctx
+}
+
+const seedSend = `{"transactional_message_id":"order_shipped","identifiers":{"id":"user_123"},"message_data":{"order_id":"ORD-5678","tracking_url":"https://track.example.com/5678","product_name":"Blue Widget"}}`
+
+// TestThinSlice follows one message from the send API to the page and back.
+func TestThinSlice(t *testing.T) {
+	ctx := newBrowser(t)
+	s := startSite(t)
+
+	// A wrong key is refused with the seed docs' error shape.
+	status, body := s.api(t, "POST", "/v1/send/inbox_message", "wrong", seedSend)
+	assert.Equal(t, http.StatusUnauthorized, status)
+	assert.NotEmpty(t, body["meta"].(map[string]any)["error"])
+
+	// The page loads, identifies user_123 and opens an inbox view on "orders".
+	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(s.URL+"/")))
+	_, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.getElementById("inbox-empty").hidden === false && !!window.shopInbox`,
+		chromedp.WithPollingTimeout(20*time.Second)))
+	require.NoError(t, err)
+
+	// The seed docs' exact request, sent while the page is open.
+	status, body = s.api(t, "POST", "/v1/send/inbox_message", "test-key", seedSend)
+	require.Equal(t, http.StatusOK, status, body)
+	deliveryID, _ := body["delivery_id"].(string)
+	require.NotEmpty(t, deliveryID)
+	queuedAt, ok := body["queued_at"].(float64)
+	require.True(t, ok, "queued_at is a number")
+	assert.Equal(t, float64(int64(queuedAt)), queuedAt, "queued_at is an integer")
+
+	// Within the poll interval the runtime renders it into the page's inbox.
+	title, err := chromedp.Run(ctx, chromedp.Poll[string](`(document.querySelector("#inbox-list .title") || {}).textContent`,
+		chromedp.WithPollingTimeout(10*time.Second)))
+	require.NoError(t, err)
+	assert.Equal(t, "Order #ORD-5678 has shipped!", title)
+	text, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("#inbox-list .body").textContent`))
+	require.NoError(t, err)
+	assert.Equal(t, "Hi Ada, track Blue Widget at https://track.example.com/5678", text)
+	unopened, err := chromedp.Run(ctx, chromedp.Evaluate[int](`window.shopInbox.totalUnopened()`, chromedp.EvalAwaitPromise))
+	require.NoError(t, err)
+	assert.Equal(t, 1, unopened)
+	gotID, err := chromedp.Run(ctx, chromedp.Evaluate[string](`window.shopInbox.messages().then(ms => ms[0].deliveryId)`, chromedp.EvalAwaitPromise))
+	require.NoError(t, err)
+	assert.Equal(t, deliveryID, gotID)
+
+	// Page JS marks it opened: the count drops at once and the server records it.
+	unopened, err = chromedp.Run(ctx, chromedp.Evaluate[int](
+		`window.shopInbox.messages().then(ms => ms[0].markOpened()).then(() => window.shopInbox.totalUnopened())`, chromedp.EvalAwaitPromise))
+	require.NoError(t, err)
+	assert.Equal(t, 0, unopened)
+	require.Eventually(t, func() bool {
+		status, body := s.api(t, "GET", "/v1/deliveries/"+deliveryID, "test-key", "")
+		return status == http.StatusOK && body["opened"] == true
+	}, 10*time.Second, 20*time.Millisecond, "the server records the open")
+	badgeHidden, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.getElementById("badge").hidden`, chromedp.WithPollingTimeout(5*time.Second)))
+	require.NoError(t, err)
+	assert.True(t, badgeHidden, "the unread badge is gone")
+}

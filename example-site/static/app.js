@@ -1,0 +1,47 @@
+// The example shop's own page script: it builds its inbox UI on analytics.inbox().
+(function () {
+  "use strict";
+  var user = new URLSearchParams(location.search).get("user") || "user_123";
+  document.getElementById("who").textContent = user;
+  analytics.identify(user);
+
+  var inbox = analytics.inbox("orders", "social");
+  window.shopInbox = inbox; // for the browser tests and the curious
+
+  var list = document.getElementById("inbox-list");
+  var badge = document.getElementById("badge");
+  var panel = document.getElementById("inbox");
+  var bell = document.getElementById("bell");
+
+  bell.addEventListener("click", function () {
+    panel.hidden = !panel.hidden;
+    bell.setAttribute("aria-expanded", String(!panel.hidden));
+  });
+  document.getElementById("mark-all").addEventListener("click", function () { inbox.markAllOpened(); });
+
+  inbox.onUpdates(function (messages) {
+    list.textContent = "";
+    messages.forEach(function (m) {
+      var li = document.createElement("li");
+      li.className = m.opened ? "message" : "message unread";
+      li.dataset.deliveryId = m.deliveryId;
+      var title = document.createElement("div");
+      title.className = "title";
+      title.textContent = m.properties.title || "";
+      var body = document.createElement("div");
+      body.className = "body";
+      body.textContent = m.properties.body || "";
+      var when = document.createElement("time");
+      when.dateTime = m.sentAt.toISOString();
+      when.textContent = m.sentAt.toLocaleString();
+      li.append(title, body, when);
+      li.addEventListener("click", function () { m.markOpened(); });
+      list.append(li);
+    });
+    document.getElementById("inbox-empty").hidden = messages.length > 0;
+    inbox.totalUnopened().then(function (n) {
+      badge.textContent = String(n);
+      badge.hidden = n === 0;
+    });
+  });
+})();

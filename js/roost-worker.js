@@ -1,0 +1,59 @@
+// Roost runtime worker: hosts the Go module for every tab of this origin
+// (SharedWorker) or for one tab (dedicated Worker). Ports are numbered; Go
+// receives each tab's messages through roostReceive(port, json) and answers
+// through roostPost(port, json). Messages that arrive before Go is ready wait.
+"use strict";
+var ports = {};
+var nextPort = 1;
+var ready = false;
+var waiting = [];
+
+function receive(id, data) {
+  if (typeof data !== "string") return;
+  if (ready) self.roostReceive(id, data);
+  else waiting.push([id, data]);
+}
+
+function attach(port) {
+  var id = nextPort++;
+  ports[id] = port;
+  port.onmessage = function (e) {
+    receive(id, e.data);
+    if (e.data === '{"op":"bye"}') delete ports[id];
+  };
+  if (port.start) port.start();
+}
+
+// Set synchronously, before the module loads, so no connection is missed.
+if (typeof SharedWorkerGlobalScope !== "undefined" && self instanceof SharedWorkerGlobalScope) {
+  self.onconnect = function (e) { attach(e.ports[0]); };
+} else {
+  attach(self);
+}
+
+self.roostPost = function (id, json) {
+  var port = ports[id];
+  if (port) port.postMessage(json);
+};
+
+self.roostReady = function () {
+  ready = true;
+  var queued = waiting;
+  waiting = [];
+  queued.forEach(function (m) { self.roostReceive(m[0], m[1]); });
+};
+
+function fail(err) {
+  var msg = JSON.stringify({ op: "emit", name: "message-error", data: { error: "roost: the runtime failed to start: " + err } });
+  Object.keys(ports).forEach(function (id) { ports[id].postMessage(msg); });
+}
+
+try {
+  importScripts("wasm_exec.js");
+  var go = new Go();
+  WebAssembly.instantiateStreaming(fetch("roost.wasm"), go.importObject)
+    .then(function (r) { return go.run(r.instance); })
+    .catch(fail);
+} catch (err) {
+  fail(err);
+}

@@ -1,0 +1,228 @@
+/*! Roost shim: installs analytics.identify/reset/inbox/on/off and starts the
+ * Roost runtime (Go compiled to WebAssembly) in a SharedWorker, or a dedicated
+ * Worker where SharedWorker is missing, after the page's own load.
+ *
+ *   <script src="/roost/roost.js" data-site-id="example"></script>
+ *
+ * data-site-id: the site id of the Roost server (required).
+ * data-endpoint: the server's origin (default: the origin of this script).
+ */
+(function () {
+  "use strict";
+  var script = document.currentScript;
+  var base = script ? script.src.replace(/[^/]*([?#].*)?$/, "") : "/roost/";
+  var config = {
+    siteId: (script && script.getAttribute("data-site-id")) || "",
+    endpoint: ((script && script.getAttribute("data-endpoint")) || new URL(base, location.href).origin).replace(/\/$/, "")
+  };
+
+  var queued = window.analytics;
+  var analytics = queued && !Array.isArray(queued) && typeof queued === "object" ? queued : {};
+  window.analytics = analytics;
+
+  // ---- transport to the runtime -------------------------------------------
+  var port = null;
+  var outbox = [];
+  var nextRid = 1;
+  var pending = {};
+
+  function send(msg) {
+    var json = JSON.stringify(msg);
+    if (port) port.postMessage(json);
+    else outbox.push(json);
+  }
+
+  function call(msg) {
+    return new Promise(function (resolve, reject) {
+      msg.rid = nextRid++;
+      pending[msg.rid] = { resolve: resolve, reject: reject };
+      send(msg);
+    });
+  }
+
+  function onMessage(e) {
+    var msg;
+    try { msg = JSON.parse(e.data); } catch (err) { return; }
+    if (msg.op === "reply") {
+      var p = pending[msg.rid];
+      delete pending[msg.rid];
+      if (p) msg.error ? p.reject(new Error(msg.error)) : p.resolve();
+    } else if (msg.op === "snapshot") {
+      var view = views[msg.view];
+      if (view) view._update(msg.snapshot);
+    } else if (msg.op === "emit") {
+      emit(msg.name, msg.data);
+    }
+  }
+
+  function start() {
+    var url = base + "roost-worker.js";
+    try {
+      if (typeof SharedWorker === "function") {
+        var shared = new SharedWorker(url, { name: "roost" });
+        port = shared.port;
+        port.onmessage = onMessage;
+        port.start();
+      } else {
+        port = new Worker(url, { name: "roost" });
+        port.onmessage = onMessage;
+      }
+    } catch (err) {
+      emit("message-error", { error: "roost: cannot start the runtime worker: " + err });
+      return;
+    }
+    var held = outbox;
+    outbox = [];
+    held.forEach(function (json) { port.postMessage(json); });
+  }
+
+  send({ op: "init", endpoint: config.endpoint, siteId: config.siteId });
+  send({ op: "visible", visible: document.visibilityState !== "hidden" });
+  document.addEventListener("visibilitychange", function () {
+    send({ op: "visible", visible: document.visibilityState !== "hidden" });
+  });
+  window.addEventListener("pagehide", function () { send({ op: "bye" }); });
+
+  // The runtime loads after the page's own load event, so it never delays it.
+  if (document.readyState === "complete") setTimeout(start, 0);
+  else window.addEventListener("load", function () { setTimeout(start, 0); });
+
+  // ---- events --------------------------------------------------------------
+  var listeners = {};
+
+  function emit(name, data) {
+    (listeners[name] || []).slice().forEach(function (cb) {
+      try { cb(data); } catch (err) { setTimeout(function () { throw err; }); }
+    });
+  }
+
+  function checkCallback(cb, where) {
+    if (typeof cb !== "function") throw new TypeError(where + ": the callback must be a function, got " + typeof cb);
+  }
+
+  /** analytics.on(event, cb): listen for a Roost event. */
+  analytics.on = function (name, cb) {
+    checkCallback(cb, "analytics.on");
+    (listeners[name] = listeners[name] || []).push(cb);
+    return analytics;
+  };
+
+  /** analytics.off(event, cb): stop listening. */
+  analytics.off = function (name, cb) {
+    listeners[name] = (listeners[name] || []).filter(function (x) { return x !== cb; });
+    return analytics;
+  };
+
+  // ---- identity ------------------------------------------------------------
+  /** analytics.identify(id): the person whose messages this page shows. */
+  analytics.identify = function (id) {
+    if (typeof id === "number") id = String(id);
+    if (typeof id !== "string" || id === "") throw new TypeError("analytics.identify: the id must be a non-empty string");
+    send({ op: "identify", user: id });
+    return analytics;
+  };
+
+  /** analytics.reset(): forget the identified person. */
+  analytics.reset = function () {
+    send({ op: "reset" });
+    return analytics;
+  };
+
+  // ---- inbox ---------------------------------------------------------------
+  var views = {};
+  var nextView = 1;
+
+  function stringList(value, what) {
+    if (value === undefined) return [];
+    if (!Array.isArray(value)) value = [value];
+    value.forEach(function (v) {
+      if (typeof v !== "string") throw new TypeError("analytics.inbox: each " + what + " must be a string, got " + typeof v);
+    });
+    return value;
+  }
+
+  function toMessage(m) {
+    return {
+      messageId: m.deliveryId,
+      deliveryId: m.deliveryId,
+      opened: m.opened,
+      properties: m.properties,
+      sentAt: new Date(m.sentAt),
+      expiresAt: m.expiresAt ? new Date(m.expiresAt) : undefined,
+      type: m.type,
+      topics: m.topics,
+      markOpened: function () { return call({ op: "mark", deliveryId: m.deliveryId, state: "opened" }); },
+      markUnopened: function () { return call({ op: "mark", deliveryId: m.deliveryId, state: "unopened" }); },
+      markDeleted: function () { return call({ op: "mark", deliveryId: m.deliveryId, state: "deleted" }); },
+      trackClick: function (actionName) {
+        return call({ op: "click", deliveryId: m.deliveryId, action: actionName === undefined ? "" : String(actionName) });
+      }
+    };
+  }
+
+  function Inbox(filter) {
+    var self = this;
+    var id = nextView++;
+    var snapshot = null;
+    var waiting = [];
+    var updates = [];
+    views[id] = self;
+
+    self._update = function (snap) {
+      snapshot = snap;
+      var list = snap.messages.map(toMessage);
+      waiting.splice(0).forEach(function (resolve) { resolve(); });
+      updates.slice().forEach(function (cb) {
+        try { cb(list); } catch (err) { setTimeout(function () { throw err; }); }
+      });
+      emit("inbox:updated", { topics: filter.topics, types: filter.types, total: snap.total, unopened: snap.unopened });
+    };
+
+    function ready() {
+      return snapshot ? Promise.resolve() : new Promise(function (resolve) { waiting.push(resolve); });
+    }
+
+    /** inbox.messages(): Promise of the messages, newest first. */
+    self.messages = function () { return ready().then(function () { return snapshot.messages.map(toMessage); }); };
+    /** inbox.total(): Promise of the number of messages. */
+    self.total = function () { return ready().then(function () { return snapshot.total; }); };
+    /** inbox.totalUnopened(): Promise of the number of unopened messages. */
+    self.totalUnopened = function () { return ready().then(function () { return snapshot.unopened; }); };
+    /** inbox.onUpdates(cb): cb(messages) on every change; returns an unsubscribe function. */
+    self.onUpdates = function (cb) {
+      checkCallback(cb, "inbox.onUpdates");
+      updates.push(cb);
+      return function () { updates = updates.filter(function (x) { return x !== cb; }); };
+    };
+    /** inbox.markAllOpened(): mark every message of this view opened. */
+    self.markAllOpened = function () {
+      return self.messages().then(function (list) {
+        return Promise.all(list.filter(function (m) { return !m.opened; }).map(function (m) { return m.markOpened(); }));
+      }).then(function () {});
+    };
+
+    send({ op: "view", view: id, filter: filter });
+  }
+
+  /**
+   * analytics.inbox(...topics) or analytics.inbox({topics, types}): a view of
+   * the inbox. No topics: every message except internal topics ("_...").
+   */
+  analytics.inbox = function () {
+    var filter;
+    var first = arguments[0];
+    if (arguments.length === 1 && first && typeof first === "object" && !Array.isArray(first)) {
+      filter = { topics: stringList(first.topics, "topic"), types: stringList(first.types, "type") };
+    } else {
+      filter = { topics: stringList(Array.prototype.slice.call(arguments), "topic"), types: [] };
+    }
+    return new Inbox(filter);
+  };
+
+  // Replay calls a page queued before this script ran (analytics = [[method, ...args]]).
+  if (Array.isArray(queued)) {
+    queued.forEach(function (c) {
+      if (Array.isArray(c) && typeof analytics[c[0]] === "function") analytics[c[0]].apply(analytics, c.slice(1));
+    });
+  }
+})();

@@ -1,0 +1,98 @@
+//go:build js && wasm
+
+package main
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"syscall/js"
+	"time"
+
+	"github.com/roostmsg/roost/client"
+)
+
+var (
+	jsFetch           = js.Global().Get("fetch")
+	jsObject          = js.Global().Get("Object")
+	jsUint8Array      = js.Global().Get("Uint8Array")
+	jsAbortController = js.Global().Get("AbortController")
+)
+
+// await waits for a Promise; the callbacks only hand the outcome to a channel.
+func await(ctx context.Context, promise js.Value) (js.Value, error) {
+	type result struct {
+		v   js.Value
+		err error
+	}
+	ch := make(chan result, 1)
+	onOK := js.FuncOf(func(_ js.Value, args []js.Value) any {
+		ch <- result{v: args[0]}
+		return nil
+	})
+	onErr := js.FuncOf(func(_ js.Value, args []js.Value) any {
+		msg := "fetch failed"
+		if len(args) > 0 && args[0].Truthy() {
+			msg = args[0].Call("toString").String()
+		}
+		ch <- result{err: errors.New(msg)}
+		return nil
+	})
+	defer onOK.Release()
+	defer onErr.Release()
+	promise.Call("then", onOK, onErr)
+	select {
+	case r := <-ch:
+		return r.v, r.err
+	case <-ctx.Done():
+		return js.Undefined(), ctx.Err()
+	}
+}
+
+// fetch sends req with the browser's fetch (no cookies, no HTTP cache) and reads the whole answer.
+func fetch(ctx context.Context, req client.Request) (client.Response, error) {
+	abort := jsAbortController.New()
+	stop := context.AfterFunc(ctx, func() { abort.Call("abort") })
+	defer stop()
+
+	headers := jsObject.New()
+	for k, v := range req.Header {
+		headers.Set(k, v)
+	}
+	init := jsObject.New()
+	init.Set("method", req.Method)
+	init.Set("headers", headers)
+	init.Set("cache", "no-store")
+	init.Set("credentials", "omit")
+	init.Set("signal", abort.Get("signal"))
+	if len(req.Body) > 0 {
+		body := jsUint8Array.New(len(req.Body))
+		js.CopyBytesToJS(body, req.Body)
+		init.Set("body", body)
+	}
+	res, err := await(ctx, jsFetch.Invoke(req.URL, init))
+	if err != nil {
+		return client.Response{}, err
+	}
+	out := client.Response{Status: res.Get("status").Int()}
+	h := res.Get("headers")
+	if v := h.Call("get", "ETag"); v.Type() == js.TypeString {
+		out.ETag = v.String()
+	}
+	if v := h.Call("get", "Retry-After"); v.Type() == js.TypeString {
+		if secs, err := strconv.Atoi(v.String()); err == nil && secs >= 0 {
+			out.RetryAfter = time.Duration(secs) * time.Second
+		}
+	}
+	if out.Status == 304 {
+		return out, nil
+	}
+	buf, err := await(ctx, res.Call("arrayBuffer"))
+	if err != nil {
+		return client.Response{}, err
+	}
+	bytes := jsUint8Array.New(buf)
+	out.Body = make([]byte, bytes.Get("length").Int())
+	js.CopyBytesToGo(out.Body, bytes)
+	return out, nil
+}
