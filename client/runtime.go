@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/roostmsg/roost/inbox"
 	"github.com/roostmsg/roost/poller"
@@ -16,6 +17,9 @@ type Options struct {
 	Tiers poller.Tiers
 	// Clock is the time source (the system clock when nil).
 	Clock poller.Clock
+	// EventRetry is how long unacknowledged events wait before they are sent
+	// again (5 s when zero).
+	EventRetry time.Duration
 }
 
 // Runtime is the one runtime instance of a browser (or of a tab, without
@@ -45,6 +49,9 @@ type port struct {
 func New(host Host, opts Options) *Runtime {
 	if opts.Clock == nil {
 		opts.Clock = poller.SystemClock{}
+	}
+	if opts.EventRetry <= 0 {
+		opts.EventRetry = 5 * time.Second
 	}
 	return &Runtime{host: host, opts: opts, renderer: render.New(), ports: map[int]*port{}, sessions: map[string]*session{}}
 }

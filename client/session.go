@@ -25,9 +25,6 @@ type session struct {
 	flush  chan struct{}
 }
 
-// retryEvents is how long unacknowledged events wait before they are sent again.
-const retryEvents = 5 * time.Second
-
 // startSession starts polling for user; r.mu is held.
 func (r *Runtime) startSession(user string) *session {
 	ctx, cancel := context.WithCancel(context.Background())
@@ -79,7 +76,7 @@ func (s *session) sendEvents(ctx context.Context) {
 		var retry <-chan time.Time
 		if len(batch) > 0 {
 			if err := s.post(ctx, batch); err != nil {
-				retry = s.r.opts.Clock.After(retryEvents)
+				retry = s.r.opts.Clock.After(s.r.opts.EventRetry)
 			}
 		}
 		select {

@@ -89,7 +89,9 @@ func (s *scriptedTransport) Poll(_ context.Context, etag string) (poller.Respons
 }
 
 func ok(etag, body string) func() (poller.Response, error) {
-	return func() (poller.Response, error) { return poller.Response{Status: 200, ETag: etag, Body: []byte(body)}, nil }
+	return func() (poller.Response, error) {
+		return poller.Response{Status: 200, ETag: etag, Body: []byte(body)}, nil
+	}
 }
 
 type harness struct {
@@ -149,7 +151,9 @@ func TestLoopBackoffAndRecovery(t *testing.T) {
 		func() (poller.Response, error) { return poller.Response{}, errors.New("network down") },
 		func() (poller.Response, error) { return poller.Response{Status: 503}, nil },
 		func() (poller.Response, error) { return poller.Response{Status: 200, Body: []byte(`{not json`)}, nil },
-		func() (poller.Response, error) { return poller.Response{Status: 429, RetryAfter: 15 * time.Second}, nil },
+		func() (poller.Response, error) {
+			return poller.Response{Status: 429, RetryAfter: 15 * time.Second}, nil
+		},
 		ok(`"x"`, `{"messages":[{"delivery_id":"d1"}],"next_poll_ms":1000}`),
 	)
 	var waits []time.Duration

@@ -1,0 +1,54 @@
+# Roost: `make run` starts the example site with its message server;
+# `make test` runs every test (native, wasm in node, Chromium).
+
+GO        ?= go
+GOROOT    := $(shell $(GO) env GOROOT)
+BUILD     := build/roost
+WASM_EXEC := $(GOROOT)/lib/wasm
+ARGS      ?=
+
+.PHONY: run runtime test test-native test-wasm browser-deps chromium node
+
+## run: build the browser runtime and start the example site on http://127.0.0.1:8080
+run: runtime
+	$(GO) run ./example-site $(ARGS)
+
+## runtime: build the browser runtime into build/roost
+runtime:
+	@mkdir -p $(BUILD)
+	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags="-s -w" -o $(BUILD)/roost.wasm ./wasm
+	cp $(WASM_EXEC)/wasm_exec.js js/roost.js js/roost-worker.js $(BUILD)/
+
+## test: every test, native, in node (GOOS=js GOARCH=wasm) and in headless Chromium
+test: browser-deps test-native test-wasm
+
+test-native:
+	$(GO) vet ./...
+	ROOST_BROWSER_TESTS=require $(GO) test -count=1 ./...
+
+# The pure packages also build and pass under WebAssembly, run by node.
+test-wasm:
+	GOOS=js GOARCH=wasm $(GO) vet ./wasm
+	PATH="$(WASM_EXEC):$$PATH" GOOS=js GOARCH=wasm $(GO) test -count=1 ./render/... ./inbox/... ./poller/... ./client/...
+
+browser-deps: chromium node
+
+# Chromium for the browser tests: installed when missing and we are root.
+chromium:
+	@if command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || command -v google-chrome >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "Installing Chromium for the browser tests (apt-get install -y chromium)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else \
+		echo "The browser tests need Chromium: install it (Debian/Ubuntu: sudo apt-get install chromium), then run make test again."; exit 1; \
+	fi
+
+# Node runs the GOOS=js GOARCH=wasm tests.
+node:
+	@if command -v node >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "Installing Node.js for the wasm tests (apt-get install -y nodejs)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs >/dev/null; \
+	else \
+		echo "The wasm tests need Node.js: install it (Debian/Ubuntu: sudo apt-get install nodejs), then run make test again."; exit 1; \
+	fi
