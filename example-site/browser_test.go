@@ -177,6 +177,10 @@ func TestThinSlice(t *testing.T) {
 	text, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("#inbox-list .body").textContent`))
 	require.NoError(t, err)
 	assert.Equal(t, "Hi Ada, track Blue Widget at https://track.example.com/5678", text)
+	badge, err := chromedp.Run(ctx, chromedp.Poll[string](`!document.getElementById("badge").hidden && document.getElementById("badge").textContent`,
+		chromedp.WithPollingTimeout(5*time.Second)))
+	require.NoError(t, err)
+	assert.Equal(t, "1", badge, "the unread badge counts the message")
 	unopened, err := chromedp.Run(ctx, chromedp.Evaluate[int](`window.shopInbox.totalUnopened()`, chromedp.EvalAwaitPromise))
 	require.NoError(t, err)
 	assert.Equal(t, 1, unopened)
