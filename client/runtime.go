@@ -74,8 +74,9 @@ func (r *Runtime) Receive(portID int, raw []byte) {
 	var err error
 	switch m.Op {
 	case OpInit:
-		if r.endpoint == "" {
+		if r.endpoint == "" && m.Endpoint != "" {
 			r.endpoint, r.siteID = m.Endpoint, m.SiteID
+			r.startWaitingSessions()
 		}
 	case OpIdentify:
 		r.setUser(p, m.User)
@@ -111,8 +112,8 @@ func (r *Runtime) Receive(portID int, raw []byte) {
 func (r *Runtime) setUser(p *port, user string) {
 	old := p.user
 	if old == user {
-		if user != "" {
-			r.sessions[user].loop.Wake()
+		if s := r.sessions[user]; s != nil {
+			s.loop.Wake()
 		}
 		return
 	}
@@ -124,9 +125,24 @@ func (r *Runtime) setUser(p *port, user string) {
 	if user != "" && r.sessions[user] == nil && r.endpoint != "" {
 		r.sessions[user] = r.startSession(user)
 	}
+	r.updateVisibility(old)
 	r.updateVisibility(user)
 	for view := range p.views {
 		r.postSnapshot(p, view)
+	}
+}
+
+// startWaitingSessions starts the sessions of tabs that identified before the
+// runtime knew its endpoint.
+func (r *Runtime) startWaitingSessions() {
+	for _, p := range r.ports {
+		if p.user != "" && r.sessions[p.user] == nil {
+			r.sessions[p.user] = r.startSession(p.user)
+			r.updateVisibility(p.user)
+			for view := range p.views {
+				r.postSnapshot(p, view)
+			}
+		}
 	}
 }
 

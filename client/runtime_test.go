@@ -244,3 +244,29 @@ func TestTabsOfOnePersonShareStateAndReset(t *testing.T) {
 	h.server.mu.Unlock()
 	assert.Equal(t, 1, users, "one person, one poll loop")
 }
+
+func TestEventsStillSentAfterTheLastTabLeaves(t *testing.T) {
+	rt, h := newRuntime(t, message("d1", "orders", `"Hi"`))
+	h.server.failNext = 1
+	open(rt, 1, "user_123")
+	send(rt, 1, `{"op":"view","view":1,"filter":{}}`)
+	h.next(t, 1, snapshotWith(1, 1))
+	send(rt, 1, `{"op":"click","rid":1,"deliveryId":"d1","action":"track"}`)
+	h.next(t, 1, reply(1))
+	send(rt, 1, `{"op":"bye"}`)
+	require.Eventually(t, func() bool {
+		h.server.mu.Lock()
+		defer h.server.mu.Unlock()
+		return len(h.server.events) == 1
+	}, 5*time.Second, 5*time.Millisecond, "the click reaches the server after the tab left")
+}
+
+func TestIdentifyBeforeInit(t *testing.T) {
+	rt, h := newRuntime(t, message("d1", "orders", `"Hi"`))
+	send(rt, 1, `{"op":"identify","user":"user_123"}`)
+	send(rt, 1, `{"op":"identify","user":"user_123"}`) // again, before any session exists
+	send(rt, 1, `{"op":"view","view":1,"filter":{}}`)
+	h.next(t, 1, snapshotWith(1, 0))
+	send(rt, 1, `{"op":"init","endpoint":"http://roost.test","siteId":"example"}`)
+	h.next(t, 1, snapshotWith(1, 1))
+}

@@ -19,6 +19,9 @@ type session struct {
 	store  *inbox.Store
 	loop   *poller.Loop
 	cancel context.CancelFunc
+	// stopped is closed when no tab shows the person any more: polling ends,
+	// and the event sender ends once the outbox is empty.
+	stopped chan struct{}
 
 	// outbox holds events until the server acknowledged them (guarded by r.mu).
 	outbox []inbox.Event
@@ -28,15 +31,19 @@ type session struct {
 // startSession starts polling for user; r.mu is held.
 func (r *Runtime) startSession(user string) *session {
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &session{r: r, user: user, cancel: cancel, flush: make(chan struct{}, 1),
+	s := &session{r: r, user: user, cancel: cancel, flush: make(chan struct{}, 1), stopped: make(chan struct{}),
 		store: inbox.NewStore(r.renderer, r.opts.Clock.Now)}
 	s.loop = poller.NewLoop(transport{s}, poller.NewSchedule(r.opts.Tiers, 0), r.opts.Clock, s.deliver, s.reportPollError)
 	go s.loop.Run(ctx)
-	go s.sendEvents(ctx)
+	go s.sendEvents()
 	return s
 }
 
-func (s *session) stop() { s.cancel() }
+// stop ends polling; events already queued are still sent.
+func (s *session) stop() {
+	s.cancel()
+	close(s.stopped)
+}
 
 // deliver takes a new poll answer into the store and tells the tabs.
 func (s *session) deliver(res inbox.PollResponse) int {
@@ -67,21 +74,30 @@ func (s *session) queue(e inbox.Event) {
 	}
 }
 
-// sendEvents sends the outbox whenever it grows, and retries until acknowledged.
-func (s *session) sendEvents(ctx context.Context) {
+// maxEventBatch is the most events the server takes in one request.
+const maxEventBatch = 500
+
+// sendEvents sends the outbox whenever it grows, and retries until
+// acknowledged; after stop it ends once the outbox is empty.
+func (s *session) sendEvents() {
+	stopped := s.stopped
 	for {
 		s.r.mu.Lock()
-		batch := append([]inbox.Event(nil), s.outbox...)
+		batch := append([]inbox.Event(nil), s.outbox[:min(len(s.outbox), maxEventBatch)]...)
 		s.r.mu.Unlock()
 		var retry <-chan time.Time
 		if len(batch) > 0 {
-			if err := s.post(ctx, batch); err != nil {
+			if err := s.post(context.Background(), batch); err != nil {
 				retry = s.r.opts.Clock.After(s.r.opts.EventRetry)
+			} else if len(batch) == maxEventBatch {
+				continue // more to send
 			}
+		} else if stopped == nil {
+			return // stopped and nothing left to send
 		}
 		select {
-		case <-ctx.Done():
-			return
+		case <-stopped:
+			stopped = nil
 		case <-s.flush:
 		case <-retry:
 		}

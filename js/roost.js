@@ -32,7 +32,10 @@
     else outbox.push(json);
   }
 
+  var broken = "";
+
   function call(msg) {
+    if (broken) return Promise.reject(new Error(broken));
     return new Promise(function (resolve, reject) {
       msg.rid = nextRid++;
       pending[msg.rid] = { resolve: resolve, reject: reject };
@@ -55,20 +58,32 @@
     }
   }
 
+  // failed reports a runtime that cannot run, and settles every waiting call.
+  function failed(reason) {
+    var error = broken = "roost: the runtime cannot start: " + reason;
+    Object.keys(pending).forEach(function (rid) {
+      pending[rid].reject(new Error(error));
+      delete pending[rid];
+    });
+    emit("message-error", { error: error });
+  }
+
   function start() {
     var url = base + "roost-worker.js";
     try {
+      var worker;
       if (typeof SharedWorker === "function") {
-        var shared = new SharedWorker(url, { name: "roost" });
-        port = shared.port;
+        worker = new SharedWorker(url, { name: "roost" });
+        port = worker.port;
         port.onmessage = onMessage;
         port.start();
       } else {
-        port = new Worker(url, { name: "roost" });
+        worker = port = new Worker(url, { name: "roost" });
         port.onmessage = onMessage;
       }
+      worker.onerror = function (e) { failed((e && e.message) || "the worker script " + url + " failed to load"); };
     } catch (err) {
-      emit("message-error", { error: "roost: cannot start the runtime worker: " + err });
+      failed(err);
       return;
     }
     var held = outbox;
@@ -81,7 +96,8 @@
   document.addEventListener("visibilitychange", function () {
     send({ op: "visible", visible: document.visibilityState !== "hidden" });
   });
-  window.addEventListener("pagehide", function () { send({ op: "bye" }); });
+  // A page kept in the back/forward cache keeps its port; one that is gone says bye.
+  window.addEventListener("pagehide", function (e) { if (!e.persisted) send({ op: "bye" }); });
 
   // The runtime loads after the page's own load event, so it never delays it.
   if (document.readyState === "complete") setTimeout(start, 0);

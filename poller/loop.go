@@ -2,7 +2,6 @@ package poller
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -139,8 +138,8 @@ func (l *Loop) handle(res Response) error {
 	case res.Status != statusOK:
 		return fmt.Errorf("poll: server answered %d", res.Status)
 	}
-	var body inbox.PollResponse
-	if err := json.Unmarshal(res.Body, &body); err != nil {
+	body, err := inbox.DecodePollResponse(res.Body)
+	if err != nil {
 		return fmt.Errorf("poll: bad response body: %w", err)
 	}
 	l.etag = res.ETag

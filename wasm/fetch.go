@@ -26,20 +26,26 @@ func await(ctx context.Context, promise js.Value) (js.Value, error) {
 		err error
 	}
 	ch := make(chan result, 1)
-	onOK := js.FuncOf(func(_ js.Value, args []js.Value) any {
-		ch <- result{v: args[0]}
+	// The callbacks release themselves when the promise settles, which it
+	// does even after the caller gave up (an aborted fetch rejects).
+	var onOK, onErr js.Func
+	settle := func(r result) {
+		onOK.Release()
+		onErr.Release()
+		ch <- r
+	}
+	onOK = js.FuncOf(func(_ js.Value, args []js.Value) any {
+		settle(result{v: args[0]})
 		return nil
 	})
-	onErr := js.FuncOf(func(_ js.Value, args []js.Value) any {
+	onErr = js.FuncOf(func(_ js.Value, args []js.Value) any {
 		msg := "fetch failed"
 		if len(args) > 0 && args[0].Truthy() {
 			msg = args[0].Call("toString").String()
 		}
-		ch <- result{err: errors.New(msg)}
+		settle(result{err: errors.New(msg)})
 		return nil
 	})
-	defer onOK.Release()
-	defer onErr.Release()
 	promise.Call("then", onOK, onErr)
 	select {
 	case r := <-ch:

@@ -8,6 +8,7 @@ package main
 
 import (
 	"context"
+	"sync"
 	"syscall/js"
 
 	"github.com/roostmsg/roost/client"
@@ -19,16 +20,52 @@ func main() {
 	global := js.Global()
 	post := global.Get("roostPost")
 	rt := client.New(host{post: post}, client.Options{})
+	in := &inbound{ready: make(chan struct{}, 1)}
 	global.Set("roostReceive", js.FuncOf(func(_ js.Value, args []js.Value) any {
-		if len(args) < 2 || args[1].Type() != js.TypeString {
+		if len(args) < 2 || args[0].Type() != js.TypeNumber || args[1].Type() != js.TypeString {
 			return nil
 		}
-		port, msg := args[0].Int(), []byte(args[1].String())
-		go rt.Receive(port, msg) // never block the worker's event loop
+		in.push(message{port: args[0].Int(), data: []byte(args[1].String())})
 		return nil
 	}))
 	global.Call("roostReady")
-	select {}
+	for { // one goroutine handles the tabs' messages, in the order they came
+		for _, m := range in.take() {
+			rt.Receive(m.port, m.data)
+		}
+	}
+}
+
+type message struct {
+	port int
+	data []byte
+}
+
+// inbound queues messages from the worker's event loop without ever blocking it.
+type inbound struct {
+	mu    sync.Mutex
+	queue []message
+	ready chan struct{}
+}
+
+func (q *inbound) push(m message) {
+	q.mu.Lock()
+	q.queue = append(q.queue, m)
+	q.mu.Unlock()
+	select {
+	case q.ready <- struct{}{}:
+	default:
+	}
+}
+
+// take waits for messages and returns all that are queued.
+func (q *inbound) take() []message {
+	<-q.ready
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	out := q.queue
+	q.queue = nil
+	return out
 }
 
 // host adapts the worker to client.Host.
