@@ -12,11 +12,15 @@ import (
 )
 
 // sendRequest is the body of POST /v1/send/inbox_message and /v1/send/in_app.
-// Fields of the Customer.io API that Roost does not use yet are ignored.
+// Fields of the Customer.io API that Roost does not use yet are ignored, but
+// for the two that would change when or whether a message goes out: a future
+// send_at and queue_draft are refused rather than sent at once.
 type sendRequest struct {
 	TransactionalMessageID json.RawMessage            `json:"transactional_message_id"`
 	Identifiers            map[string]json.RawMessage `json:"identifiers"`
 	MessageData            json.RawMessage            `json:"message_data"`
+	SendAt                 *float64                   `json:"send_at"`
+	QueueDraft             bool                       `json:"queue_draft"`
 }
 
 // sendResponse is the 200 answer to a send.
@@ -37,6 +41,12 @@ func (s *Server) sendHandler(channel string) appHandler {
 		var req sendRequest
 		if err := readJSON(w, r, MaxSendBody, &req); err != nil {
 			return err
+		}
+		if req.SendAt != nil && int64(*req.SendAt) > s.now().Unix() {
+			return Errorf(EINVALID, "send_at in the future is not supported yet: leave it out to send now")
+		}
+		if req.QueueDraft {
+			return Errorf(EINVALID, "queue_draft is not supported yet: leave it out to send now")
 		}
 		ident, err := parseIdentifiers(req.Identifiers)
 		if err != nil {

@@ -76,6 +76,12 @@ func TestSend(t *testing.T) {
 	})
 }
 
+func TestSend_SendAtInThePastSendsNow(t *testing.T) {
+	f := newFixture(t)
+	w := f.app(http.MethodPost, "/v1/send/inbox_message", `{"transactional_message_id":1,"identifiers":{"id":"u"},"send_at":1000,"queue_draft":false}`)
+	require.Equal(t, http.StatusOK, w.Code, w.Body.String())
+}
+
 func TestSend_Errors(t *testing.T) {
 	f := newFixture(t)
 	big := `{"transactional_message_id":1,"identifiers":{"id":"u"},"message_data":{"x":"` + strings.Repeat("a", 2<<20) + `"}}`
@@ -108,6 +114,8 @@ func TestSend_Errors(t *testing.T) {
 		{"ErrInAppTemplateOnInbox", "inbox_message", `{"transactional_message_id":"welcome_offer","identifiers":{"id":"u"}}`, 400, "is an in_app template; send it with POST /v1/send/in_app"},
 		{"ErrInboxTemplateOnInApp", "in_app", seedSend, 400, "is an inbox template; send it with POST /v1/send/inbox_message"},
 		{"ErrTooLarge", "inbox_message", big, 413, "request body is over 2097152 bytes"},
+		{"ErrSendAtFutureNotYetSupported", "inbox_message", `{"transactional_message_id":1,"identifiers":{"id":"u"},"send_at":4102444800}`, 400, "send_at in the future is not supported yet"},
+		{"ErrQueueDraftNotYetSupported", "inbox_message", `{"transactional_message_id":1,"identifiers":{"id":"u"},"queue_draft":true}`, 400, "queue_draft is not supported yet"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			w := f.app(http.MethodPost, "/v1/send/"+tt.path, tt.body)
