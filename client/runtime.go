@@ -193,7 +193,7 @@ func (r *Runtime) broadcast(user string) {
 func (r *Runtime) emitUser(user, name string, data any) {
 	for _, p := range r.ports {
 		if p.user == user {
-			r.host.Post(p.id, encode(outMsg{Op: OpEmit, Name: name, Data: data}))
+			r.emit(p.id, name, data)
 		}
 	}
 }

@@ -146,8 +146,12 @@ func (s *session) request(method, path string, body []byte) Request {
 	s.r.mu.Lock()
 	endpoint, site := s.r.endpoint, s.r.siteID
 	s.r.mu.Unlock()
-	return Request{Method: method, URL: endpoint + path, Body: body, Header: map[string]string{
-		"X-Roost-Site": site, "X-Roost-User": s.user, "Content-Type": "application/json"}}
+	req := Request{Method: method, URL: endpoint + path, Body: body,
+		Header: map[string]string{"X-Roost-Site": site, "X-Roost-User": s.user}}
+	if body != nil {
+		req.Header["Content-Type"] = "application/json"
+	}
+	return req
 }
 
 // transport polls the server for a session.
@@ -156,7 +160,6 @@ type transport struct{ s *session }
 // Poll implements poller.Transport.
 func (t transport) Poll(ctx context.Context, etag string) (poller.Response, error) {
 	req := t.s.request("GET", "/v1/client/poll", nil)
-	delete(req.Header, "Content-Type")
 	if etag != "" {
 		req.Header["If-None-Match"] = etag
 	}
