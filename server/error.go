@@ -19,6 +19,11 @@ const (
 	ENOTFOUND = "not_found"
 	// EUNAUTHORIZED is a missing or wrong credential (API key or site id).
 	EUNAUTHORIZED = "unauthorized"
+	// EFORBIDDEN is a credential that is valid in form but not for this
+	// request (a signature of another person's id).
+	EFORBIDDEN = "forbidden"
+	// ERATELIMIT is a send-side request over the key's rate limit.
+	ERATELIMIT = "rate_limited"
 	// EMETHOD is a known path asked with a method it does not answer.
 	EMETHOD = "method_not_allowed"
 	// ETOOLARGE is a request body over its size limit.
@@ -33,6 +38,8 @@ var codeStatus = map[string]int{
 	ENOTFOUND:     http.StatusNotFound,
 	EUNAUTHORIZED: http.StatusUnauthorized,
 	EMETHOD:       http.StatusMethodNotAllowed,
+	EFORBIDDEN:    http.StatusForbidden,
+	ERATELIMIT:    http.StatusTooManyRequests,
 	ETOOLARGE:     http.StatusRequestEntityTooLarge,
 }
 

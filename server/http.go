@@ -70,6 +70,9 @@ func (s *Server) client(h clientHandler) http.Handler {
 			err = ValidatePersonID(user)
 		}
 		if err == nil {
+			err = s.checkSignature(user, r.Header.Get("X-Roost-Signature"))
+		}
+		if err == nil {
 			err = h(w, r, user)
 		}
 		if err != nil {

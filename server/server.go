@@ -30,6 +30,10 @@ type Config struct {
 	APIKey string
 	// SiteID is the site id browsers send in X-Roost-Site.
 	SiteID string
+	// IdentitySecret, when set, turns on signed identities: every browser
+	// request must carry X-Roost-Signature, SignIdentity(IdentitySecret,
+	// user id), made by the site's backend. Empty: the user id is trusted.
+	IdentitySecret string
 	// TierActive, TierInactive and TierLow are the poll intervals of the
 	// tiers; zero means DefaultTierActive, DefaultTierInactive, DefaultTierLow.
 	TierActive, TierInactive, TierLow time.Duration
