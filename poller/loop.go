@@ -10,9 +10,27 @@ import (
 
 // HTTP statuses the loop tells apart (net/http stays out of the browser build).
 const (
-	statusOK          = 200
-	statusNotModified = 304
+	statusOK           = 200
+	statusNotModified  = 304
+	statusUnauthorized = 401
+	statusForbidden    = 403
 )
+
+// RefusedError is a poll the server refused for the person's credentials
+// (401 or 403: a missing or wrong identity signature, an unknown site).
+// Asking again with the same credentials cannot succeed, so the loop stops
+// polling after it and waits for Wake (new credentials).
+type RefusedError struct {
+	// Status is 401 or 403.
+	Status int
+	// Body is the answer's body ({"meta":{"error":...}} from a Roost server).
+	Body []byte
+}
+
+// Error implements the error interface.
+func (e *RefusedError) Error() string {
+	return fmt.Sprintf("poll: server refused the identity (%d)", e.Status)
+}
 
 // Response is a poll answer as the transport saw it.
 type Response struct {
@@ -70,7 +88,8 @@ func NewLoop(t Transport, s *Schedule, c Clock, deliver func(inbox.PollResponse)
 		wake: make(chan struct{}, 1), visible: make(chan bool, 1)}
 }
 
-// Wake asks for a poll now (for example when the identified person changed).
+// Wake asks for a poll now (for example when the identified person changed);
+// it also ends the pause after a RefusedError.
 func (l *Loop) Wake() {
 	select {
 	case l.wake <- struct{}{}:
@@ -89,17 +108,21 @@ func (l *Loop) SetVisible(v bool) {
 	}
 }
 
-// Run polls at once, then on the schedule, until ctx ends.
+// Run polls at once, then on the schedule, until ctx ends. After a poll the
+// server refused (RefusedError) it stops polling until Wake.
 func (l *Loop) Run(ctx context.Context) {
 	visible := true
+	paused := false
 	var due time.Time // zero: due now
 	for ctx.Err() == nil {
 		var timer <-chan time.Time
-		if visible {
+		if visible && !paused {
 			if wait := due.Sub(l.clock.Now()); wait > 0 {
 				timer = l.clock.After(wait)
 			} else {
-				due = l.clock.Now().Add(l.pollOnce(ctx))
+				var next time.Duration
+				next, paused = l.pollOnce(ctx)
+				due = l.clock.Now().Add(next)
 				continue
 			}
 		}
@@ -107,34 +130,40 @@ func (l *Loop) Run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-l.wake:
-			due = time.Time{}
+			due, paused = time.Time{}, false
 		case visible = <-l.visible:
 		case <-timer:
 		}
 	}
 }
 
-// pollOnce sends one poll and returns the delay before the next.
-func (l *Loop) pollOnce(ctx context.Context) time.Duration {
+// pollOnce sends one poll and returns the delay before the next, or
+// refused when the server refused the credentials.
+func (l *Loop) pollOnce(ctx context.Context) (next time.Duration, refused bool) {
 	res, err := l.transport.Poll(ctx, l.etag)
 	now := l.clock.Now()
 	if ctx.Err() != nil {
-		return 0
+		return 0, false
 	}
 	if err == nil {
 		err = l.handle(res)
 	}
 	if err != nil {
 		l.report(err)
-		return l.schedule.Next(Outcome{Failed: true, RetryAfter: res.RetryAfter}, now)
+		if _, ok := err.(*RefusedError); ok {
+			return 0, true
+		}
+		return l.schedule.Next(Outcome{Failed: true, RetryAfter: res.RetryAfter}, now), false
 	}
-	return l.schedule.Next(Outcome{Hint: l.lastHint, Queued: l.queued}, now)
+	return l.schedule.Next(Outcome{Hint: l.lastHint, Queued: l.queued}, now), false
 }
 
 func (l *Loop) handle(res Response) error {
 	switch {
 	case res.Status == statusNotModified:
 		return nil
+	case res.Status == statusUnauthorized || res.Status == statusForbidden:
+		return &RefusedError{Status: res.Status, Body: res.Body}
 	case res.Status != statusOK:
 		return fmt.Errorf("poll: server answered %d", res.Status)
 	}

@@ -203,3 +203,31 @@ func TestLoopWake(t *testing.T) {
 		t.Fatal("Wake did not poll")
 	}
 }
+
+func TestLoopStopsAfterRefusalUntilWake(t *testing.T) {
+	h := start(t,
+		func() (poller.Response, error) {
+			return poller.Response{Status: 403, Body: []byte(`{"meta":{"error":"X-Roost-Signature does not match the user id"}}`)}, nil
+		},
+		ok(`"a"`, `{"messages":[],"next_poll_ms":1000}`),
+	)
+	<-h.transport.polled
+	h.loop.SetVisible(false) // hiding and showing the page does not resume a refused identity
+	h.loop.SetVisible(true)
+	h.mu.Lock()
+	require.Len(t, h.errs, 1)
+	var refused *poller.RefusedError
+	require.ErrorAs(t, h.errs[0], &refused)
+	assert.Equal(t, 403, refused.Status)
+	assert.Contains(t, string(refused.Body), "does not match")
+	h.mu.Unlock()
+
+	h.loop.Wake() // new credentials
+	<-h.transport.polled
+	// Had the loop scheduled a retry after the refusal, that wait would come
+	// first; had it polled again, the second answer would be used up already.
+	assert.Equal(t, time.Second, h.clock.wait(t), "no retry was scheduled; polling resumes on the server's hint")
+	h.transport.mu.Lock()
+	defer h.transport.mu.Unlock()
+	assert.Len(t, h.transport.calls, 2, "no poll between the refusal and the wake")
+}
