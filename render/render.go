@@ -8,7 +8,6 @@ package render
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -39,28 +38,82 @@ func New() *Renderer {
 	return &Renderer{engine: liquid.NewEngine(), cache: map[string]cached{}}
 }
 
-// Error is a template that failed to parse or render.
+// Error is content whose template failed to parse, to check or to render, or
+// content that is not a JSON object. Its message names the field and the line,
+// for example:
+//
+//	content field "body", line 3: unterminated "if" block in {% if x %}
 type Error struct {
-	// Field is the path of the content field, for example "title" or "actions[0].label".
+	// Field is the path of the content field, for example "title" or
+	// "actions[0].label"; it is empty when the content is not a JSON object and
+	// for Check, which has no field.
 	Field string
-	// Err is Liquid's error, which carries the line.
+	// Line is the 1-based line within the field's source where the error is, or
+	// 0 when it is unknown.
+	Line int
+	// Reason is what is wrong, in plain words and without the field or line,
+	// for example `unterminated "if" block in {% if x %}`.
+	Reason string
+	// Err is the underlying Liquid error, or nil when the check itself found
+	// the fault (an undefined filter, an unclosed "{{", content that is not a
+	// JSON object).
 	Err error
 }
 
+// Error returns `content field "F", line L: REASON`, leaving out the parts that
+// are unknown.
 func (e *Error) Error() string {
-	return fmt.Sprintf("content field %q: %v", e.Field, e.Err)
+	var where string
+	if e.Field != "" {
+		where = fmt.Sprintf("content field %q", e.Field)
+	}
+	if e.Line > 0 {
+		if where != "" {
+			where += ", "
+		}
+		where += fmt.Sprintf("line %d", e.Line)
+	}
+	if where == "" {
+		return e.Reason
+	}
+	return where + ": " + e.Reason
 }
 
+// Unwrap returns the underlying Liquid error, if any.
 func (e *Error) Unwrap() error { return e.Err }
 
-// Compile parses src, or returns the template compiled before from the same source.
+// liquidError makes an *Error of a Liquid error for the field at path: the
+// line comes from the error (templates are parsed with 1-based lines) and the
+// reason is Liquid's message without its "Liquid error (line N): " prefix.
+func liquidError(path string, err error) *Error {
+	e := &Error{Field: path, Reason: err.Error(), Err: err}
+	if se, ok := err.(interface{ LineNumber() int }); ok {
+		e.Line = max(se.LineNumber(), 0)
+	}
+	if rest, ok := strings.CutPrefix(e.Reason, "Liquid error"); ok {
+		if strings.HasPrefix(rest, " (line ") {
+			if i := strings.Index(rest, "): "); i >= 0 {
+				rest = rest[i+1:]
+			}
+		}
+		if r, ok := strings.CutPrefix(rest, ": "); ok {
+			e.Reason = r
+		}
+	}
+	return e
+}
+
+// Compile parses src, or returns the template compiled before from the same
+// source. A parse error's LineNumber is the 1-based line in src.
 func (r *Renderer) Compile(src string) (*liquid.Template, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if c, ok := r.cache[src]; ok {
 		return c.tpl, c.err
 	}
-	tpl, serr := r.engine.ParseString(src)
+	// Line numbers start at 1, so that an error's LineNumber is the 1-based
+	// line (ParseString would count from 0) and 0 means no line.
+	tpl, serr := r.engine.ParseTemplateLocation([]byte(src), "", 1)
 	c := cached{tpl: tpl}
 	if serr != nil {
 		c.err = serr
@@ -109,28 +162,44 @@ func bindings(customer, trigger map[string]any) liquid.Bindings {
 // rendered object. Non-string values are kept as they are. The first field that
 // fails yields an *Error and no output: content is never returned half-rendered.
 func (r *Renderer) Content(content json.RawMessage, customer, trigger map[string]any) (json.RawMessage, error) {
-	var doc map[string]any
-	dec := json.NewDecoder(bytes.NewReader(content))
-	dec.UseNumber()
-	if err := dec.Decode(&doc); err != nil || doc == nil {
-		return nil, &Error{Field: "", Err: errors.New("content is not a JSON object")}
+	doc, err := decodeObject(content)
+	if err != nil {
+		return nil, err
 	}
 	b := bindings(customer, trigger)
-	out, err := r.walk(doc, "", b)
+	out, err := walk(doc, "", func(path, src string) (string, error) {
+		s, err := r.source(src, b)
+		if err != nil {
+			return "", liquidError(path, err)
+		}
+		return s, nil
+	})
 	if err != nil {
 		return nil, err
 	}
 	return json.Marshal(out)
 }
 
-func (r *Renderer) walk(v any, path string, b liquid.Bindings) (any, error) {
+// decodeObject decodes content, which must be a JSON object, keeping numbers
+// as they are written.
+func decodeObject(content json.RawMessage) (map[string]any, error) {
+	var doc map[string]any
+	dec := json.NewDecoder(bytes.NewReader(content))
+	dec.UseNumber()
+	if err := dec.Decode(&doc); err != nil || doc == nil {
+		return nil, &Error{Reason: "content is not a JSON object"}
+	}
+	return doc, nil
+}
+
+// walk calls leaf for every string in v, in a fixed order (object keys sorted),
+// with the string's path ("title", "actions[0].label"), and replaces the
+// string with leaf's result. It stops at the first error, which it returns as
+// leaf made it.
+func walk(v any, path string, leaf func(path, src string) (string, error)) (any, error) {
 	switch v := v.(type) {
 	case string:
-		s, err := r.source(v, b)
-		if err != nil {
-			return nil, &Error{Field: path, Err: err}
-		}
-		return s, nil
+		return leaf(path, v)
 	case map[string]any:
 		for _, k := range slices.Sorted(maps.Keys(v)) {
 			x := v[k]
@@ -138,7 +207,7 @@ func (r *Renderer) walk(v any, path string, b liquid.Bindings) (any, error) {
 			if path != "" {
 				p = path + "." + k
 			}
-			y, err := r.walk(x, p, b)
+			y, err := walk(x, p, leaf)
 			if err != nil {
 				return nil, err
 			}
@@ -147,7 +216,7 @@ func (r *Renderer) walk(v any, path string, b liquid.Bindings) (any, error) {
 		return v, nil
 	case []any:
 		for i, x := range v {
-			y, err := r.walk(x, fmt.Sprintf("%s[%d]", path, i), b)
+			y, err := walk(x, fmt.Sprintf("%s[%d]", path, i), leaf)
 			if err != nil {
 				return nil, err
 			}

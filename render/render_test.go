@@ -48,13 +48,19 @@ func TestContent(t *testing.T) {
 		var rerr *render.Error
 		require.ErrorAs(t, err, &rerr)
 		assert.Equal(t, "body", rerr.Field)
-		assert.Contains(t, err.Error(), `unterminated "if" block`)
+		assert.Equal(t, 2, rerr.Line)
+		assert.Equal(t, `unterminated "if" block in {% if customer.vip %}`, rerr.Reason)
+		assert.EqualError(t, err, `content field "body", line 2: unterminated "if" block in {% if customer.vip %}`)
 	})
 	t.Run("ErrNestedFieldPath", func(t *testing.T) {
 		_, err := render.New().Content(json.RawMessage(`{"actions":[{"label":"{% if %}"}]}`), nil, nil)
 		var rerr *render.Error
 		require.True(t, errors.As(err, &rerr))
 		assert.Equal(t, "actions[0].label", rerr.Field)
+	})
+	t.Run("ErrRenderNamesFieldAndLine", func(t *testing.T) {
+		_, err := render.New().Content(json.RawMessage(`{"title":"a\n{{ customer.x | nosuch }}"}`), nil, nil)
+		assert.EqualError(t, err, `content field "title", line 2: undefined filter "nosuch" in {{ customer.x | nosuch }}`)
 	})
 	t.Run("ErrNotAnObject", func(t *testing.T) {
 		for _, c := range []string{`[]`, `"x"`, `null`, `{`, ``} {
