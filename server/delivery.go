@@ -12,7 +12,8 @@ import (
 )
 
 // Delivery is one send of a template to one person: a copy of the template
-// as it was at send time, the send's data, and what the browser reported.
+// content as it was at send time, the send's data, and what the browser
+// reported.
 type Delivery struct {
 	// ID is "dlv_" followed by a time-ordered unique hex string.
 	ID string
@@ -20,6 +21,9 @@ type Delivery struct {
 	PersonID string
 	// TemplateID is the template it was made from.
 	TemplateID int
+	// ContentID and Language name the template content that was copied.
+	ContentID int
+	Language  string
 	// Channel, Type, Topics, Priority and Content are copied from the template.
 	Channel  string
 	Type     string
@@ -28,16 +32,25 @@ type Delivery struct {
 	Content  json.RawMessage
 	// Data is the send request's message_data: the {{trigger.*}} scope; may be nil.
 	Data map[string]any
-	// QueuedAt is when the send was accepted.
+	// QueuedAt is when the send was accepted (or the draft was sent).
 	QueuedAt time.Time
-	// ExpiresAt is when the delivery stops being shown.
+	// SendAt is when the message becomes visible to polls; never before QueuedAt.
+	SendAt time.Time
+	// ExpiresAt is when the message stops being shown unless delivered (inbox).
 	ExpiresAt time.Time
+	// Draft is whether it waits to be sent or deleted through /v1/drafts.
+	Draft bool
+	// Suppressed says why the delivery is never shown ("" when it is not
+	// suppressed), for example SuppressedUnsubscribed.
+	Suppressed string
+	// DisableRetention drops Content and Data once the delivery has left the queue.
+	DisableRetention bool
 
 	// Opened is whether the person has the message marked opened.
 	Opened bool
 	// OpenedAt is when it was opened; zero unless Opened.
 	OpenedAt time.Time
-	// Delivered is whether a browser reported showing it.
+	// Delivered is whether a browser acknowledged receiving it.
 	Delivered bool
 	// Deleted is whether the person deleted it from the inbox.
 	Deleted bool
@@ -47,36 +60,91 @@ type Delivery struct {
 	Clicks []string
 }
 
-// NewDelivery returns a delivery of t to personID made at now, with the
-// send's data.
-func NewDelivery(id string, t *Template, personID string, data map[string]any, now time.Time) *Delivery {
+// SuppressedUnsubscribed is why a delivery to an unsubscribed person is not shown.
+const SuppressedUnsubscribed = "unsubscribed"
+
+// NewDelivery returns a delivery of content c of t to personID, accepted at
+// now and visible from sendAt (now when zero or earlier), with the send's data.
+func NewDelivery(id string, t *Template, c Content, personID string, data map[string]any, now, sendAt time.Time) *Delivery {
+	if sendAt.Before(now) {
+		sendAt = now
+	}
 	return &Delivery{
 		ID:         id,
 		PersonID:   personID,
 		TemplateID: t.ID,
+		ContentID:  c.ID,
+		Language:   c.Language,
 		Channel:    t.Channel,
 		Type:       t.Type,
 		Topics:     t.Topics,
 		Priority:   t.Priority,
-		Content:    t.Content,
+		Content:    c.Body,
 		Data:       data,
 		QueuedAt:   now,
-		ExpiresAt:  now.Add(t.Expiry()),
+		SendAt:     sendAt,
+		ExpiresAt:  sendAt.Add(t.Expiry()),
 		Clicks:     []string{},
 	}
 }
 
-// Queued reports whether the delivery is still to be shown at now: an inbox
-// message until deleted, an in-app message until delivered or dismissed,
-// both until they expire.
+// Reschedule moves a delivery accepted as a draft to now: it is queued at
+// now, visible from its SendAt or now, whichever is later, and expires as
+// long after that as it would have.
+func (d *Delivery) Reschedule(now time.Time) {
+	expiry := d.ExpiresAt.Sub(d.SendAt)
+	d.Draft, d.QueuedAt = false, now
+	if d.SendAt.Before(now) {
+		d.SendAt = now
+	}
+	d.ExpiresAt = d.SendAt.Add(expiry)
+}
+
+// Queued reports whether the delivery is to be shown at now: not a draft,
+// not suppressed, from SendAt on; an inbox message until deleted, and until
+// it expires unless a browser received it; an in-app message until
+// delivered, dismissed or expired.
 func (d *Delivery) Queued(now time.Time) bool {
-	if !now.Before(d.ExpiresAt) {
+	if d.Draft || d.Suppressed != "" || now.Before(d.SendAt) {
 		return false
 	}
 	if d.Channel == inbox.ChannelInApp {
-		return !d.Delivered && !d.Dismissed
+		return !d.Delivered && !d.Dismissed && now.Before(d.ExpiresAt)
 	}
-	return !d.Deleted
+	return !d.Deleted && (d.Delivered || now.Before(d.ExpiresAt))
+}
+
+// Finished reports whether the delivery can never be shown again at or
+// after now: suppressed, deleted, dismissed, delivered in-app, or expired
+// undelivered. Drafts and scheduled deliveries are not finished.
+func (d *Delivery) Finished(now time.Time) bool {
+	return !d.Draft && !now.Before(d.SendAt) && !d.Queued(now)
+}
+
+// Status names the delivery's state at now: "draft", "suppressed",
+// "scheduled", "queued" or "finished".
+func (d *Delivery) Status(now time.Time) string {
+	switch {
+	case d.Draft:
+		return "draft"
+	case d.Suppressed != "":
+		return "suppressed"
+	case now.Before(d.SendAt):
+		return "scheduled"
+	case d.Queued(now):
+		return "queued"
+	}
+	return "finished"
+}
+
+// DropContentIfDone clears Content and Data when retention is disabled and
+// the delivery is finished at now; it reports whether it cleared them.
+func (d *Delivery) DropContentIfDone(now time.Time) bool {
+	if !d.DisableRetention || !d.Finished(now) || (d.Content == nil && d.Data == nil) {
+		return false
+	}
+	d.Content, d.Data = nil, nil
+	return true
 }
 
 // Apply changes d as event e says. at is when it happened as the server
@@ -98,9 +166,10 @@ func (d *Delivery) Apply(e inbox.Event, at time.Time) {
 	}
 }
 
-// Message returns the wire form of d for a poll, with the person's attributes.
+// Message returns the wire form of d for a poll, with the person's
+// attributes. An inbox message a browser received has no expiry.
 func (d *Delivery) Message(customer map[string]any) inbox.Message {
-	return inbox.Message{
+	m := inbox.Message{
 		DeliveryID:  d.ID,
 		Channel:     d.Channel,
 		Type:        d.Type,
@@ -109,43 +178,65 @@ func (d *Delivery) Message(customer map[string]any) inbox.Message {
 		Content:     d.Content,
 		Trigger:     d.Data,
 		Customer:    customer,
-		SentAtMs:    d.QueuedAt.UnixMilli(),
+		SentAtMs:    d.SendAt.UnixMilli(),
 		ExpiresAtMs: d.ExpiresAt.UnixMilli(),
 		Opened:      d.Opened,
 	}
+	if d.Channel == inbox.ChannelInbox && d.Delivered {
+		m.ExpiresAtMs = 0
+	}
+	return m
 }
 
-// deliveryState is the JSON of GET /v1/deliveries/{id}.
+// deliveryState is the JSON of a delivery on the send side
+// (GET /v1/deliveries/{id}, GET /v1/drafts).
 type deliveryState struct {
-	DeliveryID string   `json:"delivery_id"`
-	PersonID   string   `json:"person_id"`
-	Channel    string   `json:"channel"`
-	TemplateID int      `json:"template_id"`
-	QueuedAt   int64    `json:"queued_at"`
-	ExpiresAt  int64    `json:"expires_at"`
-	Opened     bool     `json:"opened"`
-	OpenedAt   *int64   `json:"opened_at"`
-	Delivered  bool     `json:"delivered"`
-	Deleted    bool     `json:"deleted"`
-	Dismissed  bool     `json:"dismissed"`
-	Clicks     []string `json:"clicks"`
+	DeliveryID string          `json:"delivery_id"`
+	PersonID   string          `json:"person_id"`
+	Channel    string          `json:"channel"`
+	TemplateID int             `json:"template_id"`
+	ContentID  int             `json:"content_id"`
+	Language   string          `json:"language"`
+	Status     string          `json:"status"`
+	Suppressed string          `json:"suppressed_reason,omitempty"`
+	QueuedAt   int64           `json:"queued_at"`
+	SendAt     int64           `json:"send_at"`
+	ExpiresAt  int64           `json:"expires_at"`
+	Opened     bool            `json:"opened"`
+	OpenedAt   *int64          `json:"opened_at"`
+	Delivered  bool            `json:"delivered"`
+	Deleted    bool            `json:"deleted"`
+	Dismissed  bool            `json:"dismissed"`
+	Clicks     []string        `json:"clicks"`
+	Retained   bool            `json:"retained"`
+	Content    json.RawMessage `json:"content"`
+	Data       map[string]any  `json:"message_data"`
 }
 
-// state returns the wire form of d's state; times are unix seconds and
-// opened_at is null unless opened.
-func (d *Delivery) state() deliveryState {
+// state returns the send-side wire form of d at now; times are unix
+// seconds, opened_at is null unless opened, and content and message_data
+// are null once dropped (retention disabled).
+func (d *Delivery) state(now time.Time) deliveryState {
 	s := deliveryState{
 		DeliveryID: d.ID,
 		PersonID:   d.PersonID,
 		Channel:    d.Channel,
 		TemplateID: d.TemplateID,
+		ContentID:  d.ContentID,
+		Language:   d.Language,
+		Status:     d.Status(now),
+		Suppressed: d.Suppressed,
 		QueuedAt:   d.QueuedAt.Unix(),
+		SendAt:     d.SendAt.Unix(),
 		ExpiresAt:  d.ExpiresAt.Unix(),
 		Opened:     d.Opened,
 		Delivered:  d.Delivered,
 		Deleted:    d.Deleted,
 		Dismissed:  d.Dismissed,
 		Clicks:     d.Clicks,
+		Retained:   !d.DisableRetention,
+		Content:    d.Content,
+		Data:       d.Data,
 	}
 	if d.Opened && !d.OpenedAt.IsZero() {
 		at := d.OpenedAt.Unix()

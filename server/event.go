@@ -23,7 +23,26 @@ const (
 	// RejectUnknownDelivery is the reason for an event about a delivery that
 	// does not exist or belongs to someone else (the two are not told apart).
 	RejectUnknownDelivery = "unknown delivery_id"
+	// RejectAlreadyDelivered is the reason for a delivered event about an
+	// in-app message another browser already received: the browser must
+	// not show it.
+	RejectAlreadyDelivered = "already delivered"
 )
+
+// RejectEvent returns why the valid event e about d, reported by personID
+// at now, cannot be applied, or "". d may be nil (unknown delivery). A
+// delivery of someone else, a draft, a suppressed one and one not yet
+// visible are all unknown to the browser. An in-app message is delivered
+// once: a delivered event with a new id for one already delivered is refused.
+func RejectEvent(e inbox.Event, d *Delivery, personID string, now time.Time) string {
+	switch {
+	case d == nil || d.PersonID != personID || d.Draft || d.Suppressed != "" || now.Before(d.SendAt):
+		return RejectUnknownDelivery
+	case e.Type == inbox.EventDelivered && d.Channel == inbox.ChannelInApp && d.Delivered:
+		return RejectAlreadyDelivered
+	}
+	return ""
+}
 
 // ValidateEvent returns the reason e can never be applied, or "" when it
 // may be (its delivery still has to exist and be the person's).

@@ -8,8 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -32,6 +34,9 @@ func (s *Server) app(h appHandler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		err := s.checkAPIKey(r)
 		if err == nil {
+			err = s.checkRate(w)
+		}
+		if err == nil {
 			err = h(w, r)
 		}
 		if err != nil {
@@ -51,6 +56,18 @@ func (s *Server) checkAPIKey(r *http.Request) error {
 		return Errorf(EUNAUTHORIZED, "wrong API key")
 	}
 	return nil
+}
+
+// checkRate takes one request from the API key's rate limit, or returns
+// ERATELIMIT with a Retry-After header (whole seconds, at least 1).
+func (s *Server) checkRate(w http.ResponseWriter) error {
+	ok, wait := s.limit.allow(s.cfg.APIKey, s.now())
+	if ok {
+		return nil
+	}
+	secs := int64(math.Ceil(wait.Seconds()))
+	w.Header().Set("Retry-After", strconv.FormatInt(max(1, secs), 10))
+	return Errorf(ERATELIMIT, "rate limit exceeded: at most %g requests per second per API key; retry after %d s", s.cfg.SendRateLimit, max(1, secs))
 }
 
 // client identifies the site and the person from the X-Roost-* headers,

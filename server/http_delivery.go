@@ -8,6 +8,6 @@ func (s *Server) handleGetDelivery(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, d.state())
+	writeJSON(w, http.StatusOK, d.state(s.now()))
 	return nil
 }

@@ -66,6 +66,12 @@ func (s *Server) pollResponse(q *Queue, now time.Time) inbox.PollResponse {
 	default:
 		resp.Tier, resp.NextPollMs = TierLow, s.cfg.TierLow.Milliseconds()
 	}
+	// A message scheduled before the next poll would come is polled for at
+	// the active interval, so it shows about when it is due. The answer
+	// depends only on whether one is that close, so it keeps its ETag.
+	if !q.NextSendAt.IsZero() && q.NextSendAt.Sub(now) < time.Duration(resp.NextPollMs)*time.Millisecond {
+		resp.NextPollMs = s.cfg.TierActive.Milliseconds()
+	}
 	return resp
 }
 

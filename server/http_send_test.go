@@ -8,8 +8,10 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -114,8 +116,16 @@ func TestSend_Errors(t *testing.T) {
 		{"ErrInAppTemplateOnInbox", "inbox_message", `{"transactional_message_id":"welcome_offer","identifiers":{"id":"u"}}`, 400, "is an in_app template; send it with POST /v1/send/in_app"},
 		{"ErrInboxTemplateOnInApp", "in_app", seedSend, 400, "is an inbox template; send it with POST /v1/send/inbox_message"},
 		{"ErrTooLarge", "inbox_message", big, 413, "request body is over 2097152 bytes"},
-		{"ErrSendAtFutureNotYetSupported", "inbox_message", `{"transactional_message_id":1,"identifiers":{"id":"u"},"send_at":4102444800}`, 400, "send_at in the future is not supported yet"},
-		{"ErrQueueDraftNotYetSupported", "inbox_message", `{"transactional_message_id":1,"identifiers":{"id":"u"},"queue_draft":true}`, 400, "queue_draft is not supported yet"},
+		{"ErrSendAtTooFar", "inbox_message", `{"transactional_message_id":1,"identifiers":{"id":"u"},"send_at":` + strconv.FormatInt(fixtureStart.Add(90*24*time.Hour+time.Second).Unix(), 10) + `}`, 400, `"send_at" is more than 90 days ahead`},
+		{"ErrSendAtType", "inbox_message", `{"transactional_message_id":1,"identifiers":{"id":"u"},"send_at":"tomorrow"}`, 400, `"send_at" must be a unix timestamp in seconds`},
+		{"ErrLanguage", "inbox_message", `{"transactional_message_id":1,"identifiers":{"id":"u"},"language":"<script>"}`, 400, `"language" must be a language tag`},
+		{"ErrLanguageType", "inbox_message", `{"transactional_message_id":1,"identifiers":{"id":"u"},"language":7}`, 400, `"language" must be a language tag`},
+		{"ErrQueueDraftType", "inbox_message", `{"transactional_message_id":1,"identifiers":{"id":"u"},"queue_draft":"yes"}`, 400, `"queue_draft" must be true or false`},
+		{"ErrRetentionType", "inbox_message", `{"transactional_message_id":1,"identifiers":{"id":"u"},"disable_message_retention":1}`, 400, `"disable_message_retention" must be true or false`},
+		{"ErrSendToUnsubscribedType", "inbox_message", `{"transactional_message_id":1,"identifiers":{"id":"u"},"send_to_unsubscribed":null,"auto_create":"x"}`, 400, `"auto_create" must be true or false`},
+		{"ErrAutoCreateOnInbox", "inbox_message", `{"transactional_message_id":"brand_new","identifiers":{"id":"u"},"auto_create":true}`, 400, `"auto_create" is only for in-app messages`},
+		{"ErrAutoCreateNameOfInboxTemplate", "in_app", `{"transactional_message_id":"Order_Shipped","identifiers":{"id":"u"},"auto_create":true}`, 400, "is an inbox template; send it with POST /v1/send/inbox_message"},
+		{"ErrAutoCreateNumericName", "in_app", `{"transactional_message_id":"4242","identifiers":{"id":"u"},"auto_create":true}`, 400, `"transactional_message_id" not found`},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			w := f.app(http.MethodPost, "/v1/send/"+tt.path, tt.body)
@@ -163,7 +173,12 @@ func TestRoutes_Errors(t *testing.T) {
 		{"ErrSendGet", http.MethodGet, "/v1/send/inbox_message", "POST"},
 		{"ErrInAppPut", http.MethodPut, "/v1/send/in_app", "POST"},
 		{"ErrDeliveryPost", http.MethodPost, "/v1/deliveries/dlv_x", "GET"},
-		{"ErrPersonGet", http.MethodGet, "/v1/people/u", "PUT"},
+		{"ErrPersonPost", http.MethodPost, "/v1/people/u", "GET, PUT"},
+		{"ErrTemplatesDelete", http.MethodDelete, "/v1/transactional", "GET, POST"},
+		{"ErrTemplatePost", http.MethodPost, "/v1/transactional/1", "DELETE, GET, PUT"},
+		{"ErrContentGet", http.MethodGet, "/v1/transactional/1/content/1", "PUT"},
+		{"ErrDraftsPost", http.MethodPost, "/v1/drafts", "GET"},
+		{"ErrDraftSendGet", http.MethodGet, "/v1/drafts/dlv_x/send", "POST"},
 		{"ErrPollPost", http.MethodPost, "/v1/client/poll", "GET, OPTIONS"},
 		{"ErrEventsGet", http.MethodGet, "/v1/client/events", "OPTIONS, POST"},
 	} {

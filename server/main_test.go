@@ -28,6 +28,9 @@ const (
 		`"message_data":{"order_id":"ORD-5678","tracking_url":"https://track.example.com/5678","product_name":"Blue Widget"}}`
 )
 
+// fixtureStart is when a fixture's clock starts.
+var fixtureStart = time.Date(2025, 11, 22, 8, 0, 0, 0, time.UTC)
+
 // clock is a settable time source.
 type clock struct {
 	mu sync.Mutex
@@ -73,7 +76,7 @@ func newFixture(tb testing.TB) *fixture {
 // newFixtureAt returns a seeded server on the database file at path.
 func newFixtureAt(tb testing.TB, path string) *fixture {
 	tb.Helper()
-	f := &fixture{tb: tb, path: path, clock: &clock{t: time.Date(2025, 11, 22, 8, 0, 0, 0, time.UTC)}}
+	f := &fixture{tb: tb, path: path, clock: &clock{t: fixtureStart}}
 	f.open()
 	require.NoError(tb, server.LoadSeed(context.Background(), f.db, seedPath))
 	return f

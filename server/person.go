@@ -21,6 +21,20 @@ func (p *Person) Validate() error {
 	return ValidatePersonID(p.ID)
 }
 
+// Unsubscribed reports whether the person's "unsubscribed" attribute is
+// true, as in the seed docs: such a person gets only messages whose
+// send_to_unsubscribed setting is on.
+func (p *Person) Unsubscribed() bool {
+	v, _ := p.Attributes["unsubscribed"].(bool)
+	return v
+}
+
+// Language returns the person's "language" attribute, or "".
+func (p *Person) Language() string {
+	s, _ := p.Attributes["language"].(string)
+	return s
+}
+
 // Email returns the person's "email" attribute, or "".
 func (p *Person) Email() string {
 	s, _ := p.Attributes["email"].(string)

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/roostmsg/roost/render"
 )
 
 // Seed is the content of a seed file: templates to upsert and people to
@@ -44,8 +46,9 @@ func LoadSeed(ctx context.Context, store Store, path string) error {
 	return nil
 }
 
-// ParseSeed decodes and validates a seed file. Unknown fields are errors,
-// so a typo in the file does not pass silently.
+// ParseSeed decodes and validates a seed file, normalizing its templates
+// and checking their Liquid syntax. Unknown fields are errors, so a typo in
+// the file does not pass silently.
 func ParseSeed(data []byte) (*Seed, error) {
 	var seed Seed
 	dec := json.NewDecoder(bytes.NewReader(data))
@@ -58,9 +61,17 @@ func ParseSeed(data []byte) (*Seed, error) {
 		return nil, Errorf(EINVALID, "malformed JSON: unexpected data after the JSON object")
 	}
 	ids, triggers := map[int]bool{}, map[string]bool{}
+	r := render.New()
 	for i := range seed.Templates {
 		t := &seed.Templates[i]
-		if err := t.Validate(); err != nil {
+		err := t.Normalize()
+		if err == nil {
+			err = t.Validate()
+		}
+		if err == nil {
+			err = CheckLiquid(r, t)
+		}
+		if err != nil {
 			return nil, fmt.Errorf("templates[%d]: %w", i, err)
 		}
 		if ids[t.ID] || triggers[TriggerKey(t.TriggerName)] {

@@ -47,13 +47,15 @@ func TestLoadSeed(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, "Shipped", tpl.Name)
 		assert.Nil(t, tpl.Topics)
-		assert.JSONEq(t, `{"title":"x"}`, string(tpl.Content))
+		assert.JSONEq(t, `{"title":"x"}`, string(tpl.DefaultContent().Body))
+		assert.Equal(t, 1, tpl.DefaultContent().ID, "the default content of a seed template gets content id 1")
 	})
 
 	for _, tt := range []struct{ name, body, msg string }{
 		{"ErrUnknownField", `{"templates":[],"peeple":[]}`, `unknown field "peeple"`},
 		{"ErrChannel", `{"templates":[{"id":9,"name":"n","trigger_name":"t","channel":"sms","content":{}}]}`, `templates[0]: roost error: code=invalid message=template 9: channel must be`},
-		{"ErrContent", `{"templates":[{"id":9,"name":"n","trigger_name":"t","channel":"inbox","content":"hi"}]}`, "content must be a JSON object"},
+		{"ErrContent", `{"templates":[{"id":9,"name":"n","trigger_name":"t","channel":"inbox","content":"hi"}]}`, "body must be a JSON object"},
+		{"ErrLiquid", `{"templates":[{"id":9,"name":"n","trigger_name":"t","channel":"inbox","content":{"title":"ok","body":"a\n{% if x %}never closed"}}]}`, `content field "body", line 2: unterminated "if" block`},
 		{"ErrNumericTrigger", `{"templates":[{"id":9,"name":"n","trigger_name":"12","channel":"inbox","content":{}}]}`, "must not be a number"},
 		{"ErrDuplicate", `{"templates":[{"id":9,"name":"n","trigger_name":"t","channel":"inbox","content":{}},{"id":10,"name":"n","trigger_name":"T","channel":"inbox","content":{}}]}`, "appears twice"},
 		{"ErrPersonID", `{"people":[{"id":"","attributes":{}}]}`, "person id is required"},

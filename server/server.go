@@ -6,11 +6,13 @@
 package server
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"time"
 
 	"github.com/roostmsg/roost/inbox"
+	"github.com/roostmsg/roost/render"
 )
 
 // Default poll intervals of the three tiers.
@@ -23,6 +25,10 @@ const (
 	DefaultTierLow = 180 * time.Second
 )
 
+// DefaultSendRateLimit is the send-side requests per second and per key
+// allowed when Config.SendRateLimit is 0 (the seed docs' transactional limit).
+const DefaultSendRateLimit = 100
+
 // Config holds the server's settings.
 type Config struct {
 	// APIKey is the App API key the send side presents as a Bearer token.
@@ -34,6 +40,13 @@ type Config struct {
 	// request must carry X-Roost-Signature, SignIdentity(IdentitySecret,
 	// user id), made by the site's backend. Empty: the user id is trusted.
 	IdentitySecret string
+	// SendRateLimit is how many send-side requests per second one API key
+	// may make on average before getting 429; 0 means
+	// DefaultSendRateLimit, a negative value turns the limit off.
+	SendRateLimit float64
+	// SendRateBurst is how many send-side requests one key may make at once
+	// over the average; 0 means twice SendRateLimit.
+	SendRateBurst int
 	// TierActive, TierInactive and TierLow are the poll intervals of the
 	// tiers; zero means DefaultTierActive, DefaultTierInactive, DefaultTierLow.
 	TierActive, TierInactive, TierLow time.Duration
@@ -45,9 +58,11 @@ type Config struct {
 
 // Server answers the routes of docs/protocol.md from a Store.
 type Server struct {
-	cfg   Config
-	store Store
-	ids   idGen
+	cfg    Config
+	store  Store
+	ids    idGen
+	render *render.Renderer
+	limit  *rateLimiter
 }
 
 // New returns a server with cfg, its zero fields set to their defaults,
@@ -68,18 +83,35 @@ func New(cfg Config, store Store) *Server {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	return &Server{cfg: cfg, store: store}
+	if cfg.SendRateLimit == 0 {
+		cfg.SendRateLimit = DefaultSendRateLimit
+	}
+	if cfg.SendRateBurst <= 0 {
+		cfg.SendRateBurst = max(1, int(2*cfg.SendRateLimit))
+	}
+	return &Server{cfg: cfg, store: store, render: render.New(), limit: newRateLimiter(cfg.SendRateLimit, cfg.SendRateBurst)}
 }
 
 // Handler returns the HTTP handler of all routes: the send side under
-// /v1/send, /v1/deliveries and /v1/people (API key), the browser side under
-// /v1/client (site and user headers, with CORS).
+// /v1/send, /v1/transactional, /v1/deliveries, /v1/drafts and /v1/people
+// (API key, rate limited), the browser side under /v1/client (site, user
+// and signature headers, with CORS).
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/v1/send/inbox_message", methods{http.MethodPost: s.app(s.sendHandler(inbox.ChannelInbox))})
 	mux.Handle("/v1/send/in_app", methods{http.MethodPost: s.app(s.sendHandler(inbox.ChannelInApp))})
 	mux.Handle("/v1/deliveries/{id}", methods{http.MethodGet: s.app(s.handleGetDelivery)})
-	mux.Handle("/v1/people/{id}", methods{http.MethodPut: s.app(s.handlePutPerson)})
+	mux.Handle("/v1/drafts", methods{http.MethodGet: s.app(s.handleListDrafts)})
+	mux.Handle("/v1/drafts/{id}", methods{http.MethodDelete: s.app(s.handleDeleteDraft)})
+	mux.Handle("/v1/drafts/{id}/send", methods{http.MethodPost: s.app(s.handleSendDraft)})
+	mux.Handle("/v1/people/{id}", methods{http.MethodGet: s.app(s.handleGetPerson), http.MethodPut: s.app(s.handlePutPerson)})
+	mux.Handle("/v1/transactional", methods{http.MethodGet: s.app(s.handleListTemplates), http.MethodPost: s.app(s.handleCreateTemplate)})
+	mux.Handle("/v1/transactional/{id}", methods{
+		http.MethodGet: s.app(s.handleGetTemplate), http.MethodPut: s.app(s.handlePutTemplate),
+		http.MethodDelete: s.app(s.handleDeleteTemplate),
+	})
+	mux.Handle("/v1/transactional/{id}/contents", methods{http.MethodGet: s.app(s.handleListContents)})
+	mux.Handle("/v1/transactional/{id}/content/{content_id}", methods{http.MethodPut: s.app(s.handlePutContent)})
 	mux.Handle("/v1/client/poll", cors(methods{http.MethodGet: s.client(s.handlePoll), http.MethodOptions: preflight}))
 	mux.Handle("/v1/client/events", cors(methods{http.MethodPost: s.client(s.handleEvents), http.MethodOptions: preflight}))
 	mux.Handle("/v1/client/", cors(s.notFound()))
@@ -90,4 +122,22 @@ func (s *Server) Handler() http.Handler {
 // now returns the configured current time.
 func (s *Server) now() time.Time {
 	return s.cfg.Now()
+}
+
+// Maintain does the server's background work every interval until ctx is
+// done: it drops the content and data of finished deliveries whose
+// retention is disabled (Store.DropFinishedContent). Errors are logged.
+func (s *Server) Maintain(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if _, err := s.store.DropFinishedContent(ctx, s.now()); err != nil && ctx.Err() == nil {
+			s.cfg.Logger.Error("drop finished content", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }

@@ -16,6 +16,19 @@ type Store interface {
 	// Returns EINVALID if t fails Validate, ECONFLICT if another template
 	// has the same trigger name (compared by TriggerKey).
 	UpsertTemplate(ctx context.Context, t *Template) error
+	// CreateTemplate stores a new template; a zero t.ID is set to one more
+	// than the highest id in use. Returns EINVALID if t then fails
+	// Validate, ECONFLICT if its id or trigger name is taken.
+	CreateTemplate(ctx context.Context, t *Template) error
+	// UpdateTemplate runs fn on the template with id and stores the result,
+	// in one transaction, and returns it. Returns ENOTFOUND for an unknown
+	// id, fn's error, or UpsertTemplate's errors; fn must not change the id.
+	UpdateTemplate(ctx context.Context, id int, fn func(t *Template) error) (*Template, error)
+	// DeleteTemplate removes the template with id (deliveries made from it
+	// keep their copy), or returns ENOTFOUND.
+	DeleteTemplate(ctx context.Context, id int) error
+	// ListTemplates returns every template, by id.
+	ListTemplates(ctx context.Context) ([]*Template, error)
 	// FindTemplateByID returns the template with id, or ENOTFOUND.
 	FindTemplateByID(ctx context.Context, id int) (*Template, error)
 	// FindTemplateByTrigger returns the template whose trigger name has the
@@ -43,6 +56,20 @@ type Store interface {
 	// FindQueue returns what a poll by personID at now sees, read in one
 	// consistent snapshot. An unknown person gets a Queue with a nil Person.
 	FindQueue(ctx context.Context, personID string, now time.Time) (*Queue, error)
+	// ListDrafts returns the drafts of personID, or of everyone when
+	// personID is "", oldest first, at most limit of them.
+	ListDrafts(ctx context.Context, personID string, limit int) ([]*Delivery, error)
+	// UpdateDelivery runs fn on the delivery with id and stores the result,
+	// in one transaction, and returns it. Returns ENOTFOUND for an unknown
+	// id, or fn's error.
+	UpdateDelivery(ctx context.Context, id string, fn func(d *Delivery) error) (*Delivery, error)
+	// DeleteDraft removes the draft with id. Returns ENOTFOUND for an
+	// unknown id, ECONFLICT if the delivery is not a draft.
+	DeleteDraft(ctx context.Context, id string) error
+	// DropFinishedContent clears the content and data of every delivery
+	// with retention disabled that is finished at now (Delivery.Finished)
+	// and returns how many it cleared.
+	DropFinishedContent(ctx context.Context, now time.Time) (int, error)
 
 	// ApplyEvents applies events reported by personID's browser, all in one
 	// transaction, and returns one answer per event in order: "" when it is
@@ -50,7 +77,8 @@ type Store interface {
 	// event whose id was applied before is acknowledged and changes nothing;
 	// an applied event's id is recorded in the same transaction as its
 	// change. Each event must have passed ValidateEvent; each change is made
-	// with Delivery.Apply at EventTime(e, d.QueuedAt, now).
+	// with Delivery.Apply at EventTime(e, d.SendAt, now), as RejectEvent
+	// allows, followed by Delivery.DropContentIfDone.
 	ApplyEvents(ctx context.Context, personID string, events []inbox.Event, now time.Time) ([]string, error)
 }
 
@@ -61,7 +89,10 @@ type Queue struct {
 	// Deliveries are those for which Delivery.Queued(now) holds, oldest
 	// first (by QueuedAt, then ID).
 	Deliveries []*Delivery
-	// LastQueuedAt is when the person's newest delivery of any state was
-	// queued; zero if there was none.
+	// LastQueuedAt is when the person's newest visible delivery of any
+	// state became visible (its SendAt); zero if there was none.
 	LastQueuedAt time.Time
+	// NextSendAt is when the person's earliest scheduled delivery becomes
+	// visible; zero if there is none.
+	NextSendAt time.Time
 }

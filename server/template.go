@@ -9,18 +9,22 @@ import (
 	"github.com/roostmsg/roost/inbox"
 )
 
-// DefaultExpiresAfterDays is how long a delivery stays queued when its
-// template does not say.
+// DefaultExpiresAfterDays is how long an undelivered message stays queued
+// when its template does not say.
 const DefaultExpiresAfterDays = 60
 
 // Template is a transactional message: what a send request names and a
-// delivery copies. Its Content is a JSON object whose string leaves are
-// Liquid templates rendered in the browser with {{trigger.*}} and {{customer.*}}.
+// delivery copies. Each of its Contents is a JSON object whose string leaves
+// are Liquid templates rendered in the browser with {{trigger.*}} and
+// {{customer.*}}; one content is the default, the others are localized
+// variants.
 type Template struct {
 	// ID is the numeric id a send request may use.
 	ID int `json:"id"`
 	// Name is the human name shown to site staff.
 	Name string `json:"name"`
+	// Description says what the message is for; optional.
+	Description string `json:"description,omitempty"`
 	// TriggerName is the unique, case-insensitive name a send request may use.
 	TriggerName string `json:"trigger_name"`
 	// Channel is inbox.ChannelInbox or inbox.ChannelInApp.
@@ -31,17 +35,72 @@ type Template struct {
 	Topics []string `json:"topics,omitempty"`
 	// Priority orders in-app messages: higher first.
 	Priority int `json:"priority,omitempty"`
-	// ExpiresAfterDays is how long a delivery stays queued; 0 means
-	// DefaultExpiresAfterDays.
+	// ExpiresAfterDays is how long an undelivered message stays queued;
+	// 0 means DefaultExpiresAfterDays.
 	ExpiresAfterDays int `json:"expires_after_days,omitempty"`
-	// Content is the unrendered message content, a JSON object.
-	Content json.RawMessage `json:"content"`
+	// SendToUnsubscribed is whether a person marked unsubscribed still gets
+	// the message; nil means true, as for any transactional message. A send
+	// request's send_to_unsubscribed overrides it.
+	SendToUnsubscribed *bool `json:"send_to_unsubscribed,omitempty"`
+	// DisableMessageRetention drops a delivery's content and data once it
+	// has left the queue; a send request's disable_message_retention overrides it.
+	DisableMessageRetention bool `json:"disable_message_retention,omitempty"`
+	// QueueDraft makes every send a draft to be sent or deleted later; a
+	// send request's queue_draft overrides it.
+	QueueDraft bool `json:"queue_draft,omitempty"`
+	// Content is the default content in a template as written by people
+	// (seed files, POST and PUT bodies); Normalize moves it into Contents.
+	Content json.RawMessage `json:"content,omitempty"`
+	// Contents are the default content (Language "") and the localized
+	// variants; a normalized template always has exactly one default.
+	Contents []Content `json:"contents,omitempty"`
 }
 
-// maxNameLen bounds names, trigger names, types and topics.
+// Content is one content variant of a template.
+type Content struct {
+	// ID is the content id, unique within its template (the {content_id}
+	// of PUT /v1/transactional/{id}/content/{content_id}).
+	ID int `json:"id"`
+	// Language is the variant's language tag ("fr", "pt-BR"); "" is the default.
+	Language string `json:"language"`
+	// Body is the unrendered content, a JSON object.
+	Body json.RawMessage `json:"body"`
+}
+
+// maxNameLen bounds names, trigger names, types, topics and language tags.
 const maxNameLen = 200
 
-// Validate returns an EINVALID error for the first problem found in t.
+// maxDescriptionLen bounds a template's description, in bytes.
+const maxDescriptionLen = 2000
+
+// Normalize folds t.Content into t.Contents as the default content and
+// gives every content without an id the next free one. It returns an
+// EINVALID error when the two forms conflict.
+func (t *Template) Normalize() error {
+	if len(t.Content) > 0 && string(t.Content) != "null" {
+		for _, c := range t.Contents {
+			if c.Language == "" {
+				return Errorf(EINVALID, "template %d: give the default content either as \"content\" or in \"contents\", not both", t.ID)
+			}
+		}
+		t.Contents = append([]Content{{Language: "", Body: t.Content}}, t.Contents...)
+	}
+	t.Content = nil
+	next := 1
+	for _, c := range t.Contents {
+		next = max(next, c.ID+1)
+	}
+	for i := range t.Contents {
+		if t.Contents[i].ID == 0 {
+			t.Contents[i].ID = next
+			next++
+		}
+	}
+	return nil
+}
+
+// Validate returns an EINVALID error for the first problem found in a
+// normalized t. It checks form only; Liquid syntax is the server's check.
 func (t *Template) Validate() error {
 	switch {
 	case t.ID <= 0:
@@ -51,30 +110,98 @@ func (t *Template) Validate() error {
 	case strings.TrimSpace(t.TriggerName) == "":
 		return Errorf(EINVALID, "template %d: trigger_name is required", t.ID)
 	case strings.TrimSpace(t.TriggerName) != t.TriggerName:
-		return Errorf(EINVALID, "template %d: trigger_name %q has surrounding spaces", t.ID, t.TriggerName)
+		return Errorf(EINVALID, "template %d: trigger_name %s has surrounding spaces", t.ID, quote(t.TriggerName))
 	case isDigits(t.TriggerName):
-		return Errorf(EINVALID, "template %d: trigger_name %q must not be a number (it would read as a template id)", t.ID, t.TriggerName)
+		return Errorf(EINVALID, "template %d: trigger_name %s must not be a number (it would read as a template id)", t.ID, quote(t.TriggerName))
 	case t.Channel != inbox.ChannelInbox && t.Channel != inbox.ChannelInApp:
-		return Errorf(EINVALID, "template %d: channel must be %q or %q, not %q", t.ID, inbox.ChannelInbox, inbox.ChannelInApp, t.Channel)
+		return Errorf(EINVALID, "template %d: channel must be %q or %q, not %s", t.ID, inbox.ChannelInbox, inbox.ChannelInApp, quote(t.Channel))
 	case t.ExpiresAfterDays < 0 || t.ExpiresAfterDays > 3650:
 		return Errorf(EINVALID, "template %d: expires_after_days must be between 0 and 3650", t.ID)
-	case !isJSONObject(t.Content):
-		return Errorf(EINVALID, "template %d: content must be a JSON object", t.ID)
+	case len(t.Description) > maxDescriptionLen || !utf8.ValidString(t.Description):
+		return Errorf(EINVALID, "template %d: description must be UTF-8 of at most %d bytes", t.ID, maxDescriptionLen)
+	case len(t.Content) > 0:
+		return Errorf(EINVALID, "template %d: not normalized", t.ID)
 	}
 	for _, s := range []string{t.Name, t.TriggerName, t.Type} {
 		if len(s) > maxNameLen || !utf8.ValidString(s) {
-			return Errorf(EINVALID, "template %d: %q is not valid UTF-8 of at most %d bytes", t.ID, s, maxNameLen)
+			return Errorf(EINVALID, "template %d: %s is not valid UTF-8 of at most %d bytes", t.ID, quote(s), maxNameLen)
 		}
 	}
 	for _, topic := range t.Topics {
 		if topic == "" || len(topic) > maxNameLen || !utf8.ValidString(topic) {
-			return Errorf(EINVALID, "template %d: topic %q must be non-empty UTF-8 of at most %d bytes", t.ID, topic, maxNameLen)
+			return Errorf(EINVALID, "template %d: topic %s must be non-empty UTF-8 of at most %d bytes", t.ID, quote(topic), maxNameLen)
 		}
+	}
+	return t.validateContents()
+}
+
+// validateContents checks that t has one default content, unique content
+// ids and languages, and a JSON object as every body.
+func (t *Template) validateContents() error {
+	ids, langs, defaults := map[int]bool{}, map[string]bool{}, 0
+	for _, c := range t.Contents {
+		key := LanguageKey(c.Language)
+		switch {
+		case c.ID <= 0:
+			return Errorf(EINVALID, "template %d: content ids must be positive integers", t.ID)
+		case ids[c.ID]:
+			return Errorf(EINVALID, "template %d: content id %d appears twice", t.ID, c.ID)
+		case langs[key]:
+			return Errorf(EINVALID, "template %d: language %s appears twice", t.ID, quote(c.Language))
+		case len(c.Language) > maxNameLen || !validLanguage(c.Language):
+			return Errorf(EINVALID, "template %d: content %d: language %s must be a tag like \"fr\" or \"pt-BR\"", t.ID, c.ID, quote(c.Language))
+		case !isJSONObject(c.Body):
+			return Errorf(EINVALID, "template %d: content %d: body must be a JSON object", t.ID, c.ID)
+		}
+		ids[c.ID], langs[key] = true, true
+		if c.Language == "" {
+			defaults++
+		}
+	}
+	if defaults != 1 {
+		return Errorf(EINVALID, "template %d: a default content (\"content\", or a content with language \"\") is required", t.ID)
 	}
 	return nil
 }
 
-// Expiry is how long after it was queued a delivery of t expires.
+// DefaultContent returns t's default content; t must be valid.
+func (t *Template) DefaultContent() Content {
+	for _, c := range t.Contents {
+		if c.Language == "" {
+			return c
+		}
+	}
+	return Content{}
+}
+
+// Languages returns the language tags of t's localized variants.
+func (t *Template) Languages() []string {
+	var langs []string
+	for _, c := range t.Contents {
+		if c.Language != "" {
+			langs = append(langs, c.Language)
+		}
+	}
+	return langs
+}
+
+// ContentFor returns the content of language lang as given by
+// render.ChooseLanguage, or the default content when lang is "" or unknown.
+func (t *Template) ContentFor(lang string) Content {
+	for _, c := range t.Contents {
+		if lang != "" && c.Language == lang {
+			return c
+		}
+	}
+	return t.DefaultContent()
+}
+
+// SendsToUnsubscribed reports t's send-to-unsubscribed setting (default true).
+func (t *Template) SendsToUnsubscribed() bool {
+	return t.SendToUnsubscribed == nil || *t.SendToUnsubscribed
+}
+
+// Expiry is how long after it becomes visible an undelivered message expires.
 func (t *Template) Expiry() time.Duration {
 	days := t.ExpiresAfterDays
 	if days == 0 {
@@ -87,6 +214,25 @@ func (t *Template) Expiry() time.Duration {
 // that lookups are case-insensitive.
 func TriggerKey(name string) string {
 	return strings.ToLower(name)
+}
+
+// LanguageKey is the form of a language tag that is compared: lower case,
+// "_" as "-".
+func LanguageKey(lang string) string {
+	return strings.ReplaceAll(strings.ToLower(lang), "_", "-")
+}
+
+// validLanguage reports whether lang is "" or letters, digits, "-" and "_"
+// starting with a letter.
+func validLanguage(lang string) bool {
+	for i := 0; i < len(lang); i++ {
+		c := lang[i] | 0x20
+		letter := c >= 'a' && c <= 'z'
+		if !letter && (i == 0 || !(lang[i] >= '0' && lang[i] <= '9') && lang[i] != '-' && lang[i] != '_') {
+			return false
+		}
+	}
+	return true
 }
 
 // isDigits reports whether s is a non-empty string of ASCII digits.

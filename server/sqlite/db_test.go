@@ -3,8 +3,10 @@ package sqlite_test
 import (
 	"context"
 	"database/sql"
+	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -33,7 +35,9 @@ func TestOpen(t *testing.T) {
 		defer raw.Close()
 		var n int
 		require.NoError(t, raw.QueryRow(`SELECT COUNT(*) FROM migrations`).Scan(&n))
-		assert.Equal(t, 1, n)
+		files, err := filepath.Glob("migrations/*.sql")
+		require.NoError(t, err)
+		assert.Equal(t, len(files), n)
 		var mode string
 		require.NoError(t, raw.QueryRow(`PRAGMA journal_mode`).Scan(&mode))
 		assert.Equal(t, "wal", mode)
@@ -47,14 +51,56 @@ func TestOpen(t *testing.T) {
 	})
 }
 
+// TestOpen_UpgradesVersion1Data checks that rows written before content
+// variants, send_at and drafts read back as they were meant.
+func TestOpen_UpgradesVersion1Data(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "roost.db")
+	raw, err := sql.Open("sqlite", path)
+	require.NoError(t, err)
+	script, err := os.ReadFile("migrations/0001_init.sql")
+	require.NoError(t, err)
+	for _, stmt := range []string{
+		string(script),
+		`CREATE TABLE migrations (name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)`,
+		`INSERT INTO migrations VALUES ('migrations/0001_init.sql', 0)`,
+		`INSERT INTO templates (id, name, trigger_name, trigger_key, channel, content, created_at, updated_at)
+			VALUES (7, 'Old', 'Old_One', 'old_one', 'inbox', '{"title":"t"}', 0, 0)`,
+		`INSERT INTO people (id, created_at, updated_at) VALUES ('p1', 0, 0)`,
+		`INSERT INTO deliveries (id, person_id, template_id, channel, content, queued_at, expires_at)
+			VALUES ('dlv_old', 'p1', 7, 'inbox', '{"title":"t"}', 1000, 4102444800000)`,
+	} {
+		_, err := raw.Exec(stmt)
+		require.NoError(t, err, stmt)
+	}
+	require.NoError(t, raw.Close())
+
+	db := MustOpenDB(t, path)
+	tpl, err := db.FindTemplateByTrigger(ctx, "old_one")
+	require.NoError(t, err)
+	require.Len(t, tpl.Contents, 1)
+	assert.Equal(t, 1, tpl.Contents[0].ID)
+	assert.JSONEq(t, `{"title":"t"}`, string(tpl.Contents[0].Body))
+	assert.True(t, tpl.SendsToUnsubscribed())
+
+	q, err := db.FindQueue(ctx, "p1", time.UnixMilli(2000))
+	require.NoError(t, err)
+	require.Len(t, q.Deliveries, 1, "an old delivery is visible from its queue time")
+	d := q.Deliveries[0]
+	assert.Equal(t, d.QueuedAt, d.SendAt)
+	assert.Equal(t, 1, d.ContentID)
+	assert.False(t, d.Draft)
+}
+
 func TestDB_Deliveries(t *testing.T) {
 	ctx := context.Background()
 	db := MustOpenDB(t, filepath.Join(t.TempDir(), "roost.db"))
 
 	t.Run("ErrUnknownPerson", func(t *testing.T) {
 		tpl := &server.Template{ID: 1, Name: "n", TriggerName: "t", Channel: "inbox", Content: []byte(`{}`)}
+		require.NoError(t, tpl.Normalize())
 		require.NoError(t, db.UpsertTemplate(ctx, tpl))
-		d := server.NewDelivery("dlv_1", tpl, "nobody", nil, db.Now())
+		d := server.NewDelivery("dlv_1", tpl, tpl.DefaultContent(), "nobody", nil, db.Now(), time.Time{})
 		assert.Equal(t, server.EINVALID, server.ErrorCode(db.CreateDelivery(ctx, d)))
 	})
 

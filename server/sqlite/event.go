@@ -31,20 +31,17 @@ func (db *DB) ApplyEvents(ctx context.Context, personID string, events []inbox.E
 				} else if err != nil {
 					return err
 				}
-				if d != nil && d.PersonID != personID {
-					d = nil
-				}
 				loaded[e.DeliveryID] = d
-				if d != nil {
+				if d != nil && d.PersonID == personID {
 					changed = append(changed, d)
 				}
 			}
-			if d == nil {
-				reasons[i] = server.RejectUnknownDelivery
+			if reasons[i] = server.RejectEvent(e, d, personID, now); reasons[i] != "" {
 				continue
 			}
-			at := server.EventTime(e, d.QueuedAt, now)
+			at := server.EventTime(e, d.SendAt, now)
 			d.Apply(e, at)
+			d.DropContentIfDone(now)
 			if _, err := tx.ExecContext(ctx, `
 				INSERT INTO events (id, delivery_id, person_id, type, action, at, applied_at)
 				VALUES (?, ?, ?, ?, ?, ?, ?)`,
@@ -53,7 +50,7 @@ func (db *DB) ApplyEvents(ctx context.Context, personID string, events []inbox.E
 			}
 		}
 		for _, d := range changed {
-			if err := saveDeliveryState(ctx, tx, d); err != nil {
+			if err := saveDelivery(ctx, tx, d); err != nil {
 				return err
 			}
 		}

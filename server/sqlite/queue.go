@@ -19,13 +19,18 @@ func (db *DB) FindQueue(ctx context.Context, personID string, now time.Time) (*s
 			return err
 		}
 		q.Person = p
-		var last sql.NullInt64
-		if err := tx.QueryRowContext(ctx, `SELECT MAX(queued_at) FROM deliveries WHERE person_id = ?`, personID).
-			Scan(&last); err != nil {
+		var last, next sql.NullInt64
+		if err := tx.QueryRowContext(ctx, `
+			SELECT MAX(CASE WHEN send_at <= ? THEN send_at END), MIN(CASE WHEN send_at > ? THEN send_at END)
+			FROM deliveries WHERE person_id = ? AND draft = 0 AND suppressed = ''`,
+			millis(now), millis(now), personID).Scan(&last, &next); err != nil {
 			return err
 		}
 		if last.Valid {
 			q.LastQueuedAt = fromMillis(last.Int64)
+		}
+		if next.Valid {
+			q.NextSendAt = fromMillis(next.Int64)
 		}
 		q.Deliveries, err = queuedDeliveries(ctx, tx, personID, now)
 		return err
@@ -41,22 +46,13 @@ func (db *DB) FindQueue(ctx context.Context, personID string, now time.Time) (*s
 func queuedDeliveries(ctx context.Context, tx *sql.Tx, personID string, now time.Time) ([]*server.Delivery, error) {
 	rows, err := tx.QueryContext(ctx, `
 		SELECT `+deliveryColumns+` FROM deliveries
-		WHERE person_id = ? AND expires_at > ?
-			AND ((channel = 'inbox' AND deleted = 0) OR (channel = 'in_app' AND delivered = 0 AND dismissed = 0))
-		ORDER BY queued_at, id`, personID, millis(now))
+		WHERE person_id = ? AND draft = 0 AND suppressed = '' AND send_at <= ?
+			AND ((channel = 'inbox' AND deleted = 0 AND (delivered = 1 OR expires_at > ?))
+				OR (channel = 'in_app' AND delivered = 0 AND dismissed = 0 AND expires_at > ?))
+		ORDER BY send_at, id`, personID, millis(now), millis(now), millis(now))
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var ds []*server.Delivery
-	for rows.Next() {
-		d, err := scanDelivery(rows)
-		if err != nil {
-			return nil, err
-		}
-		if d.Queued(now) { // the WHERE above says the same; this keeps them in step
-			ds = append(ds, d)
-		}
-	}
-	return ds, rows.Err()
+	// the WHERE above says what Queued says; filtering again keeps them in step
+	return scanDeliveries(rows, func(d *server.Delivery) bool { return d.Queued(now) })
 }

@@ -8,43 +8,96 @@ import (
 	"github.com/roostmsg/roost/server"
 )
 
+// templateColumns are the columns scanTemplate reads, in its order.
+const templateColumns = `id, name, description, trigger_name, channel, type, topics, priority,
+	expires_after_days, content, contents, send_to_unsubscribed, disable_message_retention, queue_draft`
+
 // UpsertTemplate creates t or replaces the template with t's id.
 func (db *DB) UpsertTemplate(ctx context.Context, t *server.Template) error {
 	if err := t.Validate(); err != nil {
 		return err
 	}
-	topics, err := encodeJSON(nonNil(t.Topics))
-	if err != nil {
-		return err
-	}
-	content, err := compactJSON(t.Content)
-	if err != nil {
-		return err
-	}
 	return db.update(ctx, func(tx *sql.Tx) error {
-		var other int
-		err := tx.QueryRowContext(ctx, `SELECT id FROM templates WHERE trigger_key = ? AND id <> ?`,
-			server.TriggerKey(t.TriggerName), t.ID).Scan(&other)
-		switch {
-		case err == nil:
-			return server.Errorf(server.ECONFLICT, "trigger_name %q is already used by template %d", t.TriggerName, other)
-		case !errors.Is(err, sql.ErrNoRows):
+		return saveTemplate(ctx, tx, t, millis(db.Now()))
+	})
+}
+
+// CreateTemplate stores a new template, giving it the next id when t.ID is 0.
+func (db *DB) CreateTemplate(ctx context.Context, t *server.Template) error {
+	return db.update(ctx, func(tx *sql.Tx) error {
+		if t.ID == 0 {
+			if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) + 1 FROM templates`).Scan(&t.ID); err != nil {
+				return err
+			}
+		} else if _, err := findTemplate(ctx, tx, `id = ?`, t.ID); err == nil {
+			return server.Errorf(server.ECONFLICT, "template %d already exists", t.ID)
+		} else if server.ErrorCode(err) != server.ENOTFOUND {
 			return err
 		}
-		now := millis(db.Now())
-		_, err = tx.ExecContext(ctx, `
-			INSERT INTO templates (id, name, trigger_name, trigger_key, channel, type, topics, priority,
-				expires_after_days, content, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (id) DO UPDATE SET
-				name = excluded.name, trigger_name = excluded.trigger_name, trigger_key = excluded.trigger_key,
-				channel = excluded.channel, type = excluded.type, topics = excluded.topics,
-				priority = excluded.priority, expires_after_days = excluded.expires_after_days,
-				content = excluded.content, updated_at = excluded.updated_at`,
-			t.ID, t.Name, t.TriggerName, server.TriggerKey(t.TriggerName), t.Channel, t.Type, topics,
-			t.Priority, t.ExpiresAfterDays, content, now, now)
-		return err
+		if err := t.Validate(); err != nil {
+			return err
+		}
+		return saveTemplate(ctx, tx, t, millis(db.Now()))
 	})
+}
+
+// UpdateTemplate runs fn on the template with id and stores the result.
+func (db *DB) UpdateTemplate(ctx context.Context, id int, fn func(t *server.Template) error) (*server.Template, error) {
+	var t *server.Template
+	err := db.update(ctx, func(tx *sql.Tx) error {
+		var err error
+		if t, err = findTemplate(ctx, tx, `id = ?`, id); err != nil {
+			return err
+		}
+		if err := fn(t); err != nil {
+			return err
+		}
+		if t.ID != id {
+			return server.Errorf(server.EINVALID, "a template's id cannot change")
+		}
+		if err := t.Validate(); err != nil {
+			return err
+		}
+		return saveTemplate(ctx, tx, t, millis(db.Now()))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// DeleteTemplate removes the template with id.
+func (db *DB) DeleteTemplate(ctx context.Context, id int) error {
+	return db.update(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM templates WHERE id = ?`, id)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return server.Errorf(server.ENOTFOUND, "template %d not found", id)
+		}
+		return nil
+	})
+}
+
+// ListTemplates returns every template, by id.
+func (db *DB) ListTemplates(ctx context.Context) ([]*server.Template, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT `+templateColumns+` FROM templates ORDER BY id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	ts := []*server.Template{}
+	for rows.Next() {
+		t, err := scanTemplate(rows)
+		if err != nil {
+			return nil, err
+		}
+		ts = append(ts, t)
+	}
+	return ts, rows.Err()
 }
 
 // FindTemplateByID returns the template with id, or ENOTFOUND.
@@ -58,17 +111,73 @@ func (db *DB) FindTemplateByTrigger(ctx context.Context, name string) (*server.T
 	return findTemplate(ctx, db.read, `trigger_key = ?`, server.TriggerKey(name))
 }
 
+// saveTemplate inserts t or replaces the template with its id; t must be
+// valid. Returns ECONFLICT if another template has t's trigger name.
+func saveTemplate(ctx context.Context, tx *sql.Tx, t *server.Template, now int64) error {
+	var other int
+	err := tx.QueryRowContext(ctx, `SELECT id FROM templates WHERE trigger_key = ? AND id <> ?`,
+		server.TriggerKey(t.TriggerName), t.ID).Scan(&other)
+	switch {
+	case err == nil:
+		return server.Errorf(server.ECONFLICT, "trigger_name %q is already used by template %d", t.TriggerName, other)
+	case !errors.Is(err, sql.ErrNoRows):
+		return err
+	}
+	topics, err := encodeJSON(nonNil(t.Topics))
+	if err != nil {
+		return err
+	}
+	contents := make([]server.Content, len(t.Contents))
+	for i, c := range t.Contents {
+		body, err := compactJSON(c.Body)
+		if err != nil {
+			return err
+		}
+		contents[i] = server.Content{ID: c.ID, Language: c.Language, Body: []byte(body)}
+	}
+	contentsJSON, err := encodeJSON(contents)
+	if err != nil {
+		return err
+	}
+	var sendToUnsubscribed sql.NullBool
+	if t.SendToUnsubscribed != nil {
+		sendToUnsubscribed = sql.NullBool{Bool: *t.SendToUnsubscribed, Valid: true}
+	}
+	_, err = tx.ExecContext(ctx, `
+		INSERT INTO templates (id, name, description, trigger_name, trigger_key, channel, type, topics, priority,
+			expires_after_days, content, contents, send_to_unsubscribed, disable_message_retention, queue_draft,
+			created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET
+			name = excluded.name, description = excluded.description, trigger_name = excluded.trigger_name,
+			trigger_key = excluded.trigger_key, channel = excluded.channel, type = excluded.type,
+			topics = excluded.topics, priority = excluded.priority, expires_after_days = excluded.expires_after_days,
+			content = excluded.content, contents = excluded.contents,
+			send_to_unsubscribed = excluded.send_to_unsubscribed,
+			disable_message_retention = excluded.disable_message_retention, queue_draft = excluded.queue_draft,
+			updated_at = excluded.updated_at`,
+		t.ID, t.Name, t.Description, t.TriggerName, server.TriggerKey(t.TriggerName), t.Channel, t.Type, topics,
+		t.Priority, t.ExpiresAfterDays, string(t.DefaultContent().Body), contentsJSON, sendToUnsubscribed,
+		t.DisableMessageRetention, t.QueueDraft, now, now)
+	return err
+}
+
 // findTemplate returns the one template matching where, or ENOTFOUND.
 func findTemplate(ctx context.Context, q querier, where string, arg any) (*server.Template, error) {
-	var t server.Template
-	var topics, content string
-	err := q.QueryRowContext(ctx, `
-		SELECT id, name, trigger_name, channel, type, topics, priority, expires_after_days, content
-		FROM templates WHERE `+where, arg).Scan(
-		&t.ID, &t.Name, &t.TriggerName, &t.Channel, &t.Type, &topics, &t.Priority, &t.ExpiresAfterDays, &content)
+	t, err := scanTemplate(q.QueryRowContext(ctx, `SELECT `+templateColumns+` FROM templates WHERE `+where, arg))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, server.Errorf(server.ENOTFOUND, "template not found")
-	} else if err != nil {
+	}
+	return t, err
+}
+
+// scanTemplate reads one row of templateColumns.
+func scanTemplate(row scanner) (*server.Template, error) {
+	var t server.Template
+	var topics, content, contents string
+	var sendToUnsubscribed sql.NullBool
+	if err := row.Scan(&t.ID, &t.Name, &t.Description, &t.TriggerName, &t.Channel, &t.Type, &topics, &t.Priority,
+		&t.ExpiresAfterDays, &content, &contents, &sendToUnsubscribed, &t.DisableMessageRetention, &t.QueueDraft); err != nil {
 		return nil, err
 	}
 	if err := decodeJSON(topics, &t.Topics); err != nil {
@@ -77,6 +186,14 @@ func findTemplate(ctx context.Context, q querier, where string, arg any) (*serve
 	if len(t.Topics) == 0 {
 		t.Topics = nil
 	}
-	t.Content = []byte(content)
+	if contents == "" { // a row from before content variants
+		t.Contents = []server.Content{{ID: 1, Language: "", Body: []byte(content)}}
+	} else if err := decodeJSON(contents, &t.Contents); err != nil {
+		return nil, err
+	}
+	if sendToUnsubscribed.Valid {
+		v := sendToUnsubscribed.Bool
+		t.SendToUnsubscribed = &v
+	}
 	return &t, nil
 }
