@@ -17,6 +17,9 @@ func FuzzSendBody(f *testing.F) {
 		`{"transactional_message_id":"welcome_offer","identifiers":{"id":"\u0000\ud800"}}`,
 		`{"identifiers":{"id":null,"email":null}}`,
 		`{"message_data":"x"}`,
+		`{"transactional_message_id":"1","identifiers":{"id":"u"},"send_at":1e300,"language":"fr-CA","queue_draft":true}`,
+		`{"transactional_message_id":"new_one","identifiers":{"id":"u"},"auto_create":true,"send_to_unsubscribed":false,"disable_message_retention":true}`,
+		`{"transactional_message_id":"welcome_offer","identifiers":{"id":"u"},"send_at":-1,"language":"é"}`,
 		`null`, `[]`, `{}`, `{"a":1}{`, "\xff\xfe",
 	} {
 		f.Add(seed)
@@ -30,6 +33,33 @@ func FuzzSendBody(f *testing.F) {
 			fx.h.ServeHTTP(w, req)
 			if w.Code == http.StatusInternalServerError || (w.Code != http.StatusOK && !strings.Contains(w.Body.String(), `"meta":{"error":`)) {
 				t.Fatalf("POST %s %q: %d %s", channel, body, w.Code, w.Body.String())
+			}
+		}
+	})
+}
+
+// FuzzTemplateBody checks that no template body, created or replaced,
+// makes the server fail with 500 or answer an error without {"meta":{"error":...}}.
+func FuzzTemplateBody(f *testing.F) {
+	for _, seed := range []string{
+		`{"name":"n","trigger_name":"t","channel":"inbox","content":{"title":"{{customer.first_name}}"}}`,
+		`{"name":"n","trigger_name":"t","channel":"in_app","content":{},"contents":[{"language":"fr","body":{"a":"{% if x %}b{% endif %}"}}]}`,
+		`{"name":"n","trigger_name":"t","channel":"inbox","content":{"a":"{% for %}"}}`,
+		`{"id":-1,"name":"","trigger_name":"1","channel":"inbox","contents":[{"id":0,"language":"","body":null}]}`,
+		`{"name":"n","trigger_name":"t","channel":"inbox","content":{"a":"{{ x | nope }}"},"send_to_unsubscribed":null}`,
+		`{"content":"x"}`, `[]`, `{}`,
+	} {
+		f.Add(seed)
+	}
+	fx := newFixture(f)
+	f.Fuzz(func(t *testing.T, body string) {
+		for _, route := range []struct{ method, path string }{{http.MethodPost, "/v1/transactional"}, {http.MethodPut, "/v1/transactional/50"}} {
+			req := httptest.NewRequest(route.method, route.path, strings.NewReader(body))
+			req.Header.Set("Authorization", "Bearer "+testKey)
+			w := httptest.NewRecorder()
+			fx.h.ServeHTTP(w, req)
+			if w.Code >= 500 || (w.Code >= 300 && !strings.Contains(w.Body.String(), `"meta":{"error":`)) {
+				t.Fatalf("%s %s %q: %d %s", route.method, route.path, body, w.Code, w.Body.String())
 			}
 		}
 	})

@@ -217,7 +217,11 @@ func CheckLiquid(r *render.Renderer, t *Template) error {
 			if c.Language != "" {
 				lang = "content " + quote(c.Language)
 			}
-			return Errorf(EINVALID, "template %d, %s (id %d): Liquid syntax error: %v", t.ID, lang, c.ID, err)
+			name := strconv.Itoa(t.ID)
+			if t.ID == 0 {
+				name = quote(t.TriggerName)
+			}
+			return Errorf(EINVALID, "template %s, %s (id %d): Liquid syntax error: %v", name, lang, c.ID, err)
 		}
 	}
 	return nil

@@ -56,6 +56,9 @@ type fixture struct {
 	db    *sqlite.DB
 	clock *clock
 	h     http.Handler
+	srv   *server.Server
+	// configure, when set, changes the server's settings before it starts.
+	configure func(cfg *server.Config)
 }
 
 // MustOpenDB opens a store in a new file under tb.TempDir and closes it at cleanup.
@@ -73,6 +76,15 @@ func newFixture(tb testing.TB) *fixture {
 	return newFixtureAt(tb, filepath.Join(tb.TempDir(), "roost.db"))
 }
 
+// newFixtureWith returns a seeded server whose settings configure changes.
+func newFixtureWith(tb testing.TB, configure func(cfg *server.Config)) *fixture {
+	tb.Helper()
+	f := &fixture{tb: tb, path: filepath.Join(tb.TempDir(), "roost.db"), clock: &clock{t: fixtureStart}, configure: configure}
+	f.open()
+	require.NoError(tb, server.LoadSeed(context.Background(), f.db, seedPath))
+	return f
+}
+
 // newFixtureAt returns a seeded server on the database file at path.
 func newFixtureAt(tb testing.TB, path string) *fixture {
 	tb.Helper()
@@ -87,11 +99,17 @@ func (f *fixture) open() {
 	f.tb.Helper()
 	f.db = MustOpenDB(f.tb, f.path)
 	f.db.Now = f.clock.Now
-	f.h = server.New(server.Config{
+	cfg := server.Config{
 		APIKey: testKey, SiteID: testSite,
 		TierActive: time.Second, TierInactive: 2 * time.Second, TierLow: 3 * time.Second,
-		Now: f.clock.Now,
-	}, f.db).Handler()
+		SendRateLimit: -1, // the fixture's clock stands still; TestRateLimit turns it on
+		Now:           f.clock.Now,
+	}
+	if f.configure != nil {
+		f.configure(&cfg)
+	}
+	f.srv = server.New(cfg, f.db)
+	f.h = f.srv.Handler()
 }
 
 // do serves one request; headers alternate name, value.

@@ -10,9 +10,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -34,6 +36,27 @@ func TestRestart(t *testing.T) {
 	assert.True(t, msgs[0].Opened)
 	assert.Equal(t, []string{"e1"}, postEvents(t, f, "user_123", ev("e1", id, "unopened")).Acknowledged)
 	assert.True(t, f.poll("user_123").Messages[0].Opened, "the event id is remembered across restarts")
+}
+
+func TestRestart_ScheduledDraftsTemplates(t *testing.T) {
+	f := newFixture(t)
+	at := fixtureStart.Add(time.Hour).Unix()
+	scheduled := f.send("inbox_message", sendWith(`"send_at":`+strconv.FormatInt(at, 10)))
+	draft := f.send("inbox_message", sendWith(`"queue_draft":true`))
+	putTemplate(t, f, 30, `{"name":"Made over HTTP","trigger_name":"made_over_http","channel":"in_app","content":{"title":"hi"}}`)
+	require.Equal(t, http.StatusOK, f.app(http.MethodPut, "/v1/people/user_123", `{"unsubscribed":true}`).Code)
+	require.NoError(t, f.db.Close())
+
+	f.open()
+	require.NoError(t, server.LoadSeed(context.Background(), f.db, seedPath))
+	assert.Equal(t, "scheduled", getDelivery(t, f, scheduled)["status"])
+	assert.Equal(t, "draft", getDelivery(t, f, draft)["status"])
+	assert.Equal(t, http.StatusOK, f.app(http.MethodGet, "/v1/transactional/30", "").Code, "templates made over HTTP survive; the seed does not remove them")
+	assert.Contains(t, f.app(http.MethodGet, "/v1/people/user_123", "").Body.String(), `"unsubscribed":true`, "the seed does not reset people")
+	f.clock.Add(time.Hour)
+	msgs := f.poll("user_123").Messages
+	require.Len(t, msgs, 1)
+	assert.Equal(t, scheduled, msgs[0].DeliveryID)
 }
 
 func TestConcurrentClients(t *testing.T) {
