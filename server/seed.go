@@ -14,16 +14,20 @@ import (
 // Seed is the content of a seed file: templates to upsert and people to
 // create when missing.
 type Seed struct {
-	// Templates are upserted by id.
+	// Templates are upserted by id when the file's text of them changed.
 	Templates []Template `json:"templates"`
+	// sources are the file's text of each template, compacted.
+	sources []string
 	// People are created with their attributes unless they already exist.
 	People []Person `json:"people"`
 }
 
 // LoadSeed reads the seed file at path and applies it to store: it upserts
-// every template and creates every person that does not exist yet (an
-// existing person is left as it is, so attributes changed over HTTP survive
-// a restart). Loading the same file again changes nothing.
+// every template whose text in the file changed since it was last loaded
+// (so a template edited or deleted over HTTP stays as it is until the file's
+// version of it changes), and creates every person that does not exist yet
+// (an existing person is left as they are). Loading the same file again
+// changes nothing.
 func LoadSeed(ctx context.Context, store Store, path string) error {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -34,7 +38,7 @@ func LoadSeed(ctx context.Context, store Store, path string) error {
 		return fmt.Errorf("seed %s: %w", path, err)
 	}
 	for i := range seed.Templates {
-		if err := store.UpsertTemplate(ctx, &seed.Templates[i]); err != nil {
+		if _, err := store.SeedTemplate(ctx, &seed.Templates[i], seed.sources[i]); err != nil {
 			return fmt.Errorf("seed %s: templates[%d]: %w", path, i, err)
 		}
 	}
@@ -51,6 +55,16 @@ func LoadSeed(ctx context.Context, store Store, path string) error {
 // the file does not pass silently.
 func ParseSeed(data []byte) (*Seed, error) {
 	var seed Seed
+	var raw struct {
+		Templates []json.RawMessage `json:"templates"`
+	}
+	if err := json.Unmarshal(data, &raw); err == nil {
+		for _, t := range raw.Templates {
+			var buf bytes.Buffer
+			_ = json.Compact(&buf, t)
+			seed.sources = append(seed.sources, buf.String())
+		}
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	dec.DisallowUnknownFields()

@@ -39,6 +39,24 @@ func TestLoadSeed(t *testing.T) {
 		assert.Equal(t, "Grace", p.Attributes["first_name"])
 	})
 
+	t.Run("OKKeepsTemplateEditsUntilTheFileChanges", func(t *testing.T) {
+		f := newFixture(t)
+		require.Equal(t, http.StatusOK, f.app(http.MethodPut, "/v1/transactional/1/content/1", `{"body":{"title":"Edited"}}`).Code)
+		require.Equal(t, http.StatusNoContent, f.app(http.MethodDelete, "/v1/transactional/2", "").Code)
+		require.NoError(t, server.LoadSeed(ctx, f.db, seedPath), "a restart with the same file")
+		tpl, err := f.db.FindTemplateByID(ctx, 1)
+		require.NoError(t, err)
+		assert.JSONEq(t, `{"title":"Edited"}`, string(tpl.DefaultContent().Body), "the HTTP edit survives")
+		_, err = f.db.FindTemplateByID(ctx, 2)
+		assert.Equal(t, server.ENOTFOUND, server.ErrorCode(err), "a template deleted over HTTP stays deleted")
+
+		changed := writeFile(t, `{"templates":[{"id":1,"name":"Shipped","trigger_name":"order_shipped","channel":"inbox","content":{"title":"From the new file"}}]}`)
+		require.NoError(t, server.LoadSeed(ctx, f.db, changed))
+		tpl, err = f.db.FindTemplateByID(ctx, 1)
+		require.NoError(t, err)
+		assert.JSONEq(t, `{"title":"From the new file"}`, string(tpl.DefaultContent().Body), "a changed file wins")
+	})
+
 	t.Run("OKUpsertsTemplates", func(t *testing.T) {
 		f := newFixture(t)
 		path := writeFile(t, `{"templates":[{"id":1,"name":"Shipped","trigger_name":"Order_Shipped","channel":"inbox","content":{"title":"x"}}]}`)

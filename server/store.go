@@ -16,6 +16,11 @@ type Store interface {
 	// Returns EINVALID if t fails Validate, ECONFLICT if another template
 	// has the same trigger name (compared by TriggerKey).
 	UpsertTemplate(ctx context.Context, t *Template) error
+	// SeedTemplate upserts t as UpsertTemplate does, unless t is what the
+	// seed file said when it last applied a template with t's id (compared
+	// by source, the file's text of it): then it keeps the stored template,
+	// which may have been edited over HTTP since. Reports whether it wrote t.
+	SeedTemplate(ctx context.Context, t *Template, source string) (bool, error)
 	// CreateTemplate stores a new template; a zero t.ID is set to one more
 	// than the highest id in use. Returns EINVALID if t then fails
 	// Validate, ECONFLICT if its id or trigger name is taken.

@@ -22,6 +22,36 @@ func (db *DB) UpsertTemplate(ctx context.Context, t *server.Template) error {
 	})
 }
 
+// SeedTemplate upserts t unless the seed's text of it is unchanged since
+// it was last applied.
+func (db *DB) SeedTemplate(ctx context.Context, t *server.Template, source string) (bool, error) {
+	if err := t.Validate(); err != nil {
+		return false, err
+	}
+	wrote := false
+	err := db.update(ctx, func(tx *sql.Tx) error {
+		var last string
+		err := tx.QueryRowContext(ctx, `SELECT source FROM seeded_templates WHERE id = ?`, t.ID).Scan(&last)
+		switch {
+		case err == nil && last == source:
+			if _, err := findTemplate(ctx, tx, `id = ?`, t.ID); server.ErrorCode(err) != server.ENOTFOUND {
+				return err // unchanged in the file, and still stored (maybe edited): keep it
+			}
+			return nil // deleted over HTTP since: keep it deleted
+		case err != nil && !errors.Is(err, sql.ErrNoRows):
+			return err
+		}
+		if err := saveTemplate(ctx, tx, t, millis(db.Now())); err != nil {
+			return err
+		}
+		wrote = true
+		_, err = tx.ExecContext(ctx, `INSERT INTO seeded_templates (id, source) VALUES (?, ?)
+			ON CONFLICT (id) DO UPDATE SET source = excluded.source`, t.ID, source)
+		return err
+	})
+	return wrote, err
+}
+
 // CreateTemplate stores a new template, giving it the next id when t.ID is 0.
 func (db *DB) CreateTemplate(ctx context.Context, t *server.Template) error {
 	return db.update(ctx, func(tx *sql.Tx) error {

@@ -18,3 +18,11 @@ ALTER TABLE deliveries ADD COLUMN disable_retention INTEGER NOT NULL DEFAULT 0;
 UPDATE deliveries SET send_at = queued_at;
 CREATE INDEX deliveries_drafts ON deliveries (person_id, queued_at, id) WHERE draft = 1;
 CREATE INDEX deliveries_retention ON deliveries (expires_at) WHERE disable_retention = 1 AND content <> '';
+
+-- Seeded templates: the file's text of each template as last loaded, so a
+-- restart re-applies a template only when the file changed, and edits made
+-- over HTTP survive restarts otherwise.
+CREATE TABLE seeded_templates (
+	id     INTEGER PRIMARY KEY,
+	source TEXT    NOT NULL
+);
