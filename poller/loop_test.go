@@ -211,6 +211,14 @@ func TestLoopStopsAfterRefusalUntilWake(t *testing.T) {
 		},
 		ok(`"a"`, `{"messages":[],"next_poll_ms":1000}`),
 	)
+	// Were a retry scheduled, the loop would block in After on a full waits
+	// channel and never see the end of the test: take any waits at the end.
+	t.Cleanup(func() {
+		go func() {
+			for range h.clock.waits {
+			}
+		}()
+	})
 	<-h.transport.polled
 	h.loop.SetVisible(false) // hiding and showing the page does not resume a refused identity
 	h.loop.SetVisible(true)
@@ -223,7 +231,11 @@ func TestLoopStopsAfterRefusalUntilWake(t *testing.T) {
 	h.mu.Unlock()
 
 	h.loop.Wake() // new credentials
-	<-h.transport.polled
+	select {
+	case <-h.transport.polled:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Wake did not poll")
+	}
 	// Had the loop scheduled a retry after the refusal, that wait would come
 	// first; had it polled again, the second answer would be used up already.
 	assert.Equal(t, time.Second, h.clock.wait(t), "no retry was scheduled; polling resumes on the server's hint")
