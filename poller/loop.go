@@ -120,6 +120,11 @@ func (l *Loop) Run(ctx context.Context) {
 			if wait := due.Sub(l.clock.Now()); wait > 0 {
 				timer = l.clock.After(wait)
 			} else {
+				select {
+				case visible = <-l.visible: // a pending change first: the page may be hidden by now
+					continue
+				default:
+				}
 				var next time.Duration
 				next, paused = l.pollOnce(ctx)
 				due = l.clock.Now().Add(next)
