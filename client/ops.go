@@ -9,7 +9,7 @@ import (
 // Op names of messages from a tab to the runtime.
 const (
 	OpInit     = "init"     // endpoint and site id
-	OpIdentify = "identify" // user
+	OpIdentify = "identify" // user, signature (optional; kept when omitted)
 	OpReset    = "reset"
 	OpVisible  = "visible" // visible
 	OpView     = "view"    // view, filter: subscribe to an inbox view
@@ -26,6 +26,20 @@ const (
 	OpEmit     = "emit"     // name, data: an analytics.on() event
 )
 
+// Names of the analytics.on() events the runtime emits.
+const (
+	// EventMessageError reports a message that cannot be shown, an event the
+	// server rejected, a failed poll, or a malformed message from the page:
+	// data {"error"} and, for one message, "deliveryId".
+	EventMessageError = "message-error"
+	// EventIdentityError reports that the server refused the identity (401 or
+	// 403: a missing or wrong signature, an unknown site): data {"user",
+	// "status", "error"}, error being the server's message. The runtime then
+	// stops polling for that person and holds their events until the page
+	// identifies them again, typically with a fresh signature.
+	EventIdentityError = "identity-error"
+)
+
 // inMsg is a message from a tab.
 type inMsg struct {
 	Op         string       `json:"op"`
@@ -33,6 +47,7 @@ type inMsg struct {
 	Endpoint   string       `json:"endpoint,omitempty"`
 	SiteID     string       `json:"siteId,omitempty"`
 	User       string       `json:"user,omitempty"`
+	Signature  string       `json:"signature,omitempty"`
 	Visible    bool         `json:"visible,omitempty"`
 	View       int          `json:"view,omitempty"`
 	Filter     inbox.Filter `json:"filter"`

@@ -35,14 +35,19 @@ type Runtime struct {
 	siteID   string
 	ports    map[int]*port
 	sessions map[string]*session
+	// held are events of stopped sessions the server refused (401/403), by
+	// person: they are sent by the person's next session.
+	held map[string][]inbox.Event
 }
 
 // port is one connected tab.
 type port struct {
-	id      int
-	user    string
-	visible bool
-	views   map[int]inbox.Filter
+	id   int
+	user string
+	// signature is the one the tab gave for user, for a session started later.
+	signature string
+	visible   bool
+	views     map[int]inbox.Filter
 }
 
 // New returns a runtime that talks to tabs and the network through host.
@@ -53,7 +58,8 @@ func New(host Host, opts Options) *Runtime {
 	if opts.EventRetry <= 0 {
 		opts.EventRetry = 5 * time.Second
 	}
-	return &Runtime{host: host, opts: opts, renderer: render.New(), ports: map[int]*port{}, sessions: map[string]*session{}}
+	return &Runtime{host: host, opts: opts, renderer: render.New(), ports: map[int]*port{}, sessions: map[string]*session{},
+		held: map[string][]inbox.Event{}}
 }
 
 // Receive handles one JSON message from tab portID. A malformed message is
@@ -61,7 +67,7 @@ func New(host Host, opts Options) *Runtime {
 func (r *Runtime) Receive(portID int, raw []byte) {
 	var m inMsg
 	if err := json.Unmarshal(raw, &m); err != nil {
-		r.emit(portID, "message-error", map[string]string{"error": "runtime: malformed message from the page: " + err.Error()})
+		r.emit(portID, EventMessageError, map[string]string{"error": "runtime: malformed message from the page: " + err.Error()})
 		return
 	}
 	r.mu.Lock()
@@ -79,7 +85,7 @@ func (r *Runtime) Receive(portID int, raw []byte) {
 			r.startWaitingSessions()
 		}
 	case OpIdentify:
-		r.setUser(p, m.User)
+		r.identify(p, m.User, m.Signature)
 	case OpReset:
 		r.setUser(p, "")
 	case OpVisible:
@@ -107,23 +113,44 @@ func (r *Runtime) Receive(portID int, raw []byte) {
 	}
 }
 
+// identify moves tab p to user. A signature replaces the session's one (the
+// last one given wins); without one the session keeps its own. Identifying a
+// person the server refused tries again, once, with the (possibly new) signature.
+func (r *Runtime) identify(p *port, user, signature string) {
+	again := user == p.user
+	if !again || signature != "" {
+		p.signature = signature
+	}
+	r.setUser(p, user)
+	if s := r.sessions[user]; s != nil {
+		if signature != "" {
+			s.signature = signature
+		}
+		if s.refused {
+			s.resume()
+		} else if again {
+			s.loop.Wake()
+		}
+	}
+}
+
 // setUser moves tab p to another person (or to none), starting that person's
 // session if needed and stopping one no tab uses any more.
 func (r *Runtime) setUser(p *port, user string) {
 	old := p.user
 	if old == user {
-		if s := r.sessions[user]; s != nil {
-			s.loop.Wake()
-		}
 		return
 	}
 	p.user = user
+	if user == "" {
+		p.signature = ""
+	}
 	if s := r.sessions[old]; s != nil && r.usersPorts(old) == 0 {
 		s.stop()
 		delete(r.sessions, old)
 	}
 	if user != "" && r.sessions[user] == nil && r.endpoint != "" {
-		r.sessions[user] = r.startSession(user)
+		r.sessions[user] = r.startSession(user, p.signature)
 	}
 	r.updateVisibility(old)
 	r.updateVisibility(user)
@@ -136,8 +163,11 @@ func (r *Runtime) setUser(p *port, user string) {
 // runtime knew its endpoint.
 func (r *Runtime) startWaitingSessions() {
 	for _, p := range r.ports {
+		if s := r.sessions[p.user]; s != nil && s.signature == "" {
+			s.signature = p.signature // another tab of the person gave none
+		}
 		if p.user != "" && r.sessions[p.user] == nil {
-			r.sessions[p.user] = r.startSession(p.user)
+			r.sessions[p.user] = r.startSession(p.user, p.signature)
 			r.updateVisibility(p.user)
 			for view := range p.views {
 				r.postSnapshot(p, view)

@@ -17,23 +17,62 @@ import (
 
 // fakeServer answers the runtime's fetches from memory, as the Roost server would.
 type fakeServer struct {
-	mu        sync.Mutex
-	messages  []inbox.Message
-	events    []inbox.Event
-	polls     map[string]int // by user
-	failNext  int            // answer this many event posts with 503
-	headers   []map[string]string
-	eventPost chan struct{}
+	mu         sync.Mutex
+	messages   []inbox.Message
+	events     []inbox.Event
+	polls      map[string]int // by user
+	failNext   int            // answer this many event posts with 503
+	headers    []map[string]string
+	eventPost  chan struct{}
+	signatures map[string]string // when set, the X-Roost-Signature each user must send
+	eventPosts int               // every POST /v1/client/events, refused ones included
+	nextPollMs int64             // the poll answers' next_poll_ms (20 when zero)
+	// pollStarted and pollRelease, when set, hold each poll until the test
+	// closes pollRelease (the answer is decided by the request as sent).
+	pollStarted chan struct{}
+	pollRelease chan struct{}
+}
+
+// refuse answers as the server does for a missing (401) or wrong (403) signature.
+func (f *fakeServer) refuse(req client.Request) (client.Response, bool) {
+	if f.signatures == nil {
+		return client.Response{}, false
+	}
+	got, ok := req.Header["X-Roost-Signature"]
+	switch {
+	case !ok || got == "":
+		return client.Response{Status: 401, Body: []byte(`{"meta":{"error":"missing X-Roost-Signature header"}}`)}, true
+	case got != f.signatures[req.Header["X-Roost-User"]]:
+		return client.Response{Status: 403, Body: []byte(`{"meta":{"error":"X-Roost-Signature does not match the user id"}}`)}, true
+	}
+	return client.Response{}, false
 }
 
 func (f *fakeServer) Fetch(_ context.Context, req client.Request) (client.Response, error) {
+	if f.pollRelease != nil && req.URL == "http://roost.test/v1/client/poll" {
+		f.pollStarted <- struct{}{}
+		<-f.pollRelease
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.headers = append(f.headers, req.Header)
+	if req.URL == "http://roost.test/v1/client/events" {
+		f.eventPosts++
+	}
+	if res, refused := f.refuse(req); refused {
+		if req.URL == "http://roost.test/v1/client/poll" {
+			f.polls[req.Header["X-Roost-User"]]++
+		}
+		return res, nil
+	}
 	switch req.URL {
 	case "http://roost.test/v1/client/poll":
 		f.polls[req.Header["X-Roost-User"]]++
-		body, _ := json.Marshal(inbox.PollResponse{Messages: f.messages, NextPollMs: 20, Tier: "active"})
+		hint := f.nextPollMs
+		if hint == 0 {
+			hint = 20
+		}
+		body, _ := json.Marshal(inbox.PollResponse{Messages: f.messages, NextPollMs: hint, Tier: "active"})
 		return client.Response{Status: 200, ETag: `"x"`, Body: body}, nil
 	case "http://roost.test/v1/client/events":
 		defer func() {
@@ -269,4 +308,167 @@ func TestIdentifyBeforeInit(t *testing.T) {
 	h.next(t, 1, snapshotWith(1, 0))
 	send(rt, 1, `{"op":"init","endpoint":"http://roost.test","siteId":"example"}`)
 	h.next(t, 1, snapshotWith(1, 1))
+}
+
+// manualClock never ends a wait of 10 ms or more: the runtime polls only when
+// woken, and each such wait it starts is recorded, so a test sees every poll
+// it schedules. Shorter waits (the event retry) end at once.
+type manualClock struct{ waits chan time.Duration }
+
+func (c *manualClock) Now() time.Time { return time.Unix(1_800_000_000, 0) }
+
+func (c *manualClock) After(d time.Duration) <-chan time.Time {
+	ch := make(chan time.Time, 1)
+	if d < 10*time.Millisecond {
+		ch <- c.Now()
+		return ch
+	}
+	c.waits <- d
+	return ch
+}
+
+// newSignedRuntime is a runtime whose server requires the signatures given,
+// on a manual clock; the server asks for polls every 777 ms.
+func newSignedRuntime(t *testing.T, signatures map[string]string, msgs ...inbox.Message) (*client.Runtime, *tabs, *manualClock) {
+	t.Helper()
+	srv := &fakeServer{messages: msgs, polls: map[string]int{}, eventPost: make(chan struct{}, 100),
+		signatures: signatures, nextPollMs: 777}
+	h := &tabs{server: srv, inbox: map[int]chan map[string]any{}}
+	clock := &manualClock{waits: make(chan time.Duration, 100)}
+	rt := client.New(h, client.Options{Clock: clock, EventRetry: time.Millisecond, // a failed post is retried at once
+		Tiers: poller.Tiers{Active: time.Minute, Inactive: time.Minute, Low: time.Minute}})
+	return rt, h, clock
+}
+
+// nextWait returns the next wait the runtime starts.
+func (c *manualClock) nextWait(t *testing.T) time.Duration {
+	t.Helper()
+	select {
+	case d := <-c.waits:
+		return d
+	case <-time.After(5 * time.Second):
+		t.Fatal("the runtime started no wait")
+		return 0
+	}
+}
+
+func identityError(m map[string]any) bool { return m["op"] == "emit" && m["name"] == "identity-error" }
+
+func (f *fakeServer) count(get func() int) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return get()
+}
+
+func TestSignatureSentOnPollAndEvents(t *testing.T) {
+	rt, h, clock := newSignedRuntime(t, map[string]string{"user_123": "sig-123"}, message("d1", "orders", `"Hi"`))
+	send(rt, 1, `{"op":"init","endpoint":"http://roost.test","siteId":"example"}`)
+	send(rt, 1, `{"op":"identify","user":"user_123","signature":"sig-123"}`)
+	send(rt, 1, `{"op":"view","view":1,"filter":{}}`)
+	h.next(t, 1, snapshotWith(1, 1))
+	assert.Equal(t, 777*time.Millisecond, clock.nextWait(t), "the poll succeeded: next one on the server's hint")
+
+	send(rt, 1, `{"op":"identify","user":"user_123"}`) // again without a signature: the known one is kept
+	require.Eventually(t, func() bool { return h.server.count(func() int { return h.server.polls["user_123"] }) == 2 },
+		5*time.Second, 5*time.Millisecond, "identifying again polls at once")
+	send(rt, 1, `{"op":"mark","rid":1,"deliveryId":"d1","state":"opened"}`)
+	h.next(t, 1, reply(1))
+	require.Eventually(t, func() bool { return h.server.count(func() int { return len(h.server.events) }) == 1 },
+		5*time.Second, 5*time.Millisecond)
+
+	h.server.mu.Lock()
+	defer h.server.mu.Unlock()
+	require.NotEmpty(t, h.server.headers)
+	for _, hd := range h.server.headers {
+		assert.Equal(t, "sig-123", hd["X-Roost-Signature"], "every poll and event post is signed")
+	}
+	assert.GreaterOrEqual(t, h.server.polls["user_123"], 2)
+	assert.Equal(t, 1, h.server.eventPosts)
+}
+
+func TestRefusedIdentityStopsPollingAndReidentifyResumes(t *testing.T) {
+	rt, h, clock := newSignedRuntime(t, map[string]string{"user_123": "sig-123", "user_456": "sig-456"},
+		message("d456", "orders", `"For 456 only"`))
+	// A page identifies user_456 with user_123's signature.
+	send(rt, 1, `{"op":"init","endpoint":"http://roost.test","siteId":"example"}`)
+	send(rt, 1, `{"op":"identify","user":"user_456","signature":"sig-123"}`)
+	send(rt, 1, `{"op":"view","view":1,"filter":{}}`)
+	m := h.next(t, 1, identityError)
+	assert.Equal(t, map[string]any{"user": "user_456", "status": float64(403), "error": "X-Roost-Signature does not match the user id"}, m["data"])
+	send(rt, 1, `{"op":"view","view":2,"filter":{}}`)
+	h.next(t, 1, snapshotWith(2, 0)) // nothing of user_456 reached the page
+
+	// Hiding and showing the page, or marking, does not poll again with the refused signature.
+	send(rt, 1, `{"op":"visible","visible":false}`)
+	send(rt, 1, `{"op":"visible","visible":true}`)
+	send(rt, 1, `{"op":"click","rid":1,"deliveryId":"d456","action":"x"}`)
+	h.next(t, 1, reply(1))
+	// Identifying with the right signature resumes at once.
+	send(rt, 1, `{"op":"identify","user":"user_456","signature":"sig-456"}`)
+	h.next(t, 1, snapshotWith(1, 1))
+	// The first wait the runtime started is the one after the successful
+	// poll: after the refusal it scheduled no retry.
+	assert.Equal(t, 777*time.Millisecond, clock.nextWait(t))
+	h.server.mu.Lock()
+	defer h.server.mu.Unlock()
+	assert.Equal(t, 2, h.server.polls["user_456"], "one refused poll, then one with the new signature")
+	assert.Equal(t, "sig-456", h.server.headers[len(h.server.headers)-1]["X-Roost-Signature"])
+	for _, hd := range h.server.headers {
+		assert.Equal(t, "user_456", hd["X-Roost-User"])
+	}
+}
+
+func TestMissingSignatureIsAnIdentityError(t *testing.T) {
+	rt, h, _ := newSignedRuntime(t, map[string]string{"user_123": "sig-123"})
+	open(rt, 1, "user_123")
+	m := h.next(t, 1, identityError)
+	assert.Equal(t, float64(401), m["data"].(map[string]any)["status"])
+	assert.Equal(t, "missing X-Roost-Signature header", m["data"].(map[string]any)["error"])
+}
+
+func TestRefusedEventsKeptUntilAGoodSignature(t *testing.T) {
+	rt, h, _ := newSignedRuntime(t, map[string]string{"user_123": "old"}, message("d1", "orders", `"Hi"`))
+	send(rt, 1, `{"op":"init","endpoint":"http://roost.test","siteId":"example"}`)
+	send(rt, 1, `{"op":"identify","user":"user_123","signature":"old"}`)
+	send(rt, 1, `{"op":"view","view":1,"filter":{}}`)
+	h.next(t, 1, snapshotWith(1, 1))
+
+	// The site rotates its secret: the old signature is refused from now on.
+	h.server.mu.Lock()
+	h.server.signatures["user_123"] = "new"
+	h.server.mu.Unlock()
+	send(rt, 1, `{"op":"mark","rid":1,"deliveryId":"d1","state":"opened"}`)
+	h.next(t, 1, reply(1))
+	h.next(t, 1, identityError)
+	send(rt, 1, `{"op":"click","rid":2,"deliveryId":"d1","action":"track"}`) // queued, not sent
+	h.next(t, 1, reply(2))
+
+	// The tab leaves; the events wait for the person's next session.
+	send(rt, 1, `{"op":"bye"}`)
+	send(rt, 2, `{"op":"init","endpoint":"http://roost.test","siteId":"example"}`)
+	send(rt, 2, `{"op":"identify","user":"user_123","signature":"new"}`)
+	require.Eventually(t, func() bool { return h.server.count(func() int { return len(h.server.events) }) == 2 },
+		5*time.Second, 5*time.Millisecond, "both events reach the server with the new signature")
+	h.server.mu.Lock()
+	defer h.server.mu.Unlock()
+	assert.Equal(t, "opened", h.server.events[0].Type)
+	assert.Equal(t, "clicked", h.server.events[1].Type)
+	assert.Equal(t, 2, h.server.eventPosts, "one refused post, one accepted: no retries in between")
+}
+
+func TestNewSignatureDuringARefusedPoll(t *testing.T) {
+	rt, h, _ := newSignedRuntime(t, map[string]string{"user_123": "good"}, message("d1", "orders", `"Hi"`))
+	h.server.pollStarted, h.server.pollRelease = make(chan struct{}, 10), make(chan struct{})
+	send(rt, 1, `{"op":"init","endpoint":"http://roost.test","siteId":"example"}`)
+	send(rt, 1, `{"op":"identify","user":"user_123","signature":"stale"}`)
+	send(rt, 1, `{"op":"view","view":1,"filter":{}}`)
+	<-h.server.pollStarted // the poll with the stale signature is on its way
+	send(rt, 1, `{"op":"identify","user":"user_123","signature":"good"}`)
+	close(h.server.pollRelease) // it is refused only now, after the page gave a new signature
+	h.next(t, 1, func(m map[string]any) bool {
+		if identityError(m) {
+			t.Errorf("identity-error for a signature the page already replaced: %v", m["data"])
+		}
+		return snapshotWith(1, 1)(m)
+	})
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -26,17 +27,64 @@ type session struct {
 	// outbox holds events until the server acknowledged them (guarded by r.mu).
 	outbox []inbox.Event
 	flush  chan struct{}
+
+	// signature is the person's identity signature, "" for none (guarded by r.mu).
+	signature string
+	// refused is set when the server refused the person's identity (401 or
+	// 403) with the current signature: polling and sending stop until the
+	// page identifies the person again (guarded by r.mu).
+	refused bool
+	// pollSignature is the signature the last poll was sent with (guarded by r.mu).
+	pollSignature string
 }
 
-// startSession starts polling for user; r.mu is held.
-func (r *Runtime) startSession(user string) *session {
+// startSession starts polling for user; r.mu is held. Events of an earlier
+// session of user that the server refused are taken over.
+func (r *Runtime) startSession(user, signature string) *session {
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &session{r: r, user: user, cancel: cancel, flush: make(chan struct{}, 1), stopped: make(chan struct{}),
-		store: inbox.NewStore(r.renderer, r.opts.Clock.Now)}
+	s := &session{r: r, user: user, signature: signature, cancel: cancel, flush: make(chan struct{}, 1), stopped: make(chan struct{}),
+		store: inbox.NewStore(r.renderer, r.opts.Clock.Now), outbox: r.held[user]}
+	delete(r.held, user)
 	s.loop = poller.NewLoop(transport{s}, poller.NewSchedule(r.opts.Tiers, 0), r.opts.Clock, s.deliver, s.reportPollError)
 	go s.loop.Run(ctx)
 	go s.sendEvents()
 	return s
+}
+
+// resume ends a refusal: the page identified the person again, so polling
+// and sending try once more; r.mu is held.
+func (s *session) resume() {
+	s.refused = false
+	s.loop.Wake()
+	s.wakeSender()
+}
+
+// refuse records that the server refused the identity sent with signature;
+// r.mu is held. It reports false, and changes nothing, when the page gave
+// another signature since (the caller then tries again with it). The page
+// hears of a refusal once, until the next identify.
+func (s *session) refuse(signature string, status int, body []byte) bool {
+	if signature != s.signature {
+		return false
+	}
+	if !s.refused {
+		s.refused = true
+		s.r.emitUser(s.user, EventIdentityError, map[string]any{"user": s.user, "status": status, "error": serverError(status, body)})
+	}
+	return true
+}
+
+// serverError returns the message of a Roost error body, or says what status came.
+func serverError(status int, body []byte) string {
+	var e struct {
+		Meta struct {
+			Error string `json:"error"`
+		} `json:"meta"`
+	}
+	if json.Unmarshal(body, &e) == nil && e.Meta.Error != "" {
+		return e.Meta.Error
+	}
+	return fmt.Sprintf("the server refused the identity (HTTP %d)", status)
 }
 
 // stop ends polling; events already queued are still sent.
@@ -51,7 +99,7 @@ func (s *session) deliver(res inbox.PollResponse) int {
 	defer s.r.mu.Unlock()
 	changed, problems := s.store.Replace(res.Messages)
 	for _, p := range problems {
-		s.r.emitUser(s.user, "message-error", map[string]string{"deliveryId": p.DeliveryID, "error": p.Err.Error()})
+		s.r.emitUser(s.user, EventMessageError, map[string]string{"deliveryId": p.DeliveryID, "error": p.Err.Error()})
 	}
 	if changed {
 		s.r.broadcast(s.user)
@@ -59,37 +107,89 @@ func (s *session) deliver(res inbox.PollResponse) int {
 	return s.store.Queued()
 }
 
+// reportPollError tells the tabs about a failed poll; a refused identity is
+// an identity-error (the loop has stopped polling), other failures a message-error.
 func (s *session) reportPollError(err error) {
 	s.r.mu.Lock()
 	defer s.r.mu.Unlock()
-	s.r.emitUser(s.user, "message-error", map[string]string{"error": err.Error()})
+	var refused *poller.RefusedError
+	if errors.As(err, &refused) {
+		if !s.refuse(s.pollSignature, refused.Status, refused.Body) {
+			s.loop.Wake() // refused an old signature: poll again with the new one
+		}
+		return
+	}
+	s.r.emitUser(s.user, EventMessageError, map[string]string{"error": err.Error()})
 }
 
 // queue adds an event to the outbox and wakes the sender; r.mu is held.
 func (s *session) queue(e inbox.Event) {
 	s.outbox = append(s.outbox, e)
+	s.wakeSender()
+}
+
+func (s *session) wakeSender() {
 	select {
 	case s.flush <- struct{}{}:
 	default:
 	}
 }
 
+// hold keeps the events of a stopped session the server refused, for the
+// person's next session (or the current one, if it already started); r.mu is held.
+func (r *Runtime) hold(user string, events []inbox.Event) {
+	if len(events) == 0 {
+		return
+	}
+	if live := r.sessions[user]; live != nil {
+		for _, e := range events {
+			live.queue(e)
+		}
+		return
+	}
+	r.held[user] = append(r.held[user], events...)
+}
+
 // maxEventBatch is the most events the server takes in one request.
 const maxEventBatch = 500
 
+// Errors of post that are not retried after EventRetry.
+var (
+	// errRefused: the server refused the identity; wait for the next identify.
+	errRefused = errors.New("events: the server refused the identity")
+	// errStaleSignature: the server refused a signature the page has replaced; send again at once.
+	errStaleSignature = errors.New("events: the server refused an old signature")
+)
+
 // sendEvents sends the outbox whenever it grows, and retries until
-// acknowledged; after stop it ends once the outbox is empty.
+// acknowledged; after stop it ends once the outbox is empty. While the
+// server refuses the identity it sends nothing; a stopped session then hands
+// its events to the person's next session.
 func (s *session) sendEvents() {
 	stopped := s.stopped
 	for {
 		s.r.mu.Lock()
-		batch := append([]inbox.Event(nil), s.outbox[:min(len(s.outbox), maxEventBatch)]...)
+		var batch []inbox.Event
+		if s.refused {
+			if stopped == nil {
+				s.r.hold(s.user, s.outbox)
+				s.outbox = nil
+				s.r.mu.Unlock()
+				return
+			}
+		} else {
+			batch = append(batch, s.outbox[:min(len(s.outbox), maxEventBatch)]...)
+		}
 		s.r.mu.Unlock()
 		var retry <-chan time.Time
 		if len(batch) > 0 {
-			if err := s.post(context.Background(), batch); err != nil {
+			err := s.post(context.Background(), batch)
+			switch {
+			case errors.Is(err, errRefused), errors.Is(err, errStaleSignature):
+				continue // refused: wait for the next identify (or hand over); stale: send with the new signature
+			case err != nil:
 				retry = s.r.opts.Clock.After(s.r.opts.EventRetry)
-			} else if len(batch) == maxEventBatch {
+			case len(batch) == maxEventBatch:
 				continue // more to send
 			}
 		} else if stopped == nil {
@@ -104,12 +204,22 @@ func (s *session) sendEvents() {
 	}
 }
 
-// post sends one batch and drops from the outbox what the server acknowledged or rejected for good.
+// post sends one batch and drops from the outbox what the server acknowledged
+// or rejected for good. A refused identity (401/403) keeps the whole batch.
 func (s *session) post(ctx context.Context, batch []inbox.Event) error {
 	body, _ := json.Marshal(inbox.EventBatch{Events: batch})
-	res, err := s.r.host.Fetch(ctx, s.request("POST", "/v1/client/events", body))
+	req, signature := s.request("POST", "/v1/client/events", body)
+	res, err := s.r.host.Fetch(ctx, req)
 	if err != nil {
 		return err
+	}
+	if res.Status == 401 || res.Status == 403 {
+		s.r.mu.Lock()
+		defer s.r.mu.Unlock()
+		if s.refuse(signature, res.Status, res.Body) {
+			return errRefused
+		}
+		return errStaleSignature
 	}
 	if res.Status != 200 {
 		return fmt.Errorf("events: server answered %d", res.Status)
@@ -128,7 +238,7 @@ func (s *session) post(ctx context.Context, batch []inbox.Event) error {
 	s.r.mu.Lock()
 	defer s.r.mu.Unlock()
 	for _, rej := range ack.Rejected {
-		s.r.emitUser(s.user, "message-error", map[string]string{"error": "event " + rej.ID + " rejected: " + rej.Error})
+		s.r.emitUser(s.user, EventMessageError, map[string]string{"error": "event " + rej.ID + " rejected: " + rej.Error})
 	}
 	kept := s.outbox[:0]
 	for _, e := range s.outbox {
@@ -141,17 +251,21 @@ func (s *session) post(ctx context.Context, batch []inbox.Event) error {
 	return nil
 }
 
-// request builds a browser-side request with the identity headers.
-func (s *session) request(method, path string, body []byte) Request {
+// request builds a browser-side request with the identity headers, and
+// returns the signature it carries ("" for none).
+func (s *session) request(method, path string, body []byte) (Request, string) {
 	s.r.mu.Lock()
-	endpoint, site := s.r.endpoint, s.r.siteID
+	endpoint, site, signature := s.r.endpoint, s.r.siteID, s.signature
 	s.r.mu.Unlock()
 	req := Request{Method: method, URL: endpoint + path, Body: body,
 		Header: map[string]string{"X-Roost-Site": site, "X-Roost-User": s.user}}
+	if signature != "" {
+		req.Header["X-Roost-Signature"] = signature
+	}
 	if body != nil {
 		req.Header["Content-Type"] = "application/json"
 	}
-	return req
+	return req, signature
 }
 
 // transport polls the server for a session.
@@ -159,7 +273,10 @@ type transport struct{ s *session }
 
 // Poll implements poller.Transport.
 func (t transport) Poll(ctx context.Context, etag string) (poller.Response, error) {
-	req := t.s.request("GET", "/v1/client/poll", nil)
+	req, signature := t.s.request("GET", "/v1/client/poll", nil)
+	t.s.r.mu.Lock()
+	t.s.pollSignature = signature
+	t.s.r.mu.Unlock()
 	if etag != "" {
 		req.Header["If-None-Match"] = etag
 	}
