@@ -130,11 +130,26 @@
   };
 
   // ---- identity ------------------------------------------------------------
-  /** analytics.identify(id): the person whose messages this page shows. */
-  analytics.identify = function (id) {
+  /**
+   * analytics.identify(id, {signature}): the person whose messages this page
+   * shows. signature: the id's signature from the site's backend (required
+   * when the server signs identities); a refusal is an "identity-error" event.
+   */
+  analytics.identify = function (id, options) {
     if (typeof id === "number") id = String(id);
     if (typeof id !== "string" || id === "") throw new TypeError("analytics.identify: the id must be a non-empty string");
-    send({ op: "identify", user: id });
+    if (options !== undefined && (options === null || typeof options !== "object")) {
+      throw new TypeError("analytics.identify: the options must be an object such as {signature: \"...\"}, got " + (options === null ? "null" : typeof options));
+    }
+    var msg = { op: "identify", user: id };
+    if (options && options.signature !== undefined) {
+      if (typeof options.signature !== "string" || options.signature === "") {
+        throw new TypeError("analytics.identify: the signature must be a non-empty string (the id's signature from your backend), got " +
+          (options.signature === "" ? "an empty string" : typeof options.signature));
+      }
+      msg.signature = options.signature;
+    }
+    send(msg);
     return analytics;
   };
 
