@@ -10,12 +10,14 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/roostmsg/roost/server"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -87,10 +89,31 @@ func chromiumPath(t *testing.T) string {
 	return ""
 }
 
-// testSite is the example site on a loopback port with fast poll tiers.
+// testSite is the example site on a loopback port with fast poll tiers. It
+// records every browser-side request (/v1/client/*) it answers.
 type testSite struct {
 	*httptest.Server
 	site *site
+
+	mu       sync.Mutex
+	requests []clientRequest
+}
+
+// clientRequest is one answered /v1/client/* request.
+type clientRequest struct {
+	path, user, signature string
+	status                int
+}
+
+// statusRecorder keeps the status a handler wrote.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusRecorder) WriteHeader(status int) {
+	w.status = status
+	w.ResponseWriter.WriteHeader(status)
 }
 
 func startSite(t *testing.T) *testSite {
@@ -101,9 +124,33 @@ func startSite(t *testing.T) *testSite {
 		TierActive: 150 * time.Millisecond, TierInactive: 400 * time.Millisecond, TierLow: 800 * time.Millisecond,
 	})
 	require.NoError(t, err)
-	ts := httptest.NewServer(s.handler)
+	ts := &testSite{site: s}
+	ts.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.HasPrefix(r.URL.Path, "/v1/client/") || r.Method == http.MethodOptions {
+			s.handler.ServeHTTP(w, r)
+			return
+		}
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		s.handler.ServeHTTP(rec, r)
+		ts.mu.Lock()
+		defer ts.mu.Unlock()
+		ts.requests = append(ts.requests, clientRequest{r.URL.Path, r.Header.Get("X-Roost-User"), r.Header.Get("X-Roost-Signature"), rec.status})
+	}))
 	t.Cleanup(func() { ts.Close(); s.Close() })
-	return &testSite{Server: ts, site: s}
+	return ts
+}
+
+// count returns how many recorded browser-side requests match.
+func (s *testSite) count(match func(clientRequest) bool) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, r := range s.requests {
+		if match(r) {
+			n++
+		}
+	}
+	return n
 }
 
 // api calls the send-side API with the App API key and decodes the JSON answer.
@@ -200,4 +247,96 @@ func TestThinSlice(t *testing.T) {
 	badgeHidden, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.getElementById("badge").hidden`, chromedp.WithPollingTimeout(5*time.Second)))
 	require.NoError(t, err)
 	assert.True(t, badgeHidden, "the unread badge is gone")
+
+	// Every browser-side request carried user_123's signature.
+	signature := signIdentityForTest(s, "user_123")
+	assert.Positive(t, s.count(func(r clientRequest) bool { return true }))
+	assert.Zero(t, s.count(func(r clientRequest) bool { return r.user != "user_123" || r.signature != signature || r.status >= 400 }),
+		"every poll and event post is user_123's, signed, and accepted")
+}
+
+// signIdentityForTest is what the site's backend would give a page logged in as user.
+func signIdentityForTest(s *testSite, user string) string {
+	return server.SignIdentity(s.site.siteSecret, user)
+}
+
+// TestPageCannotReadAnotherPersonsMessages: a page that identifies someone
+// else with its own signature is refused, sees none of their messages, and
+// the runtime does not keep asking.
+func TestPageCannotReadAnotherPersonsMessages(t *testing.T) {
+	ctx := newBrowser(t)
+	s := startSite(t)
+
+	// A message for user_456, and one for user_123 (so user_123's tab polls in the active tier).
+	status, body := s.api(t, "POST", "/v1/send/inbox_message", "test-key", strings.Replace(seedSend, `"user_123"`, `"user_456"`, 1))
+	require.Equal(t, http.StatusOK, status, body)
+	other, _ := body["delivery_id"].(string)
+	require.NotEmpty(t, other)
+	status, body = s.api(t, "POST", "/v1/send/inbox_message", "test-key", seedSend)
+	require.Equal(t, http.StatusOK, status, body)
+	own, _ := body["delivery_id"].(string)
+
+	// The page is logged in as user_123 and has user_123's signature.
+	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(s.URL+"/")))
+	session, err := chromedp.Run(ctx, chromedp.Evaluate[map[string]string](`window.shopSession`, chromedp.EvalAwaitPromise))
+	require.NoError(t, err)
+	assert.Equal(t, "user_123", session["user"])
+	require.Equal(t, signIdentityForTest(s, "user_123"), session["signature"])
+	_, err = chromedp.Run(ctx, chromedp.Poll[bool](`(document.querySelector("#inbox-list .title") || {}).textContent === "Order #ORD-5678 has shipped!"`,
+		chromedp.WithPollingTimeout(10*time.Second)))
+	require.NoError(t, err, "user_123 sees their own message")
+
+	// Its script tries to read user_456's inbox with user_123's signature.
+	_, err = chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => {
+		window.refusals = [];
+		window.seen = [];
+		analytics.on("identity-error", e => window.refusals.push(e));
+		window.otherInbox = analytics.inbox();
+		const record = ms => ms.forEach(m => window.seen.push(m.deliveryId));
+		window.otherInbox.onUpdates(record);
+		window.shopInbox.onUpdates(record);
+		analytics.identify("user_456", {signature: `+strconv.Quote(session["signature"])+`});
+		return true;
+	})()`))
+	require.NoError(t, err)
+	refusal, err := chromedp.Run(ctx, chromedp.Poll[map[string]any](`window.refusals.length > 0 && window.refusals[0]`,
+		chromedp.WithPollingTimeout(10*time.Second)))
+	require.NoError(t, err, "the page hears that the identity was refused")
+	assert.Equal(t, "user_456", refusal["user"])
+	assert.Equal(t, float64(http.StatusForbidden), refusal["status"])
+	assert.Contains(t, refusal["error"], "does not match")
+	refused := func(r clientRequest) bool { return r.user == "user_456" && r.status == http.StatusForbidden }
+	assert.Equal(t, 1, s.count(refused))
+
+	// A second tab of user_123 shares the runtime and polls every 150 ms:
+	// while it polls ten times more, the refused identity is never tried again.
+	tab2, cancelTab2 := chromedp.NewContext(ctx)
+	defer cancelTab2()
+	require.NoError(t, chromedp.Do(tab2, chromedp.Navigate(s.URL+"/")))
+	ownPolls := func(r clientRequest) bool {
+		return r.user == "user_123" && r.path == "/v1/client/poll" && r.status < 400
+	}
+	target := s.count(ownPolls) + 10
+	require.Eventually(t, func() bool { return s.count(ownPolls) >= target }, 20*time.Second, 20*time.Millisecond)
+	assert.Equal(t, 1, s.count(refused), "no retry with the refused signature")
+	assert.Zero(t, s.count(func(r clientRequest) bool { return r.user == "user_456" && r.status < 400 }), "the server gave out nothing of user_456's")
+
+	seen, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`window.seen`))
+	require.NoError(t, err)
+	assert.NotContains(t, seen, other, "user_456's message never reached the page")
+	ids, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`window.otherInbox.messages().then(ms => ms.map(m => m.deliveryId))`, chromedp.EvalAwaitPromise))
+	require.NoError(t, err)
+	assert.Empty(t, ids)
+	ownIDs, err := chromedp.Run(tab2, chromedp.Poll[[]string](`window.shopInbox.messages().then(ms => ms.length > 0 && ms.map(m => m.deliveryId))`,
+		chromedp.WithPollingTimeout(10*time.Second)))
+	require.NoError(t, err)
+	assert.Equal(t, []string{own}, ownIDs, "the other tab shows user_123's own message only")
+
+	// Had the page user_456's real signature, it would see the message: the
+	// refusal above is the signature's doing, and identifying again resumes.
+	_, err = chromedp.Run(ctx, chromedp.Evaluate[bool](`!!analytics.identify("user_456", {signature: `+strconv.Quote(signIdentityForTest(s, "user_456"))+`})`))
+	require.NoError(t, err)
+	got, err := chromedp.Run(ctx, chromedp.Poll[string](`window.seen.includes("`+other+`") && "`+other+`"`, chromedp.WithPollingTimeout(10*time.Second)))
+	require.NoError(t, err)
+	assert.Equal(t, other, got)
 }

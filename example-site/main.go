@@ -19,8 +19,9 @@ import (
 func main() {
 	o := options{}
 	addr := flag.String("addr", envOr("ROOST_ADDR", "127.0.0.1:8080"), "listen address (env ROOST_ADDR)")
-	flag.StringVar(&o.DataDir, "data", envOr("ROOST_DATA", "data"), "data directory: roost.db and the generated API key (env ROOST_DATA)")
+	flag.StringVar(&o.DataDir, "data", envOr("ROOST_DATA", "data"), "data directory: roost.db, the generated API key and site secret (env ROOST_DATA)")
 	flag.StringVar(&o.APIKey, "api-key", os.Getenv("ROOST_API_KEY"), "App API key (env ROOST_API_KEY; default: generated once, kept in the data directory)")
+	flag.StringVar(&o.SiteSecret, "site-secret", os.Getenv("ROOST_SITE_SECRET"), "secret that signs the page's identities (env ROOST_SITE_SECRET; default: generated once, kept in the data directory)")
 	flag.StringVar(&o.SiteID, "site-id", envOr("ROOST_SITE_ID", "example"), "site id the browser runtime sends (env ROOST_SITE_ID)")
 	flag.StringVar(&o.Seed, "seed", "example-site/seed.json", "templates and people loaded at start")
 	flag.StringVar(&o.Assets, "assets", "build/roost", "directory of the built browser runtime (make runtime)")
@@ -47,7 +48,8 @@ func run(ctx context.Context, addr string, o options) error {
 		return err
 	}
 	base := "http://" + ln.Addr().String()
-	fmt.Printf("Roost example site: %s/\nApp API key:        %s\n\nSend a message:\n", base, s.apiKey)
+	fmt.Printf("Roost example site: %s/\nApp API key:        %s\n", base, s.apiKey)
+	fmt.Printf("Signed identities:  on; the page gets %s's signature from %s/api/session\n\nSend a message:\n", demoUser, base)
 	fmt.Printf("  curl -X POST %s/v1/send/inbox_message \\\n    -H 'Authorization: Bearer %s' -H 'Content-Type: application/json' \\\n", base, s.apiKey)
 	fmt.Printf(`    -d '{"transactional_message_id":"order_shipped","identifiers":{"id":"user_123"},"message_data":{"order_id":"ORD-5678","tracking_url":"https://track.example.com/5678","product_name":"Blue Widget"}}'` + "\n")
 	hs := &http.Server{Handler: s.handler}

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"embed"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -22,12 +23,18 @@ import (
 //go:embed static
 var static embed.FS
 
+// demoUser is the person the demo shop has logged in: the seed's user_123.
+const demoUser = "user_123"
+
 // options configure the example site.
 type options struct {
-	// DataDir holds roost.db and the generated API key.
+	// DataDir holds roost.db, the generated API key and the generated site secret.
 	DataDir string
 	// APIKey is the App API key; empty: read or generate DataDir/api-key.
 	APIKey string
+	// SiteSecret signs the identities the page passes to analytics.identify;
+	// empty: read or generate DataDir/site-secret. Signing is always on.
+	SiteSecret string
 	// SiteID is the site id browsers send.
 	SiteID string
 	// Seed is the templates-and-people file loaded at start ("" for none).
@@ -42,9 +49,10 @@ type options struct {
 
 // site is the example website with its message server.
 type site struct {
-	db      *sqlite.DB
-	handler http.Handler
-	apiKey  string
+	db         *sqlite.DB
+	handler    http.Handler
+	apiKey     string
+	siteSecret string
 }
 
 // openSite opens the store, loads the seed and builds the handler.
@@ -52,7 +60,11 @@ func openSite(ctx context.Context, o options) (*site, error) {
 	if err := os.MkdirAll(o.DataDir, 0o755); err != nil {
 		return nil, err
 	}
-	key, err := apiKey(o)
+	key, err := dataSecret(o.DataDir, "api-key", "roost_", o.APIKey)
+	if err != nil {
+		return nil, err
+	}
+	siteSecret, err := dataSecret(o.DataDir, "site-secret", "roost_site_", o.SiteSecret)
 	if err != nil {
 		return nil, err
 	}
@@ -67,28 +79,30 @@ func openSite(ctx context.Context, o options) (*site, error) {
 		}
 	}
 	srv := server.New(server.Config{
-		APIKey: key, SiteID: o.SiteID, Logger: o.Logger,
+		APIKey: key, SiteID: o.SiteID, IdentitySecret: siteSecret, Logger: o.Logger,
 		TierActive: o.TierActive, TierInactive: o.TierInactive, TierLow: o.TierLow,
 	}, db)
 
 	mux := http.NewServeMux()
 	mux.Handle("/v1/", srv.Handler())
+	mux.Handle("/api/session", sessionHandler(siteSecret))
 	mux.Handle("/roost/", http.StripPrefix("/roost/", runtimeFiles(o.Assets)))
 	pages, _ := fs.Sub(static, "static")
 	mux.Handle("/", http.FileServerFS(pages))
-	return &site{db: db, handler: mux, apiKey: key}, nil
+	return &site{db: db, handler: mux, apiKey: key, siteSecret: siteSecret}, nil
 }
 
 // Close closes the store.
 func (s *site) Close() error { return s.db.Close() }
 
-// apiKey returns the configured key, or the one kept in the data directory
-// (generated on first start).
-func apiKey(o options) (string, error) {
-	if o.APIKey != "" {
-		return o.APIKey, nil
+// dataSecret returns configured when it is set, else the secret kept in the
+// data directory's file name, generated on first start (prefix and 24 random
+// bytes in hex, written with mode 0600).
+func dataSecret(dataDir, name, prefix, configured string) (string, error) {
+	if configured != "" {
+		return configured, nil
 	}
-	path := filepath.Join(o.DataDir, "api-key")
+	path := filepath.Join(dataDir, name)
 	if b, err := os.ReadFile(path); err == nil && len(strings.TrimSpace(string(b))) > 0 {
 		return strings.TrimSpace(string(b)), nil
 	} else if !errors.Is(err, os.ErrNotExist) && err != nil {
@@ -98,8 +112,35 @@ func apiKey(o options) (string, error) {
 	if _, err := rand.Read(b[:]); err != nil {
 		return "", err
 	}
-	key := "roost_" + hex.EncodeToString(b[:])
-	return key, os.WriteFile(path, []byte(key+"\n"), 0o600)
+	secret := prefix + hex.EncodeToString(b[:])
+	return secret, os.WriteFile(path, []byte(secret+"\n"), 0o600)
+}
+
+// session is the answer of GET /api/session.
+type session struct {
+	// User is the logged-in person's id.
+	User string `json:"user"`
+	// Signature is server.SignIdentity(site secret, User).
+	Signature string `json:"signature"`
+}
+
+// sessionHandler answers GET /api/session: the logged-in person and their
+// identity signature, which the page passes to analytics.identify. A real
+// site takes the person from its own login session; the demo's is always
+// demoUser, and the page has no say in whom it is signed for. The answer has
+// no CORS headers, so only the site's own pages can read it.
+func sessionHandler(secret string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Cache-Control", "no-store")
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			w.WriteHeader(http.StatusMethodNotAllowed)
+			_, _ = w.Write([]byte(`{"meta":{"error":"method not allowed: use GET"}}` + "\n"))
+			return
+		}
+		_ = json.NewEncoder(w).Encode(session{User: demoUser, Signature: server.SignIdentity(secret, demoUser)})
+	})
 }
 
 // runtimeFiles serves the built runtime; .wasm as application/wasm so the

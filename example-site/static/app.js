@@ -1,9 +1,25 @@
 // The example shop's own page script: it builds its inbox UI on analytics.inbox().
 (function () {
   "use strict";
-  var user = new URLSearchParams(location.search).get("user") || "user_123";
-  document.getElementById("who").textContent = user;
-  analytics.identify(user);
+  // The backend says who is logged in and signs that id; the page cannot pick someone else.
+  var who = document.getElementById("who");
+  window.shopSession = fetch("/api/session", { cache: "no-store" })
+    .then(function (res) {
+      if (!res.ok) throw new Error("/api/session answered " + res.status);
+      return res.json();
+    })
+    .then(function (session) {
+      who.textContent = session.user;
+      analytics.identify(session.user, { signature: session.signature });
+      return session;
+    })
+    .catch(function (err) {
+      who.textContent = "nobody (the session could not be loaded)";
+      console.error("shop: " + err.message);
+    });
+  analytics.on("identity-error", function (e) {
+    console.error("shop: Roost refused the identity " + e.user + " (" + e.status + "): " + e.error);
+  });
 
   var inbox = analytics.inbox("orders", "social");
   window.shopInbox = inbox; // for the browser tests and the curious
