@@ -13,7 +13,9 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
 	"syscall"
+	"time"
 )
 
 func main() {
@@ -24,6 +26,7 @@ func main() {
 	flag.StringVar(&o.SiteSecret, "site-secret", os.Getenv("ROOST_SITE_SECRET"), "secret that signs the page's identities (env ROOST_SITE_SECRET; default: generated once, kept in the data directory)")
 	flag.StringVar(&o.SiteID, "site-id", envOr("ROOST_SITE_ID", "example"), "site id the browser runtime sends (env ROOST_SITE_ID)")
 	flag.StringVar(&o.Seed, "seed", "example-site/seed.json", "templates and people loaded at start")
+	flag.Float64Var(&o.SendRateLimit, "rate-limit", envFloat("ROOST_RATE_LIMIT"), "send-side requests per second per API key; 0: 100, negative: no limit (env ROOST_RATE_LIMIT)")
 	flag.StringVar(&o.Assets, "assets", "build/roost", "directory of the built browser runtime (make runtime)")
 	flag.Parse()
 
@@ -43,6 +46,7 @@ func run(ctx context.Context, addr string, o options) error {
 		return err
 	}
 	defer s.Close()
+	go s.srv.Maintain(ctx, time.Minute)
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
@@ -61,6 +65,20 @@ func run(ctx context.Context, addr string, o options) error {
 		return err
 	}
 	return nil
+}
+
+// envFloat returns the number in environment variable name, 0 when it is
+// unset; it exits with a clear message when it is not a number.
+func envFloat(name string) float64 {
+	v := os.Getenv(name)
+	if v == "" {
+		return 0
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil {
+		log.Fatalf("%s=%q is not a number", name, v)
+	}
+	return f
 }
 
 func envOr(name, def string) string {

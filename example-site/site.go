@@ -43,12 +43,16 @@ type options struct {
 	Assets string
 	// Tiers override the server's poll tiers (zero: the seed docs' 10 s / 60 s / 180 s).
 	TierActive, TierInactive, TierLow time.Duration
+	// SendRateLimit is the send-side requests per second per API key (0: the
+	// server's default, negative: no limit).
+	SendRateLimit float64
 	// Logger receives server errors (slog.Default when nil).
 	Logger *slog.Logger
 }
 
 // site is the example website with its message server.
 type site struct {
+	srv        *server.Server
 	db         *sqlite.DB
 	handler    http.Handler
 	apiKey     string
@@ -81,6 +85,7 @@ func openSite(ctx context.Context, o options) (*site, error) {
 	srv := server.New(server.Config{
 		APIKey: key, SiteID: o.SiteID, IdentitySecret: siteSecret, Logger: o.Logger,
 		TierActive: o.TierActive, TierInactive: o.TierInactive, TierLow: o.TierLow,
+		SendRateLimit: o.SendRateLimit,
 	}, db)
 
 	mux := http.NewServeMux()
@@ -89,7 +94,7 @@ func openSite(ctx context.Context, o options) (*site, error) {
 	mux.Handle("/roost/", http.StripPrefix("/roost/", runtimeFiles(o.Assets)))
 	pages, _ := fs.Sub(static, "static")
 	mux.Handle("/", http.FileServerFS(pages))
-	return &site{db: db, handler: mux, apiKey: key, siteSecret: siteSecret}, nil
+	return &site{srv: srv, db: db, handler: mux, apiKey: key, siteSecret: siteSecret}, nil
 }
 
 // Close closes the store.

@@ -47,9 +47,9 @@ func TestTemplates_CRUD(t *testing.T) {
 	require.Equal(t, http.StatusOK, w.Code, w.Body.String())
 	replaced := templateAnswer(t, w.Body.Bytes())
 	assert.Equal(t, []server.Content{
-		{ID: 8, Language: "", Body: json.RawMessage(`{"title":"Changed"}`)},
+		{ID: 1, Language: "", Body: json.RawMessage(`{"title":"Changed"}`)},
 		{ID: 7, Language: "de", Body: json.RawMessage(`{"title":"Geändert"}`)},
-	}, replaced.Contents, "given ids are kept, missing ones are the next free")
+	}, replaced.Contents, "given ids are kept; the default given as \"content\" is id 1")
 	assert.Equal(t, http.StatusBadRequest, f.app(http.MethodPost, "/v1/send/inbox_message",
 		`{"transactional_message_id":"password_changed","identifiers":{"id":"user_123"}}`).Code, "the old trigger name is gone")
 

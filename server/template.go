@@ -73,8 +73,8 @@ const maxNameLen = 200
 // maxDescriptionLen bounds a template's description, in bytes.
 const maxDescriptionLen = 2000
 
-// Normalize folds t.Content into t.Contents as the default content and
-// gives every content without an id the next free one. It returns an
+// Normalize folds t.Content into t.Contents as the default content (id 1
+// when free) and gives every content without an id the next free one. It returns an
 // EINVALID error when the two forms conflict.
 func (t *Template) Normalize() error {
 	if len(t.Content) > 0 && string(t.Content) != "null" {
@@ -83,7 +83,13 @@ func (t *Template) Normalize() error {
 				return Errorf(EINVALID, "template %d: give the default content either as \"content\" or in \"contents\", not both", t.ID)
 			}
 		}
-		t.Contents = append([]Content{{Language: "", Body: t.Content}}, t.Contents...)
+		id := 1 // the default content's id, unless a variant has it
+		for _, c := range t.Contents {
+			if c.ID == 1 {
+				id = 0
+			}
+		}
+		t.Contents = append([]Content{{ID: id, Language: "", Body: t.Content}}, t.Contents...)
 	}
 	t.Content = nil
 	next := 1
