@@ -39,11 +39,7 @@ func (s *Server) handleListTemplates(w http.ResponseWriter, r *http.Request) err
 
 // handleGetTemplate answers GET /v1/transactional/{id}.
 func (s *Server) handleGetTemplate(w http.ResponseWriter, r *http.Request) error {
-	id, err := templateIDParam(r)
-	if err != nil {
-		return err
-	}
-	t, err := s.store.FindTemplateByID(r.Context(), id)
+	t, err := s.templateParam(r)
 	if err != nil {
 		return err
 	}
@@ -53,16 +49,21 @@ func (s *Server) handleGetTemplate(w http.ResponseWriter, r *http.Request) error
 
 // handleListContents answers GET /v1/transactional/{id}/contents.
 func (s *Server) handleListContents(w http.ResponseWriter, r *http.Request) error {
-	id, err := templateIDParam(r)
-	if err != nil {
-		return err
-	}
-	t, err := s.store.FindTemplateByID(r.Context(), id)
+	t, err := s.templateParam(r)
 	if err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"contents": t.Contents})
 	return nil
+}
+
+// templateParam returns the template the {id} path value names, or ENOTFOUND.
+func (s *Server) templateParam(r *http.Request) (*Template, error) {
+	id, err := templateIDParam(r)
+	if err != nil {
+		return nil, err
+	}
+	return s.store.FindTemplateByID(r.Context(), id)
 }
 
 // handleCreateTemplate answers POST /v1/transactional: a new template,
