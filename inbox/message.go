@@ -55,6 +55,11 @@ func (m *Message) Validate() error {
 	case len(m.Content) == 0 || m.Content[0] != '{':
 		return fmt.Errorf("message %s: content is not a JSON object", m.DeliveryID)
 	}
+	if m.Channel == ChannelInApp {
+		if err := checkPageRule(m.Content); err != nil {
+			return fmt.Errorf("message %s: %w", m.DeliveryID, err)
+		}
+	}
 	return nil
 }
 
