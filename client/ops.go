@@ -54,6 +54,8 @@ type inMsg struct {
 	DeliveryID string       `json:"deliveryId,omitempty"`
 	State      string       `json:"state,omitempty"`
 	Action     string       `json:"action,omitempty"`
+	Path       string       `json:"path,omitempty"`      // route
+	Listening  bool         `json:"listening,omitempty"` // inapp
 }
 
 // outMsg is a message to a tab.

@@ -38,6 +38,8 @@ type Runtime struct {
 	// held are events of stopped sessions the server refused (401/403), by
 	// person: they are sent by the person's next session.
 	held map[string][]inbox.Event
+	// inapp is the in-app presence and delivery state (inapp.go).
+	inapp inAppRuntime
 }
 
 // port is one connected tab.
@@ -48,6 +50,8 @@ type port struct {
 	signature string
 	visible   bool
 	views     map[int]inbox.Filter
+	// tab is the tab's route and in-app handler (inapp.go).
+	tab tabPresence
 }
 
 // New returns a runtime that talks to tabs and the network through host.
@@ -98,6 +102,8 @@ func (r *Runtime) Receive(portID int, raw []byte) {
 		delete(p.views, m.View)
 	case OpMark, OpClick:
 		err = r.mark(p, m)
+	case OpRoute, OpInApp, OpDismiss, OpDecline:
+		err = r.receiveInApp(p, m)
 	case OpBye:
 		delete(r.ports, portID)
 		r.setUser(p, "")
@@ -197,6 +203,7 @@ func (r *Runtime) updateVisibility(user string) {
 		visible = visible || (p.user == user && p.visible)
 	}
 	s.loop.SetVisible(visible)
+	r.pumpInApp(user)
 }
 
 func (r *Runtime) postSnapshot(p *port, view int) {
@@ -246,7 +253,7 @@ func (r *Runtime) mark(p *port, m inMsg) error {
 	switch {
 	case m.Op == OpClick:
 		event.Type = inbox.EventClicked
-		if !s.store.Has(m.DeliveryID) {
+		if !s.store.Has(m.DeliveryID) && !r.inAppShown(p.user, m.DeliveryID) {
 			err = fmt.Errorf("%w %q", inbox.ErrUnknownMessage, m.DeliveryID)
 		}
 	case m.State == inbox.EventOpened || m.State == inbox.EventUnopened:

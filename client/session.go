@@ -57,6 +57,7 @@ func (s *session) resume() {
 	s.refused = false
 	s.loop.Wake()
 	s.wakeSender()
+	s.r.pumpInApp(s.user) // an in-app claim the server refused is made again
 }
 
 // refuse records that the server refused the identity sent with signature;
@@ -104,6 +105,7 @@ func (s *session) deliver(res inbox.PollResponse) int {
 	if changed {
 		s.r.broadcast(s.user)
 	}
+	s.received(res.Messages) // in-app presence and delivery, inbox delivered events (inapp.go)
 	return s.store.Queued()
 }
 
@@ -204,29 +206,40 @@ func (s *session) sendEvents() {
 	}
 }
 
-// post sends one batch and drops from the outbox what the server acknowledged
-// or rejected for good. A refused identity (401/403) keeps the whole batch.
-func (s *session) post(ctx context.Context, batch []inbox.Event) error {
+// postEvents sends one batch and returns the server's answer. A refused
+// identity (401/403) is errRefused, or errStaleSignature when the page has
+// given another signature since.
+func (s *session) postEvents(ctx context.Context, batch []inbox.Event) (inbox.EventsResponse, error) {
+	var ack inbox.EventsResponse
 	body, _ := json.Marshal(inbox.EventBatch{Events: batch})
 	req, signature := s.request("POST", "/v1/client/events", body)
 	res, err := s.r.host.Fetch(ctx, req)
 	if err != nil {
-		return err
+		return ack, err
 	}
 	if res.Status == 401 || res.Status == 403 {
 		s.r.mu.Lock()
 		defer s.r.mu.Unlock()
 		if s.refuse(signature, res.Status, res.Body) {
-			return errRefused
+			return ack, errRefused
 		}
-		return errStaleSignature
+		return ack, errStaleSignature
 	}
 	if res.Status != 200 {
-		return fmt.Errorf("events: server answered %d", res.Status)
+		return ack, fmt.Errorf("events: server answered %d", res.Status)
 	}
-	var ack inbox.EventsResponse
 	if err := json.Unmarshal(res.Body, &ack); err != nil {
-		return fmt.Errorf("events: bad response body: %w", err)
+		return ack, fmt.Errorf("events: bad response body: %w", err)
+	}
+	return ack, nil
+}
+
+// post sends one batch and drops from the outbox what the server acknowledged
+// or rejected for good. A refused identity (401/403) keeps the whole batch.
+func (s *session) post(ctx context.Context, batch []inbox.Event) error {
+	ack, err := s.postEvents(ctx, batch)
+	if err != nil {
+		return err
 	}
 	done := map[string]bool{}
 	for _, id := range ack.Acknowledged {
