@@ -203,7 +203,7 @@ func TestInAppArrivingWhileHiddenWaits(t *testing.T) {
 	<-srv.pollStarted
 	send(rt, 1, `{"op":"visible","visible":false}`) // hidden while the poll is on its way
 	close(srv.pollRelease)
-	h.next(t, 1, snapshotWith(1, 0)) // the answer is taken in (the view shows inbox messages only)
+	h.next(t, 1, snapshotWith(1, 0))         // the answer is taken in (the view shows inbox messages only)
 	send(rt, 1, `{"op":"route","path":"/"}`) // a navigation in the hidden tab changes nothing
 	h.nothingShown(t, 1)
 	assert.Zero(t, srv.claimCount())
