@@ -55,6 +55,8 @@
       if (view) view._update(msg.snapshot);
     } else if (msg.op === "emit") {
       emit(msg.name, msg.data);
+    } else if (msg.op === "inapp") {
+      showInApp(msg.message);
     }
   }
 
@@ -116,16 +118,23 @@
     if (typeof cb !== "function") throw new TypeError(where + ": the callback must be a function, got " + typeof cb);
   }
 
-  /** analytics.on(event, cb): listen for a Roost event. */
+  /**
+   * analytics.on(event, cb): listen for a Roost event: "message-error",
+   * "identity-error", "inbox:updated", or "in-app-message" (cb gets
+   * {deliveryId, properties, type, topics, priority, dismiss(), trackClick(action)};
+   * only a page with such a listener is given in-app messages).
+   */
   analytics.on = function (name, cb) {
     checkCallback(cb, "analytics.on");
     (listeners[name] = listeners[name] || []).push(cb);
+    listenersChanged();
     return analytics;
   };
 
   /** analytics.off(event, cb): stop listening. */
   analytics.off = function (name, cb) {
     listeners[name] = (listeners[name] || []).filter(function (x) { return x !== cb; });
+    listenersChanged();
     return analytics;
   };
 
@@ -185,10 +194,12 @@
       markOpened: function () { return call({ op: "mark", deliveryId: m.deliveryId, state: "opened" }); },
       markUnopened: function () { return call({ op: "mark", deliveryId: m.deliveryId, state: "unopened" }); },
       markDeleted: function () { return call({ op: "mark", deliveryId: m.deliveryId, state: "deleted" }); },
-      trackClick: function (actionName) {
-        return call({ op: "click", deliveryId: m.deliveryId, action: actionName === undefined ? "" : String(actionName) });
-      }
+      trackClick: function (actionName) { return trackClick(m.deliveryId, actionName); }
     };
+  }
+
+  function trackClick(deliveryId, actionName) {
+    return call({ op: "click", deliveryId: deliveryId, action: actionName === undefined ? "" : String(actionName) });
   }
 
   function Inbox(filter) {
@@ -249,6 +260,63 @@
     }
     return new Inbox(filter);
   };
+
+  // ---- in-app messages -----------------------------------------------------
+  // The runtime gives an in-app message to one visible tab whose page listens
+  // for "in-app-message" and whose route matches the message's page_rule; the
+  // page shows it (with textContent: it is data, never markup) and dismisses it.
+  var inAppListening = false;
+  var route = null;
+
+  // listenersChanged tells the runtime whether this page can show in-app messages.
+  function listenersChanged() {
+    var on = (listeners["in-app-message"] || []).length > 0;
+    if (on === inAppListening) return;
+    inAppListening = on;
+    send({ op: "inapp", listening: on });
+  }
+
+  // reportRoute tells the runtime the page's path, for page rules.
+  function reportRoute() {
+    if (location.pathname === route) return;
+    route = location.pathname;
+    send({ op: "route", path: route });
+  }
+
+  ["pushState", "replaceState"].forEach(function (name) {
+    var original = history[name];
+    if (typeof original !== "function") return;
+    history[name] = function () {
+      var result = original.apply(this, arguments);
+      reportRoute();
+      return result;
+    };
+  });
+  reportRoute();
+  window.addEventListener("popstate", reportRoute);
+  window.addEventListener("hashchange", reportRoute);
+
+  function showInApp(m) {
+    if (!inAppListening) {
+      send({ op: "decline", deliveryId: m.deliveryId }); // the handler went as it came: another tab shows it
+      return;
+    }
+    var dismissed = null;
+    emit("in-app-message", {
+      messageId: m.deliveryId,
+      deliveryId: m.deliveryId,
+      properties: m.properties,
+      type: m.type,
+      topics: m.topics,
+      priority: m.priority,
+      /** dismiss(): the person closed it (a "dismissed" event); the next message may show. */
+      dismiss: function () {
+        if (!dismissed) dismissed = call({ op: "dismiss", deliveryId: m.deliveryId });
+        return dismissed;
+      },
+      trackClick: function (actionName) { return trackClick(m.deliveryId, actionName); }
+    });
+  }
 
   // Replay calls a page queued before this script ran (analytics = [[method, ...args]]).
   if (Array.isArray(queued)) {

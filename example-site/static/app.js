@@ -21,6 +21,33 @@
     console.error("shop: Roost refused the identity " + e.user + " (" + e.status + "): " + e.error);
   });
 
+  // In-app messages: Roost gives each one to a single visible tab; this box
+  // shows its title and body (textContent only: message data is never markup).
+  function showInApp(m) {
+    var box = document.createElement("aside");
+    box.className = "inapp";
+    box.dataset.deliveryId = m.deliveryId;
+    box.dataset.layout = m.properties.layout === "banner" ? "banner" : "modal";
+    box.setAttribute("role", "dialog");
+    var title = document.createElement("strong");
+    title.className = "title";
+    title.textContent = m.properties.title || "";
+    var body = document.createElement("p");
+    body.className = "body";
+    body.textContent = m.properties.body || "";
+    var dismiss = document.createElement("button");
+    dismiss.className = "dismiss";
+    dismiss.textContent = "Dismiss";
+    dismiss.addEventListener("click", function () {
+      box.remove();
+      m.dismiss();
+    });
+    box.append(title, body, dismiss);
+    document.body.append(box);
+  }
+  analytics.on("in-app-message", showInApp);
+  window.shopShowInApp = showInApp; // for the browser tests and the curious
+
   var inbox = analytics.inbox("orders", "social");
   window.shopInbox = inbox; // for the browser tests and the curious
 
