@@ -1,0 +1,186 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+const (
+	welcomeSend     = `{"transactional_message_id":"welcome_offer","identifiers":{"id":"user_123"},"message_data":{"discount":"15%"}}`
+	maintenanceSend = `{"transactional_message_id":"maintenance_notice","identifiers":{"id":"user_123"},"message_data":{"date":"June 1","start":"02:00","end":"03:00"}}`
+)
+
+// recordInApp makes the page in ctx count the in-app messages it is given
+// (window.__shown) and waits until the runtime has taken in the page's
+// identity and handlers: the view opened last answers after the ops before it.
+// Without handler, the page also drops the example site's own in-app handler.
+func recordInApp(t *testing.T, ctx context.Context, handler bool) {
+	t.Helper()
+	js := `window.shopSession.then(() => {
+		window.__shown = [];
+		analytics.on("in-app-message", m => window.__shown.push(m.deliveryId));
+		return analytics.inbox().total();
+	}).then(() => true)`
+	if !handler {
+		js = `window.shopSession.then(() => {
+			analytics.off("in-app-message", window.shopShowInApp);
+			return analytics.inbox().total();
+		}).then(() => true)`
+	}
+	ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](js, chromedp.EvalAwaitPromise))
+	require.NoError(t, err)
+	require.True(t, ok)
+}
+
+// shownIn returns the in-app messages the page in ctx was given and the ones its boxes show.
+func shownIn(t *testing.T, ctx context.Context) (given, boxes []string) {
+	t.Helper()
+	given, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`window.__shown || []`))
+	require.NoError(t, err)
+	boxes, err = chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll(".inapp")].map(b => b.dataset.deliveryId)`))
+	require.NoError(t, err)
+	return given, boxes
+}
+
+// sendInApp sends an in-app message and returns its delivery id.
+func (s *testSite) sendInApp(t *testing.T, body string) string {
+	t.Helper()
+	status, res := s.api(t, "POST", "/v1/send/in_app", "test-key", body)
+	require.Equal(t, http.StatusOK, status, res)
+	id, _ := res["delivery_id"].(string)
+	require.NotEmpty(t, id)
+	return id
+}
+
+// waitPolls waits until user_123's runtime has polled n more times.
+func (s *testSite) waitPolls(t *testing.T, n int) {
+	t.Helper()
+	polls := func(r clientRequest) bool { return r.path == "/v1/client/poll" && r.user == "user_123" && r.status < 400 }
+	target := s.count(polls) + n
+	require.Eventually(t, func() bool { return s.count(polls) >= target }, 20*time.Second, 10*time.Millisecond)
+}
+
+func (s *testSite) delivery(t *testing.T, id string) map[string]any {
+	t.Helper()
+	status, body := s.api(t, "GET", "/v1/deliveries/"+id, "test-key", "")
+	require.Equal(t, http.StatusOK, status, body)
+	return body
+}
+
+// TestInAppShownOnceAcrossTabsAndReloads: of two visible tabs, exactly one
+// shows an in-app message, and neither shows it again after a reload.
+func TestInAppShownOnceAcrossTabsAndReloads(t *testing.T) {
+	ctx := newBrowser(t)
+	s := startSite(t)
+	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(s.URL+"/")))
+	tab2, cancelTab2 := chromedp.NewContext(ctx)
+	defer cancelTab2()
+	require.NoError(t, chromedp.Do(tab2, chromedp.Navigate(s.URL+"/")))
+	tabs := []context.Context{ctx, tab2}
+	for _, tab := range tabs {
+		visible, err := chromedp.Run(tab, chromedp.Evaluate[string](`document.visibilityState`))
+		require.NoError(t, err)
+		require.Equal(t, "visible", visible, "both tabs are visible")
+		recordInApp(t, tab, true)
+	}
+
+	welcome := s.sendInApp(t, welcomeSend)
+	total := func() (int, int) {
+		shown, showing := 0, -1
+		for i, tab := range tabs {
+			given, _ := shownIn(t, tab)
+			shown += len(given)
+			if len(given) > 0 {
+				showing = i
+			}
+		}
+		return shown, showing
+	}
+	require.Eventually(t, func() bool { n, _ := total(); return n > 0 }, 20*time.Second, 20*time.Millisecond)
+	s.waitPolls(t, 5) // the runtime had every chance to give it to the other tab too
+	n, showing := total()
+	assert.Equal(t, 1, n, "exactly one tab was given the message")
+	given, boxes := shownIn(t, tabs[showing])
+	assert.Equal(t, []string{welcome}, given)
+	assert.Equal(t, []string{welcome}, boxes, "the example site shows it")
+	title, err := chromedp.Run(tabs[showing], chromedp.Evaluate[string](`document.querySelector(".inapp .title").textContent`))
+	require.NoError(t, err)
+	assert.Equal(t, "Welcome, Ada!", title)
+	assert.Equal(t, true, s.delivery(t, welcome)["delivered"], "the runtime claimed it")
+
+	// Both tabs reload: the message is not shown again. A later message is,
+	// in one tab: the runtime had its chance.
+	for _, tab := range tabs {
+		require.NoError(t, chromedp.Do(tab, chromedp.Reload()))
+		recordInApp(t, tab, true)
+	}
+	maintenance := s.sendInApp(t, maintenanceSend)
+	require.Eventually(t, func() bool { n, _ := total(); return n > 0 }, 20*time.Second, 20*time.Millisecond)
+	s.waitPolls(t, 3)
+	n, showing = total()
+	assert.Equal(t, 1, n)
+	for i, tab := range tabs {
+		given, boxes := shownIn(t, tab)
+		if i == showing {
+			assert.Equal(t, []string{maintenance}, given)
+			assert.Equal(t, []string{maintenance}, boxes)
+		} else {
+			assert.Empty(t, given)
+			assert.Empty(t, boxes)
+		}
+	}
+
+	// Its Dismiss button dismisses it.
+	_, err = chromedp.Run(tabs[showing], chromedp.Evaluate[bool](`document.querySelector(".inapp .dismiss").click(), true`))
+	require.NoError(t, err)
+	require.Eventually(t, func() bool { return s.delivery(t, maintenance)["dismissed"] == true }, 10*time.Second, 20*time.Millisecond)
+	left, err := chromedp.Run(tabs[showing], chromedp.Evaluate[int](`document.querySelectorAll(".inapp").length`))
+	require.NoError(t, err)
+	assert.Zero(t, left)
+}
+
+// TestInAppWaitsUntilVisible: a message sent while the page is hidden shows
+// when it becomes visible, not before, though the runtime has it (another
+// tab of the person, visible but without an in-app handler, keeps polling).
+func TestInAppWaitsUntilVisible(t *testing.T) {
+	ctx := newBrowser(t)
+	s := startSite(t)
+	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(s.URL+"/")))
+	recordInApp(t, ctx, true)
+	tab2, cancelTab2 := chromedp.NewContext(ctx)
+	defer cancelTab2()
+	require.NoError(t, chromedp.Do(tab2, chromedp.Navigate(s.URL+"/")))
+	recordInApp(t, tab2, false)
+
+	hidden, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => {
+		Object.defineProperty(document, "visibilityState", {get: () => "hidden", configurable: true});
+		document.dispatchEvent(new Event("visibilitychange"));
+		return analytics.inbox().total().then(() => true);
+	})()`, chromedp.EvalAwaitPromise))
+	require.NoError(t, err)
+	require.True(t, hidden)
+
+	welcome := s.sendInApp(t, welcomeSend)
+	s.waitPolls(t, 4) // the polls after the send list the message
+	given, boxes := shownIn(t, ctx)
+	assert.Empty(t, given, "not shown while hidden")
+	assert.Empty(t, boxes)
+	_, boxes = shownIn(t, tab2)
+	assert.Empty(t, boxes, "the tab without an in-app handler is not given it")
+	assert.Equal(t, false, s.delivery(t, welcome)["delivered"], "not even claimed")
+
+	_, err = chromedp.Run(ctx, chromedp.Evaluate[bool](`delete document.visibilityState,
+		document.dispatchEvent(new Event("visibilitychange")), document.visibilityState === "visible"`))
+	require.NoError(t, err)
+	got, err := chromedp.Run(ctx, chromedp.Poll[[]string](`window.__shown.length > 0 && window.__shown`, chromedp.WithPollingTimeout(20*time.Second)))
+	require.NoError(t, err)
+	assert.Equal(t, []string{welcome}, got)
+	_, boxes = shownIn(t, tab2)
+	assert.Empty(t, boxes)
+}
