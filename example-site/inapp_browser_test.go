@@ -61,7 +61,9 @@ func (s *testSite) sendInApp(t *testing.T, body string) string {
 // waitPolls waits until user_123's runtime has polled n more times.
 func (s *testSite) waitPolls(t *testing.T, n int) {
 	t.Helper()
-	polls := func(r clientRequest) bool { return r.path == "/v1/client/poll" && r.user == "user_123" && r.status < 400 }
+	polls := func(r clientRequest) bool {
+		return r.path == "/v1/client/poll" && r.user == "user_123" && r.status < 400
+	}
 	target := s.count(polls) + n
 	require.Eventually(t, func() bool { return s.count(polls) >= target }, 20*time.Second, 10*time.Millisecond)
 }
