@@ -21,6 +21,14 @@
     console.error("shop: Roost refused the identity " + e.user + " (" + e.status + "): " + e.error);
   });
 
+  // text returns a new element showing value as text, never as markup.
+  function text(tag, className, value) {
+    var el = document.createElement(tag);
+    el.className = className;
+    el.textContent = value === undefined || value === null ? "" : String(value);
+    return el;
+  }
+
   // In-app messages: Roost gives each one to a single visible tab; this box
   // shows its title and body (textContent only: message data is never markup).
   function showInApp(m) {
@@ -29,20 +37,12 @@
     box.dataset.deliveryId = m.deliveryId;
     box.dataset.layout = m.properties.layout === "banner" ? "banner" : "modal";
     box.setAttribute("role", "dialog");
-    var title = document.createElement("strong");
-    title.className = "title";
-    title.textContent = m.properties.title || "";
-    var body = document.createElement("p");
-    body.className = "body";
-    body.textContent = m.properties.body || "";
-    var dismiss = document.createElement("button");
-    dismiss.className = "dismiss";
-    dismiss.textContent = "Dismiss";
+    var dismiss = text("button", "dismiss", "Dismiss");
     dismiss.addEventListener("click", function () {
       box.remove();
       m.dismiss();
     });
-    box.append(title, body, dismiss);
+    box.append(text("strong", "title", m.properties.title), text("p", "body", m.properties.body), dismiss);
     document.body.append(box);
   }
   analytics.on("in-app-message", showInApp);
@@ -68,16 +68,10 @@
       var li = document.createElement("li");
       li.className = m.opened ? "message" : "message unread";
       li.dataset.deliveryId = m.deliveryId;
-      var title = document.createElement("div");
-      title.className = "title";
-      title.textContent = m.properties.title || "";
-      var body = document.createElement("div");
-      body.className = "body";
-      body.textContent = m.properties.body || "";
       var when = document.createElement("time");
       when.dateTime = m.sentAt.toISOString();
       when.textContent = m.sentAt.toLocaleString();
-      li.append(title, body, when);
+      li.append(text("div", "title", m.properties.title), text("div", "body", m.properties.body), when);
       li.addEventListener("click", function () { m.markOpened(); });
       list.append(li);
     });
