@@ -21,12 +21,16 @@ const RejectAlreadyDelivered = "already delivered"
 // InAppMessage is an in-app message as page JS receives it (the shim adds
 // dismiss and trackClick), with what the runtime needs to pick the tab.
 type InAppMessage struct {
+	// DeliveryID identifies the delivery (events name it).
 	DeliveryID string `json:"deliveryId"`
 	// Properties is the rendered content.
 	Properties json.RawMessage `json:"properties"`
-	Type       string          `json:"type"`
-	Topics     []string        `json:"topics"`
-	Priority   int             `json:"priority"`
+	// Type is the template's message type.
+	Type string `json:"type"`
+	// Topics are the template's topics, never null.
+	Topics []string `json:"topics"`
+	// Priority orders messages: higher first.
+	Priority int `json:"priority"`
 	// PageRule is the rendered page_rule: "" shows on every page.
 	PageRule string `json:"-"`
 	// SentAtMs orders messages of equal priority, oldest first.
