@@ -25,8 +25,8 @@ const (
 	RejectUnknownDelivery = "unknown delivery_id"
 	// RejectAlreadyDelivered is the reason for a delivered event about an
 	// in-app message another browser already received: the browser must
-	// not show it.
-	RejectAlreadyDelivered = "already delivered"
+	// not show it. The runtime reads the same constant.
+	RejectAlreadyDelivered = inbox.RejectAlreadyDelivered
 )
 
 // RejectEvent returns why the valid event e about d, reported by personID
