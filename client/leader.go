@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"time"
 
 	"github.com/roostmsg/roost/inbox"
@@ -43,6 +44,7 @@ const (
 	peerBye      = "bye"      // the sender's session ended
 	peerWake     = "wake"     // the leader should poll now (a tab changed something, or identified again)
 	peerAnswer   = "answer"   // answer: the leader's last poll answer (a 200's body)
+	peerRefused  = "refused"  // status, body: the server refused the group's identity (401/403)
 )
 
 // peerMsg is a message between the runtimes of one browser, about one group
@@ -53,6 +55,8 @@ type peerMsg struct {
 	From    string          `json:"from"`
 	Visible bool            `json:"visible,omitempty"`
 	Answer  json.RawMessage `json:"answer,omitempty"`
+	Status  int             `json:"status,omitempty"`
+	Body    []byte          `json:"body,omitempty"`
 }
 
 // sharedLoop is a session's poll loop. Without a coordinator it is the
@@ -83,7 +87,7 @@ type sharedLoop struct {
 func newSharedLoop(s *session) *sharedLoop {
 	r := s.r
 	l := &sharedLoop{s: s, coord: r.opts.Coordinator, id: newID(), peers: map[string]time.Time{}}
-	l.loop = poller.NewLoop(transport{s}, poller.NewSchedule(r.opts.Tiers, 0), r.opts.Clock, l.deliver, s.reportPollError)
+	l.loop = poller.NewLoop(transport{s}, poller.NewSchedule(r.opts.Tiers, 0), r.opts.Clock, l.deliver, l.report)
 	l.key = "roost-poll:" + r.endpoint + ":" + r.siteID + ":" + s.user
 	if s.signature != "" {
 		sum := sha256.Sum256([]byte(s.signature))
@@ -185,6 +189,21 @@ func (l *sharedLoop) deliver(res inbox.PollResponse) int {
 	return l.s.deliver(res)
 }
 
+// report tells this runtime's tabs about a failed poll and, when the server
+// refused the identity, the group's other tabs too: they identified the
+// person with the same signature.
+func (l *sharedLoop) report(err error) {
+	l.s.reportPollError(err)
+	var refused *poller.RefusedError
+	if l.coord != nil && errors.As(err, &refused) {
+		l.s.r.mu.Lock()
+		defer l.s.r.mu.Unlock()
+		if l.leading && l.s.refused {
+			l.broadcast(peerMsg{Kind: peerRefused, Status: refused.Status, Body: refused.Body})
+		}
+	}
+}
+
 // receive handles a message of another session of the group; r.mu is held.
 // It returns an answer to take into the store once r.mu is released.
 func (l *sharedLoop) receive(m peerMsg) (answer json.RawMessage) {
@@ -208,6 +227,10 @@ func (l *sharedLoop) receive(m peerMsg) (answer json.RawMessage) {
 	case peerWake:
 		if l.leading {
 			l.loop.Wake()
+		}
+	case peerRefused:
+		if !l.leading {
+			l.s.refuse(l.s.signature, m.Status, m.Body)
 		}
 	case peerAnswer:
 		if !l.leading {

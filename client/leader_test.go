@@ -314,3 +314,15 @@ func TestTabsWithOtherSignaturesDoNotShare(t *testing.T) {
 	other.tabs.next(t, 1, snapshotWith(1, 1))
 	assert.Equal(t, []int64{1, 1}, b.polls(), "a tab with another signature polls with it, and gets only what the server gives it")
 }
+
+func TestRefusalReachesEveryTabOfTheGroup(t *testing.T) {
+	b := newBrowser(t, 10_000, message("d1", "orders", `"Hi"`))
+	b.server.signatures = map[string]string{"user_123": "good"}
+	leader := b.open(t, "user_123", "bad")
+	leader.tabs.next(t, 1, identityError)
+	follower := b.open(t, "user_123", "bad")
+	send(leader.rt, 1, `{"op":"identify","user":"user_123","signature":"bad"}`) // polls again, refused again
+	m := follower.tabs.next(t, 1, identityError)
+	assert.Equal(t, float64(403), m["data"].(map[string]any)["status"])
+	assert.Equal(t, []int64{2, 0}, b.polls(), "the follower never polls with the refused signature")
+}
