@@ -75,6 +75,19 @@ func (b *browser) open(t *testing.T, user, signature string) *member {
 	return m
 }
 
+// group opens n tabs of user_123, one after the other, each once the one
+// before shows the message the server holds: the first is the leader.
+func (b *browser) group(t *testing.T, n int) []*member {
+	t.Helper()
+	var tabs []*member
+	for range n {
+		m := b.open(t, "user_123", "")
+		m.tabs.next(t, 1, snapshotWith(1, 1))
+		tabs = append(tabs, m)
+	}
+	return tabs
+}
+
 // Post implements client.Host.
 func (m *member) Post(port int, msg []byte) { m.tabs.Post(port, msg) }
 
@@ -205,10 +218,7 @@ func (b *browser) addMessage(msg inbox.Message) {
 
 func TestDedicatedTabsShareOnePoller(t *testing.T) {
 	b := newBrowser(t, 20, message("d1", "orders", `"Hi"`))
-	tabs := []*member{b.open(t, "user_123", ""), b.open(t, "user_123", ""), b.open(t, "user_123", "")}
-	for _, m := range tabs {
-		m.tabs.next(t, 1, snapshotWith(1, 1))
-	}
+	tabs := b.group(t, 3)
 	require.Eventually(t, func() bool { return b.total() >= 20 }, 5*time.Second, 5*time.Millisecond)
 	assert.Len(t, b.pollers(), 1, "one tab polls for all: %v", b.polls())
 
@@ -222,10 +232,7 @@ func TestDedicatedTabsShareOnePoller(t *testing.T) {
 
 func TestNewTabGetsTheLastAnswerWithoutAPoll(t *testing.T) {
 	b := newBrowser(t, 10_000, message("d1", "orders", `"Hi"`))
-	first := b.open(t, "user_123", "")
-	first.tabs.next(t, 1, snapshotWith(1, 1))
-	second := b.open(t, "user_123", "")
-	second.tabs.next(t, 1, snapshotWith(1, 1))
+	b.group(t, 2)
 	assert.Equal(t, []int64{1, 0}, b.polls(), "the newcomer shows the leader's last answer")
 }
 
@@ -237,12 +244,8 @@ func TestLeaderGoneFollowerPollsAtOnce(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			// The server asks for the next poll in 10 s: a poll sooner is the takeover.
 			b := newBrowser(t, 10_000, message("d1", "orders", `"Hi"`))
-			leader := b.open(t, "user_123", "")
-			leader.tabs.next(t, 1, snapshotWith(1, 1))
-			followers := []*member{b.open(t, "user_123", ""), b.open(t, "user_123", "")}
-			for _, m := range followers {
-				m.tabs.next(t, 1, snapshotWith(1, 1))
-			}
+			tabs := b.group(t, 3)
+			leader, followers := tabs[0], tabs[1:]
 			require.Equal(t, []int64{1, 0, 0}, b.polls())
 
 			b.addMessage(message("d2", "orders", `"Again"`))
@@ -270,10 +273,8 @@ func (b *browser) stable(t *testing.T) int64 {
 func TestGroupPollsWhileAnyTabIsVisible(t *testing.T) {
 	b := newBrowser(t, 20, message("d1", "orders", `"Hi"`))
 	b.presenceEvery = 20 * time.Millisecond
-	leader := b.open(t, "user_123", "")
-	leader.tabs.next(t, 1, snapshotWith(1, 1))
-	follower := b.open(t, "user_123", "")
-	follower.tabs.next(t, 1, snapshotWith(1, 1))
+	tabs := b.group(t, 2)
+	leader, follower := tabs[0], tabs[1]
 
 	// The leader's tab is hidden, the follower's visible: polls go on.
 	send(leader.rt, 1, `{"op":"visible","visible":false}`)
@@ -294,10 +295,8 @@ func TestGroupPollsWhileAnyTabIsVisible(t *testing.T) {
 
 func TestFollowersChangeWakesTheLeader(t *testing.T) {
 	b := newBrowser(t, 10_000, message("d1", "orders", `"Hi"`))
-	leader := b.open(t, "user_123", "")
-	leader.tabs.next(t, 1, snapshotWith(1, 1))
-	follower := b.open(t, "user_123", "")
-	follower.tabs.next(t, 1, snapshotWith(1, 1))
+	tabs := b.group(t, 2)
+	leader, follower := tabs[0], tabs[1]
 
 	send(follower.rt, 1, `{"op":"mark","rid":1,"deliveryId":"d1","state":"opened"}`)
 	follower.tabs.next(t, 1, reply(1))
