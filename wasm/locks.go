@@ -11,13 +11,13 @@ import (
 var (
 	jsPromise          = js.Global().Get("Promise")
 	jsBroadcastChannel = js.Global().Get("BroadcastChannel")
-	jsLocks            = js.Global().Get("navigator").Get("locks")
 )
 
 // coordinator is client.Coordinator over the browser's Web Locks and a
 // BroadcastChannel, for a runtime in a dedicated Worker: the runtimes of the
 // origin's tabs share one poller per person through it. Both work in workers.
 type coordinator struct {
+	locks   js.Value // navigator.locks
 	channel js.Value
 }
 
@@ -25,7 +25,8 @@ type coordinator struct {
 // message on it to receive; nil where the worker has no Web Locks or no
 // BroadcastChannel (each tab then polls for itself, as before).
 func newCoordinator(receive func([]byte)) *coordinator {
-	if !jsLocks.Truthy() || !jsBroadcastChannel.Truthy() {
+	navigator := js.Global().Get("navigator")
+	if !navigator.Truthy() || !navigator.Get("locks").Truthy() || !jsBroadcastChannel.Truthy() {
 		return nil
 	}
 	channel := jsBroadcastChannel.New("roost")
@@ -35,7 +36,7 @@ func newCoordinator(receive func([]byte)) *coordinator {
 		}
 		return nil
 	}))
-	return &coordinator{channel: channel}
+	return &coordinator{locks: navigator.Get("locks"), channel: channel}
 }
 
 // Broadcast posts msg to the other runtimes of the origin.
@@ -74,7 +75,7 @@ func (c *coordinator) Lock(name string, granted func()) (release func()) {
 	})
 	options := jsObject.New()
 	options.Set("signal", abort.Get("signal"))
-	request := jsLocks.Call("request", name, options, onGrant)
+	request := c.locks.Call("request", name, options, onGrant)
 	go func() {
 		// The request settles once the lock is released or the request withdrawn.
 		_, _ = await(context.Background(), request)
