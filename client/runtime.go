@@ -20,6 +20,13 @@ type Options struct {
 	// EventRetry is how long unacknowledged events wait before they are sent
 	// again (5 s when zero).
 	EventRetry time.Duration
+	// Coordinator, when set, makes the runtimes of one browser's tabs share
+	// one poller per person (see Coordinator); nil when this runtime serves
+	// every tab (SharedWorker).
+	Coordinator Coordinator
+	// PresenceEvery is how often a coordinated session repeats whether its
+	// tab shows the person (5 s when zero).
+	PresenceEvery time.Duration
 }
 
 // Runtime is the one runtime instance of a browser (or of a tab, without
@@ -61,6 +68,9 @@ func New(host Host, opts Options) *Runtime {
 	}
 	if opts.EventRetry <= 0 {
 		opts.EventRetry = 5 * time.Second
+	}
+	if opts.PresenceEvery <= 0 {
+		opts.PresenceEvery = defaultPresenceEvery
 	}
 	return &Runtime{host: host, opts: opts, renderer: render.New(), ports: map[int]*port{}, sessions: map[string]*session{},
 		held: map[string][]inbox.Event{}}

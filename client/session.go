@@ -18,7 +18,7 @@ type session struct {
 	r      *Runtime
 	user   string
 	store  *inbox.Store
-	loop   *poller.Loop
+	loop   *sharedLoop
 	cancel context.CancelFunc
 	// stopped is closed when no tab shows the person any more: polling ends,
 	// and the event sender ends once the outbox is empty.
@@ -45,7 +45,7 @@ func (r *Runtime) startSession(user, signature string) *session {
 	s := &session{r: r, user: user, signature: signature, cancel: cancel, flush: make(chan struct{}, 1), stopped: make(chan struct{}),
 		store: inbox.NewStore(r.renderer, r.opts.Clock.Now), outbox: r.held[user]}
 	delete(r.held, user)
-	s.loop = poller.NewLoop(transport{s}, poller.NewSchedule(r.opts.Tiers, 0), r.opts.Clock, s.deliver, s.reportPollError)
+	s.loop = newSharedLoop(s)
 	go s.loop.Run(ctx)
 	go s.sendEvents()
 	return s

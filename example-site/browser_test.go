@@ -103,6 +103,7 @@ type testSite struct {
 type clientRequest struct {
 	path, user, signature string
 	status                int
+	at                    time.Time // when it was answered
 }
 
 // statusRecorder keeps the status a handler wrote.
@@ -134,7 +135,7 @@ func startSite(t *testing.T) *testSite {
 		s.handler.ServeHTTP(rec, r)
 		ts.mu.Lock()
 		defer ts.mu.Unlock()
-		ts.requests = append(ts.requests, clientRequest{r.URL.Path, r.Header.Get("X-Roost-User"), r.Header.Get("X-Roost-Signature"), rec.status})
+		ts.requests = append(ts.requests, clientRequest{r.URL.Path, r.Header.Get("X-Roost-User"), r.Header.Get("X-Roost-Signature"), rec.status, time.Now()})
 	}))
 	t.Cleanup(func() { ts.Close(); s.Close() })
 	return ts

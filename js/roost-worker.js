@@ -2,6 +2,8 @@
 // (SharedWorker) or for one tab (dedicated Worker). Ports are numbered; Go
 // receives each tab's messages through roostReceive(port, json) and answers
 // through roostPost(port, json). Messages that arrive before Go is ready wait.
+// roostDedicated tells Go it serves one tab: it then shares polling with the
+// other tabs' workers (Web Locks and a BroadcastChannel).
 "use strict";
 var ports = {};
 var nextPort = 1;
@@ -28,6 +30,7 @@ function attach(port) {
 if (typeof SharedWorkerGlobalScope !== "undefined" && self instanceof SharedWorkerGlobalScope) {
   self.onconnect = function (e) { attach(e.ports[0]); };
 } else {
+  self.roostDedicated = true;
   attach(self);
 }
 

@@ -16,11 +16,19 @@ import (
 
 // The worker script defines roostPost(port, json) before starting Go, and
 // calls roostReceive(port, json), which Go defines here, for each message.
+// It sets roostDedicated in a dedicated Worker: the runtime then shares one
+// poller per person with the other tabs' runtimes (see client.Coordinator).
 func main() {
 	global := js.Global()
 	post := global.Get("roostPost")
-	rt := client.New(host{post: post}, client.Options{})
 	in := &inbound{ready: make(chan struct{}, 1)}
+	var opts client.Options
+	if global.Get("roostDedicated").Truthy() {
+		if c := newCoordinator(func(b []byte) { in.push(message{peer: true, data: b}) }); c != nil {
+			opts.Coordinator = c
+		}
+	}
+	rt := client.New(host{post: post}, opts)
 	global.Set("roostReceive", js.FuncOf(func(_ js.Value, args []js.Value) any {
 		if len(args) < 2 || args[0].Type() != js.TypeNumber || args[1].Type() != js.TypeString {
 			return nil
@@ -29,9 +37,13 @@ func main() {
 		return nil
 	}))
 	global.Call("roostReady")
-	for { // one goroutine handles the tabs' messages, in the order they came
+	for { // one goroutine handles the tabs' and the other runtimes' messages, in the order they came
 		for _, m := range in.take() {
-			rt.Receive(m.port, m.data)
+			if m.peer {
+				rt.Peer(m.data)
+			} else {
+				rt.Receive(m.port, m.data)
+			}
 		}
 	}
 }
@@ -39,6 +51,7 @@ func main() {
 type message struct {
 	port int
 	data []byte
+	peer bool // from another tab's runtime (BroadcastChannel), not from a tab
 }
 
 // inbound queues messages from the worker's event loop without ever blocking it.

@@ -1,0 +1,272 @@
+package client
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/roostmsg/roost/inbox"
+	"github.com/roostmsg/roost/poller"
+)
+
+// Coordinator connects the runtimes of one browser's tabs when each tab runs
+// its own (a dedicated Worker per tab, where SharedWorker is missing), so that
+// they poll once per person instead of once per tab. The browser's is Web
+// Locks and a BroadcastChannel (wasm/); tests use an in-memory one.
+type Coordinator interface {
+	// Lock asks for the browser-wide exclusive lock name and calls granted,
+	// on any goroutine, once this runtime holds it. The lock is held until
+	// release is called or the runtime ends (its tab closes or crashes);
+	// release before the grant withdraws the request. Neither blocks, and
+	// neither calls back into the runtime before returning.
+	Lock(name string, granted func()) (release func())
+	// Broadcast sends msg to every other runtime of the browser (never to
+	// this one), which gets it through (*Runtime).Peer, in order. It must not
+	// block nor call back into the runtime before returning.
+	Broadcast(msg []byte)
+}
+
+// defaultPresenceEvery is how often a coordinated session repeats its
+// visibility to the others (Options.PresenceEvery when zero).
+const defaultPresenceEvery = 5 * time.Second
+
+// presenceTTL is how many PresenceEvery a peer's "visible" lasts without news
+// (a tab that crashed says no bye).
+const presenceTTL = 3
+
+// Kinds of the messages the runtimes of one browser exchange (peerMsg.Kind).
+const (
+	peerHello    = "hello"    // a session started: visible; the others answer with presence, the leader with its last answer
+	peerPresence = "presence" // visible: whether any tab of the sender shows the person
+	peerBye      = "bye"      // the sender's session ended
+	peerWake     = "wake"     // the leader should poll now (a tab changed something, or identified again)
+	peerAnswer   = "answer"   // answer: the leader's last poll answer (a 200's body)
+	peerRefused  = "refused"  // status, body: the server refused the group's identity (401/403)
+)
+
+// peerMsg is a message between the runtimes of one browser, about one group
+// of sessions (Key: the lock's name).
+type peerMsg struct {
+	Kind    string          `json:"kind"`
+	Key     string          `json:"key"`
+	From    string          `json:"from"`
+	Visible bool            `json:"visible,omitempty"`
+	Answer  json.RawMessage `json:"answer,omitempty"`
+	Status  int             `json:"status,omitempty"`
+	Body    []byte          `json:"body,omitempty"`
+}
+
+// sharedLoop is a session's poll loop. Without a coordinator it is the
+// poller.Loop alone. With one, the sessions of one person in the browser's
+// tabs form a group: the one holding the group's lock (the leader) polls and
+// broadcasts each answer, which the others (followers) take into their store
+// as if they had polled; the leader polls while any tab of the group is
+// visible; a follower's Wake asks the leader to poll. When the leader ends
+// (its tab closes or crashes) the lock passes to a follower, which polls at
+// once. Its fields are guarded by r.mu.
+type sharedLoop struct {
+	s     *session
+	loop  *poller.Loop
+	coord Coordinator
+	// key names the group: endpoint, site, person and a digest of the
+	// signature, so only tabs that identified the person alike share answers.
+	key string
+	// id names this session in the group's messages.
+	id string
+
+	leading bool
+	local   bool                 // a tab of this runtime shows the person
+	peers   map[string]time.Time // visible peers, until when
+	last    json.RawMessage      // the group's last poll answer, for a newcomer
+}
+
+// newSharedLoop makes session s's loop; r.mu is held.
+func newSharedLoop(s *session) *sharedLoop {
+	r := s.r
+	l := &sharedLoop{s: s, coord: r.opts.Coordinator, id: newID(), peers: map[string]time.Time{}}
+	l.loop = poller.NewLoop(transport{s}, poller.NewSchedule(r.opts.Tiers, 0), r.opts.Clock, l.deliver, l.report)
+	l.key = "roost-poll:" + r.endpoint + ":" + r.siteID + ":" + s.user
+	if s.signature != "" {
+		sum := sha256.Sum256([]byte(s.signature))
+		l.key += ":" + hex.EncodeToString(sum[:8])
+	}
+	return l
+}
+
+// Run polls until ctx ends: alone, or as the group's leader once this
+// runtime holds the lock.
+func (l *sharedLoop) Run(ctx context.Context) {
+	if l.coord == nil {
+		l.loop.Run(ctx)
+		return
+	}
+	r := l.s.r
+	release := l.coord.Lock(l.key, func() {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		if ctx.Err() != nil {
+			return
+		}
+		l.leading = true
+		go l.loop.Run(ctx) // polls at once while a tab of the group is visible
+	})
+	r.mu.Lock()
+	l.broadcast(peerMsg{Kind: peerHello, Visible: l.local})
+	r.mu.Unlock()
+	for {
+		select {
+		case <-ctx.Done():
+			release()
+			r.mu.Lock()
+			l.leading = false
+			l.broadcast(peerMsg{Kind: peerBye})
+			r.mu.Unlock()
+			return
+		case <-r.opts.Clock.After(r.opts.PresenceEvery):
+			r.mu.Lock()
+			l.broadcast(peerMsg{Kind: peerPresence, Visible: l.local})
+			l.update() // a crashed peer's "visible" expires
+			r.mu.Unlock()
+		}
+	}
+}
+
+// SetVisible records whether a tab of this runtime shows the person; r.mu is held.
+func (l *sharedLoop) SetVisible(v bool) {
+	changed := v != l.local
+	l.local = v
+	if l.coord != nil && changed {
+		l.broadcast(peerMsg{Kind: peerPresence, Visible: v})
+	}
+	l.update()
+}
+
+// Wake asks for a poll now: of this loop, or of the group's leader; r.mu is held.
+func (l *sharedLoop) Wake() {
+	if l.coord == nil || l.leading {
+		l.loop.Wake()
+		return
+	}
+	l.broadcast(peerMsg{Kind: peerWake})
+}
+
+// update lets the loop poll while a tab of the group is visible; r.mu is held.
+func (l *sharedLoop) update() {
+	visible := l.local
+	now := l.s.r.opts.Clock.Now()
+	for id, until := range l.peers {
+		if now.After(until) {
+			delete(l.peers, id)
+			continue
+		}
+		visible = true
+	}
+	l.loop.SetVisible(visible)
+}
+
+// broadcast sends m to the group's other sessions; r.mu is held.
+func (l *sharedLoop) broadcast(m peerMsg) {
+	m.Key, m.From = l.key, l.id
+	b, _ := json.Marshal(m) // peerMsg holds only encodable values
+	l.coord.Broadcast(b)
+}
+
+// deliver takes the loop's poll answer into the store and, when leading,
+// gives it to the group.
+func (l *sharedLoop) deliver(res inbox.PollResponse) int {
+	if l.coord != nil {
+		b, err := json.Marshal(res)
+		l.s.r.mu.Lock()
+		if err == nil && l.leading {
+			l.last = b
+			l.broadcast(peerMsg{Kind: peerAnswer, Answer: b})
+		}
+		l.s.r.mu.Unlock()
+	}
+	return l.s.deliver(res)
+}
+
+// report tells this runtime's tabs about a failed poll and, when the server
+// refused the identity, the group's other tabs too: they identified the
+// person with the same signature.
+func (l *sharedLoop) report(err error) {
+	l.s.reportPollError(err)
+	var refused *poller.RefusedError
+	if l.coord != nil && errors.As(err, &refused) {
+		l.s.r.mu.Lock()
+		defer l.s.r.mu.Unlock()
+		if l.leading && l.s.refused {
+			l.broadcast(peerMsg{Kind: peerRefused, Status: refused.Status, Body: refused.Body})
+		}
+	}
+}
+
+// receive handles a message of another session of the group; r.mu is held.
+// It returns an answer to take into the store once r.mu is released.
+func (l *sharedLoop) receive(m peerMsg) (answer json.RawMessage) {
+	switch m.Kind {
+	case peerHello, peerPresence:
+		if m.Visible {
+			l.peers[m.From] = l.s.r.opts.Clock.Now().Add(presenceTTL * l.s.r.opts.PresenceEvery)
+		} else {
+			delete(l.peers, m.From)
+		}
+		l.update()
+		if m.Kind == peerHello {
+			l.broadcast(peerMsg{Kind: peerPresence, Visible: l.local})
+			if l.leading && l.last != nil {
+				l.broadcast(peerMsg{Kind: peerAnswer, Answer: l.last})
+			}
+		}
+	case peerBye:
+		delete(l.peers, m.From)
+		l.update()
+	case peerWake:
+		if l.leading {
+			l.loop.Wake()
+		}
+	case peerRefused:
+		if !l.leading {
+			l.s.refuse(l.s.signature, m.Status, m.Body)
+		}
+	case peerAnswer:
+		if !l.leading {
+			l.last = m.Answer
+			return m.Answer
+		}
+	}
+	return nil
+}
+
+// Peer handles a message from the runtime of another tab of the browser,
+// sent through the Coordinator's Broadcast. Unknown or malformed messages
+// (say, from a runtime of another version) are ignored.
+func (r *Runtime) Peer(raw []byte) {
+	var m peerMsg
+	if json.Unmarshal(raw, &m) != nil {
+		return
+	}
+	r.mu.Lock()
+	var (
+		target *session
+		answer json.RawMessage
+	)
+	for _, s := range r.sessions {
+		if s.loop.key == m.Key {
+			target, answer = s, s.loop.receive(m)
+			break
+		}
+	}
+	r.mu.Unlock()
+	if answer == nil {
+		return
+	}
+	res, err := inbox.DecodePollResponse(answer)
+	if err != nil {
+		return // the leader decoded it; it cannot be bad unless another version sent it
+	}
+	target.deliver(res)
+}

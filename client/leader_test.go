@@ -1,0 +1,327 @@
+package client_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/roostmsg/roost/client"
+	"github.com/roostmsg/roost/inbox"
+	"github.com/roostmsg/roost/poller"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// browser is one browser without SharedWorker: a runtime per tab, joined by
+// an in-memory Coordinator (Web Locks and a BroadcastChannel in the real one).
+type browser struct {
+	server        *fakeServer
+	presenceEvery time.Duration
+
+	mu      sync.Mutex
+	holders map[string]*lockRequest   // by lock name
+	waiting map[string][]*lockRequest // by lock name, in request order
+	members []*member
+}
+
+type lockRequest struct {
+	m       *member
+	granted func()
+}
+
+// member is one tab: its runtime, what it posted to its tab (port 1), and its polls.
+type member struct {
+	b      *browser
+	rt     *client.Runtime
+	tabs   *tabs
+	peer   chan []byte
+	polls  atomic.Int64
+	closed atomic.Bool
+}
+
+func newBrowser(t *testing.T, nextPollMs int64, msgs ...inbox.Message) *browser {
+	t.Helper()
+	return &browser{
+		server:        &fakeServer{messages: msgs, polls: map[string]int{}, eventPost: make(chan struct{}, 1), nextPollMs: nextPollMs},
+		presenceEvery: time.Second, holders: map[string]*lockRequest{}, waiting: map[string][]*lockRequest{},
+	}
+}
+
+// open opens a tab identified as user (with signature, when not "") that shows
+// an inbox view (view 1) and is visible.
+func (b *browser) open(t *testing.T, user, signature string) *member {
+	t.Helper()
+	m := &member{b: b, tabs: &tabs{server: b.server, inbox: map[int]chan map[string]any{}}, peer: make(chan []byte, 10000)}
+	m.rt = client.New(m, client.Options{Tiers: poller.Tiers{Active: 20 * time.Millisecond, Inactive: 20 * time.Millisecond, Low: 20 * time.Millisecond},
+		EventRetry: 10 * time.Millisecond, Coordinator: coordinator{m}, PresenceEvery: b.presenceEvery})
+	go func() {
+		for msg := range m.peer {
+			m.rt.Peer(msg)
+		}
+	}()
+	b.mu.Lock()
+	b.members = append(b.members, m)
+	b.mu.Unlock()
+	send(m.rt, 1, `{"op":"init","endpoint":"http://roost.test","siteId":"example"}`)
+	if signature != "" {
+		send(m.rt, 1, `{"op":"identify","user":"`+user+`","signature":"`+signature+`"}`)
+	} else {
+		send(m.rt, 1, `{"op":"identify","user":"`+user+`"}`)
+	}
+	send(m.rt, 1, `{"op":"view","view":1,"filter":{}}`)
+	return m
+}
+
+// group opens n tabs of user_123, one after the other, each once the one
+// before shows the message the server holds: the first is the leader.
+func (b *browser) group(t *testing.T, n int) []*member {
+	t.Helper()
+	var tabs []*member
+	for range n {
+		m := b.open(t, "user_123", "")
+		m.tabs.next(t, 1, snapshotWith(1, 1))
+		tabs = append(tabs, m)
+	}
+	return tabs
+}
+
+// Post implements client.Host.
+func (m *member) Post(port int, msg []byte) { m.tabs.Post(port, msg) }
+
+// Fetch implements client.Host, counting this tab's polls. A crashed tab's
+// runtime reaches nothing.
+func (m *member) Fetch(ctx context.Context, req client.Request) (client.Response, error) {
+	if m.closed.Load() {
+		return client.Response{}, errors.New("the tab crashed")
+	}
+	if req.URL == "http://roost.test/v1/client/poll" {
+		m.polls.Add(1)
+	}
+	return m.b.server.Fetch(ctx, req)
+}
+
+// close closes the tab as a page does: it says bye.
+func (m *member) close() { send(m.rt, 1, `{"op":"bye"}`) }
+
+// crash ends the tab without a word: its locks pass on, nothing reaches it
+// and its runtime reaches nothing any more.
+func (m *member) crash() {
+	m.closed.Store(true)
+	b := m.b
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for name, req := range b.holders {
+		if req.m == m {
+			b.passOn(name)
+		}
+	}
+}
+
+// passOn gives lock name to the next waiting request; b.mu is held.
+func (b *browser) passOn(name string) {
+	delete(b.holders, name)
+	for len(b.waiting[name]) > 0 {
+		next := b.waiting[name][0]
+		b.waiting[name] = b.waiting[name][1:]
+		if !next.m.closed.Load() {
+			b.holders[name] = next
+			go next.granted()
+			return
+		}
+	}
+}
+
+// polls returns every tab's poll count.
+func (b *browser) polls() []int64 {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var out []int64
+	for _, m := range b.members {
+		out = append(out, m.polls.Load())
+	}
+	return out
+}
+
+func (b *browser) total() int64 {
+	var n int64
+	for _, p := range b.polls() {
+		n += p
+	}
+	return n
+}
+
+// pollers returns the tabs that polled.
+func (b *browser) pollers() []*member {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var out []*member
+	for _, m := range b.members {
+		if m.polls.Load() > 0 {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// coordinator is a member's client.Coordinator.
+type coordinator struct{ m *member }
+
+func (c coordinator) Lock(name string, granted func()) func() {
+	b := c.m.b
+	req := &lockRequest{m: c.m, granted: granted}
+	b.mu.Lock()
+	if b.holders[name] == nil {
+		b.holders[name] = req
+		go granted()
+	} else {
+		b.waiting[name] = append(b.waiting[name], req)
+	}
+	b.mu.Unlock()
+	return func() {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		if b.holders[name] == req {
+			b.passOn(name)
+			return
+		}
+		for i, w := range b.waiting[name] {
+			if w == req {
+				b.waiting[name] = append(b.waiting[name][:i:i], b.waiting[name][i+1:]...)
+				return
+			}
+		}
+	}
+}
+
+func (c coordinator) Broadcast(msg []byte) {
+	if c.m.closed.Load() {
+		return
+	}
+	b := c.m.b
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, other := range b.members {
+		if other != c.m && !other.closed.Load() {
+			other.peer <- append([]byte(nil), msg...)
+		}
+	}
+}
+
+func (b *browser) addMessage(msg inbox.Message) {
+	b.server.mu.Lock()
+	defer b.server.mu.Unlock()
+	b.server.messages = append(b.server.messages, msg)
+}
+
+func TestDedicatedTabsShareOnePoller(t *testing.T) {
+	b := newBrowser(t, 20, message("d1", "orders", `"Hi"`))
+	tabs := b.group(t, 3)
+	require.Eventually(t, func() bool { return b.total() >= 20 }, 5*time.Second, 5*time.Millisecond)
+	assert.Len(t, b.pollers(), 1, "one tab polls for all: %v", b.polls())
+
+	// A new message reaches every tab, from the one poll.
+	b.addMessage(message("d2", "orders", `"Again"`))
+	for _, m := range tabs {
+		m.tabs.next(t, 1, snapshotWith(1, 2))
+	}
+	assert.Len(t, b.pollers(), 1)
+}
+
+func TestNewTabGetsTheLastAnswerWithoutAPoll(t *testing.T) {
+	b := newBrowser(t, 10_000, message("d1", "orders", `"Hi"`))
+	b.group(t, 2)
+	assert.Equal(t, []int64{1, 0}, b.polls(), "the newcomer shows the leader's last answer")
+}
+
+func TestLeaderGoneFollowerPollsAtOnce(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		end  func(*member)
+	}{{"closed", (*member).close}, {"crashed", (*member).crash}} {
+		t.Run(tc.name, func(t *testing.T) {
+			// The server asks for the next poll in 10 s: a poll sooner is the takeover.
+			b := newBrowser(t, 10_000, message("d1", "orders", `"Hi"`))
+			tabs := b.group(t, 3)
+			leader, followers := tabs[0], tabs[1:]
+			require.Equal(t, []int64{1, 0, 0}, b.polls())
+
+			b.addMessage(message("d2", "orders", `"Again"`))
+			start := time.Now()
+			tc.end(leader)
+			require.Eventually(t, func() bool { return b.total() == 2 }, 2*time.Second, time.Millisecond, "a follower polls at once")
+			t.Logf("takeover poll %v after the leader ended", time.Since(start))
+			for _, m := range followers {
+				m.tabs.next(t, 1, snapshotWith(1, 2))
+			}
+			assert.Len(t, b.pollers(), 2, "the old leader and one follower: %v", b.polls())
+		})
+	}
+}
+
+// stable reports the polls that come in a while: none once the group is hidden.
+func (b *browser) stable(t *testing.T) int64 {
+	t.Helper()
+	time.Sleep(50 * time.Millisecond) // the change reaches the leader; a poll under way ends
+	before := b.total()
+	time.Sleep(200 * time.Millisecond) // ten poll intervals
+	return b.total() - before
+}
+
+func TestGroupPollsWhileAnyTabIsVisible(t *testing.T) {
+	b := newBrowser(t, 20, message("d1", "orders", `"Hi"`))
+	b.presenceEvery = 20 * time.Millisecond
+	tabs := b.group(t, 2)
+	leader, follower := tabs[0], tabs[1]
+
+	// The leader's tab is hidden, the follower's visible: polls go on.
+	send(leader.rt, 1, `{"op":"visible","visible":false}`)
+	assert.GreaterOrEqual(t, b.stable(t), int64(3), "a visible follower keeps the leader polling")
+
+	// Every tab hidden: no polls.
+	send(follower.rt, 1, `{"op":"visible","visible":false}`)
+	assert.Zero(t, b.stable(t), "no polls while every tab is hidden")
+
+	// The follower shows again: polls resume; the follower crashes: its "visible" expires.
+	send(follower.rt, 1, `{"op":"visible","visible":true}`)
+	assert.GreaterOrEqual(t, b.stable(t), int64(3))
+	follower.crash()
+	time.Sleep(3 * b.presenceEvery) // presence lasts three rounds
+	assert.Zero(t, b.stable(t), "a crashed tab's visibility expires")
+	assert.Len(t, b.pollers(), 1)
+}
+
+func TestFollowersChangeWakesTheLeader(t *testing.T) {
+	b := newBrowser(t, 10_000, message("d1", "orders", `"Hi"`))
+	tabs := b.group(t, 2)
+	leader, follower := tabs[0], tabs[1]
+
+	send(follower.rt, 1, `{"op":"mark","rid":1,"deliveryId":"d1","state":"opened"}`)
+	follower.tabs.next(t, 1, reply(1))
+	require.Eventually(t, func() bool { return leader.polls.Load() == 2 }, 2*time.Second, time.Millisecond,
+		"the event's acknowledgement makes the leader poll, long before its 10 s")
+	assert.Zero(t, follower.polls.Load())
+}
+
+func TestTabsWithOtherSignaturesDoNotShare(t *testing.T) {
+	b := newBrowser(t, 10_000, message("d1", "orders", `"Hi"`))
+	good := b.open(t, "user_123", "sig-a")
+	good.tabs.next(t, 1, snapshotWith(1, 1))
+	other := b.open(t, "user_123", "sig-b")
+	other.tabs.next(t, 1, snapshotWith(1, 1))
+	assert.Equal(t, []int64{1, 1}, b.polls(), "a tab with another signature polls with it, and gets only what the server gives it")
+}
+
+func TestRefusalReachesEveryTabOfTheGroup(t *testing.T) {
+	b := newBrowser(t, 10_000, message("d1", "orders", `"Hi"`))
+	b.server.signatures = map[string]string{"user_123": "good"}
+	leader := b.open(t, "user_123", "bad")
+	leader.tabs.next(t, 1, identityError)
+	follower := b.open(t, "user_123", "bad")
+	send(leader.rt, 1, `{"op":"identify","user":"user_123","signature":"bad"}`) // polls again, refused again
+	m := follower.tabs.next(t, 1, identityError)
+	assert.Equal(t, float64(403), m["data"].(map[string]any)["status"])
+	assert.Equal(t, []int64{2, 0}, b.polls(), "the follower never polls with the refused signature")
+}
