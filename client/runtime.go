@@ -20,6 +20,9 @@ type Options struct {
 	// EventRetry is how long unacknowledged events wait before they are sent
 	// again (5 s when zero).
 	EventRetry time.Duration
+	// Storage keeps what the runtime learns across page loads (IndexedDB in
+	// the browser); nil keeps it in memory only.
+	Storage Storage
 }
 
 // Runtime is the one runtime instance of a browser (or of a tab, without
@@ -57,6 +60,9 @@ func New(host Host, opts Options) *Runtime {
 	}
 	if opts.EventRetry <= 0 {
 		opts.EventRetry = 5 * time.Second
+	}
+	if opts.Storage == nil {
+		opts.Storage = NewMemoryStorage()
 	}
 	return &Runtime{host: host, opts: opts, renderer: render.New(), ports: map[int]*port{}, sessions: map[string]*session{},
 		held: map[string][]inbox.Event{}}
