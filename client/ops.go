@@ -17,6 +17,7 @@ const (
 	OpMark     = "mark"    // rid, deliveryId, state: opened|unopened|deleted
 	OpClick    = "click"   // rid, deliveryId, action
 	OpBye      = "bye"     // the tab is going away
+	OpLock     = "lock"    // lock: the Web Lock the tab holds while it lives
 )
 
 // Op names of messages from the runtime to a tab.
@@ -54,6 +55,7 @@ type inMsg struct {
 	DeliveryID string       `json:"deliveryId,omitempty"`
 	State      string       `json:"state,omitempty"`
 	Action     string       `json:"action,omitempty"`
+	Lock       string       `json:"lock,omitempty"`
 }
 
 // outMsg is a message to a tab.

@@ -51,6 +51,8 @@ type port struct {
 	signature string
 	visible   bool
 	views     map[int]inbox.Filter
+	// lock is the Web Lock the tab holds while it lives ("" until it said).
+	lock string
 }
 
 // New returns a runtime that talks to tabs and the network through host.
@@ -105,8 +107,9 @@ func (r *Runtime) Receive(portID int, raw []byte) {
 	case OpMark, OpClick:
 		err = r.mark(p, m)
 	case OpBye:
-		delete(r.ports, portID)
-		r.setUser(p, "")
+		r.leave(p)
+	case OpLock:
+		err = r.watchTab(p, m.Lock)
 	default:
 		err = fmt.Errorf("unknown op %q", m.Op)
 	}
