@@ -19,7 +19,7 @@ import (
 func main() {
 	global := js.Global()
 	post := global.Get("roostPost")
-	rt := client.New(host{post: post}, client.Options{})
+	rt := client.New(host{post: post}, client.Options{Storage: &idbStorage{}})
 	in := &inbound{ready: make(chan struct{}, 1)}
 	global.Set("roostReceive", js.FuncOf(func(_ js.Value, args []js.Value) any {
 		if len(args) < 2 || args[0].Type() != js.TypeNumber || args[1].Type() != js.TypeString {
