@@ -79,7 +79,9 @@ func (f failingStorage) Set(context.Context, string, []byte) error {
 	return errors.New("QuotaExceededError: the quota has been exceeded")
 }
 
-func storageError(m map[string]any) bool { return m["op"] == "emit" && m["name"] == client.EventStorageError }
+func storageError(m map[string]any) bool {
+	return m["op"] == "emit" && m["name"] == client.EventStorageError
+}
 
 func TestFailingStorageNeverStopsPolling(t *testing.T) {
 	st := failingStorage{calls: make(chan string, 10)}
