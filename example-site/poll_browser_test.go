@@ -157,6 +157,10 @@ func TestPollTiersSeenAsIntervals(t *testing.T) {
 	const active, inactive, low = 100 * time.Millisecond, 250 * time.Millisecond, 400 * time.Millisecond
 	ctx := newBrowser(t)
 	s := startSite(t, withTiers(active, inactive, low))
+	// The site's own script took the database name first, with no store in it.
+	_, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{
+		Source: `indexedDB.open("roost").onsuccess = e => e.target.result.close();`})
+	require.NoError(t, err)
 	start := time.Now()
 	openShop(t, ctx, s.URL+"/", 0)
 
@@ -171,8 +175,22 @@ func TestPollTiersSeenAsIntervals(t *testing.T) {
 	t.Logf("active tier (%v): polls every %v", active, got)
 	assert.InDelta(t, float64(active), float64(got), float64(active)/2)
 
-	_, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelectorAll("#inbox-list .title").length === 1`, chromedp.WithPollingTimeout(10*time.Second)))
+	_, err = chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelectorAll("#inbox-list .title").length === 1`, chromedp.WithPollingTimeout(10*time.Second)))
 	require.NoError(t, err)
+	// The runtime keeps when it last saw a message queued, for the next page load.
+	stored, err := chromedp.Run(ctx, chromedp.Poll[string](`new Promise(done => {
+		const open = indexedDB.open("roost");
+		open.onerror = () => done(false);
+		open.onsuccess = () => {
+			const db = open.result;
+			if (!db.objectStoreNames.contains("kv")) { db.close(); return done(false); }
+			const get = db.transaction("kv").objectStore("kv").get("poll-tier/user_123");
+			get.onsuccess = () => { db.close(); done(get.result || false); };
+			get.onerror = () => { db.close(); done(false); };
+		};
+	})`, chromedp.WithPollingTimeout(10*time.Second)))
+	require.NoError(t, err)
+	assert.Contains(t, stored, `"last_received_ms":`)
 	_, err = chromedp.Run(ctx, chromedp.Evaluate[bool](`window.shopInbox.messages().then(ms => ms[0].markDeleted()).then(() => true)`, chromedp.EvalAwaitPromise))
 	require.NoError(t, err)
 	deliveryID, _ := body["delivery_id"].(string)

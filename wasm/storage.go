@@ -71,27 +71,18 @@ func (s *idbStorage) open(ctx context.Context) (js.Value, error) {
 	if s.db.Truthy() {
 		return s.db, nil
 	}
-	factory := js.Global().Get("indexedDB")
-	if !factory.Truthy() {
-		return js.Value{}, errors.New("indexedDB: not available in this browser context")
+	db, err := idbOpen(ctx, 0)
+	if err == nil && !db.Get("objectStoreNames").Call("contains", idbStore).Bool() {
+		// Someone opened "roost" without creating the store (a page's own
+		// script, say): a version up creates it.
+		version := db.Get("version").Int()
+		db.Call("close")
+		db, err = idbOpen(ctx, version+1)
 	}
-	var req js.Value
-	if err := jsTry(func() { req = factory.Call("open", idbName, 1) }); err != nil {
+	if err != nil {
 		return js.Value{}, err
 	}
-	upgrade := js.FuncOf(func(js.Value, []js.Value) any {
-		db := req.Get("result")
-		if !db.Get("objectStoreNames").Call("contains", idbStore).Bool() {
-			db.Call("createObjectStore", idbStore)
-		}
-		return nil
-	})
-	defer upgrade.Release()
-	req.Set("onupgradeneeded", upgrade)
-	if _, err := idbWait(ctx, req, "success", "error", "blocked"); err != nil {
-		return js.Value{}, err
-	}
-	s.db = req.Get("result")
+	s.db = db
 	// Another context deleting or upgrading the database closes this one: open again next time.
 	var onVersionChange js.Func
 	onVersionChange = js.FuncOf(func(this js.Value, _ []js.Value) any {
@@ -104,6 +95,42 @@ func (s *idbStorage) open(ctx context.Context) (js.Value, error) {
 	})
 	s.db.Set("onversionchange", onVersionChange)
 	return s.db, nil
+}
+
+// idbOpen opens the database at version (0: the current one, 1 for a new
+// database), creating the store on an upgrade.
+func idbOpen(ctx context.Context, version int) (js.Value, error) {
+	factory := js.Global().Get("indexedDB")
+	if !factory.Truthy() {
+		return js.Value{}, errors.New("indexedDB: not available in this browser context")
+	}
+	var req js.Value
+	err := jsTry(func() {
+		if version == 0 {
+			req = factory.Call("open", idbName)
+		} else {
+			req = factory.Call("open", idbName, version)
+		}
+	})
+	if err != nil {
+		return js.Value{}, err
+	}
+	upgrade := js.FuncOf(func(js.Value, []js.Value) any {
+		db := req.Get("result")
+		if !db.Get("objectStoreNames").Call("contains", idbStore).Bool() {
+			db.Call("createObjectStore", idbStore)
+		}
+		return nil
+	})
+	defer func() {
+		req.Set("onupgradeneeded", js.Null()) // a late upgrade after a timeout finds no released func
+		upgrade.Release()
+	}()
+	req.Set("onupgradeneeded", upgrade)
+	if _, err := idbWait(ctx, req, "success", "error", "blocked"); err != nil {
+		return js.Value{}, err
+	}
+	return req.Get("result"), nil
 }
 
 // idbObjectStore starts a transaction on the store.
