@@ -84,10 +84,10 @@ type sharedLoop struct {
 }
 
 // newSharedLoop makes session s's loop; r.mu is held.
-func newSharedLoop(s *session) *sharedLoop {
+func newSharedLoop(s *session, schedule *poller.Schedule) *sharedLoop {
 	r := s.r
 	l := &sharedLoop{s: s, coord: r.opts.Coordinator, id: newID(), peers: map[string]time.Time{}}
-	l.loop = poller.NewLoop(transport{s}, poller.NewSchedule(r.opts.Tiers, 0), r.opts.Clock, l.deliver, l.report)
+	l.loop = poller.NewLoop(transport{s}, schedule, r.opts.Clock, l.deliver, l.report)
 	l.key = "roost-poll:" + r.endpoint + ":" + r.siteID + ":" + s.user
 	if s.signature != "" {
 		sum := sha256.Sum256([]byte(s.signature))

@@ -17,6 +17,7 @@ const (
 	OpMark     = "mark"    // rid, deliveryId, state: opened|unopened|deleted
 	OpClick    = "click"   // rid, deliveryId, action
 	OpBye      = "bye"     // the tab is going away
+	OpLock     = "lock"    // lock: the Web Lock the tab holds while it lives
 )
 
 // Op names of messages from the runtime to a tab.
@@ -56,6 +57,7 @@ type inMsg struct {
 	Action     string       `json:"action,omitempty"`
 	Path       string       `json:"path,omitempty"`      // route
 	Listening  bool         `json:"listening,omitempty"` // inapp
+	Lock       string       `json:"lock,omitempty"`
 }
 
 // outMsg is a message to a tab.

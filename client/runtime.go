@@ -27,6 +27,9 @@ type Options struct {
 	// PresenceEvery is how often a coordinated session repeats whether its
 	// tab shows the person (5 s when zero).
 	PresenceEvery time.Duration
+	// Storage keeps what the runtime learns across page loads (IndexedDB in
+	// the browser); nil keeps it in memory only.
+	Storage Storage
 }
 
 // Runtime is the one runtime instance of a browser (or of a tab, without
@@ -59,6 +62,8 @@ type port struct {
 	views     map[int]inbox.Filter
 	// tab is the tab's route and in-app handler (inapp.go).
 	tab tabPresence
+	// lock is the Web Lock the tab holds while it lives ("" until it said).
+	lock string
 }
 
 // New returns a runtime that talks to tabs and the network through host.
@@ -71,6 +76,9 @@ func New(host Host, opts Options) *Runtime {
 	}
 	if opts.PresenceEvery <= 0 {
 		opts.PresenceEvery = defaultPresenceEvery
+	}
+	if opts.Storage == nil {
+		opts.Storage = NewMemoryStorage()
 	}
 	return &Runtime{host: host, opts: opts, renderer: render.New(), ports: map[int]*port{}, sessions: map[string]*session{},
 		held: map[string][]inbox.Event{}}
@@ -115,8 +123,9 @@ func (r *Runtime) Receive(portID int, raw []byte) {
 	case OpRoute, OpInApp, OpDismiss, OpDecline:
 		err = r.receiveInApp(p, m)
 	case OpBye:
-		delete(r.ports, portID)
-		r.setUser(p, "")
+		r.leave(p)
+	case OpLock:
+		err = r.watchTab(p, m.Lock)
 	default:
 		err = fmt.Errorf("unknown op %q", m.Op)
 	}

@@ -36,6 +36,11 @@ type session struct {
 	refused bool
 	// pollSignature is the signature the last poll was sent with (guarded by r.mu).
 	pollSignature string
+
+	// stored is the last-received time last handed to storage (owned by the
+	// loop's goroutine); toStore hands the next one to keepLearned.
+	stored  time.Time
+	toStore chan time.Time
 }
 
 // startSession starts polling for user; r.mu is held. Events of an earlier
@@ -43,10 +48,16 @@ type session struct {
 func (r *Runtime) startSession(user, signature string) *session {
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &session{r: r, user: user, signature: signature, cancel: cancel, flush: make(chan struct{}, 1), stopped: make(chan struct{}),
-		store: inbox.NewStore(r.renderer, r.opts.Clock.Now), outbox: r.held[user]}
+		store: inbox.NewStore(r.renderer, r.opts.Clock.Now), outbox: r.held[user], toStore: make(chan time.Time, 1)}
 	delete(r.held, user)
-	s.loop = newSharedLoop(s)
-	go s.loop.Run(ctx)
+	schedule := poller.NewSchedule(r.opts.Tiers, 0)
+	schedule.OnReceived(s.noteReceived)
+	s.loop = newSharedLoop(s, schedule)
+	go func() {
+		schedule.LastReceived = s.restoreLearned(ctx) // what earlier page loads learned, before the first poll
+		s.loop.Run(ctx)
+	}()
+	go s.keepLearned(ctx)
 	go s.sendEvents()
 	return s
 }

@@ -97,13 +97,23 @@ type testSite struct {
 
 	mu       sync.Mutex
 	requests []clientRequest
+	// assets are the times other paths were asked for, by path.
+	assets map[string][]time.Time
 }
 
 // clientRequest is one answered /v1/client/* request.
 type clientRequest struct {
 	path, user, signature string
 	status                int
-	at                    time.Time // when it was answered
+	at                    time.Time // when it came in
+}
+
+// siteOption changes the options startSite opens the site with.
+type siteOption func(*options)
+
+// withTiers sets the server's poll tiers.
+func withTiers(active, inactive, low time.Duration) siteOption {
+	return func(o *options) { o.TierActive, o.TierInactive, o.TierLow = active, inactive, low }
 }
 
 // statusRecorder keeps the status a handler wrote.
@@ -117,17 +127,25 @@ func (w *statusRecorder) WriteHeader(status int) {
 	w.ResponseWriter.WriteHeader(status)
 }
 
-func startSite(t *testing.T) *testSite {
+func startSite(t *testing.T, opts ...siteOption) *testSite {
 	t.Helper()
 	assets := builtRuntime(t)
-	s, err := openSite(context.Background(), options{
+	o := options{
 		DataDir: t.TempDir(), APIKey: "test-key", SiteID: "example", Seed: "seed.json", Assets: assets,
 		TierActive: 150 * time.Millisecond, TierInactive: 400 * time.Millisecond, TierLow: 800 * time.Millisecond,
-	})
+	}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	s, err := openSite(context.Background(), o)
 	require.NoError(t, err)
-	ts := &testSite{site: s}
+	ts := &testSite{site: s, assets: map[string][]time.Time{}}
 	ts.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		at := time.Now()
 		if !strings.HasPrefix(r.URL.Path, "/v1/client/") || r.Method == http.MethodOptions {
+			ts.mu.Lock()
+			ts.assets[r.URL.Path] = append(ts.assets[r.URL.Path], at)
+			ts.mu.Unlock()
 			s.handler.ServeHTTP(w, r)
 			return
 		}
@@ -135,7 +153,7 @@ func startSite(t *testing.T) *testSite {
 		s.handler.ServeHTTP(rec, r)
 		ts.mu.Lock()
 		defer ts.mu.Unlock()
-		ts.requests = append(ts.requests, clientRequest{r.URL.Path, r.Header.Get("X-Roost-User"), r.Header.Get("X-Roost-Signature"), rec.status, time.Now()})
+		ts.requests = append(ts.requests, clientRequest{r.URL.Path, r.Header.Get("X-Roost-User"), r.Header.Get("X-Roost-Signature"), rec.status, at})
 	}))
 	t.Cleanup(func() { ts.Close(); s.Close() })
 	return ts

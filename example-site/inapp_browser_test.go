@@ -58,8 +58,8 @@ func (s *testSite) sendInApp(t *testing.T, body string) string {
 	return id
 }
 
-// waitPolls waits until user_123's runtime has polled n more times.
-func (s *testSite) waitPolls(t *testing.T, n int) {
+// waitMorePolls waits until user_123's runtime has polled n more times.
+func (s *testSite) waitMorePolls(t *testing.T, n int) {
 	t.Helper()
 	polls := func(r clientRequest) bool {
 		return r.path == "/v1/client/poll" && r.user == "user_123" && r.status < 400
@@ -105,7 +105,7 @@ func TestInAppShownOnceAcrossTabsAndReloads(t *testing.T) {
 		return shown, showing
 	}
 	require.Eventually(t, func() bool { n, _ := total(); return n > 0 }, 20*time.Second, 20*time.Millisecond)
-	s.waitPolls(t, 5) // the runtime had every chance to give it to the other tab too
+	s.waitMorePolls(t, 5) // the runtime had every chance to give it to the other tab too
 	n, showing := total()
 	assert.Equal(t, 1, n, "exactly one tab was given the message")
 	given, boxes := shownIn(t, tabs[showing])
@@ -124,7 +124,7 @@ func TestInAppShownOnceAcrossTabsAndReloads(t *testing.T) {
 	}
 	maintenance := s.sendInApp(t, maintenanceSend)
 	require.Eventually(t, func() bool { n, _ := total(); return n > 0 }, 20*time.Second, 20*time.Millisecond)
-	s.waitPolls(t, 3)
+	s.waitMorePolls(t, 3)
 	n, showing = total()
 	assert.Equal(t, 1, n)
 	for i, tab := range tabs {
@@ -169,7 +169,7 @@ func TestInAppWaitsUntilVisible(t *testing.T) {
 	require.True(t, hidden)
 
 	welcome := s.sendInApp(t, welcomeSend)
-	s.waitPolls(t, 4) // the polls after the send list the message
+	s.waitMorePolls(t, 4) // the polls after the send list the message
 	given, boxes := shownIn(t, ctx)
 	assert.Empty(t, given, "not shown while hidden")
 	assert.Empty(t, boxes)

@@ -39,6 +39,11 @@ self.roostPost = function (id, json) {
   if (port) port.postMessage(json);
 };
 
+// The runtime calls this when a tab is gone without a bye (its Web Lock came free).
+self.roostClose = function (id) {
+  delete ports[id];
+};
+
 self.roostReady = function () {
   ready = true;
   var queued = waiting;

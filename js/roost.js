@@ -72,6 +72,7 @@
 
   function start() {
     var url = base + "roost-worker.js";
+    holdTabLock();
     try {
       var worker;
       if (typeof SharedWorker === "function") {
@@ -100,6 +101,18 @@
   });
   // A page kept in the back/forward cache keeps its port; one that is gone says bye.
   window.addEventListener("pagehide", function (e) { if (!e.persisted) send({ op: "bye" }); });
+  // A tab that dies without a bye (a crash, a page dropped from the back/forward
+  // cache) must not count as visible forever: it holds a Web Lock while it lives
+  // and names it to the runtime, which the browser hands the lock once the tab is gone.
+  function holdTabLock() {
+    var locks = navigator.locks;
+    if (!locks || typeof locks.request !== "function") return;
+    var name = "roost-tab-" + (window.crypto && crypto.randomUUID ? crypto.randomUUID() : String(Math.random()).slice(2) + Date.now());
+    locks.request(name, function () {
+      send({ op: "lock", lock: name });
+      return new Promise(function () {});
+    }).catch(function () {});
+  }
 
   // The runtime loads after the page's own load event, so it never delays it.
   if (document.readyState === "complete") setTimeout(start, 0);

@@ -177,7 +177,10 @@ func (l *Loop) handle(res Response) error {
 		return fmt.Errorf("poll: bad response body: %w", err)
 	}
 	l.etag = res.ETag
-	l.lastHint = time.Duration(body.NextPollMs) * time.Millisecond
+	l.lastHint = 0
+	if body.NextPollMs > 0 { // a hint beyond maxHint is cut to it by the schedule
+		l.lastHint = time.Duration(min(body.NextPollMs, maxHint.Milliseconds())) * time.Millisecond
+	}
 	l.queued = l.deliver(body)
 	return nil
 }

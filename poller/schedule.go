@@ -47,7 +47,17 @@ type Schedule struct {
 	// LastReceived is when a message was last seen queued; the client tiers use
 	// it when the server gives no hint. Persist it across page loads.
 	LastReceived time.Time
+	// onReceived, when set, hears every change of LastReceived.
+	onReceived func(time.Time)
 }
+
+// maxHint bounds the server's interval hint, so an absurd next_poll_ms
+// neither overflows a time.Duration nor stops polling for good.
+const maxHint = 24 * time.Hour
+
+// OnReceived sets f to be called, from Next, with the new LastReceived each
+// time a poll saw messages queued: the place to persist what the schedule learned.
+func (s *Schedule) OnReceived(f func(lastReceived time.Time)) { s.onReceived = f }
 
 // NewSchedule returns a schedule over tiers (DefaultTiers when zero).
 // backoffBase is the first retry delay after a failure (1 s when zero).
@@ -78,10 +88,13 @@ func (s *Schedule) Next(o Outcome, now time.Time) time.Duration {
 	s.failures = 0
 	if o.Queued > 0 {
 		s.LastReceived = now
+		if s.onReceived != nil {
+			s.onReceived(now)
+		}
 	}
 	if o.Hint > 0 {
-		s.hint = o.Hint
-		return o.Hint
+		s.hint = min(o.Hint, maxHint)
+		return s.hint
 	}
 	if s.hint > 0 {
 		return s.hint // a 304 keeps the server's last word

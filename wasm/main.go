@@ -22,7 +22,7 @@ func main() {
 	global := js.Global()
 	post := global.Get("roostPost")
 	in := &inbound{ready: make(chan struct{}, 1)}
-	var opts client.Options
+	opts := client.Options{Storage: &idbStorage{}}
 	if global.Get("roostDedicated").Truthy() {
 		if c := newCoordinator(func(b []byte) { in.push(message{peer: true, data: b}) }); c != nil {
 			opts.Coordinator = c
