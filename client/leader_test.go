@@ -323,5 +323,6 @@ func TestRefusalReachesEveryTabOfTheGroup(t *testing.T) {
 	send(leader.rt, 1, `{"op":"identify","user":"user_123","signature":"bad"}`) // polls again, refused again
 	m := follower.tabs.next(t, 1, identityError)
 	assert.Equal(t, float64(403), m["data"].(map[string]any)["status"])
+	require.Eventually(t, func() bool { return b.polls()[0] == 2 }, 2*time.Second, time.Millisecond, "the leader polls again on identify")
 	assert.Equal(t, []int64{2, 0}, b.polls(), "the follower never polls with the refused signature")
 }

@@ -47,9 +47,11 @@ func TestLearnedTierKeptAcrossPageLoads(t *testing.T) {
 	open(rt2, 1, "user_123")
 	assert.Equal(t, tierTiers.Inactive, clock2.nextWait(t), "received in the last 30 days, none queued")
 
-	// Another person, or the same one with nothing stored, starts Low.
-	open(rt2, 2, "user_456")
-	assert.Equal(t, tierTiers.Low, clock2.nextWait(t), "never received a message")
+	// Another person, or the same one with nothing stored, starts Low. (Its
+	// own runtime: a manual clock's waits are not told apart by person.)
+	rt4, _, clock4 := newStoredRuntime(t, st)
+	open(rt4, 2, "user_456")
+	assert.Equal(t, tierTiers.Low, clock4.nextWait(t), "never received a message")
 	rt3, h3, clock3 := newStoredRuntime(t, client.NewMemoryStorage())
 	open(rt3, 1, "user_123")
 	assert.Equal(t, tierTiers.Low, clock3.nextWait(t))
