@@ -62,16 +62,20 @@ func TestTabsReviveTheRuntimeWhenItsTabCrashes(t *testing.T) {
 	s := startSite(t, withTiers(200*time.Millisecond, low, low))
 
 	a := openTab(t, browser, s.URL+"/", 0)
-	b := openTab(t, browser, s.URL+"/", 0)
-	c := openTab(t, browser, s.URL+"/", 0)
+	b := openTab(t, browser, s.URL+"/", 0, noticeRevival)
+	c := openTab(t, browser, s.URL+"/", 0, noticeRevival)
 	before := heldWorkerLocks(t, b)
 	require.Len(t, before, 1, "one worker serves the three tabs")
+	setVisible(t, c, false)
 
 	s.waitPolls(t, time.Now(), 1) // the next poll came: the one after it is a second away
 	crashed := time.Now()
 	crash(a)
 	first := s.waitPolls(t, crashed, 1)[0]
-	t.Logf("the new worker polled %v after the crash", first.Sub(crashed))
+	noticed, err := chromedp.Run(b, chromedp.Poll[float64](`window.__workerGoneAt`, chromedp.WithPollingTimeout(5*time.Second)))
+	require.NoError(t, err)
+	t.Logf("B noticed the crash %v after it, the new worker polled %v after it",
+		time.UnixMilli(int64(noticed)).Sub(crashed).Round(time.Millisecond), first.Sub(crashed).Round(time.Millisecond))
 	assert.Less(t, first.Sub(crashed), low, "the new worker polls at once, before the dead one would have")
 
 	after, err := chromedp.Run(c, chromedp.Poll[[]string](workerLocks+`.then(ls => ls.length > 0 && !ls.includes(`+strconv.Quote(before[0])+`) && ls)`,
@@ -108,7 +112,35 @@ func TestTabsReviveTheRuntimeWhenItsTabCrashes(t *testing.T) {
 		assert.True(t, hidden, "%s's badge is gone", name)
 	}
 	assert.Equal(t, after, heldWorkerLocks(t, b), "still the one new worker")
+
+	// The new worker knows B's route and listener, and that C is hidden: an
+	// in-app message for the home page only shows in B.
+	status, body = s.api(t, "POST", "/v1/transactional", "test-key",
+		`{"name":"Home tip","trigger_name":"home_tip","channel":"in_app","content":{"title":"Tip","body":"Hi","page_rule":"/"}}`)
+	require.Equal(t, http.StatusCreated, status, body)
+	tip := s.sendInApp(t, `{"transactional_message_id":"home_tip","identifiers":{"id":"user_123"}}`)
+	shown, err := chromedp.Run(b, chromedp.Poll[string](`(document.querySelector(".inapp") || {dataset: {}}).dataset.deliveryId`,
+		chromedp.WithPollingTimeout(5*time.Second)))
+	require.NoError(t, err, "B shows the in-app message")
+	assert.Equal(t, tip, shown)
+	_, boxes := shownIn(t, c)
+	assert.Empty(t, boxes, "the hidden tab does not")
+
+	// With B hidden too, the new worker stops polling.
+	setVisible(t, b, false)
+	s.quietFor(t, 3*low/4, 5*time.Second)
 }
+
+// noticeRevival is a page script that records when the browser told the
+// page that its runtime's worker died (window.__workerGoneAt, unix ms).
+const noticeRevival = `(() => {
+	const locks = navigator.locks, request = locks.request.bind(locks);
+	locks.request = function (name, ...rest) {
+		const cb = rest.pop();
+		if (!String(name).startsWith("roost-worker-")) return request(name, ...rest, cb);
+		return request(name, ...rest, () => { window.__workerGoneAt = Date.now(); return cb(); });
+	};
+})()`
 
 // holdBackRevival is a page script that lets the test choose when the page
 // learns that its runtime's worker died: the page's callback for the
