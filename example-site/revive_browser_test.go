@@ -20,7 +20,8 @@ import (
 // dies with it. The other tabs notice (the browser grants them the worker's
 // Web Lock), start one new SharedWorker and tell it what they told the old one.
 
-// openTab opens a new tab of the browser with the shop in it, showing n messages.
+// openTab opens a new tab of the browser with the shop in it, showing n
+// messages, once its runtime has answered.
 func openTab(t *testing.T, browser context.Context, url string, n int, scripts ...string) context.Context {
 	t.Helper()
 	tab, cancel := chromedp.NewContext(browser)
@@ -31,7 +32,15 @@ func openTab(t *testing.T, browser context.Context, url string, n int, scripts .
 		require.NoError(t, err)
 	}
 	openShop(t, tab, url, n)
+	waitForRuntime(t, tab)
 	return tab
+}
+
+// waitForRuntime waits until the runtime has sent the page's inbox view a snapshot.
+func waitForRuntime(t *testing.T, tab context.Context) {
+	t.Helper()
+	_, err := chromedp.Run(tab, chromedp.Evaluate[int](`window.shopInbox.total()`, chromedp.EvalAwaitPromise))
+	require.NoError(t, err)
 }
 
 // crash kills the tab's renderer process, and with it the SharedWorker it
@@ -190,4 +199,44 @@ func TestCallToADeadRuntimeFails(t *testing.T) {
 	unopened, err := chromedp.Run(b, chromedp.Evaluate[int](`window.shopInbox.totalUnopened()`, chromedp.EvalAwaitPromise))
 	require.NoError(t, err)
 	assert.Equal(t, 0, unopened)
+}
+
+// keepWorkers is a page script that keeps every dedicated Worker the page
+// starts in window.__workers, so the test can end one.
+const keepWorkers = `(() => {
+	const W = window.Worker;
+	window.__workers = [];
+	window.Worker = function (url, options) {
+		const w = new W(url, options);
+		window.__workers.push(w);
+		return w;
+	};
+})()`
+
+// TestDedicatedWorkerRevives: without SharedWorker, a tab whose own Worker
+// ended starts a new one the same way, and is served as before.
+func TestDedicatedWorkerRevives(t *testing.T) {
+	browser := newBrowser(t)
+	s := startSite(t)
+	tab, cancel := chromedp.NewContext(browser)
+	t.Cleanup(cancel)
+	for _, src := range []string{noSharedWorker, keepWorkers} {
+		_, err := chromedp.Call(tab, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: src})
+		require.NoError(t, err)
+	}
+	openShop(t, tab, s.URL+"/", 0)
+	waitForRuntime(t, tab)
+
+	_, err := chromedp.Run(tab, chromedp.Evaluate[bool](`window.__workers[0].terminate(), true`))
+	require.NoError(t, err)
+	n, err := chromedp.Run(tab, chromedp.Poll[int](`window.__workers.length > 1 && window.__workers.length`, chromedp.WithPollingTimeout(5*time.Second)))
+	require.NoError(t, err, "the tab starts a new worker")
+	assert.Equal(t, 2, n)
+
+	status, body := s.api(t, "POST", "/v1/send/inbox_message", "test-key", seedSend)
+	require.Equal(t, http.StatusOK, status, body)
+	waitForMessages(t, tab, 1)
+	_, err = chromedp.Run(tab, chromedp.Evaluate[bool](`window.shopInbox.messages().then(ms => ms[0].markOpened()).then(() => true)`, chromedp.EvalAwaitPromise))
+	require.NoError(t, err)
+	assert.Eventually(t, func() bool { return s.delivery(t, body["delivery_id"].(string))["opened"] == true }, 5*time.Second, 20*time.Millisecond)
 }

@@ -34,14 +34,15 @@ var lock = "";
 function announce(port) {
   port.postMessage(JSON.stringify({ op: "worker", lock: lock }));
 }
-if (self.navigator && navigator.locks && typeof navigator.locks.request === "function") {
-  var name = "roost-worker-" + (self.crypto && crypto.randomUUID ? crypto.randomUUID() : String(Math.random()).slice(2) + Date.now());
-  navigator.locks.request(name, function () {
-    lock = name;
-    Object.keys(ports).forEach(function (id) { announce(ports[id]); });
+(function () {
+  if (!self.navigator || !navigator.locks || typeof navigator.locks.request !== "function") return;
+  var id = "roost-worker-" + (self.crypto && crypto.randomUUID ? crypto.randomUUID() : String(Math.random()).slice(2) + Date.now());
+  navigator.locks.request(id, function () {
+    lock = id;
+    Object.keys(ports).forEach(function (p) { announce(ports[p]); });
     return new Promise(function () {});
   }).catch(function () {});
-}
+})();
 
 // Set synchronously, before the module loads, so no connection is missed.
 if (typeof SharedWorkerGlobalScope !== "undefined" && self instanceof SharedWorkerGlobalScope) {
