@@ -62,48 +62,50 @@
     }
   }
 
-  // A SharedWorker dies with the renderer process it runs in (often that of
-  // the tab that started it). The worker holds a Web Lock named
-  // roost-worker-<random> while it lives and names it to each tab; the tab asks
-  // for it, and once the browser grants it the worker is gone: the tab starts a
-  // new one (the tabs that notice together get the same new SharedWorker) and
-  // tells it everything the old one knew. Calls the old one never answered fail.
-  var workerLock = "";
+  function locks() {
+    var l = navigator.locks;
+    return l && typeof l.request === "function" ? l : null;
+  }
 
+  // A worker dies with its renderer process (a SharedWorker's is often that of
+  // the tab that started it). It holds a Web Lock while it lives and names it;
+  // once the browser grants the tab that lock, the tab starts a new worker (tabs
+  // that notice together get the same SharedWorker) and tells it its state.
+  var workerLock = "";
   function watchWorker(name) {
-    var locks = navigator.locks;
-    if (!locks || typeof locks.request !== "function" || name === workerLock) return;
+    if (!locks() || name === workerLock) return;
     workerLock = name;
-    locks.request(name, function () {
-      if (workerLock === name) revive(); // returning at once hands the lock on to the next tab
+    locks().request(name, function () {
+      if (workerLock === name) revive(); // returning hands the lock on to the next tab
     }).catch(function () {});
   }
 
   function revive() {
-    var error = new Error("roost: the runtime stopped (its worker died) before answering; it was restarted, try again");
-    Object.keys(pending).forEach(function (rid) {
-      pending[rid].reject(error);
-      delete pending[rid];
-    });
+    settle("roost: the runtime stopped (its worker died) before answering; it was restarted, try again");
     port.onmessage = null;
     (port.terminate || port.close).call(port);
     if (!connect()) return;
     hello();
     if (route !== null) send({ op: "route", path: route });
     if (inAppListening) send({ op: "inapp", listening: true });
-    Object.keys(views).forEach(function (id) { send({ op: "view", view: +id, filter: views[id]._filter }); });
     if (identity) send(identity);
+    // resume: no empty snapshot before the new runtime's first poll answer
+    Object.keys(views).forEach(function (id) { send({ op: "view", view: +id, filter: views[id]._filter, resume: true }); });
     if (tabLock) send({ op: "lock", lock: tabLock });
   }
 
-  // failed reports a runtime that cannot run, and settles every waiting call.
-  function failed(reason) {
-    var error = broken = "roost: the runtime cannot start: " + reason;
+  // settle rejects every call waiting for an answer.
+  function settle(error) {
     Object.keys(pending).forEach(function (rid) {
       pending[rid].reject(new Error(error));
       delete pending[rid];
     });
-    emit("message-error", { error: error });
+  }
+
+  // failed reports a runtime that cannot run, and settles every waiting call.
+  function failed(reason) {
+    settle(broken = "roost: the runtime cannot start: " + reason);
+    emit("message-error", { error: broken });
   }
 
   // connect starts the runtime's worker, or joins the running SharedWorker.
@@ -152,10 +154,9 @@
   // and names it to the runtime, which the browser hands the lock once the tab is gone.
   var tabLock = "";
   function holdTabLock() {
-    var locks = navigator.locks;
-    if (!locks || typeof locks.request !== "function") return;
+    if (!locks()) return;
     var name = "roost-tab-" + (window.crypto && crypto.randomUUID ? crypto.randomUUID() : String(Math.random()).slice(2) + Date.now());
-    locks.request(name, function () {
+    locks().request(name, function () {
       send({ op: "lock", lock: tabLock = name });
       return new Promise(function () {});
     }).catch(function () {});
