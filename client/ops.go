@@ -12,7 +12,7 @@ const (
 	OpIdentify = "identify" // user, signature (optional; kept when omitted)
 	OpReset    = "reset"
 	OpVisible  = "visible" // visible
-	OpView     = "view"    // view, filter: subscribe to an inbox view
+	OpView     = "view"    // view, filter, resume: subscribe to an inbox view
 	OpUnview   = "unview"  // view
 	OpMark     = "mark"    // rid, deliveryId, state: opened|unopened|deleted
 	OpClick    = "click"   // rid, deliveryId, action
@@ -58,6 +58,9 @@ type inMsg struct {
 	Path       string       `json:"path,omitempty"`      // route
 	Listening  bool         `json:"listening,omitempty"` // inapp
 	Lock       string       `json:"lock,omitempty"`
+	// Resume (view): the tab shows this view already, from a runtime that
+	// died: its first snapshot waits for the person's first poll answer.
+	Resume bool `json:"resume,omitempty"`
 }
 
 // outMsg is a message to a tab.

@@ -60,6 +60,10 @@ type port struct {
 	signature string
 	visible   bool
 	views     map[int]inbox.Filter
+	// resumed are the views a tab showed before its runtime died: they get
+	// no snapshot (an empty one would blank the page) until the person's
+	// session has a poll answer.
+	resumed map[int]bool
 	// tab is the tab's route and in-app handler (inapp.go).
 	tab tabPresence
 	// lock is the Web Lock the tab holds while it lives ("" until it said).
@@ -115,6 +119,12 @@ func (r *Runtime) Receive(portID int, raw []byte) {
 		r.updateVisibility(p.user)
 	case OpView:
 		p.views[m.View] = m.Filter
+		if s := r.sessions[p.user]; m.Resume && (s == nil || !s.answered) {
+			if p.resumed == nil {
+				p.resumed = map[int]bool{}
+			}
+			p.resumed[m.View] = true
+		}
 		r.postSnapshot(p, m.View)
 	case OpUnview:
 		delete(p.views, m.View)
@@ -227,7 +237,9 @@ func (r *Runtime) updateVisibility(user string) {
 
 func (r *Runtime) postSnapshot(p *port, view int) {
 	snap := inbox.Snapshot{Messages: []inbox.ViewMessage{}}
-	if s := r.sessions[p.user]; s != nil {
+	if s := r.sessions[p.user]; s != nil && p.resumed[view] && !s.answered {
+		return
+	} else if s != nil {
 		snap = s.store.Snapshot(p.views[view])
 	}
 	r.host.Post(p.id, encode(outMsg{Op: OpSnapshot, View: view, Snapshot: &snap}))
@@ -242,6 +254,22 @@ func (r *Runtime) broadcast(user string) {
 		for view := range p.views {
 			r.postSnapshot(p, view)
 		}
+	}
+}
+
+// postResumed posts the resumed views of user's tabs their first snapshot
+// (unless broadcast just did) and makes them plain views; r.mu is held.
+func (r *Runtime) postResumed(user string, post bool) {
+	for _, p := range r.ports {
+		if p.user != user {
+			continue
+		}
+		for view := range p.resumed {
+			if post {
+				r.postSnapshot(p, view)
+			}
+		}
+		p.resumed = nil
 	}
 }
 

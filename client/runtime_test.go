@@ -472,3 +472,36 @@ func TestNewSignatureDuringARefusedPoll(t *testing.T) {
 		return snapshotWith(1, 1)(m)
 	})
 }
+
+// TestResumedViewWaitsForTheFirstPoll: a tab whose runtime died tells the new
+// one its views with resume: they get no empty snapshot before the person's
+// first poll answer (which would blank the page), then the answer's, even
+// when it is empty. A plain view gets its snapshot at once, as always.
+func TestResumedViewWaitsForTheFirstPoll(t *testing.T) {
+	for _, msgs := range [][]inbox.Message{{message("d1", "orders", `"Hi"`)}, nil} {
+		rt, h := newRuntime(t, msgs...)
+		h.server.pollStarted, h.server.pollRelease = make(chan struct{}, 100), make(chan struct{})
+		open(rt, 1, "user_123")
+		<-h.server.pollStarted // the first poll is on its way, held
+		send(rt, 1, `{"op":"view","view":3,"filter":{},"resume":true}`)
+		send(rt, 2, `{"op":"init","endpoint":"http://roost.test","siteId":"example"}`)
+		send(rt, 2, `{"op":"identify","user":"user_123"}`)
+		send(rt, 2, `{"op":"view","view":1,"filter":{}}`)
+		h.next(t, 2, snapshotWith(1, 0)) // a plain view: at once
+		select {
+		case m := <-h.ch(1):
+			t.Fatalf("a resumed view got %v before the first poll answer", m)
+		default:
+		}
+		close(h.server.pollRelease)
+		m := h.next(t, 1, func(m map[string]any) bool { return m["op"] == "snapshot" })
+		assert.Equal(t, float64(3), m["view"])
+		assert.Len(t, m["snapshot"].(map[string]any)["messages"], len(msgs), "the first snapshot is the answer's")
+
+		// Once the person has an answer, a resumed view is answered at once.
+		send(rt, 3, `{"op":"init","endpoint":"http://roost.test","siteId":"example"}`)
+		send(rt, 3, `{"op":"identify","user":"user_123"}`)
+		send(rt, 3, `{"op":"view","view":5,"filter":{},"resume":true}`)
+		h.next(t, 3, snapshotWith(5, len(msgs)))
+	}
+}

@@ -36,6 +36,8 @@ type session struct {
 	refused bool
 	// pollSignature is the signature the last poll was sent with (guarded by r.mu).
 	pollSignature string
+	// answered is set by the first poll answer (guarded by r.mu).
+	answered bool
 
 	// stored is the last-received time last handed to storage (owned by the
 	// loop's goroutine); toStore hands the next one to keepLearned.
@@ -113,8 +115,13 @@ func (s *session) deliver(res inbox.PollResponse) int {
 	for _, p := range problems {
 		s.r.emitUser(s.user, EventMessageError, map[string]string{"deliveryId": p.DeliveryID, "error": p.Err.Error()})
 	}
+	first := !s.answered
+	s.answered = true
 	if changed {
 		s.r.broadcast(s.user)
+	}
+	if first {
+		s.r.postResumed(s.user, !changed)
 	}
 	s.received(res.Messages) // in-app presence and delivery, inbox delivered events (inapp.go)
 	return s.store.Queued()

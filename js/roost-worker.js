@@ -24,7 +24,25 @@ function attach(port) {
     if (e.data === '{"op":"bye"}') delete ports[id];
   };
   if (port.start) port.start();
+  if (lock) announce(port);
 }
+
+// The worker holds a Web Lock while it lives and names it to each tab: the
+// browser grants the tabs' requests for it once the worker is gone (it died
+// with its renderer process), and they start a new one.
+var lock = "";
+function announce(port) {
+  port.postMessage(JSON.stringify({ op: "worker", lock: lock }));
+}
+(function () {
+  if (!self.navigator || !navigator.locks || typeof navigator.locks.request !== "function") return;
+  var id = "roost-worker-" + (self.crypto && crypto.randomUUID ? crypto.randomUUID() : String(Math.random()).slice(2) + Date.now());
+  navigator.locks.request(id, function () {
+    lock = id;
+    Object.keys(ports).forEach(function (p) { announce(ports[p]); });
+    return new Promise(function () {});
+  }).catch(function () {});
+})();
 
 // Set synchronously, before the module loads, so no connection is missed.
 if (typeof SharedWorkerGlobalScope !== "undefined" && self instanceof SharedWorkerGlobalScope) {

@@ -57,22 +57,60 @@
       emit(msg.name, msg.data);
     } else if (msg.op === "inapp") {
       showInApp(msg.message);
+    } else if (msg.op === "worker") {
+      watchWorker(msg.lock);
     }
   }
 
-  // failed reports a runtime that cannot run, and settles every waiting call.
-  function failed(reason) {
-    var error = broken = "roost: the runtime cannot start: " + reason;
+  function locks() {
+    var l = navigator.locks;
+    return l && typeof l.request === "function" ? l : null;
+  }
+
+  // A worker dies with its renderer process (a SharedWorker's is often that of
+  // the tab that started it). It holds a Web Lock while it lives and names it;
+  // once the browser grants the tab that lock, the tab starts a new worker (tabs
+  // that notice together get the same SharedWorker) and tells it its state.
+  var workerLock = "";
+  function watchWorker(name) {
+    if (!locks() || name === workerLock) return;
+    workerLock = name;
+    locks().request(name, function () {
+      if (workerLock === name) revive(); // returning hands the lock on to the next tab
+    }).catch(function () {});
+  }
+
+  function revive() {
+    settle("roost: the runtime stopped (its worker died) before answering; it was restarted, try again");
+    port.onmessage = null;
+    (port.terminate || port.close).call(port);
+    if (!connect()) return;
+    hello();
+    if (route !== null) send({ op: "route", path: route });
+    if (inAppListening) send({ op: "inapp", listening: true });
+    if (identity) send(identity);
+    // resume: no empty snapshot before the new runtime's first poll answer
+    Object.keys(views).forEach(function (id) { send({ op: "view", view: +id, filter: views[id]._filter, resume: true }); });
+    if (tabLock) send({ op: "lock", lock: tabLock });
+  }
+
+  // settle rejects every call waiting for an answer.
+  function settle(error) {
     Object.keys(pending).forEach(function (rid) {
       pending[rid].reject(new Error(error));
       delete pending[rid];
     });
-    emit("message-error", { error: error });
   }
 
-  function start() {
+  // failed reports a runtime that cannot run, and settles every waiting call.
+  function failed(reason) {
+    settle(broken = "roost: the runtime cannot start: " + reason);
+    emit("message-error", { error: broken });
+  }
+
+  // connect starts the runtime's worker, or joins the running SharedWorker.
+  function connect() {
     var url = base + "roost-worker.js";
-    holdTabLock();
     try {
       var worker;
       if (typeof SharedWorker === "function") {
@@ -87,29 +125,39 @@
       worker.onerror = function (e) { failed((e && e.message) || "the worker script " + url + " failed to load"); };
     } catch (err) {
       failed(err);
-      return;
+      return false;
     }
+    return true;
+  }
+
+  function start() {
+    holdTabLock();
+    if (!connect()) return;
     var held = outbox;
     outbox = [];
     held.forEach(function (json) { port.postMessage(json); });
   }
 
-  send({ op: "init", endpoint: config.endpoint, siteId: config.siteId });
-  send({ op: "visible", visible: document.visibilityState !== "hidden" });
-  document.addEventListener("visibilitychange", function () {
+  function visible() {
     send({ op: "visible", visible: document.visibilityState !== "hidden" });
-  });
+  }
+  function hello() {
+    send({ op: "init", endpoint: config.endpoint, siteId: config.siteId });
+    visible();
+  }
+  hello();
+  document.addEventListener("visibilitychange", visible);
   // A page kept in the back/forward cache keeps its port; one that is gone says bye.
   window.addEventListener("pagehide", function (e) { if (!e.persisted) send({ op: "bye" }); });
   // A tab that dies without a bye (a crash, a page dropped from the back/forward
   // cache) must not count as visible forever: it holds a Web Lock while it lives
   // and names it to the runtime, which the browser hands the lock once the tab is gone.
+  var tabLock = "";
   function holdTabLock() {
-    var locks = navigator.locks;
-    if (!locks || typeof locks.request !== "function") return;
+    if (!locks()) return;
     var name = "roost-tab-" + (window.crypto && crypto.randomUUID ? crypto.randomUUID() : String(Math.random()).slice(2) + Date.now());
-    locks.request(name, function () {
-      send({ op: "lock", lock: name });
+    locks().request(name, function () {
+      send({ op: "lock", lock: tabLock = name });
       return new Promise(function () {});
     }).catch(function () {});
   }
@@ -152,6 +200,7 @@
   };
 
   // ---- identity ------------------------------------------------------------
+  var identity = null; // the last identify op, told again to a new runtime
   /**
    * analytics.identify(id, {signature}): the person whose messages this page
    * shows. signature: the id's signature from the site's backend (required
@@ -171,12 +220,13 @@
       }
       msg.signature = options.signature;
     }
-    send(msg);
+    send(identity = msg);
     return analytics;
   };
 
   /** analytics.reset(): forget the identified person. */
   analytics.reset = function () {
+    identity = null;
     send({ op: "reset" });
     return analytics;
   };
@@ -222,6 +272,7 @@
     var waiting = [];
     var updates = [];
     views[id] = self;
+    self._filter = filter;
 
     self._update = function (snap) {
       snapshot = snap;
