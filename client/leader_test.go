@@ -326,3 +326,39 @@ func TestRefusalReachesEveryTabOfTheGroup(t *testing.T) {
 	require.Eventually(t, func() bool { return b.polls()[0] == 2 }, 2*time.Second, time.Millisecond, "the leader polls again on identify")
 	assert.Equal(t, []int64{2, 0}, b.polls(), "the follower never polls with the refused signature")
 }
+
+func TestNewSignatureLeavesTheOldGroup(t *testing.T) {
+	b := newBrowser(t, 10_000, message("d1", "orders", `"Hi"`))
+	b.server.signatures = map[string]string{"user_123": "good"}
+	a := b.open(t, "user_123", "bad")
+	a.tabs.next(t, 1, identityError)
+	send(a.rt, 1, `{"op":"identify","user":"user_123","signature":"good"}`)
+	a.tabs.next(t, 1, snapshotWith(1, 1))
+
+	other := b.open(t, "user_123", "bad")
+	other.tabs.next(t, 1, identityError) // it polls for itself and is refused...
+	for drained := false; !drained; {     // ...and never gets the answers the good signature earned
+		select {
+		case m := <-other.tabs.ch(1):
+			assert.False(t, snapshotWith(1, 1)(m), "a tab with a bad signature got the person's messages: %v", m)
+		default:
+			drained = true
+		}
+	}
+
+	good := b.open(t, "user_123", "good")
+	good.tabs.next(t, 1, snapshotWith(1, 1))
+	send(a.rt, 1, `{"op":"identify","user":"user_123","signature":"bad"}`) // a goes bad again: refused alone
+	a.tabs.next(t, 1, identityError)
+	send(good.rt, 1, `{"op":"mark","rid":1,"deliveryId":"d1","state":"opened"}`)
+	m := good.tabs.next(t, 1, reply(1))
+	assert.Nil(t, m["error"], "the good tab is not refused because another tab went bad")
+	for drained := false; !drained; {
+		select {
+		case m := <-good.tabs.ch(1):
+			assert.False(t, identityError(m), "the refusal of another signature reached a good tab")
+		default:
+			drained = true
+		}
+	}
+}

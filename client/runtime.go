@@ -159,7 +159,7 @@ func (r *Runtime) identify(p *port, user, signature string) {
 	r.setUser(p, user)
 	if s := r.sessions[user]; s != nil {
 		if signature != "" {
-			s.signature = signature
+			s = r.setSignature(s, signature)
 		}
 		if s.refused {
 			s.resume()
@@ -194,12 +194,33 @@ func (r *Runtime) setUser(p *port, user string) {
 	}
 }
 
+// setSignature gives session s a new signature and returns the person's
+// session; r.mu is held. With a Coordinator the tabs that share answers are
+// those with the same signature, so the session starts over in the group of
+// the new one (its unsent events go with it): it must neither keep serving the
+// old group with answers the old signature did not earn, nor pass a refusal
+// of the new one to tabs whose signature is good.
+func (r *Runtime) setSignature(s *session, signature string) *session {
+	if signature == s.signature {
+		return s
+	}
+	if r.opts.Coordinator == nil {
+		s.signature = signature
+		return s
+	}
+	s.stop()
+	ns := r.startSession(s.user, signature)
+	r.sessions[s.user] = ns
+	r.updateVisibility(s.user)
+	return ns
+}
+
 // startWaitingSessions starts the sessions of tabs that identified before the
 // runtime knew its endpoint.
 func (r *Runtime) startWaitingSessions() {
 	for _, p := range r.ports {
-		if s := r.sessions[p.user]; s != nil && s.signature == "" {
-			s.signature = p.signature // another tab of the person gave none
+		if s := r.sessions[p.user]; s != nil && s.signature == "" && p.signature != "" {
+			r.setSignature(s, p.signature) // another tab of the person gave none
 		}
 		if p.user != "" && r.sessions[p.user] == nil {
 			r.sessions[p.user] = r.startSession(p.user, p.signature)
