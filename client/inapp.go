@@ -257,7 +257,12 @@ func (r *Runtime) showInApp(p *port, st *inAppPerson, cur *showing) {
 // (another browser claimed it), it is dropped, silently when it was already
 // delivered; not answered, it is claimed again after EventRetry.
 func (s *session) claim(e inbox.Event) {
-	ack, err := s.postEvents(context.Background(), []inbox.Event{e})
+	// A stalled connection must not hold every later in-app message back:
+	// give up after a few retry delays (the retry reuses the event id, so a
+	// claim that landed is still acknowledged then).
+	ctx, cancel := context.WithTimeout(context.Background(), 3*s.r.opts.EventRetry)
+	defer cancel()
+	ack, err := s.postEvents(ctx, []inbox.Event{e})
 	r := s.r
 	r.mu.Lock()
 	defer r.mu.Unlock()

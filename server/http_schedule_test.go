@@ -281,3 +281,22 @@ func putTemplate(tb testing.TB, f *fixture, id int, body string) {
 	w := f.app(http.MethodPut, "/v1/transactional/"+strconv.Itoa(id), body)
 	require.Equal(tb, http.StatusOK, w.Code, w.Body.String())
 }
+
+func TestEvents_IDsArePerPerson(t *testing.T) {
+	f := newFixture(t)
+	ada := f.send("inbox_message", seedSend)
+	bo := f.send("inbox_message", `{"transactional_message_id":1,"identifiers":{"id":"user_456"}}`)
+	assert.Equal(t, []string{"same-id"}, postEvents(t, f, "user_123", ev("same-id", ada, "opened")).Acknowledged)
+	assert.Equal(t, []string{"same-id"}, postEvents(t, f, "user_456", ev("same-id", bo, "opened")).Acknowledged)
+	assert.Equal(t, true, getDelivery(t, f, bo)["opened"], "another person's use of an id does not make this one a repeat")
+}
+
+func TestInApp_ClaimAfterExpiryRefused(t *testing.T) {
+	f := newFixture(t)
+	id := f.send("in_app", `{"transactional_message_id":"welcome_offer","identifiers":{"id":"user_123"}}`)
+	f.clock.Add(15 * 24 * time.Hour) // welcome_offer expires after 14 days
+	resp := postEvents(t, f, "user_123", ev("late", id, "delivered"))
+	assert.Empty(t, resp.Acknowledged, "a claim retried after the message expired must not make it show")
+	require.Len(t, resp.Rejected, 1)
+	assert.Equal(t, server.RejectUnknownDelivery, resp.Rejected[0].Error)
+}

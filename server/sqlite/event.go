@@ -17,7 +17,7 @@ func (db *DB) ApplyEvents(ctx context.Context, personID string, events []inbox.E
 		loaded := map[string]*server.Delivery{}
 		var changed []*server.Delivery
 		for i, e := range events {
-			applied, err := eventApplied(ctx, tx, e.ID)
+			applied, err := eventApplied(ctx, tx, personID, e.ID)
 			if err != nil {
 				return err
 			} else if applied {
@@ -62,10 +62,10 @@ func (db *DB) ApplyEvents(ctx context.Context, personID string, events []inbox.E
 	return reasons, nil
 }
 
-// eventApplied reports whether an event with id was applied before.
-func eventApplied(ctx context.Context, tx *sql.Tx, id string) (bool, error) {
+// eventApplied reports whether personID's event with id was applied before.
+func eventApplied(ctx context.Context, tx *sql.Tx, personID, id string) (bool, error) {
 	var one int
-	err := tx.QueryRowContext(ctx, `SELECT 1 FROM events WHERE id = ?`, id).Scan(&one)
+	err := tx.QueryRowContext(ctx, `SELECT 1 FROM events WHERE person_id = ? AND id = ?`, personID, id).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}

@@ -26,3 +26,20 @@ CREATE TABLE seeded_templates (
 	id     INTEGER PRIMARY KEY,
 	source TEXT    NOT NULL
 );
+
+-- Events: ids are the browser's, so they are unique per person, not across
+-- people: one person reusing another's id must not have their event
+-- taken as already applied.
+CREATE TABLE events_by_person (
+	id          TEXT    NOT NULL,
+	delivery_id TEXT    NOT NULL REFERENCES deliveries (id),
+	person_id   TEXT    NOT NULL,
+	type        TEXT    NOT NULL,
+	action      TEXT    NOT NULL DEFAULT '',
+	at          INTEGER NOT NULL,
+	applied_at  INTEGER NOT NULL,
+	PRIMARY KEY (person_id, id)
+);
+INSERT INTO events_by_person SELECT id, delivery_id, person_id, type, action, at, applied_at FROM events;
+DROP TABLE events;
+ALTER TABLE events_by_person RENAME TO events;
