@@ -337,7 +337,7 @@ func TestNewSignatureLeavesTheOldGroup(t *testing.T) {
 
 	other := b.open(t, "user_123", "bad")
 	other.tabs.next(t, 1, identityError) // it polls for itself and is refused...
-	for drained := false; !drained; {     // ...and never gets the answers the good signature earned
+	for drained := false; !drained; {    // ...and never gets the answers the good signature earned
 		select {
 		case m := <-other.tabs.ch(1):
 			assert.False(t, snapshotWith(1, 1)(m), "a tab with a bad signature got the person's messages: %v", m)
