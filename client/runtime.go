@@ -40,6 +40,9 @@ type Runtime struct {
 	opts     Options
 	renderer *render.Renderer
 
+	// storeMu serializes the reads and writes of stored outboxes (outbox.go).
+	storeMu sync.Mutex
+
 	mu       sync.Mutex
 	endpoint string
 	siteID   string
@@ -97,13 +100,31 @@ func (r *Runtime) Receive(portID int, raw []byte) {
 		return
 	}
 	r.mu.Lock()
-	defer r.mu.Unlock()
+	durable, err := r.receive(portID, m)
+	r.mu.Unlock()
+	if durable != nil {
+		// The page hears of a mark, click or dismiss once its event is stored
+		// (or storage failed, which is a storage-error: the change is applied
+		// and the event sent from memory all the same).
+		_ = durable.persistOutbox()
+	}
+	if m.Rid != 0 {
+		reply := outMsg{Op: OpReply, Rid: m.Rid}
+		if err != nil {
+			reply.Error = err.Error()
+		}
+		r.host.Post(portID, encode(reply))
+	}
+}
+
+// receive handles a message with r.mu held; it returns the error to reply
+// with, and the session whose outbox must be stored before the reply.
+func (r *Runtime) receive(portID int, m inMsg) (durable *session, err error) {
 	p := r.ports[portID]
 	if p == nil {
 		p = &port{id: portID, visible: true, views: map[int]inbox.Filter{}}
 		r.ports[portID] = p
 	}
-	var err error
 	switch m.Op {
 	case OpInit:
 		if r.endpoint == "" && m.Endpoint != "" {
@@ -130,8 +151,12 @@ func (r *Runtime) Receive(portID int, raw []byte) {
 		delete(p.views, m.View)
 	case OpMark, OpClick:
 		err = r.mark(p, m)
+		durable = r.sessions[p.user]
 	case OpRoute, OpInApp, OpDismiss, OpDecline:
 		err = r.receiveInApp(p, m)
+		if m.Op == OpDismiss {
+			durable = r.sessions[p.user]
+		}
 	case OpBye:
 		r.leave(p)
 	case OpLock:
@@ -139,13 +164,7 @@ func (r *Runtime) Receive(portID int, raw []byte) {
 	default:
 		err = fmt.Errorf("unknown op %q", m.Op)
 	}
-	if m.Rid != 0 {
-		reply := outMsg{Op: OpReply, Rid: m.Rid}
-		if err != nil {
-			reply.Error = err.Error()
-		}
-		r.host.Post(portID, encode(reply))
-	}
+	return durable, err
 }
 
 // identify moves tab p to user. A signature replaces the session's one (the

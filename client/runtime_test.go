@@ -31,6 +31,12 @@ type fakeServer struct {
 	// closes pollRelease (the answer is decided by the request as sent).
 	pollStarted chan struct{}
 	pollRelease chan struct{}
+	// eventsDown answers every event post with 503; reject rejects the
+	// events of these deliveries for good; eventUsers is the X-Roost-User
+	// each applied event came with.
+	eventsDown bool
+	reject     map[string]bool
+	eventUsers []string
 }
 
 // refuse answers as the server does for a missing (401) or wrong (403) signature.
@@ -85,12 +91,20 @@ func (f *fakeServer) Fetch(_ context.Context, req client.Request) (client.Respon
 			f.failNext--
 			return client.Response{}, errors.New("network down")
 		}
+		if f.eventsDown {
+			return client.Response{Status: 503}, nil
+		}
 		var batch inbox.EventBatch
 		if err := json.Unmarshal(req.Body, &batch); err != nil {
 			return client.Response{Status: 400}, nil
 		}
 		ack := inbox.EventsResponse{}
 		for _, e := range batch.Events {
+			if f.reject[e.DeliveryID] {
+				ack.Rejected = append(ack.Rejected, inbox.RejectedEvent{ID: e.ID, Error: "unknown delivery"})
+				continue
+			}
+			f.eventUsers = append(f.eventUsers, req.Header["X-Roost-User"])
 			f.events = append(f.events, e)
 			ack.Acknowledged = append(ack.Acknowledged, e.ID)
 		}

@@ -27,6 +27,11 @@ type session struct {
 	// outbox holds events until the server acknowledged them (guarded by r.mu).
 	outbox []inbox.Event
 	flush  chan struct{}
+	// changes counts changes of outbox, written the count last written to
+	// storage, and finished holds the ids acknowledged or rejected since
+	// (outbox.go; guarded by r.mu).
+	changes, written uint64
+	finished         map[string]bool
 
 	// signature is the person's identity signature, "" for none (guarded by r.mu).
 	signature string
@@ -50,7 +55,10 @@ type session struct {
 func (r *Runtime) startSession(user, signature string) *session {
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &session{r: r, user: user, signature: signature, cancel: cancel, flush: make(chan struct{}, 1), stopped: make(chan struct{}),
-		store: inbox.NewStore(r.renderer, r.opts.Clock.Now), outbox: r.held[user], toStore: make(chan time.Time, 1)}
+		store: inbox.NewStore(r.renderer, r.opts.Clock.Now), outbox: r.held[user], toStore: make(chan time.Time, 1), finished: map[string]bool{}}
+	if len(s.outbox) > 0 {
+		s.outboxChanged()
+	}
 	delete(r.held, user)
 	schedule := poller.NewSchedule(r.opts.Tiers, 0)
 	schedule.OnReceived(s.noteReceived)
@@ -145,6 +153,7 @@ func (s *session) reportPollError(err error) {
 // queue adds an event to the outbox and wakes the sender; r.mu is held.
 func (s *session) queue(e inbox.Event) {
 	s.outbox = append(s.outbox, e)
+	s.outboxChanged()
 	s.wakeSender()
 }
 
@@ -184,10 +193,13 @@ var (
 // sendEvents sends the outbox whenever it grows, and retries until
 // acknowledged; after stop it ends once the outbox is empty. While the
 // server refuses the identity it sends nothing; a stopped session then hands
-// its events to the person's next session.
+// its events to the person's next session. It first takes over the events
+// stored by earlier page loads, and keeps storage up to date (outbox.go).
 func (s *session) sendEvents() {
+	s.loadOutbox()
 	stopped := s.stopped
 	for {
+		_ = s.persistOutbox() // a failure is a storage-error: the events are sent all the same
 		s.r.mu.Lock()
 		var batch []inbox.Event
 		if s.refused {
@@ -204,6 +216,7 @@ func (s *session) sendEvents() {
 		var retry <-chan time.Time
 		if len(batch) > 0 {
 			err := s.post(context.Background(), batch)
+			_ = s.persistOutbox() // what the server took is no longer kept
 			switch {
 			case errors.Is(err, errRefused), errors.Is(err, errStaleSignature):
 				continue // refused: wait for the next identify (or hand over); stale: send with the new signature
@@ -278,6 +291,10 @@ func (s *session) post(ctx context.Context, batch []inbox.Event) error {
 		}
 	}
 	s.outbox = kept
+	for id := range done {
+		s.finished[id] = true
+	}
+	s.outboxChanged()
 	s.loop.Wake() // the next poll shows the server's new state
 	return nil
 }
