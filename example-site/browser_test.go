@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -13,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -99,6 +101,16 @@ type testSite struct {
 	requests []clientRequest
 	// assets are the times other paths were asked for, by path.
 	assets map[string][]time.Time
+	// eventsDown, while set, answers every POST /v1/client/events with 503
+	// (the events endpoint is down); eventPosts records each one's events.
+	eventsDown atomic.Bool
+	eventPosts []eventPost
+}
+
+// eventPost is one POST /v1/client/events as the site received it.
+type eventPost struct {
+	status int
+	events []struct{ ID, Type, DeliveryID string }
 }
 
 // clientRequest is one answered /v1/client/* request.
@@ -149,10 +161,36 @@ func startSite(t *testing.T, opts ...siteOption) *testSite {
 			s.handler.ServeHTTP(w, r)
 			return
 		}
+		var post *eventPost
+		if r.URL.Path == "/v1/client/events" && r.Method == http.MethodPost {
+			raw, _ := io.ReadAll(r.Body)
+			r.Body = io.NopCloser(bytes.NewReader(raw))
+			post = &eventPost{}
+			var batch struct {
+				Events []struct {
+					ID         string `json:"id"`
+					Type       string `json:"type"`
+					DeliveryID string `json:"delivery_id"`
+				} `json:"events"`
+			}
+			_ = json.Unmarshal(raw, &batch)
+			for _, e := range batch.Events {
+				post.events = append(post.events, struct{ ID, Type, DeliveryID string }{e.ID, e.Type, e.DeliveryID})
+			}
+		}
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
-		s.handler.ServeHTTP(rec, r)
+		if post != nil && ts.eventsDown.Load() {
+			w.Header().Set("Access-Control-Allow-Origin", "*")
+			http.Error(rec, "events endpoint down for the test", http.StatusServiceUnavailable)
+		} else {
+			s.handler.ServeHTTP(rec, r)
+		}
 		ts.mu.Lock()
 		defer ts.mu.Unlock()
+		if post != nil {
+			post.status = rec.status
+			ts.eventPosts = append(ts.eventPosts, *post)
+		}
 		ts.requests = append(ts.requests, clientRequest{r.URL.Path, r.Header.Get("X-Roost-User"), r.Header.Get("X-Roost-Signature"), rec.status, at})
 	}))
 	t.Cleanup(func() { ts.Close(); s.Close() })
