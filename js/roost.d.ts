@@ -14,6 +14,7 @@ declare namespace Roost {
     /** The rendered content: title, body, url, and whatever the template has. */
     readonly properties: { [key: string]: any };
     readonly sentAt: Date;
+    /** When it expires unless received; undefined once a browser received it (it is then kept). */
     readonly expiresAt: Date | undefined;
     /** The template's type, "" when it has none. */
     readonly type: string;
