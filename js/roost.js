@@ -169,24 +169,42 @@
   // ---- events --------------------------------------------------------------
   var listeners = {};
 
-  function emit(name, data) {
-    (listeners[name] || []).slice().forEach(function (cb) {
-      try { cb(data); } catch (err) { setTimeout(function () { throw err; }); }
+  // each calls every callback of list with data: one that throws is
+  // reported with console.error and does not stop the others.
+  function each(list, data) {
+    list.slice().forEach(function (cb) {
+      try { cb(data); } catch (err) { console.error("roost: a listener threw:", err); }
     });
+  }
+
+  function emit(name, data) {
+    each(listeners[name] || [], data);
+  }
+
+  // after runs p, then emits name with data once it resolves.
+  function after(p, name, data) {
+    return p.then(function () { emit(name, data); });
   }
 
   function checkCallback(cb, where) {
     if (typeof cb !== "function") throw new TypeError(where + ": the callback must be a function, got " + typeof cb);
   }
 
+  function checkEvent(name, cb, where) {
+    if (typeof name !== "string") throw new TypeError(where + ": the event name must be a string, got " + typeof name);
+    checkCallback(cb, where);
+  }
+
   /**
    * analytics.on(event, cb): listen for a Roost event: "message-error",
-   * "identity-error", "inbox:updated", or "in-app-message" (cb gets
-   * {deliveryId, properties, type, topics, priority, dismiss(), trackClick(action)};
-   * only a page with such a listener is given in-app messages).
+   * "identity-error", "storage-error", "inbox:updated", "inbox:message-opened",
+   * "in-app:message-opened", "in-app:message-dismissed", "in-app:message-action",
+   * or "in-app-message" (cb gets {messageId, deliveryId, properties, type,
+   * topics, priority, dismiss(), trackClick(action)}; only a page with such a
+   * listener is given in-app messages). See roost.d.ts.
    */
   analytics.on = function (name, cb) {
-    checkCallback(cb, "analytics.on");
+    checkEvent(name, cb, "analytics.on");
     (listeners[name] = listeners[name] || []).push(cb);
     listenersChanged();
     return analytics;
@@ -194,6 +212,7 @@
 
   /** analytics.off(event, cb): stop listening. */
   analytics.off = function (name, cb) {
+    checkEvent(name, cb, "analytics.off");
     listeners[name] = (listeners[name] || []).filter(function (x) { return x !== cb; });
     listenersChanged();
     return analytics;
@@ -239,13 +258,13 @@
     if (value === undefined) return [];
     if (!Array.isArray(value)) value = [value];
     value.forEach(function (v) {
-      if (typeof v !== "string") throw new TypeError("analytics.inbox: each " + what + " must be a string, got " + typeof v);
+      if (typeof v !== "string") throw new TypeError("analytics.inbox: each " + what + " must be a string, got " + (v === null ? "null" : typeof v));
     });
-    return value;
+    return value.slice();
   }
 
   function toMessage(m) {
-    return {
+    var message = {
       messageId: m.deliveryId,
       deliveryId: m.deliveryId,
       opened: m.opened,
@@ -254,33 +273,40 @@
       expiresAt: m.expiresAt ? new Date(m.expiresAt) : undefined,
       type: m.type,
       topics: m.topics,
-      markOpened: function () { return call({ op: "mark", deliveryId: m.deliveryId, state: "opened" }); },
+      markOpened: function () { return after(call({ op: "mark", deliveryId: m.deliveryId, state: "opened" }), "inbox:message-opened", message); },
       markUnopened: function () { return call({ op: "mark", deliveryId: m.deliveryId, state: "unopened" }); },
       markDeleted: function () { return call({ op: "mark", deliveryId: m.deliveryId, state: "deleted" }); },
       trackClick: function (actionName) { return trackClick(m.deliveryId, actionName); }
     };
+    return message;
   }
 
   function trackClick(deliveryId, actionName) {
-    return call({ op: "click", deliveryId: deliveryId, action: actionName === undefined ? "" : String(actionName) });
+    if (actionName !== undefined && typeof actionName !== "string") {
+      throw new TypeError("trackClick: the action name must be a string, got " + (actionName === null ? "null" : typeof actionName));
+    }
+    return call({ op: "click", deliveryId: deliveryId, action: actionName || "" });
   }
 
   function Inbox(filter) {
     var self = this;
     var id = nextView++;
     var snapshot = null;
+    var last = ""; // the last snapshot as JSON: the runtime posts every view on any change
     var waiting = [];
     var updates = [];
     views[id] = self;
     self._filter = filter;
 
+    // _update takes a snapshot; listeners hear of it only when it changed.
     self._update = function (snap) {
+      var json = JSON.stringify(snap);
+      var changed = json !== last;
       snapshot = snap;
-      var list = snap.messages.map(toMessage);
+      last = json;
       waiting.splice(0).forEach(function (resolve) { resolve(); });
-      updates.slice().forEach(function (cb) {
-        try { cb(list); } catch (err) { setTimeout(function () { throw err; }); }
-      });
+      if (!changed) return;
+      each(updates, snap.messages.map(toMessage));
       emit("inbox:updated", { topics: filter.topics, types: filter.types, total: snap.total, unopened: snap.unopened });
     };
 
@@ -294,7 +320,7 @@
     self.total = function () { return ready().then(function () { return snapshot.total; }); };
     /** inbox.totalUnopened(): Promise of the number of unopened messages. */
     self.totalUnopened = function () { return ready().then(function () { return snapshot.unopened; }); };
-    /** inbox.onUpdates(cb): cb(messages) on every change; returns an unsubscribe function. */
+    /** inbox.onUpdates(cb): cb(messages) once per change of the list; returns an unsubscribe function. */
     self.onUpdates = function (cb) {
       checkCallback(cb, "inbox.onUpdates");
       updates.push(cb);
@@ -318,6 +344,9 @@
     var filter;
     var first = arguments[0];
     if (arguments.length === 1 && first && typeof first === "object" && !Array.isArray(first)) {
+      Object.keys(first).forEach(function (k) {
+        if (k !== "topics" && k !== "types") throw new TypeError("analytics.inbox: unknown filter field \"" + k + "\": use {topics: [...], types: [...]}");
+      });
       filter = { topics: stringList(first.topics, "topic"), types: stringList(first.types, "type") };
     } else {
       filter = { topics: stringList(Array.prototype.slice.call(arguments), "topic"), types: [] };
@@ -366,7 +395,7 @@
       return;
     }
     var dismissed = null;
-    emit("in-app-message", {
+    var message = {
       messageId: m.deliveryId,
       deliveryId: m.deliveryId,
       properties: m.properties,
@@ -375,11 +404,15 @@
       priority: m.priority,
       /** dismiss(): the person closed it (a "dismissed" event); the next message may show. */
       dismiss: function () {
-        if (!dismissed) dismissed = call({ op: "dismiss", deliveryId: m.deliveryId });
+        if (!dismissed) dismissed = after(call({ op: "dismiss", deliveryId: m.deliveryId }), "in-app:message-dismissed", message);
         return dismissed;
       },
-      trackClick: function (actionName) { return trackClick(m.deliveryId, actionName); }
-    });
+      trackClick: function (actionName) {
+        return after(trackClick(m.deliveryId, actionName), "in-app:message-action", { message: message, actionName: actionName || "" });
+      }
+    };
+    emit("in-app-message", message);
+    emit("in-app:message-opened", message);
   }
 
   // Replay calls a page queued before this script ran (analytics = [[method, ...args]]).

@@ -1,0 +1,130 @@
+// TypeScript declarations for the Roost page API (js/roost.js), which
+// follows Customer.io's browser inbox API. Use them with
+//   /// <reference path="roost.d.ts" />
+// or by copying this file into a project. No build step is involved.
+
+declare namespace Roost {
+  /** A message in an inbox view. Its fields are a snapshot: read the view again after a change. */
+  interface InboxMessage {
+    /** The delivery id (Customer.io's name for it). */
+    readonly messageId: string;
+    /** The delivery id (Roost's name for it); the same as messageId. */
+    readonly deliveryId: string;
+    readonly opened: boolean;
+    /** The rendered content: title, body, url, and whatever the template has. */
+    readonly properties: { [key: string]: any };
+    readonly sentAt: Date;
+    /** When it expires unless received; undefined once a browser received it (it is then kept). */
+    readonly expiresAt: Date | undefined;
+    /** The template's type, "" when it has none. */
+    readonly type: string;
+    readonly topics: string[];
+    /** Resolves once the change is made (and seen by every view); then "inbox:message-opened" fires. */
+    markOpened(): Promise<void>;
+    markUnopened(): Promise<void>;
+    markDeleted(): Promise<void>;
+    /** Records a click; throws a TypeError when actionName is given and is not a string. */
+    trackClick(actionName?: string): Promise<void>;
+  }
+
+  /** A view of the inbox, from analytics.inbox(). */
+  interface Inbox {
+    /** The view's messages, newest first (once the runtime answered). */
+    messages(): Promise<InboxMessage[]>;
+    total(): Promise<number>;
+    totalUnopened(): Promise<number>;
+    /** callback(messages) once per change of the view's list; returns the unsubscribe function. */
+    onUpdates(callback: (messages: InboxMessage[]) => void): () => void;
+    /** Roost: marks every unopened message of the view opened. */
+    markAllOpened(): Promise<void>;
+  }
+
+  /** A view's filter: messages with any of the topics (none: every topic but internal "_..." ones) and any of the types. */
+  interface InboxFilter {
+    topics?: string | string[];
+    types?: string | string[];
+  }
+
+  /** An in-app message handed to this tab, to show (as text: it is data, never markup). */
+  interface InAppMessage {
+    readonly messageId: string;
+    readonly deliveryId: string;
+    readonly properties: { [key: string]: any };
+    readonly type: string;
+    readonly topics: string[];
+    readonly priority: number;
+    /** The person closed it; the next in-app message may show. Then "in-app:message-dismissed" fires. */
+    dismiss(): Promise<void>;
+    /** Records a click; then "in-app:message-action" fires. */
+    trackClick(actionName?: string): Promise<void>;
+  }
+
+  interface InboxUpdated {
+    /** The filter of the view that changed. */
+    topics: string[];
+    types: string[];
+    total: number;
+    unopened: number;
+  }
+
+  interface InAppAction {
+    message: InAppMessage;
+    /** "" when trackClick() had none. */
+    actionName: string;
+  }
+
+  interface MessageError {
+    error: string;
+    deliveryId?: string;
+  }
+
+  interface IdentityError {
+    user: string;
+    status: number;
+    error: string;
+  }
+
+  interface StorageError {
+    error: string;
+  }
+
+  /** The events of analytics.on() and what their callbacks get. */
+  interface Events {
+    /** A view's list changed. */
+    "inbox:updated": InboxUpdated;
+    /** markOpened() on a message resolved. */
+    "inbox:message-opened": InboxMessage;
+    /** An in-app message for this tab; only a page listening for it is given in-app messages. */
+    "in-app-message": InAppMessage;
+    /** An in-app message was handed to the page (right after "in-app-message"). */
+    "in-app:message-opened": InAppMessage;
+    "in-app:message-dismissed": InAppMessage;
+    "in-app:message-action": InAppAction;
+    "message-error": MessageError;
+    "identity-error": IdentityError;
+    "storage-error": StorageError;
+  }
+
+  interface IdentifyOptions {
+    /** The id's signature from the site's backend (required when the server signs identities). */
+    signature?: string;
+  }
+
+  /**
+   * window.analytics. Wrong arguments (a topic that is not a string, a
+   * callback that is not a function, ...) throw a TypeError. A listener that
+   * throws is reported with console.error and does not stop the others.
+   */
+  interface Analytics {
+    identify(id: string | number, options?: IdentifyOptions): Analytics;
+    reset(): Analytics;
+    on<K extends keyof Events>(event: K, callback: (data: Events[K]) => void): Analytics;
+    off<K extends keyof Events>(event: K, callback: (data: Events[K]) => void): Analytics;
+    /** A view of the messages with any of the topics (none: every topic but internal "_..." ones). */
+    inbox(...topics: string[]): Inbox;
+    inbox(filter: InboxFilter): Inbox;
+  }
+}
+
+/** window.analytics (a global var, so window.analytics is typed too). */
+declare var analytics: Roost.Analytics;
