@@ -252,15 +252,19 @@ func (r *Runtime) showInApp(p *port, st *inAppPerson, cur *showing) {
 	r.host.Post(p.id, b)
 }
 
+// claimTimeout is how long a claim waits for the server's answer before it
+// counts as not answered.
+const claimTimeout = 30 * time.Second
+
 // claim posts the delivered event that claims an in-app message, waits for
 // the answer and moves on: acknowledged, the message is shown; rejected
 // (another browser claimed it), it is dropped, silently when it was already
 // delivered; not answered, it is claimed again after EventRetry.
 func (s *session) claim(e inbox.Event) {
 	// A stalled connection must not hold every later in-app message back:
-	// give up after a few retry delays (the retry reuses the event id, so a
-	// claim that landed is still acknowledged then).
-	ctx, cancel := context.WithTimeout(context.Background(), 3*s.r.opts.EventRetry)
+	// give up after claimTimeout (the retry reuses the event id, so a claim
+	// that landed is still acknowledged then).
+	ctx, cancel := context.WithTimeout(context.Background(), claimTimeout)
 	defer cancel()
 	ack, err := s.postEvents(ctx, []inbox.Event{e})
 	r := s.r

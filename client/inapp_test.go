@@ -325,8 +325,14 @@ func TestInAppPriorityOneAtATimeAndDismiss(t *testing.T) {
 		inAppMessage("high-new", 5, 300, `{"title":"High, newer"}`),
 		inAppMessage("high-old", 5, 200, `{"title":"High, older"}`))
 	openInAppTab(rt, 1, "user_123", "/", true)
+	shownEarly := "" // the next message may be handed over before the dismiss is answered
 	for i, want := range []string{"high-old", "high-new", "low"} {
-		assert.Equal(t, want, h.shownID(t, 1))
+		if shownEarly != "" {
+			assert.Equal(t, want, shownEarly)
+			shownEarly = ""
+		} else {
+			assert.Equal(t, want, h.shownID(t, 1))
+		}
 		srv.waitPolls(t, "user_123", 3)
 		h.nothingShown(t, 1) // the next one waits for the dismissal
 		if i == 0 {
@@ -334,7 +340,13 @@ func TestInAppPriorityOneAtATimeAndDismiss(t *testing.T) {
 			assert.Nil(t, h.next(t, 1, reply(9))["error"], "a shown in-app message takes clicks after it left the polls")
 		}
 		send(rt, 1, `{"op":"dismiss","rid":1,"deliveryId":"`+want+`"}`)
-		assert.Nil(t, h.next(t, 1, reply(1))["error"])
+		answer := h.next(t, 1, func(m map[string]any) bool {
+			if isInApp(m) {
+				shownEarly = m["message"].(map[string]any)["deliveryId"].(string)
+			}
+			return reply(1)(m)
+		})
+		assert.Nil(t, answer["error"])
 	}
 	send(rt, 1, `{"op":"dismiss","rid":2,"deliveryId":"low"}`) // again: no second event
 	assert.Nil(t, h.next(t, 1, reply(2))["error"])

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -157,6 +158,22 @@ func (h *tabs) next(t *testing.T, port int, match func(map[string]any) bool) map
 			return nil
 		}
 	}
+}
+
+// nextEach waits until tab port got a message matching each of match, in
+// any order (a reply may come before or after what its change caused).
+func (h *tabs) nextEach(t *testing.T, port int, match ...func(map[string]any) bool) {
+	t.Helper()
+	left := slices.Clone(match)
+	h.next(t, port, func(m map[string]any) bool {
+		for i, f := range left {
+			if f(m) {
+				left = slices.Delete(left, i, i+1)
+				break
+			}
+		}
+		return len(left) == 0
+	})
 }
 
 func snapshotWith(view float64, n int) func(map[string]any) bool {
@@ -452,8 +469,7 @@ func TestRefusedEventsKeptUntilAGoodSignature(t *testing.T) {
 	h.server.signatures["user_123"] = "new"
 	h.server.mu.Unlock()
 	send(rt, 1, `{"op":"mark","rid":1,"deliveryId":"d1","state":"opened"}`)
-	h.next(t, 1, reply(1))
-	h.next(t, 1, identityError)
+	h.nextEach(t, 1, reply(1), identityError)
 	send(rt, 1, `{"op":"click","rid":2,"deliveryId":"d1","action":"track"}`) // queued, not sent
 	h.next(t, 1, reply(2))
 
