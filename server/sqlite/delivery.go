@@ -196,10 +196,8 @@ func (db *DB) DropFinishedContent(ctx context.Context, now time.Time) (int, erro
 	err := db.update(ctx, func(tx *sql.Tx) error {
 		rows, err := tx.QueryContext(ctx, `
 			SELECT `+deliveryColumns+` FROM deliveries
-			WHERE disable_retention = 1 AND content <> '' AND draft = 0 AND send_at <= ?
-				AND NOT (suppressed = '' AND ((channel = 'inbox' AND deleted = 0 AND (delivered = 1 OR expires_at > ?))
-					OR (channel = 'in_app' AND delivered = 0 AND dismissed = 0 AND expires_at > ?)))`,
-			millis(now), millis(now), millis(now))
+			WHERE disable_retention = 1 AND content <> '' AND draft = 0 AND send_at <= ? AND NOT `+queuedAt,
+			append([]any{millis(now)}, queuedArgs(now)...)...)
 		if err != nil {
 			return err
 		}

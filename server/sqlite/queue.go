@@ -41,15 +41,25 @@ func (db *DB) FindQueue(ctx context.Context, personID string, now time.Time) (*s
 	return q, nil
 }
 
+// queuedAt is the SQL form of Delivery.Queued at a time given by
+// queuedArgs: the one condition polls and the retention sweep share.
+const queuedAt = `(draft = 0 AND suppressed = '' AND send_at <= ?
+	AND ((channel = 'inbox' AND deleted = 0 AND (delivered = 1 OR expires_at > ?))
+		OR (channel = 'in_app' AND delivered = 0 AND dismissed = 0 AND expires_at > ?)))`
+
+// queuedArgs are the arguments of queuedAt for time now.
+func queuedArgs(now time.Time) []any {
+	ms := millis(now)
+	return []any{ms, ms, ms}
+}
+
 // queuedDeliveries returns personID's deliveries for which Queued(now)
 // holds, oldest first.
 func queuedDeliveries(ctx context.Context, tx *sql.Tx, personID string, now time.Time) ([]*server.Delivery, error) {
 	rows, err := tx.QueryContext(ctx, `
 		SELECT `+deliveryColumns+` FROM deliveries
-		WHERE person_id = ? AND draft = 0 AND suppressed = '' AND send_at <= ?
-			AND ((channel = 'inbox' AND deleted = 0 AND (delivered = 1 OR expires_at > ?))
-				OR (channel = 'in_app' AND delivered = 0 AND dismissed = 0 AND expires_at > ?))
-		ORDER BY send_at, id`, personID, millis(now), millis(now), millis(now))
+		WHERE person_id = ? AND `+queuedAt+`
+		ORDER BY send_at, id`, append([]any{personID}, queuedArgs(now)...)...)
 	if err != nil {
 		return nil, err
 	}
