@@ -81,20 +81,26 @@ const (
 	EventDeleted   = "deleted"
 	EventDismissed = "dismissed"
 	EventClicked   = "clicked"
+	// EventIdentify sets attributes of the person (analytics.identify's
+	// second argument); it is about no delivery.
+	EventIdentify = "identify"
 )
 
 // Event is one thing that happened to a delivery in the browser.
 type Event struct {
 	// ID makes the event idempotent: the server applies an ID once.
 	ID string `json:"id"`
-	// DeliveryID is the delivery the event is about.
-	DeliveryID string `json:"delivery_id"`
+	// DeliveryID is the delivery the event is about ("" for EventIdentify).
+	DeliveryID string `json:"delivery_id,omitempty"`
 	// Type is one of the Event* kinds.
 	Type string `json:"type"`
 	// Action names the clicked action, for EventClicked.
 	Action string `json:"action,omitempty"`
 	// AtMs is when it happened, in unix milliseconds.
 	AtMs int64 `json:"at_ms"`
+	// Attributes are merged into the person's, for EventIdentify (a null
+	// value removes the attribute).
+	Attributes map[string]any `json:"attributes,omitempty"`
 }
 
 // ValidEventType reports whether t is a known event kind.
