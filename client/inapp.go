@@ -68,8 +68,6 @@ type inAppPerson struct {
 	current *showing
 	// backoff holds claims back after one failed on the network, until the retry.
 	backoff bool
-	// received are inbox messages whose delivered event is queued.
-	received map[string]bool
 }
 
 type claim struct {
@@ -92,7 +90,7 @@ func (a *inAppRuntime) person(user string) *inAppPerson {
 	}
 	st := a.people[user]
 	if st == nil {
-		st = &inAppPerson{settled: map[string]bool{}, shown: map[string]bool{}, claims: map[string]*claim{}, received: map[string]bool{}}
+		st = &inAppPerson{settled: map[string]bool{}, shown: map[string]bool{}, claims: map[string]*claim{}}
 		a.people[user] = st
 	}
 	return st
@@ -155,20 +153,6 @@ func (r *Runtime) dismiss(p *port, id string) error {
 func (r *Runtime) inAppShown(user, id string) bool {
 	_, shown := r.inapp.person(user).shown[id]
 	return shown
-}
-
-// received handles a poll's messages after the store took them; r.mu is
-// held. Each inbox message that may still expire gets one delivered event
-// (the server then keeps it until deleted), and in-app messages may now show.
-func (s *session) received(msgs []inbox.Message) {
-	st := s.r.inapp.person(s.user)
-	for _, m := range msgs {
-		if m.Channel == inbox.ChannelInbox && m.ExpiresAtMs != 0 && s.store.Has(m.DeliveryID) && !st.received[m.DeliveryID] {
-			st.received[m.DeliveryID] = true
-			s.queue(inbox.Event{ID: newID(), DeliveryID: m.DeliveryID, Type: inbox.EventDelivered, AtMs: s.r.opts.Clock.Now().UnixMilli()})
-		}
-	}
-	s.r.pumpInApp(s.user)
 }
 
 // pumpInApp moves user's in-app delivery on: it notices that the tab

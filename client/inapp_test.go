@@ -401,19 +401,19 @@ func TestInAppBrokenTemplateNotClaimed(t *testing.T) {
 	assert.Equal(t, "good", srv.claims[0].DeliveryID)
 }
 
-func TestInboxDeliveredSentOnce(t *testing.T) {
+func TestInboxMessageDeliveredByTheFirstMark(t *testing.T) {
 	expiring := message("d1", "orders", `"Hi"`)
 	expiring.ExpiresAtMs = 1_900_000_000_000
-	kept := message("d2", "orders", `"Kept"`) // already received by a browser: expires_at_ms 0
-	rt, h, srv := newInAppRuntime(t, expiring, kept)
+	rt, h, srv := newInAppRuntime(t, expiring)
 	open(rt, 1, "user_123")
-	open(rt, 2, "user_123")
-	srv.waitPolls(t, "user_123", 5) // the fake server keeps listing d1 as expiring
-	require.Eventually(t, func() bool { return len(srv.eventsOf("delivered")) == 1 }, 5*time.Second, time.Millisecond)
 	srv.waitPolls(t, "user_123", 3)
-	delivered := srv.eventsOf("delivered")
-	require.Len(t, delivered, 1)
-	assert.Equal(t, "d1", delivered[0].DeliveryID)
-	assert.NotEmpty(t, delivered[0].ID)
+	assert.Empty(t, srv.eventsOf("delivered"), "receiving an inbox message does not deliver it")
+
+	// markUnopened on a message that is unopened still tells the server it was shown.
+	send(rt, 1, `{"op":"mark","rid":7,"deliveryId":"d1","state":"unopened"}`)
+	require.Eventually(t, func() bool { return len(srv.eventsOf("unopened")) == 1 }, 5*time.Second, time.Millisecond)
+	send(rt, 1, `{"op":"mark","rid":8,"deliveryId":"d1","state":"unopened"}`)
+	srv.waitPolls(t, "user_123", 2)
+	assert.Len(t, srv.eventsOf("unopened"), 1, "a second mark that changes nothing sends nothing")
 	h.nothingShown(t, 1)
 }

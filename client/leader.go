@@ -45,6 +45,7 @@ const (
 	peerWake     = "wake"     // the leader should poll now (a tab changed something, or identified again)
 	peerAnswer   = "answer"   // answer: the leader's last poll answer (a 200's body)
 	peerRefused  = "refused"  // status, body: the server refused the group's identity (401/403)
+	peerMark     = "mark"     // mark: a tab marked a message (opened, unopened, deleted, clicked); the others show it at once
 )
 
 // peerMsg is a message between the runtimes of one browser, about one group
@@ -57,6 +58,7 @@ type peerMsg struct {
 	Answer  json.RawMessage `json:"answer,omitempty"`
 	Status  int             `json:"status,omitempty"`
 	Body    []byte          `json:"body,omitempty"`
+	Mark    *inbox.Event    `json:"mark,omitempty"`
 }
 
 // sharedLoop is a session's poll loop. Without a coordinator it is the
@@ -90,10 +92,24 @@ func newSharedLoop(s *session, schedule *poller.Schedule) *sharedLoop {
 	l.loop = poller.NewLoop(transport{s}, schedule, r.opts.Clock, l.deliver, l.report)
 	l.key = "roost-poll:" + r.endpoint + ":" + r.siteID + ":" + s.user
 	if s.signature != "" {
-		sum := sha256.Sum256([]byte(s.signature))
-		l.key += ":" + hex.EncodeToString(sum[:8])
+		l.key += ":" + signatureDigest(s.signature)
 	}
 	return l
+}
+
+// signatureDigest names a signature without giving it away.
+func signatureDigest(signature string) string {
+	sum := sha256.Sum256([]byte(signature))
+	return hex.EncodeToString(sum[:8])
+}
+
+// share tells the group's other sessions of a mark this session applied;
+// their tabs show it at once, and the event itself is sent by this session.
+// r.mu is held.
+func (l *sharedLoop) share(e inbox.Event) {
+	if l.coord != nil {
+		l.broadcast(peerMsg{Kind: peerMark, Mark: &inbox.Event{DeliveryID: e.DeliveryID, Type: e.Type}})
+	}
 }
 
 // Run polls until ctx ends: alone, or as the group's leader once this
@@ -231,6 +247,10 @@ func (l *sharedLoop) receive(m peerMsg) (answer json.RawMessage) {
 	case peerRefused:
 		if !l.leading {
 			l.s.refuse(l.s.signature, m.Status, m.Body)
+		}
+	case peerMark:
+		if m.Mark != nil {
+			l.s.applied(l.s.store.Overlay([]inbox.Event{*m.Mark}))
 		}
 	case peerAnswer:
 		if !l.leading {

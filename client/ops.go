@@ -61,6 +61,9 @@ type inMsg struct {
 	// Resume (view): the tab shows this view already, from a runtime that
 	// died: its first snapshot waits for the person's first poll answer.
 	Resume bool `json:"resume,omitempty"`
+	// Attributes (identify) are the person's attributes the page gave, for
+	// the server; nil when it gave none.
+	Attributes map[string]any `json:"attributes,omitempty"`
 }
 
 // outMsg is a message to a tab.

@@ -46,8 +46,9 @@ func (s *session) readOutbox(ctx context.Context) ([]inbox.Event, error) {
 }
 
 // loadOutbox takes the stored events of the person into the session's
-// outbox (before its own, which are newer), skipping those it has; it runs
-// once, on the sender's goroutine, before anything is sent.
+// outbox (before its own, which are newer), skipping those it has, and shows
+// the tabs the changes they stand for (the server may not know them yet);
+// it runs once, on the sender's goroutine, before anything is sent.
 func (s *session) loadOutbox() {
 	ctx, cancel := context.WithTimeout(context.Background(), storageTimeout)
 	defer cancel()
@@ -56,10 +57,6 @@ func (s *session) loadOutbox() {
 	s.r.storeMu.Unlock()
 	if err != nil {
 		s.storageError(err)
-		return
-	}
-	if len(stored) == 0 {
-		return
 	}
 	s.r.mu.Lock()
 	defer s.r.mu.Unlock()
@@ -78,6 +75,7 @@ func (s *session) loadOutbox() {
 		s.outbox = append(merged, s.outbox...)
 		s.outboxChanged()
 	}
+	s.applied(s.store.Overlay(s.outbox))
 }
 
 // persistOutbox writes the session's outbox to storage, when it changed since

@@ -53,6 +53,9 @@ type Runtime struct {
 	held map[string][]inbox.Event
 	// inapp is the in-app presence and delivery state (inapp.go).
 	inapp inAppRuntime
+	// attributes is the JSON of the attributes last queued for each person,
+	// so that identifying again with the same ones sends nothing.
+	attributes map[string]string
 }
 
 // port is one connected tab.
@@ -88,7 +91,7 @@ func New(host Host, opts Options) *Runtime {
 		opts.Storage = NewMemoryStorage()
 	}
 	return &Runtime{host: host, opts: opts, renderer: render.New(), ports: map[int]*port{}, sessions: map[string]*session{},
-		held: map[string][]inbox.Event{}}
+		held: map[string][]inbox.Event{}, attributes: map[string]string{}}
 }
 
 // Receive handles one JSON message from tab portID. A malformed message is
@@ -132,8 +135,12 @@ func (r *Runtime) receive(portID int, m inMsg) (durable *session, err error) {
 			r.startWaitingSessions()
 		}
 	case OpIdentify:
-		r.identify(p, m.User, m.Signature)
+		err = r.identify(p, m.User, m.Signature, m.Attributes)
+		durable = r.sessions[m.User]
 	case OpReset:
+		if s := r.sessions[p.user]; s != nil && r.usersPorts(p.user) == 1 {
+			s.forgetInbox() // the person logged out: what this browser kept of their inbox goes
+		}
 		r.setUser(p, "")
 	case OpVisible:
 		p.visible = m.Visible
@@ -169,8 +176,12 @@ func (r *Runtime) receive(portID int, m inMsg) (durable *session, err error) {
 
 // identify moves tab p to user. A signature replaces the session's one (the
 // last one given wins); without one the session keeps its own. Identifying a
-// person the server refused tries again, once, with the (possibly new) signature.
-func (r *Runtime) identify(p *port, user, signature string) {
+// person the server refused tries again, once, with the (possibly new)
+// signature. Attributes, when given, are queued for the server.
+func (r *Runtime) identify(p *port, user, signature string, attributes map[string]any) error {
+	if err := r.setAttributes(user, attributes); err != nil {
+		return err
+	}
 	again := user == p.user
 	if !again || signature != "" {
 		p.signature = signature
@@ -186,6 +197,33 @@ func (r *Runtime) identify(p *port, user, signature string) {
 			s.loop.Wake()
 		}
 	}
+	return nil
+}
+
+// maxAttributesJSON bounds the JSON of the attributes one identify gives
+// (the server's limit for an identify event).
+const maxAttributesJSON = 16 << 10
+
+// setAttributes queues an identify event with the person's attributes,
+// unless the same ones were queued last; r.mu is held. The event goes to the
+// person's session, or waits for it.
+func (r *Runtime) setAttributes(user string, attributes map[string]any) error {
+	if attributes == nil {
+		return nil
+	}
+	raw, err := json.Marshal(attributes)
+	switch {
+	case err != nil:
+		return fmt.Errorf("identify: the attributes are not JSON: %w", err)
+	case len(raw) > maxAttributesJSON:
+		return fmt.Errorf("identify: the attributes take %d bytes of JSON, over the limit of %d", len(raw), maxAttributesJSON)
+	}
+	if r.attributes[user] == string(raw) {
+		return nil
+	}
+	r.attributes[user] = string(raw)
+	r.hold(user, []inbox.Event{{ID: newID(), Type: inbox.EventIdentify, Attributes: attributes, AtMs: r.opts.Clock.Now().UnixMilli()}})
+	return nil
 }
 
 // setUser moves tab p to another person (or to none), starting that person's
@@ -340,7 +378,9 @@ func (r *Runtime) mark(p *port, m inMsg) error {
 	switch {
 	case m.Op == OpClick:
 		event.Type = inbox.EventClicked
-		if !s.store.Has(m.DeliveryID) && !r.inAppShown(p.user, m.DeliveryID) {
+		if s.store.Has(m.DeliveryID) {
+			changed, err = s.store.MarkDelivered(m.DeliveryID)
+		} else if !r.inAppShown(p.user, m.DeliveryID) {
 			err = fmt.Errorf("%w %q", inbox.ErrUnknownMessage, m.DeliveryID)
 		}
 	case m.State == inbox.EventOpened || m.State == inbox.EventUnopened:
@@ -356,7 +396,8 @@ func (r *Runtime) mark(p *port, m inMsg) error {
 		return err
 	}
 	if changed {
-		r.broadcast(p.user)
+		s.applied(true)
+		s.loop.share(event) // the person's tabs with their own runtime show it at once
 	}
 	if changed || event.Type == inbox.EventClicked {
 		event.ID = newID()

@@ -36,6 +36,7 @@ type fakeServer struct {
 	// events of these deliveries for good; eventUsers is the X-Roost-User
 	// each applied event came with.
 	eventsDown bool
+	pollsDown  bool // every poll fails on the network
 	reject     map[string]bool
 	eventUsers []string
 }
@@ -75,6 +76,9 @@ func (f *fakeServer) Fetch(_ context.Context, req client.Request) (client.Respon
 	switch req.URL {
 	case "http://roost.test/v1/client/poll":
 		f.polls[req.Header["X-Roost-User"]]++
+		if f.pollsDown {
+			return client.Response{}, errors.New("network down")
+		}
 		hint := f.nextPollMs
 		if hint == 0 {
 			hint = 20

@@ -48,6 +48,15 @@ type session struct {
 	// loop's goroutine); toStore hands the next one to keepLearned.
 	stored  time.Time
 	toStore chan time.Time
+
+	// expiryWake tells watchExpiry the store changed (inbox.Store.NextExpiry).
+	expiryWake chan struct{}
+	// toCache hands the next stored form of the person's inbox to keepInbox
+	// (cache.go); the latest value replaces one not yet written.
+	toCache chan []byte
+	// forgotten is set when the person logged out of the last tab showing
+	// them: nothing more of their inbox is kept (guarded by r.mu).
+	forgotten bool
 }
 
 // startSession starts polling for user; r.mu is held. Events of an earlier
@@ -55,7 +64,8 @@ type session struct {
 func (r *Runtime) startSession(user, signature string) *session {
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &session{r: r, user: user, signature: signature, cancel: cancel, flush: make(chan struct{}, 1), stopped: make(chan struct{}),
-		store: inbox.NewStore(r.renderer, r.opts.Clock.Now), outbox: r.held[user], toStore: make(chan time.Time, 1), finished: map[string]bool{}}
+		store: inbox.NewStore(r.renderer, r.opts.Clock.Now), outbox: r.held[user], toStore: make(chan time.Time, 1), finished: map[string]bool{},
+		expiryWake: make(chan struct{}, 1), toCache: make(chan []byte, 1)}
 	if len(s.outbox) > 0 {
 		s.outboxChanged()
 	}
@@ -65,9 +75,12 @@ func (r *Runtime) startSession(user, signature string) *session {
 	s.loop = newSharedLoop(s, schedule)
 	go func() {
 		schedule.LastReceived = s.restoreLearned(ctx) // what earlier page loads learned, before the first poll
+		s.restoreInbox(ctx)                           // what the last page load showed, until the first answer
 		s.loop.Run(ctx)
 	}()
 	go s.keepLearned(ctx)
+	go s.keepInbox()
+	go s.watchExpiry(ctx)
 	go s.sendEvents()
 	return s
 }
@@ -119,7 +132,18 @@ func (s *session) stop() {
 func (s *session) deliver(res inbox.PollResponse) int {
 	s.r.mu.Lock()
 	defer s.r.mu.Unlock()
-	changed, problems := s.store.Replace(res.Messages)
+	if s.take(res.Messages) {
+		s.keepAnswer(res.Messages)
+	}
+	s.r.pumpInApp(s.user) // in-app messages may now show (inapp.go)
+	return s.store.Queued()
+}
+
+// take makes msgs the person's messages (a poll's answer, or the one an
+// earlier page load kept) and tells the tabs; it reports whether anything a
+// page sees changed. r.mu is held.
+func (s *session) take(msgs []inbox.Message) bool {
+	changed, problems := s.store.Replace(msgs)
 	for _, p := range problems {
 		s.r.emitUser(s.user, EventMessageError, map[string]string{"deliveryId": p.DeliveryID, "error": p.Err.Error()})
 	}
@@ -127,12 +151,51 @@ func (s *session) deliver(res inbox.PollResponse) int {
 	s.answered = true
 	if changed {
 		s.r.broadcast(s.user)
+		s.wakeExpiry()
 	}
 	if first {
 		s.r.postResumed(s.user, !changed)
 	}
-	s.received(res.Messages) // in-app presence and delivery, inbox delivered events (inapp.go)
-	return s.store.Queued()
+	return changed
+}
+
+// applied tells the tabs and the expiry watcher that the store changed; r.mu is held.
+func (s *session) applied(changed bool) {
+	if changed {
+		s.r.broadcast(s.user)
+		s.wakeExpiry()
+	}
+}
+
+func (s *session) wakeExpiry() {
+	select {
+	case s.expiryWake <- struct{}{}:
+	default:
+	}
+}
+
+// watchExpiry shows the tabs a message's expiry when it comes, without
+// waiting for a poll, until the session ends.
+func (s *session) watchExpiry(ctx context.Context) {
+	for {
+		s.r.mu.Lock()
+		next := s.store.NextExpiry()
+		s.r.mu.Unlock()
+		var expiry <-chan time.Time
+		if !next.IsZero() {
+			expiry = s.r.opts.Clock.After(next.Sub(s.r.opts.Clock.Now()))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.expiryWake:
+		case <-expiry:
+			s.r.mu.Lock()
+			s.r.broadcast(s.user)
+			s.r.pumpInApp(s.user)
+			s.r.mu.Unlock()
+		}
+	}
 }
 
 // reportPollError tells the tabs about a failed poll; a refused identity is
@@ -164,8 +227,9 @@ func (s *session) wakeSender() {
 	}
 }
 
-// hold keeps the events of a stopped session the server refused, for the
-// person's next session (or the current one, if it already started); r.mu is held.
+// hold queues events for the person's session, or keeps them for the next
+// one when none runs (say, those of a stopped session the server refused);
+// r.mu is held.
 func (r *Runtime) hold(user string, events []inbox.Event) {
 	if len(events) == 0 {
 		return

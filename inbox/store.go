@@ -21,6 +21,9 @@ type Store struct {
 	local map[string]localState
 	// failed remembers deliveries whose content could not be rendered, so each is reported once.
 	failed map[string]bool
+	// pending holds changes (event types, oldest first) to messages the store
+	// does not have yet, applied when a message arrives (see Overlay).
+	pending map[string][]string
 }
 
 type item struct {
@@ -31,6 +34,9 @@ type item struct {
 type localState struct {
 	opened  bool
 	deleted bool
+	// delivered is set once the page marked the message (opened, unopened,
+	// deleted or clicked): the server then no longer expires it.
+	delivered bool
 }
 
 // Problem is a message that could not be shown, with the reason.
@@ -44,7 +50,8 @@ func NewStore(r *render.Renderer, now func() time.Time) *Store {
 	if now == nil {
 		now = time.Now
 	}
-	return &Store{renderer: r, now: now, items: map[string]*item{}, local: map[string]localState{}, failed: map[string]bool{}}
+	return &Store{renderer: r, now: now, items: map[string]*item{}, local: map[string]localState{}, failed: map[string]bool{},
+		pending: map[string][]string{}}
 }
 
 // Replace makes msgs the server's current queue. New or changed messages are
@@ -82,11 +89,61 @@ func (s *Store) Replace(msgs []Message) (changed bool, problems []Problem) {
 	s.items = next
 	for id, l := range s.local {
 		it, ok := s.items[id]
-		if !ok || (it.msg.Opened == l.opened && !l.deleted) {
+		if !ok || (it.msg.Opened == l.opened && !l.deleted && (it.msg.ExpiresAtMs == 0 || !l.delivered)) {
 			delete(s.local, id) // the server agrees, or the message is gone
 		}
 	}
+	for id, types := range s.pending {
+		if _, ok := s.items[id]; ok {
+			delete(s.pending, id)
+			for _, typ := range types {
+				c, _ := s.apply(id, typ)
+				changed = changed || c
+			}
+		}
+	}
 	return changed, problems
+}
+
+// Overlay applies changes the page made that the server may not know of
+// yet: the opened, unopened, deleted and clicked events still waiting to be
+// sent (say, stored before a reload), oldest first. A change to a message
+// the store does not hold yet is applied when it arrives. Other events are
+// ignored. It reports whether anything a page can see changed.
+func (s *Store) Overlay(events []Event) (changed bool) {
+	for _, e := range events {
+		if _, ok := s.items[e.DeliveryID]; !ok {
+			if e.DeliveryID != "" && marks(e.Type) {
+				s.pending[e.DeliveryID] = append(s.pending[e.DeliveryID], e.Type)
+			}
+			continue
+		}
+		c, _ := s.apply(e.DeliveryID, e.Type)
+		changed = changed || c
+	}
+	return changed
+}
+
+// marks reports whether an event of type typ is a page's mark of an inbox message.
+func marks(typ string) bool {
+	switch typ {
+	case EventOpened, EventUnopened, EventDeleted, EventClicked:
+		return true
+	}
+	return false
+}
+
+// apply makes the change an event of type typ stands for to message id.
+func (s *Store) apply(id, typ string) (bool, error) {
+	switch typ {
+	case EventOpened, EventUnopened:
+		return s.SetOpened(id, typ == EventOpened)
+	case EventDeleted:
+		return s.Delete(id)
+	case EventClicked:
+		return s.MarkDelivered(id)
+	}
+	return false, nil
 }
 
 func (s *Store) fail(problems []Problem, id string, err error) []Problem {
@@ -115,33 +172,38 @@ func (s *Store) Has(id string) bool {
 // ErrUnknownMessage is returned for a delivery id the store does not hold.
 var ErrUnknownMessage = fmt.Errorf("unknown message")
 
-// SetOpened marks an inbox message opened or unopened locally; it reports
-// whether the state changed.
+// SetOpened marks an inbox message opened or unopened locally, which also
+// delivers it (it no longer expires); it reports whether the state changed.
 func (s *Store) SetOpened(id string, opened bool) (bool, error) {
-	it, ok := s.items[id]
-	if !ok {
-		return false, fmt.Errorf("%w %q", ErrUnknownMessage, id)
-	}
-	l := s.state(it)
-	if l.opened == opened {
-		return false, nil
-	}
-	l.opened = opened
-	s.local[id] = l
-	return true, nil
+	return s.change(id, func(l *localState) { l.opened = opened })
 }
 
 // Delete removes an inbox message locally; it reports whether it was visible.
 func (s *Store) Delete(id string) (bool, error) {
+	return s.change(id, func(l *localState) { l.deleted = true })
+}
+
+// MarkDelivered records that the page marked a message in a way that does
+// not change what it shows (a click): it no longer expires. It reports
+// whether the state changed.
+func (s *Store) MarkDelivered(id string) (bool, error) {
+	return s.change(id, func(*localState) {})
+}
+
+// change applies set to message id's local state and delivers it; it
+// reports whether the state changed.
+func (s *Store) change(id string, set func(*localState)) (bool, error) {
 	it, ok := s.items[id]
 	if !ok {
 		return false, fmt.Errorf("%w %q", ErrUnknownMessage, id)
 	}
-	l := s.state(it)
-	if l.deleted {
+	old := s.state(it)
+	l := old
+	set(&l)
+	l.delivered = true
+	if l == old {
 		return false, nil
 	}
-	l.deleted = true
 	s.local[id] = l
 	return true, nil
 }
@@ -150,7 +212,38 @@ func (s *Store) state(it *item) localState {
 	if l, ok := s.local[it.msg.DeliveryID]; ok {
 		return l
 	}
-	return localState{opened: it.msg.Opened}
+	return localState{opened: it.msg.Opened, delivered: it.msg.ExpiresAtMs == 0}
+}
+
+// expiresAtMs is when message it expires, in unix ms (0: never): a message
+// the page marked no longer expires.
+func (s *Store) expiresAtMs(it *item) int64 {
+	if s.state(it).delivered {
+		return 0
+	}
+	return it.msg.ExpiresAtMs
+}
+
+// expired reports whether message it has expired at nowMs.
+func (s *Store) expired(it *item, nowMs int64) bool {
+	at := s.expiresAtMs(it)
+	return at != 0 && at <= nowMs
+}
+
+// NextExpiry returns when the next message still showing expires, or the
+// zero time when none will: the runtime refreshes the pages then, without a poll.
+func (s *Store) NextExpiry() time.Time {
+	nowMs := s.now().UnixMilli()
+	var next int64
+	for _, it := range s.items {
+		if at := s.expiresAtMs(it); at > nowMs && (next == 0 || at < next) {
+			next = at
+		}
+	}
+	if next == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(next)
 }
 
 // ViewMessage is an inbox message as page JS sees it (the shim adds methods).
@@ -178,7 +271,7 @@ func (s *Store) Snapshot(f Filter) Snapshot {
 	for _, it := range s.items {
 		m := &it.msg
 		l := s.state(it)
-		if m.Channel != ChannelInbox || l.deleted || (m.ExpiresAtMs != 0 && m.ExpiresAtMs <= nowMs) || !f.Match(m) {
+		if m.Channel != ChannelInbox || l.deleted || s.expired(it, nowMs) || !f.Match(m) {
 			continue
 		}
 		topics := m.Topics
@@ -187,7 +280,7 @@ func (s *Store) Snapshot(f Filter) Snapshot {
 		}
 		snap.Messages = append(snap.Messages, ViewMessage{
 			DeliveryID: m.DeliveryID, Opened: l.opened, Properties: it.props,
-			SentAtMs: m.SentAtMs, ExpiresAtMs: m.ExpiresAtMs, Type: m.Type, Topics: topics,
+			SentAtMs: m.SentAtMs, ExpiresAtMs: s.expiresAtMs(it), Type: m.Type, Topics: topics,
 		})
 		if !l.opened {
 			snap.Unopened++
@@ -206,7 +299,7 @@ func (s *Store) Queued() int {
 	nowMs := s.now().UnixMilli()
 	n := 0
 	for _, it := range s.items {
-		if it.msg.ExpiresAtMs == 0 || it.msg.ExpiresAtMs > nowMs {
+		if !s.expired(it, nowMs) {
 			n++
 		}
 	}

@@ -134,3 +134,71 @@ func TestReplace(t *testing.T) {
 		assert.Empty(t, problems, "a broken message is reported once")
 	})
 }
+
+func TestExpiry(t *testing.T) {
+	expiring := func(id string, sentAt, inMs int64) inbox.Message {
+		m := msg(id, sentAt)
+		m.ExpiresAtMs = now.UnixMilli() + inMs
+		return m
+	}
+	t.Run("NextExpiryIsTheEarliestStillShowing", func(t *testing.T) {
+		s := newStore(t, expiring("a", 1, 5000), expiring("b", 2, 2000), msg("c", 3))
+		assert.Equal(t, now.Add(2*time.Second), s.NextExpiry())
+		assert.True(t, newStore(t, msg("c", 3)).NextExpiry().IsZero(), "nothing expires")
+	})
+	t.Run("MarkedMessagesNoLongerExpire", func(t *testing.T) {
+		for _, mark := range []func(*inbox.Store) (bool, error){
+			func(s *inbox.Store) (bool, error) { return s.SetOpened("a", true) },
+			func(s *inbox.Store) (bool, error) { return s.SetOpened("a", false) },
+			func(s *inbox.Store) (bool, error) { return s.MarkDelivered("a") },
+		} {
+			clock := now
+			s := inbox.NewStore(render.New(), func() time.Time { return clock })
+			s.Replace([]inbox.Message{expiring("a", 1, 1000), expiring("b", 2, 1000)})
+			changed, err := mark(s)
+			require.NoError(t, err)
+			assert.True(t, changed, "a mark delivers the message, even one that keeps its opened state")
+			snap := s.Snapshot(inbox.Filter{})
+			require.Equal(t, []string{"b", "a"}, ids(snap))
+			assert.Zero(t, snap.Messages[1].ExpiresAtMs, "a delivered message shows no expiry")
+			assert.Equal(t, now.UnixMilli()+1000, snap.Messages[0].ExpiresAtMs)
+			assert.True(t, s.NextExpiry().Equal(now.Add(time.Second)))
+
+			clock = now.Add(time.Second)
+			assert.Equal(t, []string{"a"}, ids(s.Snapshot(inbox.Filter{})), "the unmarked one expired, the marked one stays")
+			assert.True(t, s.NextExpiry().IsZero())
+			assert.Equal(t, 1, s.Queued())
+
+			// The server confirms (the message no longer expires there): nothing a page sees changes.
+			a := expiring("a", 1, 0)
+			a.ExpiresAtMs = 0
+			a.Opened = snap.Messages[1].Opened
+			s.Replace([]inbox.Message{a})
+			assert.Equal(t, []string{"a"}, ids(s.Snapshot(inbox.Filter{})))
+			changed, err = s.MarkDelivered("a")
+			require.NoError(t, err)
+			assert.False(t, changed, "delivered already")
+		}
+	})
+}
+
+func TestOverlay(t *testing.T) {
+	ev := func(id, typ string) inbox.Event { return inbox.Event{ID: id + typ, DeliveryID: id, Type: typ} }
+	s := newStore(t, msg("a", 1), msg("b", 2))
+	changed := s.Overlay([]inbox.Event{ev("a", inbox.EventOpened), ev("a", inbox.EventUnopened), ev("b", inbox.EventOpened),
+		ev("c", inbox.EventDeleted), ev("d", inbox.EventOpened), {ID: "x", Type: inbox.EventIdentify}, ev("a", inbox.EventDismissed)})
+	assert.True(t, changed)
+	snap := s.Snapshot(inbox.Filter{})
+	require.Equal(t, []string{"b", "a"}, ids(snap))
+	assert.True(t, snap.Messages[0].Opened, "applied in order")
+	assert.False(t, snap.Messages[1].Opened, "applied in order")
+
+	// Messages the store did not hold get their changes when they arrive, even
+	// from a poll answered before the server saw them.
+	changed, _ = s.Replace([]inbox.Message{msg("a", 1), msg("b", 2), msg("c", 3), msg("d", 4)})
+	assert.True(t, changed)
+	snap = s.Snapshot(inbox.Filter{})
+	require.Equal(t, []string{"d", "b", "a"}, ids(snap), "c was deleted before it arrived")
+	assert.True(t, snap.Messages[0].Opened)
+	assert.True(t, snap.Messages[1].Opened, "the local change outlives a poll that does not know it yet")
+}

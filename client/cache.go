@@ -1,0 +1,110 @@
+package client
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/roostmsg/roost/inbox"
+)
+
+// A person's inbox as the last poll answered it is kept under inboxPrefix +
+// the person's id, so that the next page load shows it at once, before its
+// first poll answer (or while the server is unreachable), with the changes
+// still waiting in the outbox laid over it. Only inbox messages are kept:
+// an in-app message is shown only as the server's answer allows.
+const inboxPrefix = "inbox/"
+
+// storedInbox is the stored form of a person's inbox. Signature names the
+// signature the answer was polled with (signatureDigest): a page that
+// identifies the person with another one (or none) does not see it, as the
+// server would not answer it either.
+type storedInbox struct {
+	Signature string          `json:"signature"`
+	Messages  []inbox.Message `json:"messages"`
+}
+
+// keepAnswer hands the inbox messages of a poll answer to keepInbox; r.mu is held.
+func (s *session) keepAnswer(msgs []inbox.Message) {
+	if s.forgotten {
+		return
+	}
+	kept := storedInbox{Signature: signatureDigest(s.signature), Messages: []inbox.Message{}}
+	for _, m := range msgs {
+		if m.Channel == inbox.ChannelInbox {
+			kept.Messages = append(kept.Messages, m)
+		}
+	}
+	value, err := json.Marshal(kept)
+	if err != nil {
+		return // messages decoded from JSON encode again
+	}
+	s.cache(value)
+}
+
+// forgetInbox replaces what is kept of the person's inbox with nothing; r.mu is held.
+func (s *session) forgetInbox() {
+	s.forgotten = true
+	s.cache([]byte(`{}`))
+}
+
+func (s *session) cache(value []byte) {
+	select {
+	case <-s.toCache: // replace a value not yet written
+	default:
+	}
+	s.toCache <- value
+}
+
+// keepInbox writes what keepAnswer and forgetInbox hand it, one value at a
+// time, until the session stops; a value still waiting then is written
+// before it returns.
+func (s *session) keepInbox() {
+	for {
+		select {
+		case value := <-s.toCache:
+			s.writeInbox(value)
+		case <-s.stopped:
+			select {
+			case value := <-s.toCache:
+				s.writeInbox(value)
+			default:
+			}
+			return
+		}
+	}
+}
+
+func (s *session) writeInbox(value []byte) {
+	ctx, cancel := context.WithTimeout(context.Background(), storageTimeout)
+	defer cancel()
+	if err := s.r.opts.Storage.Set(ctx, inboxPrefix+s.user, value); err != nil {
+		s.storageError(fmt.Errorf("storage: keeping the inbox for the next page load: %w", err))
+	}
+}
+
+// restoreInbox shows what the last page load kept of the person's inbox,
+// unless a poll answer came first; it runs on the loop's goroutine before
+// the first poll. A bad value is reported and ignored.
+func (s *session) restoreInbox(session context.Context) {
+	ctx, cancel := context.WithTimeout(session, storageTimeout)
+	defer cancel()
+	raw, found, err := s.r.opts.Storage.Get(ctx, inboxPrefix+s.user)
+	if err != nil && session.Err() == nil {
+		s.storageError(fmt.Errorf("storage: reading the kept inbox: %w", err))
+	}
+	if err != nil || !found {
+		return
+	}
+	var kept storedInbox
+	if err := json.Unmarshal(raw, &kept); err != nil {
+		s.storageError(fmt.Errorf("storage: the kept inbox is not usable (%v); the first poll replaces it", err))
+		return
+	}
+	s.r.mu.Lock()
+	defer s.r.mu.Unlock()
+	if s.answered || s.forgotten || kept.Messages == nil || kept.Signature != signatureDigest(s.signature) {
+		return
+	}
+	s.take(kept.Messages)
+}
