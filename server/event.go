@@ -32,13 +32,17 @@ const (
 // RejectEvent returns why the valid event e about d, reported by personID
 // at now, cannot be applied, or "". d may be nil (unknown delivery). A
 // delivery of someone else, a draft, a suppressed one and one not yet
-// visible are all unknown to the browser. An in-app message is delivered
-// once: a delivered event with a new id for one already delivered is refused,
-// and so is one for an expired message.
+// visible are all unknown to the browser, and so is an inbox message that
+// expired before the page marked it: it is gone, and a late mark must not
+// bring it back. An in-app message is delivered once: a delivered event
+// with a new id for one already delivered is refused, and so is one for an
+// expired message.
 func RejectEvent(e inbox.Event, d *Delivery, personID string, now time.Time) string {
 	switch {
 	case d == nil || d.PersonID != personID || d.Draft || d.Suppressed != "" || now.Before(d.SendAt):
 		return RejectUnknownDelivery
+	case d.Channel == inbox.ChannelInbox && !d.Delivered && !now.Before(d.ExpiresAt):
+		return RejectUnknownDelivery // expired unmarked: it is gone
 	case e.Type == inbox.EventDelivered && d.Channel == inbox.ChannelInApp && d.Delivered:
 		return RejectAlreadyDelivered
 	case e.Type == inbox.EventDelivered && d.Channel == inbox.ChannelInApp && !now.Before(d.ExpiresAt):
