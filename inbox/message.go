@@ -106,7 +106,7 @@ type Event struct {
 // ValidEventType reports whether t is a known event kind.
 func ValidEventType(t string) bool {
 	switch t {
-	case EventDelivered, EventOpened, EventUnopened, EventDeleted, EventDismissed, EventClicked:
+	case EventDelivered, EventOpened, EventUnopened, EventDeleted, EventDismissed, EventClicked, EventIdentify:
 		return true
 	}
 	return false

@@ -36,7 +36,8 @@ type Delivery struct {
 	QueuedAt time.Time
 	// SendAt is when the message becomes visible to polls; never before QueuedAt.
 	SendAt time.Time
-	// ExpiresAt is when the message stops being shown unless delivered (inbox).
+	// ExpiresAt is when the message stops being shown; an inbox message
+	// stops expiring once delivered.
 	ExpiresAt time.Time
 	// Draft is whether it waits to be sent or deleted through /v1/drafts.
 	Draft bool
@@ -50,7 +51,9 @@ type Delivery struct {
 	Opened bool
 	// OpenedAt is when it was opened; zero unless Opened.
 	OpenedAt time.Time
-	// Delivered is whether a browser acknowledged receiving it.
+	// Delivered is, for an inbox message, whether the page marked it (an
+	// opened, unopened, deleted or clicked event, or a delivered event from
+	// an older runtime); for an in-app message, whether a browser claimed it.
 	Delivered bool
 	// Deleted is whether the person deleted it from the inbox.
 	Deleted bool
@@ -102,7 +105,7 @@ func (d *Delivery) Reschedule(now time.Time) {
 
 // Queued reports whether the delivery is to be shown at now: not a draft,
 // not suppressed, from SendAt on; an inbox message until deleted, and until
-// it expires unless a browser received it; an in-app message until
+// it expires unless delivered (marked by the page); an in-app message until
 // delivered, dismissed or expired.
 func (d *Delivery) Queued(now time.Time) bool {
 	if d.Draft || d.Suppressed != "" || now.Before(d.SendAt) {
@@ -148,8 +151,14 @@ func (d *Delivery) DropContentIfDone(now time.Time) bool {
 }
 
 // Apply changes d as event e says. at is when it happened as the server
-// accepts it (see EventTime). e must have passed ValidateEvent.
+// accepts it (see EventTime). e must have passed ValidateEvent, and
+// RejectEvent must allow it. An inbox message is delivered when the page
+// marks it: an opened, unopened, deleted or clicked event counts as its
+// delivered event too.
 func (d *Delivery) Apply(e inbox.Event, at time.Time) {
+	if d.Channel == inbox.ChannelInbox && marksInbox(e.Type) {
+		d.Delivered = true
+	}
 	switch e.Type {
 	case inbox.EventOpened:
 		d.Opened, d.OpenedAt = true, at
@@ -166,8 +175,18 @@ func (d *Delivery) Apply(e inbox.Event, at time.Time) {
 	}
 }
 
+// marksInbox reports whether an event of type t about an inbox message is
+// the page marking it, which delivers the message.
+func marksInbox(t string) bool {
+	switch t {
+	case inbox.EventOpened, inbox.EventUnopened, inbox.EventDeleted, inbox.EventClicked:
+		return true
+	}
+	return false
+}
+
 // Message returns the wire form of d for a poll, with the person's
-// attributes. An inbox message a browser received has no expiry.
+// attributes. A delivered inbox message has no expiry.
 func (d *Delivery) Message(customer map[string]any) inbox.Message {
 	m := inbox.Message{
 		DeliveryID:  d.ID,

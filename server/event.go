@@ -1,6 +1,10 @@
 package server
 
 import (
+	"encoding/json"
+	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -16,6 +20,12 @@ const (
 	maxEventIDLen = 200
 	// maxActionLen bounds a clicked action name, in bytes.
 	maxActionLen = 200
+	// maxIdentifyKeys is the most attributes one identify event may set.
+	maxIdentifyKeys = 100
+	// maxAttributeKeyLen bounds an attribute name in an identify event, in bytes.
+	maxAttributeKeyLen = 150
+	// maxIdentifyJSON bounds the JSON encoding of an identify event's attributes, in bytes.
+	maxIdentifyJSON = 16 << 10
 )
 
 // Reasons an event is rejected; the client drops a rejected event.
@@ -32,13 +42,17 @@ const (
 // RejectEvent returns why the valid event e about d, reported by personID
 // at now, cannot be applied, or "". d may be nil (unknown delivery). A
 // delivery of someone else, a draft, a suppressed one and one not yet
-// visible are all unknown to the browser. An in-app message is delivered
-// once: a delivered event with a new id for one already delivered is refused,
-// and so is one for an expired message.
+// visible are all unknown to the browser, and so is an inbox message that
+// expired before the page marked it: it is gone, and a late mark must not
+// bring it back. An in-app message is delivered once: a delivered event
+// with a new id for one already delivered is refused, and so is one for an
+// expired message.
 func RejectEvent(e inbox.Event, d *Delivery, personID string, now time.Time) string {
 	switch {
 	case d == nil || d.PersonID != personID || d.Draft || d.Suppressed != "" || now.Before(d.SendAt):
 		return RejectUnknownDelivery
+	case d.Channel == inbox.ChannelInbox && !d.Delivered && !now.Before(d.ExpiresAt):
+		return RejectUnknownDelivery // expired unmarked: it is gone
 	case e.Type == inbox.EventDelivered && d.Channel == inbox.ChannelInApp && d.Delivered:
 		return RejectAlreadyDelivered
 	case e.Type == inbox.EventDelivered && d.Channel == inbox.ChannelInApp && !now.Before(d.ExpiresAt):
@@ -48,17 +62,23 @@ func RejectEvent(e inbox.Event, d *Delivery, personID string, now time.Time) str
 }
 
 // ValidateEvent returns the reason e can never be applied, or "" when it
-// may be (its delivery still has to exist and be the person's).
+// may be (the delivery of an event about one still has to exist and be the
+// person's). An identify event carries attributes and no delivery; no other
+// event carries attributes.
 func ValidateEvent(e inbox.Event) string {
 	switch {
 	case e.ID == "":
 		return "id is required"
 	case len(e.ID) > maxEventIDLen || !utf8.ValidString(e.ID):
 		return "id must be UTF-8 of at most 200 bytes"
-	case e.DeliveryID == "":
-		return "delivery_id is required"
 	case !inbox.ValidEventType(e.Type):
 		return "unknown event type " + quote(e.Type)
+	case e.Type == inbox.EventIdentify:
+		return validateIdentify(e)
+	case e.DeliveryID == "":
+		return "delivery_id is required"
+	case e.Attributes != nil:
+		return "attributes are only for identify events"
 	case e.Type == inbox.EventClicked && e.Action == "":
 		return "a clicked event needs an action"
 	case len(e.Action) > maxActionLen || !utf8.ValidString(e.Action):
@@ -67,9 +87,41 @@ func ValidateEvent(e inbox.Event) string {
 	return ""
 }
 
+// validateIdentify returns the reason the identify event e can never be
+// applied, or "". Its attributes follow the rules of PUT /v1/people/{id}
+// (ValidateAttributes) and the limits on what a browser may set at once.
+func validateIdentify(e inbox.Event) string {
+	switch {
+	case e.DeliveryID != "" || e.Action != "":
+		return "an identify event takes no delivery_id or action"
+	case len(e.Attributes) == 0:
+		return `an identify event needs "attributes", a JSON object with at least one key`
+	case len(e.Attributes) > maxIdentifyKeys:
+		return fmt.Sprintf("identify attributes: %d keys, at most %d", len(e.Attributes), maxIdentifyKeys)
+	}
+	for _, k := range slices.Sorted(maps.Keys(e.Attributes)) {
+		switch {
+		case k == "":
+			return "identify attributes: a key is empty"
+		case len(k) > maxAttributeKeyLen:
+			return fmt.Sprintf("identify attributes: key %s is over %d bytes", quote(k), maxAttributeKeyLen)
+		}
+	}
+	if err := ValidateAttributes(e.Attributes); err != nil {
+		return ErrorMessage(err)
+	}
+	if b, err := json.Marshal(e.Attributes); err != nil {
+		return "identify attributes cannot be encoded as JSON"
+	} else if len(b) > maxIdentifyJSON {
+		return fmt.Sprintf("identify attributes: over %d bytes of JSON", maxIdentifyJSON)
+	}
+	return ""
+}
+
 // EventTime is when the server takes e to have happened: its at_ms, kept
 // between the delivery's queue time and now so a wrong browser clock cannot
-// move it outside what is possible.
+// move it outside what is possible. queuedAt is zero for an identify event,
+// which is about no delivery.
 func EventTime(e inbox.Event, queuedAt, now time.Time) time.Time {
 	if e.AtMs <= 0 {
 		return now

@@ -64,3 +64,32 @@ func FuzzTemplateBody(f *testing.F) {
 		}
 	})
 }
+
+// FuzzEventsBody checks that no events body makes the server fail with 500
+// or answer an error without {"meta":{"error":...}}.
+func FuzzEventsBody(f *testing.F) {
+	for _, seed := range []string{
+		`{"events":[{"id":"e1","delivery_id":"dlv_x","type":"opened","at_ms":1}]}`,
+		`{"events":[{"id":"i1","type":"identify","attributes":{"first_name":"Ann","email":null,"n":1e400}}]}`,
+		`{"events":[{"id":"i2","type":"identify","attributes":"x"},{"id":"i3","type":"identify","attributes":{"":1}}]}`,
+		`{"events":[{"id":"i4","type":"identify","attributes":{"unsubscribed":"no"},"delivery_id":"d"}]}`,
+		`{"events":[{"id":"c1","delivery_id":"dlv_x","type":"clicked","attributes":[1]}]}`,
+		`{"events":[{"id":"\ud800","type":"identify","attributes":{"\u0000":{"a":[null]}}}]}`,
+		`{"events":null}`, `{"events":[null]}`, `{}`, `[]`, `null`,
+	} {
+		f.Add(seed)
+	}
+	fx := newFixture(f)
+	id := fx.send("inbox_message", seedSend)
+	f.Add(`{"events":[{"id":"o","delivery_id":"` + id + `","type":"opened"},{"id":"i","type":"identify","attributes":{"a":1}}]}`)
+	f.Fuzz(func(t *testing.T, body string) {
+		req := httptest.NewRequest(http.MethodPost, "/v1/client/events", strings.NewReader(body))
+		req.Header.Set("X-Roost-Site", testSite)
+		req.Header.Set("X-Roost-User", "user_123")
+		w := httptest.NewRecorder()
+		fx.h.ServeHTTP(w, req)
+		if w.Code >= 500 || (w.Code != http.StatusOK && !strings.Contains(w.Body.String(), `"meta":{"error":`)) {
+			t.Fatalf("POST events %q: %d %s", body, w.Code, w.Body.String())
+		}
+	})
+}

@@ -59,10 +59,8 @@ func (s *Server) handlePutPerson(w http.ResponseWriter, r *http.Request) error {
 	} else if isNull(req.Attributes) {
 		return Errorf(EINVALID, "nothing to set: %s", want)
 	}
-	if v, ok := attrs["unsubscribed"]; ok && v != nil {
-		if _, isBool := v.(bool); !isBool {
-			return Errorf(EINVALID, `the "unsubscribed" attribute must be true or false`)
-		}
+	if err := ValidateAttributes(attrs); err != nil {
+		return err
 	}
 	p, err := s.store.MergePerson(r.Context(), id, attrs)
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/roostmsg/roost/inbox"
 	"github.com/roostmsg/roost/server"
 )
 
@@ -243,20 +244,87 @@ func TestSend_Retention(t *testing.T) {
 }
 
 func TestInbox_Expiry(t *testing.T) {
-	f := newFixture(t)
-	undelivered := f.send("inbox_message", seedSend)
-	delivered := f.send("inbox_message", seedSend)
-	postEvents(t, f, "user_123", ev("d1", delivered, "delivered"))
-	msgs := f.poll("user_123").Messages
-	require.Len(t, msgs, 2)
-	assert.NotZero(t, msgs[0].ExpiresAtMs)
-	assert.Zero(t, msgs[1].ExpiresAtMs, "a message a browser received does not expire")
+	const expiry = 60 * 24 * time.Hour // order_shipped's expires_after_days
 
-	f.clock.Add(60 * 24 * time.Hour)
-	msgs = f.poll("user_123").Messages
-	require.Len(t, msgs, 1, "an undelivered message expires after the template's 60 days")
-	assert.Equal(t, delivered, msgs[0].DeliveryID)
-	assert.Equal(t, "finished", getDelivery(t, f, undelivered)["status"])
+	t.Run("OKUnmarkedExpires", func(t *testing.T) {
+		f := newFixture(t)
+		id := f.send("inbox_message", seedSend)
+		f.clock.Add(expiry - time.Millisecond)
+		msgs := f.poll("user_123").Messages
+		require.Len(t, msgs, 1, "a browser may have received it: that alone does not deliver it")
+		assert.Equal(t, fixtureStart.Add(expiry).UnixMilli(), msgs[0].ExpiresAtMs)
+
+		f.clock.Add(time.Millisecond)
+		assert.Empty(t, f.poll("user_123").Messages, "unmarked, it expires at its expires_at")
+		d := getDelivery(t, f, id)
+		assert.Equal(t, "finished", d["status"])
+		assert.Equal(t, false, d["delivered"])
+
+		resp := postEvents(t, f, "user_123", ev("late", id, "opened"))
+		assert.Empty(t, resp.Acknowledged)
+		assert.Equal(t, []inbox.RejectedEvent{{ID: "late", Error: server.RejectUnknownDelivery}}, resp.Rejected,
+			"it is gone: a late mark does not bring it back")
+		assert.Empty(t, f.poll("user_123").Messages)
+	})
+
+	for _, tt := range []struct {
+		name  string
+		event inbox.Event
+	}{
+		{"OKOpenedDelivers", inbox.Event{Type: "opened"}},
+		{"OKUnopenedDelivers", inbox.Event{Type: "unopened"}},
+		{"OKDeletedDelivers", inbox.Event{Type: "deleted"}},
+		{"OKClickedDelivers", inbox.Event{Type: "clicked", Action: "track"}},
+		{"OKDeliveredStillAccepted", inbox.Event{Type: "delivered"}}, // runtimes from before this rule
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			id := f.send("inbox_message", seedSend)
+			other := f.send("inbox_message", seedSend)
+			f.clock.Add(time.Hour)
+			e := tt.event
+			e.ID, e.DeliveryID = "mark", id
+			require.Equal(t, []string{"mark"}, postEvents(t, f, "user_123", e).Acknowledged)
+
+			d := getDelivery(t, f, id)
+			assert.Equal(t, true, d["delivered"], "the page marking it delivers it")
+			assert.Equal(t, false, getDelivery(t, f, other)["delivered"], "only the marked one")
+			f.clock.Add(expiry)
+			if e.Type == "deleted" {
+				assert.Empty(t, f.poll("user_123").Messages, "deleted, and the other expired")
+				assert.Equal(t, "finished", getDelivery(t, f, id)["status"])
+				return
+			}
+			msgs := f.poll("user_123").Messages
+			require.Len(t, msgs, 1, "the marked one stays past its expiry, the other is gone")
+			assert.Equal(t, id, msgs[0].DeliveryID)
+			assert.Zero(t, msgs[0].ExpiresAtMs, "a delivered inbox message does not expire")
+			assert.Equal(t, "queued", getDelivery(t, f, id)["status"])
+		})
+	}
+
+	t.Run("OKInAppNotDeliveredByMarks", func(t *testing.T) {
+		f := newFixture(t)
+		id := f.send("in_app", `{"transactional_message_id":"welcome_offer","identifiers":{"id":"user_123"}}`)
+		postEvents(t, f, "user_123", ev("o1", id, "opened"), ev("c1", id, "clicked", "accept"))
+		assert.Equal(t, false, getDelivery(t, f, id)["delivered"], "an in-app message is delivered by its claim only")
+		require.Len(t, f.poll("user_123").Messages, 1)
+		assert.Equal(t, []string{"claim"}, postEvents(t, f, "user_123", ev("claim", id, "delivered")).Acknowledged)
+	})
+
+	t.Run("OKRetentionDropsWhenMarkedDeleted", func(t *testing.T) {
+		f := newFixture(t)
+		opened := f.send("inbox_message", sendWith(`"disable_message_retention":true`))
+		deleted := f.send("inbox_message", sendWith(`"disable_message_retention":true`))
+		postEvents(t, f, "user_123", ev("o", opened, "opened"), ev("d", deleted, "deleted"))
+		assert.NotNil(t, getDelivery(t, f, opened)["content"], "opened, it can still be shown")
+		assert.Nil(t, getDelivery(t, f, deleted)["content"], "deleted, it is finished")
+		f.clock.Add(expiry)
+		n, err := f.db.DropFinishedContent(t.Context(), f.clock.Now())
+		require.NoError(t, err)
+		assert.Zero(t, n, "a delivered inbox message is not finished when its expiry passes")
+		assert.NotNil(t, getDelivery(t, f, opened)["content"])
+	})
 }
 
 func TestInApp_DeliveredOnce(t *testing.T) {

@@ -41,6 +41,18 @@ func (p *Person) Email() string {
 	return s
 }
 
+// ValidateAttributes returns an EINVALID error when attrs cannot be merged
+// into a person's attributes: "unsubscribed", which Roost reads as a flag,
+// must be true or false (or null, which removes it).
+func ValidateAttributes(attrs map[string]any) error {
+	if v, ok := attrs["unsubscribed"]; ok && v != nil {
+		if _, isBool := v.(bool); !isBool {
+			return Errorf(EINVALID, `the "unsubscribed" attribute must be true or false`)
+		}
+	}
+	return nil
+}
+
 // ValidatePersonID returns an EINVALID error unless id is a usable person id.
 func ValidatePersonID(id string) error {
 	switch {

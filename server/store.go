@@ -77,13 +77,16 @@ type Store interface {
 	DropFinishedContent(ctx context.Context, now time.Time) (int, error)
 
 	// ApplyEvents applies events reported by personID's browser, all in one
-	// transaction, and returns one answer per event in order: "" when it is
-	// acknowledged, else why it is rejected (RejectUnknownDelivery). An
-	// event whose id was applied before is acknowledged and changes nothing;
-	// an applied event's id is recorded in the same transaction as its
-	// change. Each event must have passed ValidateEvent; each change is made
-	// with Delivery.Apply at EventTime(e, d.SendAt, now), as RejectEvent
-	// allows, followed by Delivery.DropContentIfDone.
+	// transaction and in order, and returns one answer per event in order:
+	// "" when it is acknowledged, else why it is rejected
+	// (RejectUnknownDelivery). An event whose id was applied before is
+	// acknowledged and changes nothing; an applied event's id is recorded
+	// in the same transaction as its change. Each event must have passed
+	// ValidateEvent; each change to a delivery is made with Delivery.Apply
+	// at EventTime(e, d.SendAt, now), as RejectEvent allows, followed by
+	// Delivery.DropContentIfDone. An identify event is never rejected: it
+	// sets its attributes on personID as MergePerson does (and on no one
+	// else), creating the person if needed.
 	ApplyEvents(ctx context.Context, personID string, events []inbox.Event, now time.Time) ([]string, error)
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/roostmsg/roost/inbox"
 	"github.com/roostmsg/roost/server"
 	"github.com/roostmsg/roost/server/sqlite"
 )
@@ -69,6 +70,8 @@ func TestOpen_UpgradesVersion1Data(t *testing.T) {
 		`INSERT INTO people (id, created_at, updated_at) VALUES ('p1', 0, 0)`,
 		`INSERT INTO deliveries (id, person_id, template_id, channel, content, queued_at, expires_at)
 			VALUES ('dlv_old', 'p1', 7, 'inbox', '{"title":"t"}', 1000, 4102444800000)`,
+		`INSERT INTO events (id, delivery_id, person_id, type, action, at, applied_at)
+			VALUES ('e-old', 'dlv_old', 'p1', 'opened', '', 1000, 1000)`,
 	} {
 		_, err := raw.Exec(stmt)
 		require.NoError(t, err, stmt)
@@ -90,6 +93,13 @@ func TestOpen_UpgradesVersion1Data(t *testing.T) {
 	assert.Equal(t, d.QueuedAt, d.SendAt)
 	assert.Equal(t, 1, d.ContentID)
 	assert.False(t, d.Draft)
+
+	reasons, err := db.ApplyEvents(ctx, "p1", []inbox.Event{{ID: "e-old", DeliveryID: "dlv_old", Type: "deleted"}}, time.UnixMilli(2000))
+	require.NoError(t, err)
+	assert.Equal(t, []string{""}, reasons)
+	d, err = db.FindDelivery(ctx, "dlv_old")
+	require.NoError(t, err)
+	assert.False(t, d.Deleted, "an event id applied before the upgrade is still known")
 }
 
 func TestDB_Deliveries(t *testing.T) {

@@ -23,6 +23,12 @@ func (db *DB) ApplyEvents(ctx context.Context, personID string, events []inbox.E
 			} else if applied {
 				continue
 			}
+			if e.Type == inbox.EventIdentify {
+				if err := identify(ctx, tx, personID, e, now); err != nil {
+					return err
+				}
+				continue
+			}
 			d, ok := loaded[e.DeliveryID]
 			if !ok {
 				d, err = findDelivery(ctx, tx, e.DeliveryID)
@@ -42,10 +48,7 @@ func (db *DB) ApplyEvents(ctx context.Context, personID string, events []inbox.E
 			at := server.EventTime(e, d.SendAt, now)
 			d.Apply(e, at)
 			d.DropContentIfDone(now)
-			if _, err := tx.ExecContext(ctx, `
-				INSERT INTO events (id, delivery_id, person_id, type, action, at, applied_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?)`,
-				e.ID, d.ID, personID, e.Type, e.Action, millis(at), millis(now)); err != nil {
+			if err := recordEvent(ctx, tx, personID, e, d.ID, at, now); err != nil {
 				return err
 			}
 		}
@@ -70,4 +73,34 @@ func eventApplied(ctx context.Context, tx *sql.Tx, personID, id string) (bool, e
 		return false, nil
 	}
 	return err == nil, err
+}
+
+// identify merges the attributes of the identify event e into those of
+// personID, creating the person if needed, and records e.
+func identify(ctx context.Context, tx *sql.Tx, personID string, e inbox.Event, now time.Time) error {
+	if err := server.ValidatePersonID(personID); err != nil {
+		return err
+	}
+	p, err := findPerson(ctx, tx, `id = ?`, personID)
+	if server.ErrorCode(err) == server.ENOTFOUND {
+		p, err = &server.Person{ID: personID}, nil
+	}
+	if err != nil {
+		return err
+	}
+	p.Attributes = server.MergeAttributes(p.Attributes, e.Attributes)
+	if err := savePerson(ctx, tx, p, millis(now)); err != nil {
+		return err
+	}
+	return recordEvent(ctx, tx, personID, e, "", server.EventTime(e, time.Time{}, now), now)
+}
+
+// recordEvent records that personID's event e, about the delivery with
+// deliveryID ("" for none), happened at at and was applied at now.
+func recordEvent(ctx context.Context, tx *sql.Tx, personID string, e inbox.Event, deliveryID string, at, now time.Time) error {
+	_, err := tx.ExecContext(ctx, `
+		INSERT INTO events (id, delivery_id, person_id, type, action, at, applied_at)
+		VALUES (?, NULLIF(?, ''), ?, ?, ?, ?, ?)`,
+		e.ID, deliveryID, personID, e.Type, e.Action, millis(at), millis(now))
+	return err
 }
