@@ -199,7 +199,6 @@ func TestInAppArrivingWhileHiddenWaits(t *testing.T) {
 	srv.pollStarted, srv.pollRelease = make(chan struct{}, 100), make(chan struct{})
 	openInAppTab(rt, 1, "user_123", "/", true)
 	send(rt, 1, `{"op":"view","view":1,"filter":{}}`)
-	h.next(t, 1, snapshotWith(1, 0))
 	<-srv.pollStarted
 	send(rt, 1, `{"op":"visible","visible":false}`) // hidden while the poll is on its way
 	close(srv.pollRelease)

@@ -30,6 +30,10 @@ type Options struct {
 	// Storage keeps what the runtime learns across page loads (IndexedDB in
 	// the browser); nil keeps it in memory only.
 	Storage Storage
+	// FirstAnswerWait is how long a new view waits at most for the person's
+	// messages (a poll answer, or the inbox the last page load kept) before
+	// it shows an empty list; a failed poll ends the wait at once (2 s when zero).
+	FirstAnswerWait time.Duration
 }
 
 // Runtime is the one runtime instance of a browser (or of a tab, without
@@ -86,6 +90,9 @@ func New(host Host, opts Options) *Runtime {
 	}
 	if opts.PresenceEvery <= 0 {
 		opts.PresenceEvery = defaultPresenceEvery
+	}
+	if opts.FirstAnswerWait <= 0 {
+		opts.FirstAnswerWait = 2 * time.Second
 	}
 	if opts.Storage == nil {
 		opts.Storage = NewMemoryStorage()
@@ -315,8 +322,8 @@ func (r *Runtime) updateVisibility(user string) {
 
 func (r *Runtime) postSnapshot(p *port, view int) {
 	snap := inbox.Snapshot{Messages: []inbox.ViewMessage{}}
-	if s := r.sessions[p.user]; s != nil && p.resumed[view] && !s.answered {
-		return
+	if s := r.sessions[p.user]; s != nil && (!s.settled || (p.resumed[view] && !s.answered)) {
+		return // no empty list before the person's messages are known (session.settle)
 	} else if s != nil {
 		snap = s.store.Snapshot(p.views[view])
 	}
@@ -335,19 +342,13 @@ func (r *Runtime) broadcast(user string) {
 	}
 }
 
-// postResumed posts the resumed views of user's tabs their first snapshot
-// (unless broadcast just did) and makes them plain views; r.mu is held.
-func (r *Runtime) postResumed(user string, post bool) {
+// endResumed makes the resumed views of user's tabs plain views, once the
+// person's messages are known; r.mu is held.
+func (r *Runtime) endResumed(user string) {
 	for _, p := range r.ports {
-		if p.user != user {
-			continue
+		if p.user == user {
+			p.resumed = nil
 		}
-		for view := range p.resumed {
-			if post {
-				r.postSnapshot(p, view)
-			}
-		}
-		p.resumed = nil
 	}
 }
 

@@ -203,7 +203,8 @@ func newRuntime(t *testing.T, msgs ...inbox.Message) (*client.Runtime, *tabs) {
 	t.Helper()
 	srv := &fakeServer{messages: msgs, polls: map[string]int{}, eventPost: make(chan struct{}, 1)}
 	h := &tabs{server: srv, inbox: map[int]chan map[string]any{}}
-	rt := client.New(h, client.Options{Tiers: poller.Tiers{Active: 20 * time.Millisecond, Inactive: 20 * time.Millisecond, Low: 20 * time.Millisecond}, EventRetry: 10 * time.Millisecond})
+	rt := client.New(h, client.Options{Tiers: poller.Tiers{Active: 20 * time.Millisecond, Inactive: 20 * time.Millisecond, Low: 20 * time.Millisecond}, EventRetry: 10 * time.Millisecond,
+		FirstAnswerWait: 100 * time.Millisecond})
 	return rt, h
 }
 
@@ -521,7 +522,7 @@ func TestResumedViewWaitsForTheFirstPoll(t *testing.T) {
 		send(rt, 2, `{"op":"init","endpoint":"http://roost.test","siteId":"example"}`)
 		send(rt, 2, `{"op":"identify","user":"user_123"}`)
 		send(rt, 2, `{"op":"view","view":1,"filter":{}}`)
-		h.next(t, 2, snapshotWith(1, 0)) // a plain view: at once
+		h.next(t, 2, snapshotWith(1, 0)) // a plain view: an empty list once FirstAnswerWait passed
 		select {
 		case m := <-h.ch(1):
 			t.Fatalf("a resumed view got %v before the first poll answer", m)
@@ -531,6 +532,7 @@ func TestResumedViewWaitsForTheFirstPoll(t *testing.T) {
 		m := h.next(t, 1, func(m map[string]any) bool { return m["op"] == "snapshot" })
 		assert.Equal(t, float64(3), m["view"])
 		assert.Len(t, m["snapshot"].(map[string]any)["messages"], len(msgs), "the first snapshot is the answer's")
+		h.next(t, 2, snapshotWith(1, len(msgs)))
 
 		// Once the person has an answer, a resumed view is answered at once.
 		send(rt, 3, `{"op":"init","endpoint":"http://roost.test","siteId":"example"}`)

@@ -41,8 +41,13 @@ type session struct {
 	refused bool
 	// pollSignature is the signature the last poll was sent with (guarded by r.mu).
 	pollSignature string
-	// answered is set by the first poll answer (guarded by r.mu).
+	// answered is set by the first poll answer, or the inbox an earlier page
+	// load kept (guarded by r.mu).
 	answered bool
+	// settled is set once a view may show what the store holds: when
+	// answered, when a poll failed, or after Options.FirstAnswerWait (a
+	// follower tab or a hidden one may get no answer for long; guarded by r.mu).
+	settled bool
 
 	// stored is the last-received time last handed to storage (owned by the
 	// loop's goroutine); toStore hands the next one to keepLearned.
@@ -78,6 +83,11 @@ func (r *Runtime) startSession(user, signature string) *session {
 		s.restoreInbox(ctx)                           // what the last page load showed, until the first answer
 		s.loop.Run(ctx)
 	}()
+	time.AfterFunc(r.opts.FirstAnswerWait, func() { // real time: how long a page waits, not poll timing
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		s.settle()
+	})
 	go s.keepLearned(ctx)
 	go s.keepInbox()
 	go s.watchExpiry(ctx)
@@ -148,15 +158,25 @@ func (s *session) take(msgs []inbox.Message) bool {
 		s.r.emitUser(s.user, EventMessageError, map[string]string{"deliveryId": p.DeliveryID, "error": p.Err.Error()})
 	}
 	first := !s.answered
-	s.answered = true
+	s.answered, s.settled = true, true
 	if changed {
-		s.r.broadcast(s.user)
 		s.wakeExpiry()
 	}
-	if first {
-		s.r.postResumed(s.user, !changed)
+	if changed || first {
+		s.r.broadcast(s.user)
+		s.r.endResumed(s.user)
 	}
 	return changed
+}
+
+// settle lets views show what the store holds, without waiting for an
+// answer any more; views resumed from a dead runtime still wait for one,
+// as an empty list would blank what their page shows. r.mu is held.
+func (s *session) settle() {
+	if !s.settled {
+		s.settled = true
+		s.r.broadcast(s.user)
+	}
 }
 
 // applied tells the tabs and the expiry watcher that the store changed; r.mu is held.
@@ -203,6 +223,7 @@ func (s *session) watchExpiry(ctx context.Context) {
 func (s *session) reportPollError(err error) {
 	s.r.mu.Lock()
 	defer s.r.mu.Unlock()
+	s.settle() // the messages cannot be known now: show what there is
 	var refused *poller.RefusedError
 	if errors.As(err, &refused) {
 		if !s.refuse(s.pollSignature, refused.Status, refused.Body) {

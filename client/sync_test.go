@@ -9,6 +9,7 @@ import (
 
 	"github.com/roostmsg/roost/client"
 	"github.com/roostmsg/roost/inbox"
+	"github.com/roostmsg/roost/poller"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -170,4 +171,34 @@ func TestIdentifyAttributesReachTheServer(t *testing.T) {
 	h.next(t, 1, reply(5))
 	require.Eventually(t, func() bool { return len(h.server.eventsOf(inbox.EventIdentify)) == 3 }, 5*time.Second, time.Millisecond)
 	assert.Equal(t, "Anne", h.server.eventsOf(inbox.EventIdentify)[2].Attributes["first_name"])
+}
+
+func TestNewViewShowsNoEmptyListBeforeTheMessages(t *testing.T) {
+	newWaiting := func(msgs ...inbox.Message) (*client.Runtime, *tabs) {
+		srv := &fakeServer{messages: msgs, polls: map[string]int{}, eventPost: make(chan struct{}, 1)}
+		h := &tabs{server: srv, inbox: map[int]chan map[string]any{}}
+		fast := 20 * time.Millisecond
+		return client.New(h, client.Options{Tiers: poller.Tiers{Active: fast, Inactive: fast, Low: fast},
+			FirstAnswerWait: time.Minute}), h
+	}
+	firstSnapshot := func(h *tabs) map[string]any {
+		return h.next(t, 1, func(m map[string]any) bool { return m["op"] == "snapshot" })
+	}
+
+	// The first snapshot a view gets is the answer's, however long it takes.
+	rt, h := newWaiting(message("d1", "orders", `"Hi"`))
+	h.server.pollStarted, h.server.pollRelease = make(chan struct{}, 100), make(chan struct{})
+	open(rt, 1, "user_123")
+	send(rt, 1, `{"op":"view","view":1,"filter":{}}`)
+	<-h.server.pollStarted
+	close(h.server.pollRelease)
+	assert.Len(t, snapshotOf(firstSnapshot(h)), 1)
+
+	// When the poll fails, the view shows what there is at once (nothing
+	// here), rather than waiting.
+	rt, h = newWaiting()
+	h.server.pollsDown = true
+	open(rt, 1, "user_123")
+	send(rt, 1, `{"op":"view","view":1,"filter":{}}`)
+	assert.Empty(t, snapshotOf(firstSnapshot(h)))
 }
