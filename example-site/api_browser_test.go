@@ -54,6 +54,9 @@ func TestAPIWrongArgumentsThrowTypeErrors(t *testing.T) {
 			"onUpdates(42)": () => window.shopInbox.onUpdates(42),
 			"identify()": () => analytics.identify(),
 			"identify(id, string)": () => analytics.identify("user_123", "sig"),
+			"identify(id, [])": () => analytics.identify("user_123", []),
+			"identify(id, {}, null)": () => analytics.identify("user_123", {}, null),
+			"identify(id, {}, {signature: 5})": () => analytics.identify("user_123", {}, {signature: 5}),
 		};
 		return Object.keys(calls).map(name => {
 			try { calls[name](); return name + ": no error"; }
@@ -64,7 +67,7 @@ func TestAPIWrongArgumentsThrowTypeErrors(t *testing.T) {
 	for _, got := range thrown {
 		assert.Regexp(t, `: TypeError$`, got)
 	}
-	assert.Len(t, thrown, 12)
+	assert.Len(t, thrown, 15)
 
 	// The page still works: a message arrives, in the page's list and in a new view.
 	order := s.sendInbox(t, seedSend)
@@ -88,7 +91,9 @@ func TestAPIWrongArgumentsThrowTypeErrors(t *testing.T) {
 		window.inApp = [];
 		analytics.on("in-app:message-opened", m => { window.lastInApp = m; });
 		for (const name of ["in-app:message-opened", "in-app:message-dismissed", "in-app:message-action"]) {
-			analytics.on(name, e => window.inApp.push(name + " " + (e.message ? e.message.messageId + " " + e.actionName : e.messageId)));
+			// Customer.io's payloads: messageId and deliveryId at the top, the message (with dismiss()) as "message".
+			analytics.on(name, e => window.inApp.push(name + " " + e.messageId + (e.actionName ? " " + e.actionName : "") +
+				(e.deliveryId === e.messageId && e.message.messageId === e.messageId && typeof e.message.dismiss === "function" ? "" : " (not Customer.io's shape)")));
 		}
 		return true;
 	})()`))

@@ -352,7 +352,7 @@ func TestPageCannotReadAnotherPersonsMessages(t *testing.T) {
 		const record = ms => ms.forEach(m => window.seen.push(m.deliveryId));
 		window.otherInbox.onUpdates(record);
 		window.shopInbox.onUpdates(record);
-		analytics.identify("user_456", {signature: `+strconv.Quote(session["signature"])+`});
+		analytics.identify("user_456", {}, {signature: `+strconv.Quote(session["signature"])+`});
 		return true;
 	})()`))
 	require.NoError(t, err)
@@ -391,7 +391,7 @@ func TestPageCannotReadAnotherPersonsMessages(t *testing.T) {
 
 	// Had the page user_456's real signature, it would see the message: the
 	// refusal above is the signature's doing, and identifying again resumes.
-	_, err = chromedp.Run(ctx, chromedp.Evaluate[bool](`!!analytics.identify("user_456", {signature: `+strconv.Quote(signIdentityForTest(s, "user_456"))+`})`))
+	_, err = chromedp.Run(ctx, chromedp.Evaluate[bool](`!!analytics.identify("user_456", {}, {signature: `+strconv.Quote(signIdentityForTest(s, "user_456"))+`})`))
 	require.NoError(t, err)
 	got, err := chromedp.Run(ctx, chromedp.Poll[string](`window.seen.includes("`+other+`") && "`+other+`"`, chromedp.WithPollingTimeout(10*time.Second)))
 	require.NoError(t, err)

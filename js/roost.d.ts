@@ -14,12 +14,12 @@ declare namespace Roost {
     /** The rendered content: title, body, url, and whatever the template has. */
     readonly properties: { [key: string]: any };
     readonly sentAt: Date;
-    /** When it expires unless received; undefined once a browser received it (it is then kept). */
+    /** When it leaves the inbox unless the page marks it (opened, unopened, deleted, clicked); undefined once marked (it is then kept until deleted). */
     readonly expiresAt: Date | undefined;
     /** The template's type, "" when it has none. */
     readonly type: string;
     readonly topics: string[];
-    /** Resolves once the change is made (and seen by every view); then "inbox:message-opened" fires. */
+    /** Resolves once the change is made (seen by every view of every tab) and its event stored for the server; then "inbox:message-opened" fires. */
     markOpened(): Promise<void>;
     markUnopened(): Promise<void>;
     markDeleted(): Promise<void>;
@@ -47,6 +47,8 @@ declare namespace Roost {
 
   /** An in-app message handed to this tab, to show (as text: it is data, never markup). */
   interface InAppMessage {
+    /** The message itself (not enumerable), as Customer.io's event payloads carry it. */
+    readonly message: InAppMessage;
     readonly messageId: string;
     readonly deliveryId: string;
     readonly properties: { [key: string]: any };
@@ -68,9 +70,13 @@ declare namespace Roost {
   }
 
   interface InAppAction {
+    messageId: string;
+    deliveryId: string;
     message: InAppMessage;
     /** "" when trackClick() had none. */
     actionName: string;
+    /** The same as actionName (Customer.io's payload has both). */
+    name: string;
   }
 
   interface MessageError {
@@ -116,7 +122,12 @@ declare namespace Roost {
    * throws is reported with console.error and does not stop the others.
    */
   interface Analytics {
-    identify(id: string | number, options?: IdentifyOptions): Analytics;
+    /**
+     * The person whose messages this page shows. attributes are merged into the
+     * person's on the server ({{customer.*}} in templates; null removes one; at most
+     * 16 KiB of JSON, else a RangeError; the email cannot be changed from the page).
+     */
+    identify(id: string | number, attributes?: { [key: string]: any } | null, options?: IdentifyOptions): Analytics;
     reset(): Analytics;
     on<K extends keyof Events>(event: K, callback: (data: Events[K]) => void): Analytics;
     off<K extends keyof Events>(event: K, callback: (data: Events[K]) => void): Analytics;

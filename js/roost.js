@@ -220,18 +220,31 @@
 
   // ---- identity ------------------------------------------------------------
   var identity = null; // the last identify op, told again to a new runtime
+  function kind(v) { return v === null ? "null" : Array.isArray(v) ? "an array" : typeof v; }
+  function plainObject(v) { return v !== null && typeof v === "object" && !Array.isArray(v); }
+
   /**
-   * analytics.identify(id, {signature}): the person whose messages this page
-   * shows. signature: the id's signature from the site's backend (required
-   * when the server signs identities); a refusal is an "identity-error" event.
+   * analytics.identify(id, attributes?, {signature}?): the person whose
+   * messages this page shows. attributes: merged into the person's on the
+   * server ({{customer.*}} in templates; null removes one). signature: the
+   * id's signature from the site's backend (required when the server signs
+   * identities); a refusal is an "identity-error" event.
    */
-  analytics.identify = function (id, options) {
+  analytics.identify = function (id, attributes, options) {
     if (typeof id === "number") id = String(id);
     if (typeof id !== "string" || id === "") throw new TypeError("analytics.identify: the id must be a non-empty string");
-    if (options !== undefined && (options === null || typeof options !== "object")) {
-      throw new TypeError("analytics.identify: the options must be an object such as {signature: \"...\"}, got " + (options === null ? "null" : typeof options));
+    if (attributes !== undefined && attributes !== null && !plainObject(attributes)) {
+      throw new TypeError("analytics.identify: the attributes must be an object such as {first_name: \"Ann\"}, got " + kind(attributes));
+    }
+    if (options !== undefined && !plainObject(options)) {
+      throw new TypeError("analytics.identify: the options must be an object such as {signature: \"...\"}, got " + kind(options));
     }
     var msg = { op: "identify", user: id };
+    if (attributes && Object.keys(attributes).length > 0) {
+      var json = JSON.stringify(attributes); // throws a TypeError for a cycle or a BigInt
+      if (json.length > 16384) throw new RangeError("analytics.identify: the attributes take " + json.length + " characters of JSON, over the limit of 16384");
+      msg.attributes = JSON.parse(json);
+    }
     if (options && options.signature !== undefined) {
       if (typeof options.signature !== "string" || options.signature === "") {
         throw new TypeError("analytics.identify: the signature must be a non-empty string (the id's signature from your backend), got " +
@@ -408,9 +421,12 @@
         return dismissed;
       },
       trackClick: function (actionName) {
-        return after(trackClick(m.deliveryId, actionName), "in-app:message-action", { message: message, actionName: actionName || "" });
+        return after(trackClick(m.deliveryId, actionName), "in-app:message-action",
+          { messageId: m.deliveryId, deliveryId: m.deliveryId, message: message, actionName: actionName || "", name: actionName || "" });
       }
     };
+    // Customer.io's event payloads carry the message as "message" (detail.message.dismiss()); not enumerable, so JSON.stringify works.
+    Object.defineProperty(message, "message", { value: message });
     emit("in-app-message", message);
     emit("in-app:message-opened", message);
   }

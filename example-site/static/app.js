@@ -10,7 +10,7 @@
     })
     .then(function (session) {
       who.textContent = session.user;
-      analytics.identify(session.user, { signature: session.signature });
+      analytics.identify(session.user, {}, { signature: session.signature });
       return session;
     })
     .catch(function (err) {

@@ -1,0 +1,80 @@
+package main
+
+import (
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// The page API's state across tabs and page loads: a change shows in every
+// open tab at once, and the person's attributes reach the templates.
+
+// messageOpened returns a page expression: whether the tab's inbox shows
+// delivery id with opened as want.
+func messageOpened(id string, want bool) string {
+	return `window.shopInbox.messages().then(ms => ms.some(m => m.deliveryId === ` + strconv.Quote(id) + ` && m.opened === ` + strconv.FormatBool(want) + `))`
+}
+
+// TestDedicatedTabsShowAMarkWithoutTheServer: without SharedWorker each tab
+// has its own runtime; a mark made in one shows in the other while the events
+// endpoint is down, so it cannot have come back through the server.
+func TestDedicatedTabsShowAMarkWithoutTheServer(t *testing.T) {
+	browser := newBrowser(t)
+	s := startSite(t)
+	first := s.sendInbox(t, seedSend)
+	second := s.sendInbox(t, replySend)
+	tab1, cancel1 := openDedicatedTab(t, browser, s.URL+"/")
+	defer cancel1()
+	waitForMessages(t, tab1, 2)
+	tab2, cancel2 := openDedicatedTab(t, browser, s.URL+"/")
+	defer cancel2()
+	waitForMessages(t, tab2, 2)
+	s.eventsDown.Store(true)
+
+	_, err := chromedp.Run(tab1, chromedp.Evaluate[bool](`window.shopInbox.messages().then(ms => ms.find(m => m.deliveryId === `+strconv.Quote(first)+`).markOpened()).then(() => true)`, chromedp.EvalAwaitPromise))
+	require.NoError(t, err)
+	_, err = chromedp.Run(tab2, chromedp.Poll[bool](messageOpened(first, true), chromedp.WithPollingTimeout(10*time.Second)))
+	require.NoError(t, err, "the other tab shows the message opened")
+
+	_, err = chromedp.Run(tab2, chromedp.Evaluate[bool](`window.shopInbox.messages().then(ms => ms.find(m => m.deliveryId === `+strconv.Quote(second)+`).markDeleted()).then(() => true)`, chromedp.EvalAwaitPromise))
+	require.NoError(t, err)
+	waitForMessages(t, tab1, 1)
+	unread, err := chromedp.Run(tab1, chromedp.Evaluate[int](`window.shopInbox.totalUnopened()`, chromedp.EvalAwaitPromise))
+	require.NoError(t, err)
+	assert.Zero(t, unread)
+
+	// The server had none of it: every event post so far failed.
+	s.mu.Lock()
+	for _, p := range s.eventPosts {
+		assert.Equal(t, 503, p.status)
+	}
+	s.mu.Unlock()
+}
+
+// TestIdentifyAttributesReachTheTemplates: attributes the page gives
+// analytics.identify are the person's on the server, and the inbox renders
+// {{customer.first_name}} with them.
+func TestIdentifyAttributesReachTheTemplates(t *testing.T) {
+	ctx := newBrowser(t)
+	s := startSite(t)
+	order := s.sendInbox(t, seedSend)
+	openPage(t, ctx, s)
+	body := `window.shopInbox.messages().then(ms => (ms.find(m => m.deliveryId === ` + strconv.Quote(order) + `) || {properties: {}}).properties.body || "")`
+	_, err := chromedp.Run(ctx, chromedp.Poll[bool](body+`.then(b => b.startsWith("Hi Ada,"))`, chromedp.WithPollingTimeout(10*time.Second)))
+	require.NoError(t, err, "the seed's first name")
+
+	_, err = chromedp.Run(ctx, chromedp.Evaluate[bool](`window.shopSession.then(s => { analytics.identify(s.user, {first_name: "Grace"}, {signature: s.signature}); return true; })`, chromedp.EvalAwaitPromise))
+	require.NoError(t, err)
+	_, err = chromedp.Run(ctx, chromedp.Poll[bool](body+`.then(b => b.startsWith("Hi Grace,"))`, chromedp.WithPollingTimeout(10*time.Second)))
+	require.NoError(t, err, "the page's first name, rendered")
+
+	status, person := s.api(t, "GET", "/v1/people/user_123", "test-key", "")
+	require.Equal(t, 200, status)
+	attrs := person["attributes"].(map[string]any)
+	assert.Equal(t, "Grace", attrs["first_name"])
+	assert.Equal(t, "ada@example.com", attrs["email"], "the rest stays")
+}
