@@ -93,9 +93,30 @@ func chromiumPath(t *testing.T) string {
 
 // testSite is the example site on a loopback port with fast poll tiers. It
 // records every browser-side request (/v1/client/*) it answers.
+//
+// Its message server can be stopped and started again (stopServer,
+// startServer): while it is stopped, every /v1/ request fails as it would
+// against a stopped server, while the page, /api/session and the runtime's
+// files are still served.
 type testSite struct {
 	*httptest.Server
+	// site is the site last opened: its store is closed while the message
+	// server is stopped. Its secrets stay the same across restarts.
 	site *site
+	// opts are the options the site is opened with, again on each start.
+	opts options
+	// pages serves everything but /v1/: the site first opened, whose page,
+	// session and runtime files need no store.
+	pages http.Handler
+
+	// serverMu guards live; a /v1/ request holds it for reading while the
+	// message server answers it, so stopServer lets those finish first.
+	serverMu sync.RWMutex
+	// live is the running message server's site, nil while it is stopped.
+	live *site
+
+	// clockShift is added to the message server's clock (shiftServerClock).
+	clockShift atomic.Int64
 
 	mu       sync.Mutex
 	requests []clientRequest
@@ -109,16 +130,20 @@ type testSite struct {
 
 // eventPost is one POST /v1/client/events as the site received it.
 type eventPost struct {
-	status int
+	status int // statusDropped: the message server was stopped
 	events []struct{ ID, Type, DeliveryID string }
 }
 
-// clientRequest is one answered /v1/client/* request.
+// clientRequest is one /v1/client/* request.
 type clientRequest struct {
 	path, user, signature string
-	status                int
+	status                int       // statusDropped: the message server was stopped
 	at                    time.Time // when it came in
 }
+
+// statusDropped is the recorded status of a request that got no answer:
+// the message server was stopped, and the connection was closed.
+const statusDropped = 0
 
 // siteOption changes the options startSite opens the site with.
 type siteOption func(*options)
@@ -126,6 +151,13 @@ type siteOption func(*options)
 // withTiers sets the server's poll tiers.
 func withTiers(active, inactive, low time.Duration) siteOption {
 	return func(o *options) { o.TierActive, o.TierInactive, o.TierLow = active, inactive, low }
+}
+
+// withServerClock makes now the message server's clock (shiftServerClock
+// shifts it further). A clock that stands still never refills the send
+// side's rate limit (200 requests at once).
+func withServerClock(now func() time.Time) siteOption {
+	return func(o *options) { o.Now = now }
 }
 
 // statusRecorder keeps the status a handler wrote.
@@ -139,6 +171,9 @@ func (w *statusRecorder) WriteHeader(status int) {
 	w.ResponseWriter.WriteHeader(status)
 }
 
+// Unwrap lets http.ResponseController reach the connection.
+func (w *statusRecorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
 func startSite(t *testing.T, opts ...siteOption) *testSite {
 	t.Helper()
 	assets := builtRuntime(t)
@@ -149,16 +184,22 @@ func startSite(t *testing.T, opts ...siteOption) *testSite {
 	for _, opt := range opts {
 		opt(&o)
 	}
+	ts := &testSite{assets: map[string][]time.Time{}}
+	clock := o.Now
+	if clock == nil {
+		clock = time.Now
+	}
+	o.Now = func() time.Time { return clock().Add(time.Duration(ts.clockShift.Load())) }
 	s, err := openSite(context.Background(), o)
 	require.NoError(t, err)
-	ts := &testSite{site: s, assets: map[string][]time.Time{}}
+	ts.site, ts.opts, ts.pages, ts.live = s, o, s.handler, s
 	ts.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		at := time.Now()
 		if !strings.HasPrefix(r.URL.Path, "/v1/client/") || r.Method == http.MethodOptions {
 			ts.mu.Lock()
 			ts.assets[r.URL.Path] = append(ts.assets[r.URL.Path], at)
 			ts.mu.Unlock()
-			s.handler.ServeHTTP(w, r)
+			ts.serve(w, r)
 			return
 		}
 		var post *eventPost
@@ -182,8 +223,8 @@ func startSite(t *testing.T, opts ...siteOption) *testSite {
 		if post != nil && ts.eventsDown.Load() {
 			w.Header().Set("Access-Control-Allow-Origin", "*")
 			http.Error(rec, "events endpoint down for the test", http.StatusServiceUnavailable)
-		} else {
-			s.handler.ServeHTTP(rec, r)
+		} else if !ts.serve(rec, r) {
+			rec.status = statusDropped
 		}
 		ts.mu.Lock()
 		defer ts.mu.Unlock()
@@ -193,9 +234,76 @@ func startSite(t *testing.T, opts ...siteOption) *testSite {
 		}
 		ts.requests = append(ts.requests, clientRequest{r.URL.Path, r.Header.Get("X-Roost-User"), r.Header.Get("X-Roost-Signature"), rec.status, at})
 	}))
-	t.Cleanup(func() { ts.Close(); s.Close() })
+	t.Cleanup(func() {
+		ts.Close()
+		ts.serverMu.Lock()
+		defer ts.serverMu.Unlock()
+		if ts.live != nil {
+			assert.NoError(t, ts.live.Close())
+			ts.live = nil
+		}
+	})
 	return ts
 }
+
+// serve answers r: the page, its session and the runtime's files always;
+// /v1/ with the message server, and while that is stopped with no answer at
+// all (the connection is closed: the browser's fetch fails on the network).
+// It reports false when it dropped the request.
+func (s *testSite) serve(w http.ResponseWriter, r *http.Request) bool {
+	if !strings.HasPrefix(r.URL.Path, "/v1/") {
+		s.pages.ServeHTTP(w, r)
+		return true
+	}
+	s.serverMu.RLock()
+	defer s.serverMu.RUnlock()
+	if s.live == nil {
+		if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
+			conn.Close()
+		} else {
+			panic(http.ErrAbortHandler) // closes the connection all the same
+		}
+		return false
+	}
+	s.live.handler.ServeHTTP(w, r)
+	return true
+}
+
+// stopServer stops the message server: requests it is answering finish,
+// its store is closed, and from then on every /v1/ request gets no answer.
+func (s *testSite) stopServer(t *testing.T) {
+	t.Helper()
+	s.serverMu.Lock()
+	live := s.live
+	s.live = nil
+	s.serverMu.Unlock()
+	require.NotNil(t, live, "the message server is not running")
+	require.NoError(t, live.Close())
+}
+
+// startServer starts the message server again on the same data directory:
+// a new store on the same database file, a new server, the seed loaded again.
+func (s *testSite) startServer(t *testing.T) {
+	t.Helper()
+	started, err := openSite(context.Background(), s.opts)
+	require.NoError(t, err)
+	s.serverMu.Lock()
+	defer s.serverMu.Unlock()
+	if s.live != nil {
+		started.Close()
+		require.Fail(t, "the message server is already running")
+	}
+	s.live, s.site = started, started
+}
+
+// shiftServerClock sets the message server's clock to d ahead of (negative:
+// behind) the clock it was started with, until the next call;
+// shiftServerClock(0) puts it back. It does not add up: each call replaces
+// the shift.
+func (s *testSite) shiftServerClock(d time.Duration) { s.clockShift.Store(int64(d)) }
+
+// dbPath is the message server's database file.
+func (s *testSite) dbPath() string { return filepath.Join(s.opts.DataDir, "roost.db") }
 
 // count returns how many recorded browser-side requests match.
 func (s *testSite) count(match func(clientRequest) bool) int {

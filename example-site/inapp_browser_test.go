@@ -62,7 +62,7 @@ func (s *testSite) sendInApp(t *testing.T, body string) string {
 func (s *testSite) waitMorePolls(t *testing.T, n int) {
 	t.Helper()
 	polls := func(r clientRequest) bool {
-		return r.path == "/v1/client/poll" && r.user == "user_123" && r.status < 400
+		return r.path == "/v1/client/poll" && r.user == "user_123" && r.status != statusDropped && r.status < 400
 	}
 	target := s.count(polls) + n
 	require.Eventually(t, func() bool { return s.count(polls) >= target }, 20*time.Second, 10*time.Millisecond)

@@ -46,6 +46,9 @@ type options struct {
 	// SendRateLimit is the send-side requests per second per API key (0: the
 	// server's default, negative: no limit).
 	SendRateLimit float64
+	// Now is the message server's clock, for its store's timestamps too
+	// (nil: time.Now).
+	Now func() time.Time
 	// Logger receives server errors (slog.Default when nil).
 	Logger *slog.Logger
 }
@@ -76,6 +79,9 @@ func openSite(ctx context.Context, o options) (*site, error) {
 	if err != nil {
 		return nil, err
 	}
+	if o.Now != nil {
+		db.Now = o.Now
+	}
 	if o.Seed != "" {
 		if err := server.LoadSeed(ctx, db, o.Seed); err != nil {
 			db.Close()
@@ -85,7 +91,7 @@ func openSite(ctx context.Context, o options) (*site, error) {
 	srv := server.New(server.Config{
 		APIKey: key, SiteID: o.SiteID, IdentitySecret: siteSecret, Logger: o.Logger,
 		TierActive: o.TierActive, TierInactive: o.TierInactive, TierLow: o.TierLow,
-		SendRateLimit: o.SendRateLimit,
+		SendRateLimit: o.SendRateLimit, Now: o.Now,
 	}, db)
 
 	mux := http.NewServeMux()
