@@ -2,6 +2,7 @@ package main
 
 import (
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -77,4 +78,60 @@ func TestIdentifyAttributesReachTheTemplates(t *testing.T) {
 	attrs := person["attributes"].(map[string]any)
 	assert.Equal(t, "Grace", attrs["first_name"])
 	assert.Equal(t, "ada@example.com", attrs["email"], "the rest stays")
+}
+
+// TestUnmarkedMessageExpiresWithoutAPoll: an inbox message the page never
+// marked leaves the inbox at its expiry, with no poll to say so; one the
+// page marked (here markUnopened: shown, not opened) is delivered and stays.
+func TestUnmarkedMessageExpiresWithoutAPoll(t *testing.T) {
+	ctx := newBrowser(t)
+	s := startSite(t, withTiers(time.Minute, time.Minute, time.Minute)) // no poll of its own during the test
+	const lifetime = 8 * time.Second
+	s.shiftServerClock(-60*24*time.Hour + lifetime) // sent 60 days ago: they expire in 8 s
+	expiring := s.sendInbox(t, seedSend) // order_shipped: 60 days
+	marked := s.sendInbox(t, strings.Replace(seedSend, "ORD-5678", "ORD-9999", 1))
+	expiresAt := time.Now().Add(lifetime)
+	s.shiftServerClock(0)
+	openPage(t, ctx, s)
+	waitForMessages(t, ctx, 2)
+
+	has := func(id string) string {
+		return `window.shopInbox.messages().then(ms => ms.some(m => m.deliveryId === ` + strconv.Quote(id) + `))`
+	}
+	expiry, err := chromedp.Run(ctx, chromedp.Evaluate[float64](`window.shopInbox.messages().then(ms => ms.find(m => m.deliveryId === `+strconv.Quote(expiring)+`).expiresAt.getTime())`, chromedp.EvalAwaitPromise))
+	require.NoError(t, err)
+	assert.InDelta(t, float64(expiresAt.UnixMilli()), expiry, 2000, "the page sees when it expires")
+
+	_, err = chromedp.Run(ctx, chromedp.Evaluate[bool](`window.shopInbox.messages().then(ms => ms.find(m => m.deliveryId === `+strconv.Quote(marked)+`).markUnopened()).then(() => true)`, chromedp.EvalAwaitPromise))
+	require.NoError(t, err)
+	require.Eventually(t, func() bool {
+		d := s.delivery(t, marked)
+		return d["delivered"] == true
+	}, 10*time.Second, 20*time.Millisecond, "the server took the mark as the delivery")
+	markedExpiry, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.shopInbox.messages().then(ms => ms.find(m => m.deliveryId === `+strconv.Quote(marked)+`).expiresAt === undefined)`, chromedp.EvalAwaitPromise))
+	require.NoError(t, err)
+	assert.True(t, markedExpiry, "a marked message shows no expiry")
+	require.True(t, time.Now().Before(expiresAt), "the test got here before the expiry (a very slow machine)")
+
+	// The acknowledged mark makes the runtime poll once: wait for that poll, then count.
+	isPoll := func(r clientRequest) bool { return r.path == "/v1/client/poll" }
+	var acked time.Time
+	s.mu.Lock()
+	for _, r := range s.requests {
+		if r.path == "/v1/client/events" && r.status == 200 && acked.IsZero() {
+			acked = r.at
+		}
+	}
+	s.mu.Unlock()
+	require.False(t, acked.IsZero())
+	require.Eventually(t, func() bool { return s.count(func(r clientRequest) bool { return isPoll(r) && r.at.After(acked) && r.status != 0 }) > 0 },
+		10*time.Second, 10*time.Millisecond)
+	polls := s.count(isPoll)
+	_, err = chromedp.Run(ctx, chromedp.Poll[bool](has(expiring)+`.then(x => !x)`, chromedp.WithPollingTimeout(lifetime+5*time.Second)))
+	require.NoError(t, err, "the unmarked message left the inbox")
+	assert.GreaterOrEqual(t, time.Now().UnixMilli(), expiresAt.UnixMilli()-1000, "not before its expiry")
+	assert.Equal(t, polls, s.count(isPoll), "without a poll")
+	still, err := chromedp.Run(ctx, chromedp.Evaluate[bool](has(marked), chromedp.EvalAwaitPromise))
+	require.NoError(t, err)
+	assert.True(t, still, "the marked one stays")
 }
