@@ -88,7 +88,7 @@ func TestUnmarkedMessageExpiresWithoutAPoll(t *testing.T) {
 	s := startSite(t, withTiers(time.Minute, time.Minute, time.Minute)) // no poll of its own during the test
 	const lifetime = 8 * time.Second
 	s.shiftServerClock(-60*24*time.Hour + lifetime) // sent 60 days ago: they expire in 8 s
-	expiring := s.sendInbox(t, seedSend) // order_shipped: 60 days
+	expiring := s.sendInbox(t, seedSend)            // order_shipped: 60 days
 	marked := s.sendInbox(t, strings.Replace(seedSend, "ORD-5678", "ORD-9999", 1))
 	expiresAt := time.Now().Add(lifetime)
 	s.shiftServerClock(0)
@@ -124,7 +124,9 @@ func TestUnmarkedMessageExpiresWithoutAPoll(t *testing.T) {
 	}
 	s.mu.Unlock()
 	require.False(t, acked.IsZero())
-	require.Eventually(t, func() bool { return s.count(func(r clientRequest) bool { return isPoll(r) && r.at.After(acked) && r.status != 0 }) > 0 },
+	require.Eventually(t, func() bool {
+		return s.count(func(r clientRequest) bool { return isPoll(r) && r.at.After(acked) && r.status != 0 }) > 0
+	},
 		10*time.Second, 10*time.Millisecond)
 	polls := s.count(isPoll)
 	_, err = chromedp.Run(ctx, chromedp.Poll[bool](has(expiring)+`.then(x => !x)`, chromedp.WithPollingTimeout(lifetime+5*time.Second)))
