@@ -37,6 +37,9 @@ const (
 	// in-app message another browser already received: the browser must
 	// not show it. The runtime reads the same constant.
 	RejectAlreadyDelivered = inbox.RejectAlreadyDelivered
+	// RejectEmailChange is the reason for an identify event that would
+	// change the person's email (RejectIdentify).
+	RejectEmailChange = `the "email" attribute can only be changed by the site's backend (PUT /v1/people/{id})`
 )
 
 // RejectEvent returns why the valid event e about d, reported by personID
@@ -114,6 +117,42 @@ func validateIdentify(e inbox.Event) string {
 		return "identify attributes cannot be encoded as JSON"
 	} else if len(b) > maxIdentifyJSON {
 		return fmt.Sprintf("identify attributes: over %d bytes of JSON", maxIdentifyJSON)
+	}
+	return ""
+}
+
+// RejectIdentify returns why the valid identify event e, reported by the
+// browser of p (nil for a person not stored yet), cannot be applied, or "".
+//
+// The browser may not change the person's "email" attribute: a send with
+// identifiers.email reaches the person whose email has that EmailKey, so a
+// page that could set it could take another person's messages. The event
+// may carry "email" only as the person already has it: a string with the
+// same EmailKey as the current one (pages often pass the known email
+// along), or null when the person has none. Every other attribute only
+// concerns the person: identifiers.id and identifiers.cio_id name a
+// person by its id, which is the signed user and no attribute, and
+// "unsubscribed" and "language" only change what the person gets.
+func RejectIdentify(e inbox.Event, p *Person) string {
+	v, ok := e.Attributes["email"]
+	if !ok {
+		return ""
+	}
+	var current any
+	var has bool
+	if p != nil {
+		current, has = p.Attributes["email"]
+	}
+	if v == nil {
+		if has {
+			return RejectEmailChange
+		}
+		return ""
+	}
+	s, isString := v.(string)
+	c, curString := current.(string)
+	if !has || !isString || !curString || EmailKey(s) != EmailKey(c) {
+		return RejectEmailChange
 	}
 	return ""
 }

@@ -46,11 +46,12 @@ func TestEvents_Identify(t *testing.T) {
 	t.Run("OKNextPollHasAttributes", func(t *testing.T) {
 		f := newFixture(t)
 		f.send("inbox_message", seedSend)
+		assert.Equal(t, []string{"id-0"}, postEvents(t, f, "user_123", identifyEv("id-0", map[string]any{"plan": "pro"})).Acknowledged)
 		before := f.poll("user_123")
 		require.Len(t, before.Messages, 1)
 		assert.True(t, strings.HasPrefix(renderedBody(t, before.Messages[0]), "Hi Ada,"))
 
-		resp := postEvents(t, f, "user_123", identifyEv("id-1", map[string]any{"first_name": "Ann", "email": nil}))
+		resp := postEvents(t, f, "user_123", identifyEv("id-1", map[string]any{"first_name": "Ann", "plan": nil}))
 		assert.Equal(t, []string{"id-1"}, resp.Acknowledged)
 		assert.Empty(t, resp.Rejected)
 
@@ -59,9 +60,10 @@ func TestEvents_Identify(t *testing.T) {
 		after := f.poll("user_123")
 		assert.NotEqual(t, before.ETag, after.ETag)
 		require.Len(t, after.Messages, 1)
-		assert.Equal(t, map[string]any{"first_name": "Ann"}, after.Messages[0].Customer, "merged; null removes")
+		want := map[string]any{"first_name": "Ann", "email": "ada@example.com"}
+		assert.Equal(t, want, after.Messages[0].Customer, "merged; null removes")
 		assert.True(t, strings.HasPrefix(renderedBody(t, after.Messages[0]), "Hi Ann,"), "{{customer.first_name}} is the new value")
-		assert.Equal(t, map[string]any{"first_name": "Ann"}, personAttributes(t, f, "user_123"))
+		assert.Equal(t, want, personAttributes(t, f, "user_123"))
 	})
 
 	t.Run("OKCreatesPersonValuesExact", func(t *testing.T) {
@@ -159,10 +161,166 @@ func TestEvents_Identify(t *testing.T) {
 	})
 }
 
+// postSigned sends a batch as user with user's signature and decodes the 200 answer.
+func postSigned(tb testing.TB, f *fixture, user string, es ...inbox.Event) inbox.EventsResponse {
+	tb.Helper()
+	w := f.client(http.MethodPost, "/v1/client/events", user, events(es...),
+		"Content-Type", "application/json", "X-Roost-Signature", server.SignIdentity(testSecret, user))
+	require.Equal(tb, http.StatusOK, w.Code, w.Body.String())
+	var resp inbox.EventsResponse
+	require.NoError(tb, json.Unmarshal(w.Body.Bytes(), &resp))
+	return resp
+}
+
+// putPerson sets attributes on a person with PUT /v1/people/{id}, as the site's backend does.
+func putPerson(tb testing.TB, f *fixture, id string, attrs map[string]any) {
+	tb.Helper()
+	w := f.app(http.MethodPut, "/v1/people/"+id, mustJSON(tb, map[string]any{"attributes": attrs}))
+	require.Equal(tb, http.StatusOK, w.Code, w.Body.String())
+}
+
+func TestEvents_IdentifyEmail(t *testing.T) {
+	signed := func(t *testing.T) *fixture {
+		f := newFixtureWith(t, func(cfg *server.Config) { cfg.IdentitySecret = testSecret })
+		putPerson(t, f, "user_A", map[string]any{"first_name": "Al", "email": "al@example.com"})
+		putPerson(t, f, "user_B", map[string]any{"first_name": "Bo"})
+		return f
+	}
+	sendToEmail := func(t *testing.T, f *fixture, email string) string {
+		t.Helper()
+		return f.send("inbox_message", `{"transactional_message_id":"order_shipped","identifiers":{"email":`+mustJSON(t, email)+`}}`)
+	}
+	pollOf := func(t *testing.T, f *fixture, user string) []string {
+		t.Helper()
+		w := f.client(http.MethodGet, "/v1/client/poll", user, "", "X-Roost-Signature", server.SignIdentity(testSecret, user))
+		require.Equal(t, http.StatusOK, w.Code, w.Body.String())
+		var resp inbox.PollResponse
+		require.NoError(t, json.Unmarshal(w.Body.Bytes(), &resp))
+		ids := []string{}
+		for _, m := range resp.Messages {
+			ids = append(ids, m.DeliveryID)
+		}
+		return ids
+	}
+
+	t.Run("RejectOtherEmail", func(t *testing.T) {
+		f := signed(t)
+		resp := postSigned(t, f, "user_A",
+			identifyEv("known", map[string]any{"email": "ADA@example.com", "first_name": "Mallory"}),
+			identifyEv("unknown", map[string]any{"email": "victim@example.com"}),
+			identifyEv("ok", map[string]any{"plan": "pro"}))
+		assert.Equal(t, []string{"ok"}, resp.Acknowledged, "the batch goes on")
+		assert.Equal(t, []inbox.RejectedEvent{
+			{ID: "known", Error: server.RejectEmailChange},
+			{ID: "unknown", Error: server.RejectEmailChange},
+		}, resp.Rejected)
+		assert.Equal(t, `the "email" attribute can only be changed by the site's backend (PUT /v1/people/{id})`, server.RejectEmailChange)
+		assert.Equal(t, map[string]any{"first_name": "Al", "email": "al@example.com", "plan": "pro"}, personAttributes(t, f, "user_A"),
+			"nothing of a rejected event is applied")
+
+		// B has no email: it cannot gain one from the browser either.
+		resp = postSigned(t, f, "user_B", identifyEv("b", map[string]any{"email": "victim@example.com"}))
+		assert.Empty(t, resp.Acknowledged)
+		assert.Equal(t, []inbox.RejectedEvent{{ID: "b", Error: server.RejectEmailChange}}, resp.Rejected)
+		assert.NotContains(t, personAttributes(t, f, "user_B"), "email")
+
+		// A retry of the same event ids is still rejected: none was recorded.
+		resp = postSigned(t, f, "user_A", identifyEv("unknown", map[string]any{"email": "victim@example.com"}))
+		assert.Equal(t, []inbox.RejectedEvent{{ID: "unknown", Error: server.RejectEmailChange}}, resp.Rejected)
+
+		toAda := sendToEmail(t, f, "ada@example.com")
+		toVictim := sendToEmail(t, f, "Victim@example.com")
+		assert.Empty(t, pollOf(t, f, "user_A"), "no send to another's email reaches A")
+		assert.Empty(t, pollOf(t, f, "user_B"))
+		assert.Equal(t, []string{toAda}, pollOf(t, f, "user_123"), "the owner of the email gets it")
+		assert.Equal(t, "Victim@example.com", getDelivery(t, f, toVictim)["person_id"], "an unknown email is a new person, not A")
+	})
+
+	t.Run("OKOwnEmail", func(t *testing.T) {
+		f := signed(t)
+		resp := postSigned(t, f, "user_A", identifyEv("own", map[string]any{"email": "AL@Example.COM", "first_name": "Alan", "language": "fr", "unsubscribed": false}))
+		assert.Equal(t, []string{"own"}, resp.Acknowledged)
+		assert.Empty(t, resp.Rejected)
+		assert.Equal(t, map[string]any{"first_name": "Alan", "email": "AL@Example.COM", "language": "fr", "unsubscribed": false},
+			personAttributes(t, f, "user_A"), "applied as any identify: the other attributes too")
+		id := sendToEmail(t, f, "al@example.com")
+		assert.Equal(t, []string{id}, pollOf(t, f, "user_A"), "the email still finds A")
+
+		// Null email for a person with none changes nothing: accepted.
+		resp = postSigned(t, f, "user_B", identifyEv("none", map[string]any{"email": nil, "plan": "pro"}))
+		assert.Equal(t, []string{"none"}, resp.Acknowledged)
+		assert.Equal(t, map[string]any{"first_name": "Bo", "plan": "pro"}, personAttributes(t, f, "user_B"))
+	})
+
+	t.Run("RejectNullOrNotString", func(t *testing.T) {
+		f := signed(t)
+		for _, tt := range []struct {
+			name  string
+			attrs map[string]any
+		}{
+			{"Null", map[string]any{"email": nil, "first_name": "Ann"}},
+			{"Empty", map[string]any{"email": ""}},
+			{"Number", map[string]any{"email": 7}},
+			{"Object", map[string]any{"email": map[string]any{"address": "al@example.com"}}},
+		} {
+			t.Run(tt.name, func(t *testing.T) {
+				resp := postSigned(t, f, "user_A", identifyEv("e", tt.attrs))
+				assert.Empty(t, resp.Acknowledged)
+				assert.Equal(t, []inbox.RejectedEvent{{ID: "e", Error: server.RejectEmailChange}}, resp.Rejected)
+			})
+		}
+		assert.Equal(t, map[string]any{"first_name": "Al", "email": "al@example.com"}, personAttributes(t, f, "user_A"), "unchanged")
+		id := sendToEmail(t, f, "al@example.com")
+		assert.Equal(t, []string{id}, pollOf(t, f, "user_A"))
+	})
+
+	t.Run("OKBackendChangesEmail", func(t *testing.T) {
+		f := signed(t)
+		putPerson(t, f, "user_A", map[string]any{"email": "al@new.example.com"})
+		resp := postSigned(t, f, "user_A", identifyEv("new", map[string]any{"email": "al@new.example.com", "first_name": "Alan"}))
+		assert.Equal(t, []string{"new"}, resp.Acknowledged, "the page passes the email the backend set")
+		resp = postSigned(t, f, "user_A", identifyEv("old", map[string]any{"email": "al@example.com"}))
+		assert.Equal(t, []inbox.RejectedEvent{{ID: "old", Error: server.RejectEmailChange}}, resp.Rejected, "a stale page cannot put the old one back")
+	})
+}
+
 // mustJSON returns the JSON of v.
 func mustJSON(tb testing.TB, v any) string {
 	tb.Helper()
 	b, err := json.Marshal(v)
 	require.NoError(tb, err)
 	return string(b)
+}
+
+func TestRejectIdentify(t *testing.T) {
+	al := &server.Person{ID: "a", Attributes: map[string]any{"email": "al@example.com"}}
+	none := &server.Person{ID: "b", Attributes: map[string]any{"first_name": "Bo"}}
+	for _, tt := range []struct {
+		name   string
+		p      *server.Person
+		attrs  map[string]any
+		reject bool
+	}{
+		{"NoEmail", al, map[string]any{"first_name": "Al"}, false},
+		{"Same", al, map[string]any{"email": "al@example.com"}, false},
+		{"SameCaseAndSpace", al, map[string]any{"email": " AL@Example.com\t"}, false},
+		{"Other", al, map[string]any{"email": "ada@example.com"}, true},
+		{"Null", al, map[string]any{"email": nil}, true},
+		{"Empty", al, map[string]any{"email": ""}, true},
+		{"NotString", al, map[string]any{"email": 1}, true},
+		{"NoneSet", none, map[string]any{"email": "bo@example.com"}, true},
+		{"NoneSetEmpty", none, map[string]any{"email": ""}, true},
+		{"NoneNull", none, map[string]any{"email": nil}, false},
+		{"NewSet", nil, map[string]any{"email": "new@example.com"}, true},
+		{"NewNull", nil, map[string]any{"email": nil}, false},
+		{"NotEmailIdentifiers", al, map[string]any{"id": "user_123", "cio_id": "user_123", "unsubscribed": true, "language": "fr"}, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			want := ""
+			if tt.reject {
+				want = server.RejectEmailChange
+			}
+			assert.Equal(t, want, server.RejectIdentify(identifyEv("e", tt.attrs), tt.p))
+		})
+	}
 }

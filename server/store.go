@@ -84,9 +84,11 @@ type Store interface {
 	// in the same transaction as its change. Each event must have passed
 	// ValidateEvent; each change to a delivery is made with Delivery.Apply
 	// at EventTime(e, d.SendAt, now), as RejectEvent allows, followed by
-	// Delivery.DropContentIfDone. An identify event is never rejected: it
-	// sets its attributes on personID as MergePerson does (and on no one
-	// else), creating the person if needed.
+	// Delivery.DropContentIfDone. An identify event is rejected as
+	// RejectIdentify says of personID as stored when the event comes to be
+	// applied (nil if not stored), and changes nothing then; else it sets
+	// its attributes on personID as MergePerson does (and on no one else),
+	// creating the person if needed.
 	ApplyEvents(ctx context.Context, personID string, events []inbox.Event, now time.Time) ([]string, error)
 }
 

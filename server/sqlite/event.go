@@ -24,7 +24,7 @@ func (db *DB) ApplyEvents(ctx context.Context, personID string, events []inbox.E
 				continue
 			}
 			if e.Type == inbox.EventIdentify {
-				if err := identify(ctx, tx, personID, e, now); err != nil {
+				if reasons[i], err = identify(ctx, tx, personID, e, now); err != nil {
 					return err
 				}
 				continue
@@ -76,23 +76,27 @@ func eventApplied(ctx context.Context, tx *sql.Tx, personID, id string) (bool, e
 }
 
 // identify merges the attributes of the identify event e into those of
-// personID, creating the person if needed, and records e.
-func identify(ctx context.Context, tx *sql.Tx, personID string, e inbox.Event, now time.Time) error {
+// personID, creating the person if needed, and records e; or returns why
+// it is rejected (server.RejectIdentify), changing nothing.
+func identify(ctx context.Context, tx *sql.Tx, personID string, e inbox.Event, now time.Time) (string, error) {
 	if err := server.ValidatePersonID(personID); err != nil {
-		return err
+		return "", err
 	}
 	p, err := findPerson(ctx, tx, `id = ?`, personID)
 	if server.ErrorCode(err) == server.ENOTFOUND {
 		p, err = &server.Person{ID: personID}, nil
 	}
 	if err != nil {
-		return err
+		return "", err
+	}
+	if reason := server.RejectIdentify(e, p); reason != "" {
+		return reason, nil
 	}
 	p.Attributes = server.MergeAttributes(p.Attributes, e.Attributes)
 	if err := savePerson(ctx, tx, p, millis(now)); err != nil {
-		return err
+		return "", err
 	}
-	return recordEvent(ctx, tx, personID, e, "", server.EventTime(e, time.Time{}, now), now)
+	return "", recordEvent(ctx, tx, personID, e, "", server.EventTime(e, time.Time{}, now), now)
 }
 
 // recordEvent records that personID's event e, about the delivery with

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/roostmsg/roost/inbox"
+	"github.com/roostmsg/roost/server"
 	"github.com/roostmsg/roost/server/sqlite"
 )
 
@@ -77,4 +78,32 @@ func TestDB_ApplyEvents_Identify(t *testing.T) {
 		{id: "x", personID: "p1", typ: "identify", at: ms - 1000, appliedAt: ms},
 		{id: "y", personID: "p1", typ: "identify", at: ms - 1000, appliedAt: ms},
 	}, got, "each applied id recorded once, with no delivery")
+}
+
+func TestDB_ApplyEvents_IdentifyRejected(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpenDB(t, filepath.Join(t.TempDir(), "roost.db"))
+	now := time.UnixMilli(1_763_800_000_000).UTC()
+	_, err := db.MergePerson(ctx, "p1", map[string]any{"email": "p1@example.com"})
+	require.NoError(t, err)
+	reasons, err := db.ApplyEvents(ctx, "p1", []inbox.Event{
+		{ID: "steal", Type: inbox.EventIdentify, Attributes: map[string]any{"email": "p2@example.com", "plan": "A"}},
+		{ID: "keep", Type: inbox.EventIdentify, Attributes: map[string]any{"email": "P1@example.com", "plan": "B"}},
+	}, now)
+	require.NoError(t, err)
+	assert.Equal(t, []string{server.RejectEmailChange, ""}, reasons)
+	p, err := db.FindPerson(ctx, "p1")
+	require.NoError(t, err)
+	assert.Equal(t, map[string]any{"email": "P1@example.com", "plan": "B"}, p.Attributes)
+	_, err = db.FindPersonByEmail(ctx, "p2@example.com")
+	assert.Equal(t, server.ENOTFOUND, server.ErrorCode(err), "p1 is not found by the email it tried")
+
+	reasons, err = db.ApplyEvents(ctx, "p1", []inbox.Event{
+		{ID: "steal", Type: inbox.EventIdentify, Attributes: map[string]any{"plan": "C"}},
+	}, now)
+	require.NoError(t, err)
+	assert.Equal(t, []string{""}, reasons)
+	p, err = db.FindPerson(ctx, "p1")
+	require.NoError(t, err)
+	assert.Equal(t, "C", p.Attributes["plan"], "a rejected event's id is not recorded as applied")
 }
