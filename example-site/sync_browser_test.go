@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"strconv"
 	"strings"
 	"testing"
@@ -20,40 +21,54 @@ func messageOpened(id string, want bool) string {
 	return `window.shopInbox.messages().then(ms => ms.some(m => m.deliveryId === ` + strconv.Quote(id) + ` && m.opened === ` + strconv.FormatBool(want) + `))`
 }
 
-// TestDedicatedTabsShowAMarkWithoutTheServer: without SharedWorker each tab
-// has its own runtime; a mark made in one shows in the other while the events
-// endpoint is down, so it cannot have come back through the server.
-func TestDedicatedTabsShowAMarkWithoutTheServer(t *testing.T) {
-	browser := newBrowser(t)
-	s := startSite(t)
-	first := s.sendInbox(t, seedSend)
-	second := s.sendInbox(t, replySend)
-	tab1, cancel1 := openDedicatedTab(t, browser, s.URL+"/")
-	defer cancel1()
-	waitForMessages(t, tab1, 2)
-	tab2, cancel2 := openDedicatedTab(t, browser, s.URL+"/")
-	defer cancel2()
-	waitForMessages(t, tab2, 2)
-	s.eventsDown.Store(true)
+// TestTabsShowAMarkWithoutTheServer: a mark made in one tab shows in the
+// other while the events endpoint is down, so it cannot have come back
+// through the server: with SharedWorker the tabs share one runtime; without
+// it each has its own, and the runtimes tell each other.
+func TestTabsShowAMarkWithoutTheServer(t *testing.T) {
+	for _, mode := range []string{"SharedWorker", "dedicated"} {
+		t.Run(mode, func(t *testing.T) {
+			browser := newBrowser(t)
+			s := startSite(t)
+			first := s.sendInbox(t, seedSend)
+			second := s.sendInbox(t, replySend)
+			open := func() context.Context {
+				if mode == "dedicated" {
+					tab, cancel := openDedicatedTab(t, browser, s.URL+"/")
+					t.Cleanup(cancel)
+					return tab
+				}
+				tab, cancel := chromedp.NewContext(browser)
+				t.Cleanup(cancel)
+				require.NoError(t, chromedp.Do(tab, chromedp.Navigate(s.URL+"/")))
+				return tab
+			}
+			tab1 := open()
+			waitForMessages(t, tab1, 2)
+			tab2 := open()
+			waitForMessages(t, tab2, 2)
+			s.eventsDown.Store(true)
 
-	_, err := chromedp.Run(tab1, chromedp.Evaluate[bool](`window.shopInbox.messages().then(ms => ms.find(m => m.deliveryId === `+strconv.Quote(first)+`).markOpened()).then(() => true)`, chromedp.EvalAwaitPromise))
-	require.NoError(t, err)
-	_, err = chromedp.Run(tab2, chromedp.Poll[bool](messageOpened(first, true), chromedp.WithPollingTimeout(10*time.Second)))
-	require.NoError(t, err, "the other tab shows the message opened")
+			_, err := chromedp.Run(tab1, chromedp.Evaluate[bool](`window.shopInbox.messages().then(ms => ms.find(m => m.deliveryId === `+strconv.Quote(first)+`).markOpened()).then(() => true)`, chromedp.EvalAwaitPromise))
+			require.NoError(t, err)
+			_, err = chromedp.Run(tab2, chromedp.Poll[bool](messageOpened(first, true), chromedp.WithPollingTimeout(10*time.Second)))
+			require.NoError(t, err, "the other tab shows the message opened")
 
-	_, err = chromedp.Run(tab2, chromedp.Evaluate[bool](`window.shopInbox.messages().then(ms => ms.find(m => m.deliveryId === `+strconv.Quote(second)+`).markDeleted()).then(() => true)`, chromedp.EvalAwaitPromise))
-	require.NoError(t, err)
-	waitForMessages(t, tab1, 1)
-	unread, err := chromedp.Run(tab1, chromedp.Evaluate[int](`window.shopInbox.totalUnopened()`, chromedp.EvalAwaitPromise))
-	require.NoError(t, err)
-	assert.Zero(t, unread)
+			_, err = chromedp.Run(tab2, chromedp.Evaluate[bool](`window.shopInbox.messages().then(ms => ms.find(m => m.deliveryId === `+strconv.Quote(second)+`).markDeleted()).then(() => true)`, chromedp.EvalAwaitPromise))
+			require.NoError(t, err)
+			waitForMessages(t, tab1, 1)
+			unread, err := chromedp.Run(tab1, chromedp.Evaluate[int](`window.shopInbox.totalUnopened()`, chromedp.EvalAwaitPromise))
+			require.NoError(t, err)
+			assert.Zero(t, unread)
 
-	// The server had none of it: every event post so far failed.
-	s.mu.Lock()
-	for _, p := range s.eventPosts {
-		assert.Equal(t, 503, p.status)
+			// The server had none of it: every event post so far failed.
+			s.mu.Lock()
+			for _, p := range s.eventPosts {
+				assert.Equal(t, 503, p.status)
+			}
+			s.mu.Unlock()
+		})
 	}
-	s.mu.Unlock()
 }
 
 // TestIdentifyAttributesReachTheTemplates: attributes the page gives
