@@ -33,9 +33,12 @@ type cached struct {
 	err error
 }
 
-// New returns a Renderer with Liquid's standard filters.
+// New returns a Renderer with Liquid's standard filters and the message
+// filters of filters.go.
 func New() *Renderer {
-	return &Renderer{engine: liquid.NewEngine(), cache: map[string]cached{}}
+	engine := liquid.NewEngine()
+	registerFilters(engine)
+	return &Renderer{engine: engine, cache: map[string]cached{}}
 }
 
 // Error is content whose template failed to parse, to check or to render, or
