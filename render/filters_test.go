@@ -21,16 +21,16 @@ func TestDateFilter(t *testing.T) {
 		"word":       "soon",
 	}
 	for src, want := range map[string]string{
-		`{{ trigger.shipped_at | date: "%B %d, %Y %H:%M" }}`: "November 22, 2025 08:26",
-		`{{ trigger.shipped_at | date }}`:                     "Sat, Nov 22, 25",
+		`{{ trigger.shipped_at | date: "%B %d, %Y %H:%M" }}`:   "November 22, 2025 08:26",
+		`{{ trigger.shipped_at | date }}`:                      "Sat, Nov 22, 25",
 		`{{ trigger.shipped_ms | date: "%Y-%m-%d %H:%M:%S" }}`: "2025-11-22 08:26:40",
-		`{{ trigger.float | date: "%H:%M:%S" }}`:              "08:26:40",
-		`{{ trigger.digits | date: "%d/%m/%Y" }}`:             "22/11/2025",
-		`{{ trigger.iso | date: "%b %d, %H:%M" }}`:            "Mar 01, 10:30",
-		`{{ trigger.day | date: "%A" }}`:                      "Sunday",
-		`{{ 0 | date: "%Y" }}`:                                "1970",
-		`{{ trigger.word | date: "%Y" }}`:                     "soon", // not a date: given back as it is
-		`[{{ trigger.missing | date: "%Y" }}]`:                "[]",   // unset: nothing
+		`{{ trigger.float | date: "%H:%M:%S" }}`:               "08:26:40",
+		`{{ trigger.digits | date: "%d/%m/%Y" }}`:              "22/11/2025",
+		`{{ trigger.iso | date: "%b %d, %H:%M" }}`:             "Mar 01, 10:30",
+		`{{ trigger.day | date: "%A" }}`:                       "Sunday",
+		`{{ 0 | date: "%Y" }}`:                                 "1970",
+		`{{ trigger.word | date: "%Y" }}`:                      "soon", // not a date: given back as it is
+		`[{{ trigger.missing | date: "%Y" }}]`:                 "[]",   // unset: nothing
 	} {
 		content, _ := json.Marshal(map[string]string{"x": src})
 		out, err := r.Content(content, nil, trigger)
