@@ -234,4 +234,9 @@ func TestDemoTemplatesMatchTheSeed(t *testing.T) {
 	require.NoError(t, json.Unmarshal([]byte(body), &got))
 	assert.Equal(t, "user_123", got.Person)
 	assert.Equal(t, demoTemplates, got.Templates)
+
+	status, body, hd = get(t, ts.URL+"/control", nil)
+	assert.Equal(t, http.StatusOK, status)
+	assert.Equal(t, "text/html; charset=utf-8", hd.Get("Content-Type"))
+	assert.Contains(t, body, `src="/control.js"`)
 }

@@ -102,6 +102,7 @@ func openSite(ctx context.Context, o options) (*site, error) {
 	mux.Handle("/roost/", http.StripPrefix("/roost/", runtimeFiles(o.Assets)))
 	pages, _ := fs.Sub(static, "static")
 	mux.Handle("/", http.FileServerFS(pages))
+	mux.HandleFunc("GET /control", func(w http.ResponseWriter, r *http.Request) { http.ServeFileFS(w, r, pages, "control.html") })
 	return &site{srv: srv, db: db, handler: mux, apiKey: key, siteSecret: siteSecret}, nil
 }
 
