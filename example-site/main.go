@@ -52,7 +52,7 @@ func run(ctx context.Context, addr string, o options) error {
 		return err
 	}
 	base := "http://" + ln.Addr().String()
-	fmt.Printf("Roost example site: %s/\nApp API key:        %s\n", base, s.apiKey)
+	fmt.Printf("Roost example site: %s/\nControl page:       %s/control (sends the example templates)\nApp API key:        %s\n", base, base, s.apiKey)
 	fmt.Printf("Signed identities:  on; the page gets %s's signature from %s/api/session\n\nSend a message:\n", demoUser, base)
 	fmt.Printf("  curl -X POST %s/v1/send/inbox_message \\\n    -H 'Authorization: Bearer %s' -H 'Content-Type: application/json' \\\n", base, s.apiKey)
 	fmt.Printf(`    -d '{"transactional_message_id":"order_shipped","identifiers":{"id":"user_123"},"message_data":{"order_id":"ORD-5678","tracking_url":"https://track.example.com/5678","product_name":"Blue Widget"}}'` + "\n")

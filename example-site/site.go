@@ -97,9 +97,12 @@ func openSite(ctx context.Context, o options) (*site, error) {
 	mux := http.NewServeMux()
 	mux.Handle("/v1/", srv.Handler())
 	mux.Handle("/api/session", sessionHandler(siteSecret))
+	mux.Handle("/api/demo/send", demoSendHandler(key, o.Now))
+	mux.Handle("GET /api/demo/templates", demoTemplatesHandler())
 	mux.Handle("/roost/", http.StripPrefix("/roost/", runtimeFiles(o.Assets)))
 	pages, _ := fs.Sub(static, "static")
 	mux.Handle("/", http.FileServerFS(pages))
+	mux.HandleFunc("GET /control", func(w http.ResponseWriter, r *http.Request) { http.ServeFileFS(w, r, pages, "control.html") })
 	return &site{srv: srv, db: db, handler: mux, apiKey: key, siteSecret: siteSecret}, nil
 }
 
