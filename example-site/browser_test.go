@@ -126,6 +126,9 @@ type testSite struct {
 	// (the events endpoint is down); eventPosts records each one's events.
 	eventsDown atomic.Bool
 	eventPosts []eventPost
+	// cspReports are the bodies of the Content-Security-Policy violation
+	// reports browsers posted (startSite's cleanup checks there are none).
+	cspReports []string
 }
 
 // eventPost is one POST /v1/client/events as the site received it.
@@ -196,8 +199,16 @@ func startSite(t *testing.T, opts ...siteOption) *testSite {
 	ts.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		at := time.Now()
 		if !strings.HasPrefix(r.URL.Path, "/v1/client/") || r.Method == http.MethodOptions {
+			var report []byte
+			if r.URL.Path == "/csp-report" {
+				report, _ = io.ReadAll(r.Body)
+				r.Body = io.NopCloser(bytes.NewReader(report))
+			}
 			ts.mu.Lock()
 			ts.assets[r.URL.Path] = append(ts.assets[r.URL.Path], at)
+			if report != nil {
+				ts.cspReports = append(ts.cspReports, string(report))
+			}
 			ts.mu.Unlock()
 			ts.serve(w, r)
 			return
@@ -235,6 +246,9 @@ func startSite(t *testing.T, opts ...siteOption) *testSite {
 		ts.requests = append(ts.requests, clientRequest{r.URL.Path, r.Header.Get("X-Roost-User"), r.Header.Get("X-Roost-Signature"), rec.status, at})
 	}))
 	t.Cleanup(func() {
+		ts.mu.Lock()
+		assert.Empty(t, ts.cspReports, "no page or worker broke the Content-Security-Policy")
+		ts.mu.Unlock()
 		ts.Close()
 		ts.serverMu.Lock()
 		defer ts.serverMu.Unlock()

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -94,12 +95,17 @@ func openSite(ctx context.Context, o options) (*site, error) {
 		SendRateLimit: o.SendRateLimit, Now: o.Now,
 	}, db)
 
+	logger := o.Logger
+	if logger == nil {
+		logger = slog.Default()
+	}
 	mux := http.NewServeMux()
 	mux.Handle("/v1/", srv.Handler())
 	mux.Handle("/api/session", sessionHandler(siteSecret))
-	mux.Handle("/roost/", http.StripPrefix("/roost/", runtimeFiles(o.Assets)))
+	mux.Handle("/csp-report", cspReportHandler(logger))
+	mux.Handle("/roost/", withCSP(http.StripPrefix("/roost/", runtimeFiles(o.Assets))))
 	pages, _ := fs.Sub(static, "static")
-	mux.Handle("/", http.FileServerFS(pages))
+	mux.Handle("/", withCSP(http.FileServerFS(pages)))
 	return &site{srv: srv, db: db, handler: mux, apiKey: key, siteSecret: siteSecret}, nil
 }
 
@@ -151,6 +157,42 @@ func sessionHandler(secret string) http.Handler {
 			return
 		}
 		_ = json.NewEncoder(w).Encode(session{User: demoUser, Signature: server.SignIdentity(secret, demoUser)})
+	})
+}
+
+// contentSecurityPolicy is the policy of the example site's pages and of the
+// runtime's files: a strict one, which Roost runs under. WebAssembly needs
+// 'wasm-unsafe-eval' in script-src: the runtime's worker compiles roost.wasm,
+// and a worker's policy is the one its own script is served with. Everything
+// else is 'self': the scripts, the worker and the message server
+// (connect-src). img-src also takes https: and data:, for the images of
+// in-app messages. report-uri is
+// the one addition to the policy a site would write anyway: /csp-report logs
+// each violation, and the browser tests check that none happens.
+const contentSecurityPolicy = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; " +
+	"img-src 'self' https: data:; connect-src 'self'; worker-src 'self'; object-src 'none'; base-uri 'none'; " +
+	"frame-ancestors 'none'; report-uri /csp-report"
+
+// withCSP sends contentSecurityPolicy with every answer of h.
+func withCSP(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Security-Policy", contentSecurityPolicy)
+		h.ServeHTTP(w, r)
+	})
+}
+
+// cspReportHandler takes the violation reports browsers post to the
+// policy's report-uri, and logs them.
+func cspReportHandler(logger *slog.Logger) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost {
+			w.Header().Set("Allow", "POST")
+			w.WriteHeader(http.StatusMethodNotAllowed)
+			return
+		}
+		report, _ := io.ReadAll(io.LimitReader(r.Body, 16<<10))
+		logger.Warn("Content-Security-Policy violation", "report", string(report))
+		w.WriteHeader(http.StatusNoContent)
 	})
 }
 
