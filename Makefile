@@ -17,7 +17,7 @@ run: runtime
 runtime:
 	@mkdir -p $(BUILD)
 	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags="-s -w" -o $(BUILD)/roost.wasm ./wasm
-	cp $(WASM_EXEC)/wasm_exec.js js/roost.js js/roost-worker.js $(BUILD)/
+	cp $(WASM_EXEC)/wasm_exec.js js/roost.js js/roost-worker.js js/roost-inapp.js js/roost-inapp.css $(BUILD)/
 
 ## test: every test, native, in node (GOOS=js GOARCH=wasm) and in headless Chromium
 test: browser-deps test-native test-wasm

@@ -51,6 +51,8 @@ func builtRuntime(t *testing.T) string {
 			filepath.Join(runtime.GOROOT(), "lib", "wasm", "wasm_exec.js"): "wasm_exec.js",
 			"../js/roost.js":        "roost.js",
 			"../js/roost-worker.js": "roost-worker.js",
+			"../js/roost-inapp.js":  "roost-inapp.js",
+			"../js/roost-inapp.css": "roost-inapp.css",
 		}
 		for src, dst := range copies {
 			b, err := os.ReadFile(src)
@@ -210,6 +212,10 @@ func startSite(t *testing.T, opts ...siteOption) *testSite {
 				ts.cspReports = append(ts.cspReports, string(report))
 			}
 			ts.mu.Unlock()
+			if r.URL.Path == inAppOffPage {
+				ts.serveInAppOff(t, w)
+				return
+			}
 			ts.serve(w, r)
 			return
 		}
@@ -258,6 +264,25 @@ func startSite(t *testing.T, opts ...siteOption) *testSite {
 		}
 	})
 	return ts
+}
+
+// inAppOffPage is the shop's page with data-in-app="off" on Roost's script
+// tag: the presenter does not show in-app messages there.
+const inAppOffPage = "/in-app-off/"
+
+// serveInAppOff answers inAppOffPage: the shop's index.html with the opt-out.
+func (s *testSite) serveInAppOff(t *testing.T, w http.ResponseWriter) {
+	page, err := static.ReadFile("static/index.html")
+	if !assert.NoError(t, err) {
+		return
+	}
+	const tag = `<script src="/roost/roost.js" data-site-id="example">`
+	if !assert.Contains(t, string(page), tag) {
+		return
+	}
+	w.Header().Set("Content-Security-Policy", contentSecurityPolicy)
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	_, _ = w.Write([]byte(strings.Replace(string(page), tag, `<script src="/roost/roost.js" data-site-id="example" data-in-app="off">`, 1)))
 }
 
 // serve answers r: the page, its session and the runtime's files always;

@@ -40,7 +40,8 @@ type options struct {
 	SiteID string
 	// Seed is the templates-and-people file loaded at start ("" for none).
 	Seed string
-	// Assets is the directory of the built runtime (roost.js, roost-worker.js, roost.wasm, wasm_exec.js).
+	// Assets is the directory of the built runtime (roost.js, roost-worker.js,
+	// roost.wasm, wasm_exec.js, and the presenter's roost-inapp.js and roost-inapp.css).
 	Assets string
 	// Tiers override the server's poll tiers (zero: the seed docs' 10 s / 60 s / 180 s).
 	TierActive, TierInactive, TierLow time.Duration
@@ -164,9 +165,9 @@ func sessionHandler(secret string) http.Handler {
 // runtime's files: a strict one, which Roost runs under. WebAssembly needs
 // 'wasm-unsafe-eval' in script-src: the runtime's worker compiles roost.wasm,
 // and a worker's policy is the one its own script is served with. Everything
-// else is 'self': the scripts, the worker and the message server
-// (connect-src). img-src also takes https: and data:, for the images of
-// in-app messages. report-uri is
+// else is 'self': the scripts, the worker, the presenter's stylesheet (a
+// <link>, no inline style) and the message server (connect-src). img-src also
+// takes https: and data:, for the images of in-app messages. report-uri is
 // the one addition to the policy a site would write anyway: /csp-report logs
 // each violation, and the browser tests check that none happens.
 const contentSecurityPolicy = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; " +
@@ -197,12 +198,15 @@ func cspReportHandler(logger *slog.Logger) http.Handler {
 }
 
 // runtimeFiles serves the built runtime; .wasm as application/wasm so the
-// browser compiles it while it downloads.
+// browser compiles it while it downloads, .css (the presenter's) as text/css.
 func runtimeFiles(dir string) http.Handler {
 	files := http.FileServer(http.Dir(dir))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasSuffix(r.URL.Path, ".wasm") {
+		switch {
+		case strings.HasSuffix(r.URL.Path, ".wasm"):
 			w.Header().Set("Content-Type", "application/wasm")
+		case strings.HasSuffix(r.URL.Path, ".css"):
+			w.Header().Set("Content-Type", "text/css; charset=utf-8")
 		}
 		w.Header().Set("Cache-Control", "no-cache")
 		files.ServeHTTP(w, r)

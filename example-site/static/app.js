@@ -29,25 +29,6 @@
     return el;
   }
 
-  // In-app messages: Roost gives each one to a single visible tab; this box
-  // shows its title and body (textContent only: message data is never markup).
-  function showInApp(m) {
-    var box = document.createElement("aside");
-    box.className = "inapp";
-    box.dataset.deliveryId = m.deliveryId;
-    box.dataset.layout = m.properties.layout === "banner" ? "banner" : "modal";
-    box.setAttribute("role", "dialog");
-    var dismiss = text("button", "dismiss", "Dismiss");
-    dismiss.addEventListener("click", function () {
-      box.remove();
-      m.dismiss();
-    });
-    box.append(text("strong", "title", m.properties.title), text("p", "body", m.properties.body), dismiss);
-    document.body.append(box);
-  }
-  analytics.on("in-app-message", showInApp);
-  window.shopShowInApp = showInApp; // for the browser tests and the curious
-
   // shortTime formats a date without Intl: the first toLocaleString() of a page
   // loads ICU's locale data, a main-thread task of about 50 ms.
   function shortTime(d) {
