@@ -39,35 +39,51 @@ func (s *session) keepAnswer(msgs []inbox.Message) {
 	if err != nil {
 		return // messages decoded from JSON encode again
 	}
-	s.cache(value)
+	s.inboxKeeper.put(value)
 }
 
-// forgetInbox replaces what is kept of the person's inbox with nothing; r.mu is held.
+// forgetInbox replaces what is kept of the person's inbox and persistent
+// in-app messages with nothing; r.mu is held.
 func (s *session) forgetInbox() {
 	s.forgotten = true
-	s.cache([]byte(`{}`))
+	s.inboxKeeper.put([]byte(`{}`))
+	s.inAppKeeper.put([]byte(`{}`))
 }
 
-func (s *session) cache(value []byte) {
+// keeper writes the values handed to it under one storage key, one at a
+// time and the latest only, until its session stops; a value still waiting
+// then is written before it ends.
+type keeper struct {
+	s    *session
+	key  string
+	what string // for a storage-error: "keeping <what>"
+	next chan []byte
+}
+
+func newKeeper(s *session, key, what string) *keeper {
+	k := &keeper{s: s, key: key, what: what, next: make(chan []byte, 1)}
+	go k.run()
+	return k
+}
+
+// put hands value to the writer without waiting; it replaces one not yet written.
+func (k *keeper) put(value []byte) {
 	select {
-	case <-s.toCache: // replace a value not yet written
+	case <-k.next:
 	default:
 	}
-	s.toCache <- value
+	k.next <- value
 }
 
-// keepInbox writes what keepAnswer and forgetInbox hand it, one value at a
-// time, until the session stops; a value still waiting then is written
-// before it returns.
-func (s *session) keepInbox() {
+func (k *keeper) run() {
 	for {
 		select {
-		case value := <-s.toCache:
-			s.writeInbox(value)
-		case <-s.stopped:
+		case value := <-k.next:
+			k.write(value)
+		case <-k.s.stopped:
 			select {
-			case value := <-s.toCache:
-				s.writeInbox(value)
+			case value := <-k.next:
+				k.write(value)
 			default:
 			}
 			return
@@ -75,11 +91,11 @@ func (s *session) keepInbox() {
 	}
 }
 
-func (s *session) writeInbox(value []byte) {
+func (k *keeper) write(value []byte) {
 	ctx, cancel := context.WithTimeout(context.Background(), storageTimeout)
 	defer cancel()
-	if err := s.r.opts.Storage.Set(ctx, inboxPrefix+s.user, value); err != nil {
-		s.storageError(fmt.Errorf("storage: keeping the inbox for the next page load: %w", err))
+	if err := k.s.r.opts.Storage.Set(ctx, k.key, value); err != nil {
+		k.s.storageError(fmt.Errorf("storage: keeping %s: %w", k.what, err))
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -68,6 +69,9 @@ type inAppPerson struct {
 	current *showing
 	// backoff holds claims back after one failed on the network, until the retry.
 	backoff bool
+	// kept are the persistent messages claimed here and not dismissed: they
+	// show again, in another tab or page load, until dismissed.
+	kept map[string]inbox.InAppMessage
 }
 
 type claim struct {
@@ -90,7 +94,7 @@ func (a *inAppRuntime) person(user string) *inAppPerson {
 	}
 	st := a.people[user]
 	if st == nil {
-		st = &inAppPerson{settled: map[string]bool{}, shown: map[string]bool{}, claims: map[string]*claim{}}
+		st = &inAppPerson{settled: map[string]bool{}, shown: map[string]bool{}, claims: map[string]*claim{}, kept: map[string]inbox.InAppMessage{}}
 		a.people[user] = st
 	}
 	return st
@@ -145,6 +149,10 @@ func (r *Runtime) dismiss(p *port, id string) error {
 	if st.current != nil && st.current.msg.DeliveryID == id {
 		st.current = nil
 	}
+	if _, kept := st.kept[id]; kept {
+		delete(st.kept, id)
+		r.keepInApp(p.user, st)
+	}
 	r.hold(p.user, []inbox.Event{{ID: newID(), DeliveryID: id, Type: inbox.EventDismissed, AtMs: r.opts.Clock.Now().UnixMilli()}})
 	return nil
 }
@@ -176,7 +184,25 @@ func (r *Runtime) pumpInApp(user string) {
 		if p := r.ports[cur.port]; p != nil && p.user == user {
 			return // shown until dismissed
 		}
+		if cur.msg.Persistent {
+			cur.port = 0 // its tab went away undismissed: another shows it
+			if p := r.inAppTab(user, cur.msg.PageRule); p != nil {
+				r.showInApp(p, st, cur)
+			}
+			return
+		}
 		st.current = nil // its tab went away: it was shown, once
+	}
+	if len(st.kept) > 0 {
+		kept := slices.SortedFunc(maps.Values(st.kept), inbox.CompareInApp)
+		for _, m := range kept {
+			if p := r.inAppTab(user, m.PageRule); p != nil {
+				cur := &showing{msg: m, won: true}
+				st.current = cur
+				r.showInApp(p, st, cur)
+				return
+			}
+		}
 	}
 	s := r.sessions[user]
 	if s == nil || s.refused || st.backoff {
@@ -265,6 +291,10 @@ func (s *session) claim(e inbox.Event) {
 		switch {
 		case slices.Contains(ack.Acknowledged, e.ID):
 			cur.won = true
+			if cur.msg.Persistent {
+				st.kept[id] = cur.msg
+				r.keepInApp(s.user, st)
+			}
 		case rejected >= 0:
 			st.current = nil
 			if reason := ack.Rejected[rejected].Error; reason != inbox.RejectAlreadyDelivered {
@@ -297,4 +327,80 @@ func (r *Runtime) endBackoff(user string, after time.Duration) {
 	defer r.mu.Unlock()
 	r.inapp.person(user).backoff = false
 	r.pumpInApp(user)
+}
+
+// A person's persistent in-app messages that were claimed here and not
+// dismissed yet are kept under inAppPrefix + the person's id, so the next
+// page load (or revived runtime) shows them again until the person
+// dismisses them; the server lists a claimed message no more.
+const inAppPrefix = "inapp/"
+
+// storedInApp is the stored form of a person's kept in-app messages;
+// Signature as in storedInbox.
+type storedInApp struct {
+	Signature string      `json:"signature"`
+	Messages  []keptInApp `json:"messages"`
+}
+
+// keptInApp is a kept in-app message with the fields the runtime needs to show it again.
+type keptInApp struct {
+	Message  inbox.InAppMessage `json:"message"`
+	PageRule string             `json:"page_rule,omitempty"`
+	SentAtMs int64              `json:"sent_at_ms"`
+}
+
+// keepInApp hands the person's kept in-app messages to storage; r.mu is held.
+func (r *Runtime) keepInApp(user string, st *inAppPerson) {
+	s := r.sessions[user]
+	if s == nil || s.forgotten {
+		return // kept in memory: the next session of this runtime shows it
+	}
+	out := storedInApp{Signature: signatureDigest(s.signature), Messages: []keptInApp{}}
+	for _, m := range st.kept {
+		out.Messages = append(out.Messages, keptInApp{Message: m, PageRule: m.PageRule, SentAtMs: m.SentAtMs})
+	}
+	slices.SortFunc(out.Messages, func(a, b keptInApp) int { return inbox.CompareInApp(a.Message, b.Message) })
+	value, err := json.Marshal(out)
+	if err != nil {
+		return // only encodable values
+	}
+	s.inAppKeeper.put(value)
+}
+
+// restoreInApp takes the persistent in-app messages an earlier page load
+// kept; it runs on the loop's goroutine before the first poll. A bad value
+// is reported and ignored.
+func (s *session) restoreInApp(session context.Context) {
+	ctx, cancel := context.WithTimeout(session, storageTimeout)
+	defer cancel()
+	raw, found, err := s.r.opts.Storage.Get(ctx, inAppPrefix+s.user)
+	if err != nil && session.Err() == nil {
+		s.storageError(fmt.Errorf("storage: reading the persistent in-app messages: %w", err))
+	}
+	if err != nil || !found {
+		return
+	}
+	var kept storedInApp
+	if err := json.Unmarshal(raw, &kept); err != nil {
+		s.storageError(fmt.Errorf("storage: the kept in-app messages are not usable (%v); they are replaced", err))
+		return
+	}
+	r := s.r
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if s.forgotten || kept.Signature != signatureDigest(s.signature) {
+		return
+	}
+	st := r.inapp.person(s.user)
+	for _, k := range kept.Messages {
+		id := k.Message.DeliveryID
+		if dismissed := st.shown[id]; dismissed || id == "" {
+			continue
+		}
+		m := k.Message
+		m.PageRule, m.SentAtMs, m.Persistent = k.PageRule, k.SentAtMs, true
+		st.kept[id] = m
+		st.settled[id] = true // claimed: never claimed again
+	}
+	r.pumpInApp(s.user)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -415,4 +416,58 @@ func TestInboxMessageDeliveredByTheFirstMark(t *testing.T) {
 	srv.waitPolls(t, "user_123", 2)
 	assert.Len(t, srv.eventsOf("unopened"), 1, "a second mark that changes nothing sends nothing")
 	h.nothingShown(t, 1)
+}
+
+// newInAppRuntimeOn is newInAppRuntime on storage st.
+func newInAppRuntimeOn(t *testing.T, st client.Storage, msgs ...inbox.Message) (*client.Runtime, *tabs, *claimServer) {
+	t.Helper()
+	srv := &claimServer{fakeServer: &fakeServer{messages: msgs, polls: map[string]int{}, eventPost: make(chan struct{}, 1)},
+		winner: map[string]string{}, elsewhere: map[string]bool{}}
+	h := &tabs{server: srv.fakeServer, inbox: map[int]chan map[string]any{}}
+	rt := client.New(inAppHost{tabs: h, srv: srv}, client.Options{EventRetry: 10 * time.Millisecond, Storage: st,
+		Tiers: poller.Tiers{Active: 20 * time.Millisecond, Inactive: 20 * time.Millisecond, Low: 20 * time.Millisecond}})
+	return rt, h, srv
+}
+
+func TestPersistentInAppStaysUntilDismissed(t *testing.T) {
+	st := client.NewMemoryStorage()
+	sticky := inAppMessage("p1", 5, 100, `{"title":"Keep me","persistent":true}`)
+	plain := inAppMessage("w1", 0, 200, `{"title":"Once"}`)
+
+	// First page load: the persistent one shows (higher priority); the tab
+	// closes without dismissing it; another tab of this runtime shows it again.
+	rt1, h1, srv1 := newInAppRuntimeOn(t, st, sticky, plain)
+	openInAppTab(rt1, 1, "user_123", "/", true)
+	assert.Equal(t, "p1", h1.shownID(t, 1))
+	send(rt1, 1, `{"op":"bye"}`)
+	openInAppTab(rt1, 2, "user_123", "/", true)
+	assert.Equal(t, "p1", h1.shownID(t, 2), "undismissed, it shows in the next tab")
+	assert.Equal(t, 1, srv1.claimCount(), "claimed once")
+	require.Eventually(t, func() bool {
+		raw, _, _ := st.Get(context.Background(), "inapp/user_123")
+		return strings.Contains(string(raw), `"p1"`)
+	}, 5*time.Second, time.Millisecond, "kept for the next page load")
+	send(rt1, 2, `{"op":"bye"}`)
+
+	// A reload: a new runtime whose server lists neither (one claimed, the
+	// other never claimed here: it is claimed now). The persistent one shows first.
+	rt2, h2, srv2 := newInAppRuntimeOn(t, st, plain)
+	openInAppTab(rt2, 1, "user_123", "/", true)
+	assert.Equal(t, "p1", h2.shownID(t, 1), "shown again after a reload")
+	assert.Zero(t, srv2.claimCount(), "not claimed again")
+	send(rt2, 1, `{"op":"dismiss","rid":3,"deliveryId":"p1"}`)
+	assert.Nil(t, h2.next(t, 1, reply(3))["error"])
+	assert.Equal(t, "w1", h2.shownID(t, 1), "then the next one")
+	send(rt2, 1, `{"op":"dismiss","rid":4,"deliveryId":"w1"}`)
+	h2.next(t, 1, reply(4))
+	require.Eventually(t, func() bool {
+		raw, _, _ := st.Get(context.Background(), "inapp/user_123")
+		return !strings.Contains(string(raw), `"p1"`)
+	}, 5*time.Second, time.Millisecond, "dismissed: no longer kept")
+	send(rt2, 1, `{"op":"bye"}`)
+
+	// The next reload shows neither.
+	rt3, h3, _ := newInAppRuntimeOn(t, st)
+	openInAppTab(rt3, 1, "user_123", "/", true)
+	h3.nothingShown(t, 1)
 }

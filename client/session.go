@@ -56,9 +56,9 @@ type session struct {
 
 	// expiryWake tells watchExpiry the store changed (inbox.Store.NextExpiry).
 	expiryWake chan struct{}
-	// toCache hands the next stored form of the person's inbox to keepInbox
-	// (cache.go); the latest value replaces one not yet written.
-	toCache chan []byte
+	// inboxKeeper and inAppKeeper keep the person's inbox and their
+	// persistent in-app messages for the next page load (cache.go, inapp.go).
+	inboxKeeper, inAppKeeper *keeper
 	// forgotten is set when the person logged out of the last tab showing
 	// them: nothing more of their inbox is kept (guarded by r.mu).
 	forgotten bool
@@ -70,7 +70,9 @@ func (r *Runtime) startSession(user, signature string) *session {
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &session{r: r, user: user, signature: signature, cancel: cancel, flush: make(chan struct{}, 1), stopped: make(chan struct{}),
 		store: inbox.NewStore(r.renderer, r.opts.Clock.Now), outbox: r.held[user], toStore: make(chan time.Time, 1), finished: map[string]bool{},
-		expiryWake: make(chan struct{}, 1), toCache: make(chan []byte, 1)}
+		expiryWake: make(chan struct{}, 1)}
+	s.inboxKeeper = newKeeper(s, inboxPrefix+user, "the inbox for the next page load")
+	s.inAppKeeper = newKeeper(s, inAppPrefix+user, "the persistent in-app messages")
 	if len(s.outbox) > 0 {
 		s.outboxChanged()
 	}
@@ -81,6 +83,7 @@ func (r *Runtime) startSession(user, signature string) *session {
 	go func() {
 		schedule.LastReceived = s.restoreLearned(ctx) // what earlier page loads learned, before the first poll
 		s.restoreInbox(ctx)                           // what the last page load showed, until the first answer
+		s.restoreInApp(ctx)                           // persistent in-app messages not dismissed yet
 		s.loop.Run(ctx)
 	}()
 	time.AfterFunc(r.opts.FirstAnswerWait, func() { // real time: how long a page waits, not poll timing
@@ -89,7 +92,6 @@ func (r *Runtime) startSession(user, signature string) *session {
 		s.settle()
 	})
 	go s.keepLearned(ctx)
-	go s.keepInbox()
 	go s.watchExpiry(ctx)
 	go s.sendEvents()
 	return s

@@ -326,15 +326,33 @@ func TestPresenterLayouts(t *testing.T) {
 	noCSPViolations(t, ctx)
 }
 
+// capturePort is a page script that keeps the port roost.js talks to its
+// runtime over (window.__roostPort), so a test can hand the page a message
+// the runtime would never send.
+const capturePort = `(() => {
+	for (const name of ["SharedWorker", "Worker"]) {
+		const Original = window[name];
+		if (!Original) continue;
+		window[name] = function (url, options) {
+			const w = new Original(url, options);
+			window.__roostPort = w.port || w;
+			return w;
+		};
+		window[name].prototype = Original.prototype;
+	}
+})()`
+
 // TestPresenterUnsafeURLsAndHostileCSS: in a browser without SharedWorker
 // (the runtime in a dedicated Worker), under the same policy, the page's CSS
-// cannot hide or restyle the presenter's message, a javascript: url is
-// neither a link nor an image and runs nothing, and prefers-reduced-motion
-// stops the animation.
+// cannot hide or restyle the presenter's message, prefers-reduced-motion
+// stops its animation, and a javascript: url is neither a link nor an image
+// and runs nothing. The server refuses such a url in a template (and fails a
+// message whose data makes one), so that message is handed to the page as
+// the runtime hands messages over: the presenter does not trust it either.
 func TestPresenterUnsafeURLsAndHostileCSS(t *testing.T) {
 	browser := newBrowser(t)
 	s := startSite(t)
-	tab := openTab(t, browser, s.URL+"/", 0, noSharedWorker, pageWatch)
+	tab := openTab(t, browser, s.URL+"/", 0, noSharedWorker, capturePort, pageWatch)
 	_, err := chromedp.Run(tab, chromedp.Evaluate[bool](`(() => {
 		// The page's own stylesheet turns on everything (html and body aside, or nothing would show at all).
 		const sheet = document.styleSheets[0], add = rule => sheet.insertRule(rule, sheet.cssRules.length);
@@ -352,14 +370,9 @@ func TestPresenterUnsafeURLsAndHostileCSS(t *testing.T) {
 	require.NoError(t, err)
 
 	id := s.sendContent(t, `{"layout": "modal", "title": "Hostile", "body": "Still here",
-		"image": {"url": "javascript:window.__pwned = 'image'", "alt": "x"},
-		"actions": [
-			{"name": "evil", "label": "Evil", "url": "\u0001 JaVa\tScRiPt:window.__pwned = 'action'"},
-			{"name": "mail", "label": "Write to us", "url": " mailto:help@example.com\n"}
-		]}`)
+		"actions": [{"name": "later", "label": "Later"}, {"name": "mail", "label": "Write to us", "url": " mailto:help@example.com\n"}]}`)
 	p := waitPresented(t, tab, id)
-	assert.Empty(t, p.Image, "no image from a javascript: url")
-	assert.Equal(t, []string{"button Evil", "a Write to us mailto:help@example.com"}, p.Actions, "no link to a javascript: url")
+	assert.Equal(t, []string{"button Later", "a Write to us mailto:help@example.com"}, p.Actions, "the url as a browser reads it")
 	assert.True(t, p.Visible, "the page's CSS does not hide the title")
 	assert.True(t, p.Modal)
 	assert.Equal(t, "none", p.Animation, "no animation for who prefers reduced motion")
@@ -372,12 +385,28 @@ func TestPresenterUnsafeURLsAndHostileCSS(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []string{"block", "rgb(0, 0, 255)", "20px", "not serif", "action on top"}, style,
 		"the page's rules do not reach in; its --roost-fg does")
-
 	clickPresented(t, tab, ".action.primary")
 	waitGone(t, tab)
-	assert.Equal(t, []string{"opened " + id, "action " + id + " evil ", "dismissed " + id},
-		eventsOf(t, tab, id, []string{"opened", "action", "dismissed"}), "the action's url is \"\"")
-	assert.Equal(t, []any{"evil"}, s.waitDismissed(t, id))
+	assert.Equal(t, []string{"opened " + id, "action " + id + " later ", "dismissed " + id},
+		eventsOf(t, tab, id, []string{"opened", "action", "dismissed"}), "an action without a url has the url \"\"")
+	assert.Equal(t, []any{"later"}, s.waitDismissed(t, id))
+
+	status, body := s.api(t, "POST", "/v1/transactional", "test-key",
+		`{"name":"evil","trigger_name":"evil","channel":"in_app","content":{"actions":[{"name":"evil","url":"javascript:alert(1)"}]}}`)
+	assert.Equal(t, http.StatusBadRequest, status, "the server refuses a javascript: url: %v", body)
+
+	const evil = "dlv_handed_over_by_the_test"
+	_, err = chromedp.Run(tab, chromedp.Evaluate[bool](`window.__roostPort.onmessage({data: JSON.stringify({op: "inapp", message: {
+		deliveryId: "`+evil+`", type: "", topics: [], priority: 0, properties: {layout: "modal", title: "Evil", body: "Click me",
+			image: {url: "javascript:window.__pwned = 'image'", alt: "x"},
+			actions: [{name: "evil", label: "Evil", url: "\u0001 JaVa\tScRiPt:window.__pwned = 'action'"},
+				{name: "data", label: "Data", url: "data:text/html,<script>parent.__pwned = 'data'</script>"}]}}})}), true`))
+	require.NoError(t, err)
+	p = waitPresented(t, tab, evil)
+	assert.Empty(t, p.Image, "no image from a javascript: url")
+	assert.Equal(t, []string{"button Evil", "button Data"}, p.Actions, "no link to a javascript: or data: url")
+	clickPresented(t, tab, ".action.primary")
+	waitGone(t, tab)
 	after, err := chromedp.Run(tab, chromedp.Evaluate[[]string](`[String(window.__pwned), location.pathname + location.hash]`))
 	require.NoError(t, err)
 	assert.Equal(t, []string{"undefined", "/"}, after, "nothing ran, the page stayed")

@@ -35,6 +35,9 @@ type InAppMessage struct {
 	PageRule string `json:"-"`
 	// SentAtMs orders messages of equal priority, oldest first.
 	SentAtMs int64 `json:"-"`
+	// Persistent is the content's "persistent": the message stays until the
+	// person dismisses it, across page loads.
+	Persistent bool `json:"-"`
 }
 
 // CompareInApp orders in-app messages as they are shown: higher priority
@@ -54,7 +57,8 @@ func (s *Store) InApp() []InAppMessage {
 			continue
 		}
 		var rule struct {
-			PageRule string `json:"page_rule"`
+			PageRule   string `json:"page_rule"`
+			Persistent any    `json:"persistent"`
 		}
 		_ = json.Unmarshal(it.props, &rule) // a rendered object whose page_rule Validate checked
 		topics := m.Topics
@@ -62,7 +66,7 @@ func (s *Store) InApp() []InAppMessage {
 			topics = []string{}
 		}
 		out = append(out, InAppMessage{DeliveryID: m.DeliveryID, Properties: it.props, Type: m.Type, Topics: topics,
-			Priority: m.Priority, PageRule: rule.PageRule, SentAtMs: m.SentAtMs})
+			Priority: m.Priority, PageRule: rule.PageRule, SentAtMs: m.SentAtMs, Persistent: rule.Persistent == true || rule.Persistent == "true"})
 	}
 	slices.SortFunc(out, CompareInApp)
 	return out

@@ -5,7 +5,7 @@
  * Each message is drawn in the shadow root of a <roost-inapp> element, so the
  * page's CSS cannot reach inside and this CSS does not leak out. Its text is
  * set with textContent (message data is never markup), and its URLs only when
- * roost.js's safeURL lets them through (http, https, mailto or relative).
+ * roost.js's linkURL lets them through (http, https, mailto or relative).
  */
 (function () {
   "use strict";
@@ -19,16 +19,16 @@
 
   // content reads a message's properties as the content schema says (see
   // README.md): layout, title, body, image, up to two actions, target.
-  function content(p, safeURL) {
+  function content(p, linkURL) {
     p = p && typeof p === "object" ? p : {};
     var layout = p.layout === "banner" ? "top" : p.layout;
     if (layout !== "top" && layout !== "bottom" && layout !== "inline") layout = "modal";
-    var image = p.image && typeof p.image === "object" ? { url: safeURL(p.image.url), alt: text(p.image.alt) } : null;
+    var image = p.image && typeof p.image === "object" ? { url: linkURL(p.image.url), alt: text(p.image.alt) } : null;
     var actions = [];
     (Array.isArray(p.actions) ? p.actions : []).forEach(function (a) {
       if (!a || typeof a !== "object" || actions.length === 2) return;
       var name = text(a.name) || text(a.label);
-      if (name) actions.push({ name: name, label: text(a.label) || name, url: safeURL(a.url) });
+      if (name) actions.push({ name: name, label: text(a.label) || name, url: linkURL(a.url) });
     });
     return {
       layout: layout, title: text(p.title), body: text(p.body), target: text(p.target),
@@ -62,13 +62,13 @@
 
   /**
    * show draws message (an in-app message of roost.js) once its stylesheet
-   * has loaded. env: {stylesheet: URL of roost-inapp.css, nonce, safeURL}.
+   * has loaded. env: {stylesheet: URL of roost-inapp.css, nonce, linkURL}.
    * Resolves to a view {close()} (close removes it; roost.js calls it on
    * dismiss()), or to null when an inline message's target element is gone;
    * rejects when the stylesheet cannot be loaded.
    */
   function show(message, env) {
-    var c = content(message.properties, env.safeURL);
+    var c = content(message.properties, env.linkURL);
     var parent = c.layout === "inline" ? c.target && document.getElementById(c.target) : document.body || document.documentElement;
     if (!parent) return Promise.resolve(null);
     var host = document.createElement("roost-inapp");

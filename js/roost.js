@@ -276,12 +276,67 @@
     return value.slice();
   }
 
+  // ---- HTML fields -----------------------------------------------------------
+  // Message content is text, except fields whose name ends in "_html": their
+  // HTML is cut down to formatting (b, i, em, strong, u, s, small, br, p, ul,
+  // ol, li, blockquote, code, pre, span, h1-h6, hr, and a with a safe href),
+  // parsed by the browser itself (DOMParser runs nothing and loads nothing).
+  // Whatever message data put there, no script can run from it.
+  var KEEP = /^(B|I|EM|STRONG|U|S|SMALL|BR|P|UL|OL|LI|BLOCKQUOTE|CODE|PRE|SPAN|H[1-6]|HR|A)$/;
+  var DROP = /^(SCRIPT|STYLE|TEMPLATE|IFRAME|FRAME|FRAMESET|OBJECT|EMBED|SVG|MATH|NOSCRIPT|NOEMBED|NOFRAMES|XMP|TEXTAREA|TITLE|SELECT|OPTION|PLAINTEXT|IMG|VIDEO|AUDIO|SOURCE|PICTURE|CANVAS|LINK|META|BASE|FORM|INPUT|BUTTON)$/;
+  var sanitized = new Map();
+
+  /** safeURL(u): whether u is http, https, mailto or relative, read as a browser reads it. */
+  function safeURL(u) {
+    u = String(u).replace(/[\t\n\r]/g, "").replace(/^[\u0000-\u0020]+|[\u0000-\u0020]+$/g, "");
+    var m = /^([a-zA-Z][a-zA-Z0-9+.-]*):/.exec(u);
+    return !m || /^(https?|mailto)$/i.test(m[1]);
+  }
+
+  function cleanNode(node) {
+    Array.prototype.slice.call(node.childNodes).forEach(function (c) {
+      if (c.nodeType === 3) return; // text
+      if (c.nodeType !== 1 || DROP.test(c.nodeName)) { c.remove(); return; }
+      cleanNode(c);
+      if (!KEEP.test(c.nodeName)) { c.replaceWith.apply(c, Array.prototype.slice.call(c.childNodes)); return; }
+      var href = c.nodeName === "A" ? c.getAttribute("href") : null;
+      Array.prototype.slice.call(c.attributes).forEach(function (a) { c.removeAttribute(a.name); });
+      if (href !== null && safeURL(href)) {
+        c.setAttribute("href", href);
+        c.setAttribute("rel", "noopener noreferrer");
+      }
+    });
+  }
+
+  /** sanitizeHTML(html): html with only formatting left (see above). */
+  function sanitizeHTML(html) {
+    if (sanitized.has(html)) return sanitized.get(html);
+    var body = new DOMParser().parseFromString("<!doctype html><body>" + html, "text/html").body;
+    cleanNode(body);
+    var out = body.innerHTML;
+    if (sanitized.size > 500) sanitized.clear();
+    sanitized.set(html, out);
+    return out;
+  }
+
+  /** safeProperties(p): the rendered content with its *_html fields sanitized, at any depth. */
+  function safeProperties(p, key) {
+    if (typeof p === "string") return /_html$/.test(key || "") ? sanitizeHTML(p) : p;
+    if (Array.isArray(p)) return p.map(function (x) { return safeProperties(x, key); });
+    if (p && typeof p === "object") {
+      var out = {};
+      Object.keys(p).forEach(function (k) { out[k] = safeProperties(p[k], k); });
+      return out;
+    }
+    return p;
+  }
+
   function toMessage(m) {
     var message = {
       messageId: m.deliveryId,
       deliveryId: m.deliveryId,
       opened: m.opened,
-      properties: m.properties,
+      properties: safeProperties(m.properties),
       sentAt: new Date(m.sentAt),
       expiresAt: m.expiresAt ? new Date(m.expiresAt) : undefined,
       type: m.type,
@@ -434,21 +489,20 @@
   window.addEventListener("popstate", reportRoute);
   window.addEventListener("hashchange", reportRoute);
 
-  // safeURL returns url when it may be followed or loaded: http, https, mailto
-  // or relative, decided as browsers parse URLs (tab, newline and CR dropped,
-  // leading and trailing spaces and control characters trimmed); else "".
-  function safeURL(url) {
+  // linkURL returns url as a browser reads it (tabs and newlines dropped,
+  // spaces and control characters at the ends trimmed) when safeURL lets it
+  // through, else "": what the presenter may link to or load.
+  function linkURL(url) {
     if (typeof url !== "string") return "";
     url = url.replace(/[\t\n\r]/g, "").replace(/^[\u0000-\u0020]+|[\u0000-\u0020]+$/g, "");
-    var scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url);
-    return scheme && !/^(https?|mailto)$/i.test(scheme[1]) ? "" : url;
+    return safeURL(url) ? url : "";
   }
 
-  // actionURL is the safe url of the message's action called name, or "".
+  // actionURL is the link of the message's action called name, or "".
   function actionURL(properties, name) {
     var actions = properties && Array.isArray(properties.actions) ? properties.actions : [];
     for (var i = 0; i < actions.length; i++) {
-      if (actions[i] && actions[i].name === name) return safeURL(actions[i].url);
+      if (actions[i] && actions[i].name === name) return linkURL(actions[i].url);
     }
     return "";
   }
@@ -460,7 +514,7 @@
     var message = {
       messageId: m.deliveryId,
       deliveryId: m.deliveryId,
-      properties: m.properties,
+      properties: safeProperties(m.properties),
       type: m.type,
       topics: m.topics,
       priority: m.priority,
@@ -502,7 +556,7 @@
     shown[id] = true;
     if (!presenter) presenter = loadPresenter();
     presenter.then(function (show) {
-      return show(message, { stylesheet: base + "roost-inapp.css", nonce: nonce, safeURL: safeURL });
+      return show(message, { stylesheet: base + "roost-inapp.css", nonce: nonce, linkURL: linkURL });
     }).then(function (view) {
       if (shown[id] !== true) return view.close(); // dismissed meanwhile
       shown[id] = view;

@@ -20,7 +20,8 @@ import (
 //	content field "body", line 3: unterminated "if" block in {% if x %}
 //	content field "actions[0].label", line 1: undefined filter "nosuch" in {{ x | nosuch }}
 //
-// See Check for what is refused. Content that is not a JSON object is an
+// See Check for what is refused; a URL field (url.go) whose text has no
+// Liquid must also be a safe URL. Content that is not a JSON object is an
 // *Error with no Field.
 func (r *Renderer) CheckContent(content json.RawMessage) error {
 	doc, err := decodeObject(content)
@@ -31,6 +32,9 @@ func (r *Renderer) CheckContent(content json.RawMessage) error {
 		if e := r.check(src); e != nil {
 			e.Field = path
 			return "", e
+		}
+		if isURLField(path) && !strings.Contains(src, "{") && !SafeURL(src) {
+			return "", unsafeURL(path, src)
 		}
 		return src, nil
 	})

@@ -164,6 +164,7 @@ func bindings(customer, trigger map[string]any) liquid.Bindings {
 // Content renders every string value of the JSON object content and returns the
 // rendered object. Non-string values are kept as they are. The first field that
 // fails yields an *Error and no output: content is never returned half-rendered.
+// A URL field (url.go) that renders to an unsafe URL fails too.
 func (r *Renderer) Content(content json.RawMessage, customer, trigger map[string]any) (json.RawMessage, error) {
 	doc, err := decodeObject(content)
 	if err != nil {
@@ -174,6 +175,9 @@ func (r *Renderer) Content(content json.RawMessage, customer, trigger map[string
 		s, err := r.source(src, b)
 		if err != nil {
 			return "", liquidError(path, err)
+		}
+		if isURLField(path) && !SafeURL(s) {
+			return "", unsafeURL(path, s)
 		}
 		return s, nil
 	})

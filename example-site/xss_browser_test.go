@@ -1,0 +1,170 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+	"github.com/roostmsg/roost/render"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// xssPayloads reads testdata/xss.txt.
+func xssPayloads(t *testing.T) []string {
+	t.Helper()
+	f, err := os.Open("testdata/xss.txt")
+	require.NoError(t, err)
+	defer f.Close()
+	var out []string
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if line := sc.Text(); line != "" && !strings.HasPrefix(line, "# ") {
+			out = append(out, line)
+		}
+	}
+	require.NoError(t, sc.Err())
+	require.GreaterOrEqual(t, len(out), 50)
+	return out
+}
+
+// TestXSSPayloadsNeverRun: every payload of the corpus, placed in trigger
+// data and in the person's attributes, rendered by the runtime into inbox
+// text fields, an HTML field and a URL field, then put into the page the way
+// a page does (textContent, innerHTML of a *_html field, an href): no script
+// runs, and text fields show the payload as text.
+func TestXSSPayloadsNeverRun(t *testing.T) {
+	ctx := newBrowser(t)
+	s := startSite(t)
+	payloads := xssPayloads(t)
+
+	// The probe templates: text, HTML and URL fields fed by trigger and customer data.
+	probe := `{"name":"XSS probe","trigger_name":"xss_probe","channel":"inbox","topics":["xss"],"content":{
+		"title":"{{ trigger.p }}","body":"{{ customer[trigger.k] }}",
+		"body_html":"<p><b>Order</b> {{ trigger.p }}</p><p>{{ customer[trigger.k] }}</p>",
+		"url":"/search?q={{ trigger.p | url_encode }}"}}`
+	status, res := s.api(t, "POST", "/v1/transactional", "test-key", probe)
+	require.Equal(t, 201, status, res)
+	link := `{"name":"XSS link","trigger_name":"xss_link","channel":"inbox","topics":["xss-link"],"content":{"title":"link","url":"{{ trigger.p }}"}}`
+	status, res = s.api(t, "POST", "/v1/transactional", "test-key", link)
+	require.Equal(t, 201, status, res)
+	attrs := map[string]any{}
+	for i, p := range payloads {
+		attrs[fmt.Sprintf("x%d", i)] = p
+	}
+	body, _ := json.Marshal(map[string]any{"attributes": attrs})
+	status, res = s.api(t, "PUT", "/v1/people/user_123", "test-key", string(body))
+	require.Equal(t, 200, status, res)
+
+	var (
+		mu      sync.Mutex
+		dialogs []string
+	)
+	require.NoError(t, chromedp.Listen(ctx, func(ev any) {
+		if d, ok := ev.(*page.EventJavascriptDialogOpening); ok {
+			mu.Lock()
+			dialogs = append(dialogs, d.Message)
+			mu.Unlock()
+			go chromedp.Call(ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: false})
+		}
+	}))
+	openPage(t, ctx, s)
+	_, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => {
+		window.__pwned = [];
+		window.__xss = () => window.__pwned.push(new Error().stack);
+		window.errors = [];
+		analytics.on("message-error", e => window.errors.push(e));
+		window.probe = analytics.inbox("xss");
+		window.links = analytics.inbox("xss-link");
+		return true;
+	})()`))
+	require.NoError(t, err)
+
+	wantLinks := 0
+	for i, p := range payloads {
+		data, _ := json.Marshal(map[string]any{"p": p, "k": fmt.Sprintf("x%d", i), "i": i})
+		s.sendInbox(t, `{"transactional_message_id":"xss_probe","identifiers":{"id":"user_123"},"message_data":`+string(data)+`}`)
+		s.sendInbox(t, `{"transactional_message_id":"xss_link","identifiers":{"id":"user_123"},"message_data":`+string(data)+`}`)
+		if render.SafeURL(p) {
+			wantLinks++
+		}
+	}
+	require.Greater(t, wantLinks, 0)
+	require.Less(t, wantLinks, len(payloads), "some payloads are unsafe URLs")
+
+	// Every probe arrives; the link messages arrive unless their URL is unsafe,
+	// which is a message-error naming the field instead.
+	n := len(payloads)
+	_, err = chromedp.Run(ctx, chromedp.Poll[bool](fmt.Sprintf(`Promise.all([window.probe.total(), window.links.total()]).then(([a, b]) => a === %d && b === %d && window.errors.length === %d)`,
+		n, wantLinks, n-wantLinks), chromedp.WithPollingTimeout(30*time.Second)))
+	require.NoError(t, err, "%d probes, %d links and %d message-errors", n, wantLinks, n-wantLinks)
+
+	// Put everything into the page as a page would.
+	type shown struct {
+		Titles, Bodies []string
+		Elements       []string
+		Errors         []string
+	}
+	got, err := chromedp.Run(ctx, chromedp.Evaluate[shown](`(async () => {
+		const root = document.createElement("section");
+		document.body.append(root);
+		const out = {Titles: [], Bodies: [], Elements: [], Errors: window.errors.map(e => e.error)};
+		for (const m of await window.probe.messages()) {
+			const title = document.createElement("h3"); title.textContent = m.properties.title;
+			const body = document.createElement("p"); body.textContent = m.properties.body;
+			const html = document.createElement("div"); html.innerHTML = m.properties.body_html;
+			const a = document.createElement("a"); a.href = m.properties.url; a.textContent = "search";
+			root.append(title, body, html, a);
+			out.Titles.push(title.textContent);
+			out.Bodies.push(body.textContent);
+		}
+		for (const m of await window.links.messages()) {
+			const a = document.createElement("a"); a.href = m.properties.url; a.textContent = "link";
+			root.append(a);
+		}
+		// What the HTML fields left: element names, attributes, and hrefs' schemes.
+		for (const el of root.querySelectorAll("div *")) {
+			out.Elements.push(el.localName + [...el.attributes].map(a => " " + a.name + "=" + a.value).join(""));
+		}
+		for (const a of root.querySelectorAll("a[href]")) {
+			out.Elements.push("href " + new URL(a.getAttribute("href"), location.href).protocol);
+		}
+		// Give what could fire (an image error, a focus, a toggle) its turn.
+		await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+		await new Promise(r => setTimeout(r, 0));
+		return out;
+	})()`, chromedp.EvalAwaitPromise))
+	require.NoError(t, err)
+
+	assert.ElementsMatch(t, payloads, got.Titles, "trigger data shows as text, exactly")
+	assert.ElementsMatch(t, payloads, got.Bodies, "customer data shows as text, exactly")
+	allowed := map[string]bool{"href http:": true, "href https:": true, "href mailto:": true}
+	for _, tag := range strings.Fields("b i em strong u s small br p ul ol li blockquote code pre span h1 h2 h3 h4 h5 h6 hr a") {
+		allowed[tag] = true // formatting, without any attribute
+	}
+	for _, el := range got.Elements {
+		name, _, _ := strings.Cut(el, " ")
+		if name == "a" || name == "href" {
+			assert.True(t, allowed[el] || strings.HasPrefix(el, "a href=") && strings.HasSuffix(el, " rel=noopener noreferrer"), "left in the page: %q", el)
+			continue
+		}
+		assert.True(t, allowed[el], "left in the page: %q", el)
+	}
+	for _, e := range got.Errors {
+		assert.Contains(t, e, `content field "url": not a safe URL`)
+	}
+
+	pwned, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`window.__pwned`))
+	require.NoError(t, err)
+	assert.Empty(t, pwned, "no payload ran")
+	mu.Lock()
+	defer mu.Unlock()
+	assert.Empty(t, dialogs, "no dialog opened")
+}
