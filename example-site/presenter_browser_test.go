@@ -116,7 +116,8 @@ func describeJS(id string) string {
 	return `(() => {
 	const host = [...document.querySelectorAll("roost-inapp")].find(h => h.shadowRoot.querySelector('.message[data-delivery-id="` + id + `"]'));
 	if (!host) return false;
-	const root = host.shadowRoot, box = root.querySelector(".message"), img = root.querySelector("img"), title = root.querySelector(".title");
+	const root = host.shadowRoot, box = root.querySelector(".message"), img = root.querySelector("img");
+	const title = root.querySelector(".title") || box, body = root.querySelector(".body");
 	if (img && !img.complete || box.getAnimations({subtree: true}).some(a => a.playState !== "finished")) return false;
 	let focus = document.activeElement;
 	while (focus && focus.shadowRoot && focus.shadowRoot.activeElement) focus = focus.shadowRoot.activeElement;
@@ -126,7 +127,7 @@ func describeJS(id string) string {
 		layout: host.dataset.layout, parent: host.parentElement.id || host.parentElement.localName,
 		tag: box.localName, role: box.getAttribute("role"), ariaModal: box.getAttribute("aria-modal") || "", modal: box.matches(":modal"),
 		label: labelledBy ? root.getElementById(labelledBy).textContent : box.getAttribute("aria-label"),
-		title: title.textContent, body: root.querySelector(".body").textContent,
+		title: title === box ? "" : title.textContent, body: body ? body.textContent : "",
 		image: img ? img.getAttribute("src") + " " + JSON.stringify(img.alt) + (img.naturalWidth > 0 ? " loaded" : " broken") : "",
 		actions: [...root.querySelectorAll(".action")].map(a => a.localName + " " + a.textContent + (a.hasAttribute("href") ? " " + a.getAttribute("href") : "")),
 		close: root.querySelector(".close").getAttribute("aria-label"),
@@ -234,6 +235,7 @@ func noCSPViolations(t *testing.T, tab context.Context) {
 // it; an action is clicked, dismisses it and goes to its url; the page hears
 // each step and the server stores it. The presenter loads when the first
 // message is to be shown. A modal keeps the focus inside and gives it back.
+// A persistent message is shown again after a reload, until dismissed.
 func TestPresenterLayouts(t *testing.T) {
 	ctx := newBrowser(t)
 	s := startSite(t)
@@ -323,6 +325,23 @@ func TestPresenterLayouts(t *testing.T) {
 			assert.Equal(t, []any{"go-" + layout}, s.waitDismissed(t, id))
 		})
 	}
+
+	// A persistent message stays until dismissed: the runtime hands it over
+	// again after a reload, and the presenter shows it again.
+	t.Run("persistent", func(t *testing.T) {
+		id := s.sendContent(t, `{"layout": "top", "persistent": true, "title": "Until you close it"}`)
+		waitPresented(t, ctx, id)
+		noCSPViolations(t, ctx)
+		openShop(t, ctx, s.URL+"/", 0)
+		waitPresented(t, ctx, id)
+		clickPresented(t, ctx, ".close")
+		waitGone(t, ctx)
+		s.waitDismissed(t, id)
+		openShop(t, ctx, s.URL+"/", 0)
+		s.waitMorePolls(t, 3)
+		_, shown := shownIn(t, ctx)
+		assert.Empty(t, shown, "dismissed, it stays away")
+	})
 	noCSPViolations(t, ctx)
 }
 
