@@ -20,6 +20,8 @@
   analytics.on("identity-error", function (e) {
     console.error("shop: Roost refused the identity " + e.user + " (" + e.status + "): " + e.error);
   });
+  // In-app messages need no code here: the page does not listen for
+  // "in-app-message", so Roost's presenter shows them.
 
   // text returns a new element showing value as text, never as markup.
   function text(tag, className, value) {
