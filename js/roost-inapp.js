@@ -85,7 +85,9 @@
         host.remove();
         reject(new Error("roost: the in-app presenter's stylesheet " + link.href + " could not be loaded"));
       };
-      parent.appendChild(host);
+      // A top banner comes first in the page's tab order, the others last.
+      if (c.layout === "top") parent.insertBefore(host, parent.firstChild);
+      else parent.appendChild(host);
     });
   }
 
@@ -114,7 +116,7 @@
       img.setAttribute("part", "image");
       img.alt = c.image.alt;
       img.decoding = "async";
-      img.onerror = function () { img.remove(); };
+      img.onerror = function () { img.remove(); box.classList.remove("has-image"); };
       img.src = c.image.url;
       box.appendChild(img);
     }
