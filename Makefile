@@ -7,7 +7,7 @@ BUILD     := build/roost
 WASM_EXEC := $(GOROOT)/lib/wasm
 ARGS      ?=
 
-.PHONY: run runtime test test-native test-wasm browser-deps chromium node
+.PHONY: run runtime test test-native test-wasm screenshots browser-deps chromium node
 
 ## run: build the browser runtime and start the example site on http://127.0.0.1:8080
 run: runtime
@@ -17,7 +17,7 @@ run: runtime
 runtime:
 	@mkdir -p $(BUILD)
 	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags="-s -w" -o $(BUILD)/roost.wasm ./wasm
-	cp $(WASM_EXEC)/wasm_exec.js js/roost.js js/roost-worker.js $(BUILD)/
+	cp $(WASM_EXEC)/wasm_exec.js js/roost.js js/roost-worker.js js/roost-inapp.js js/roost-inapp.css $(BUILD)/
 
 ## test: every test, native, in node (GOOS=js GOARCH=wasm) and in headless Chromium
 test: browser-deps test-native test-wasm
@@ -30,6 +30,11 @@ test-native:
 test-wasm:
 	GOOS=js GOARCH=wasm $(GO) vet ./wasm
 	PATH="$(WASM_EXEC):$$PATH" GOOS=js GOARCH=wasm $(GO) test -count=1 ./render/... ./inbox/... ./poller/... ./client/...
+
+## screenshots: PNGs of the in-app presenter's layouts and of the inbox panel, in build/screenshots
+screenshots: chromium
+	ROOST_SCREENSHOTS=$(CURDIR)/build/screenshots $(GO) test -count=1 -run '^TestScreenshots$$' ./example-site
+	@echo "Screenshots in build/screenshots/"
 
 browser-deps: chromium node
 

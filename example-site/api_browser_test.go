@@ -86,13 +86,15 @@ func TestAPIWrongArgumentsThrowTypeErrors(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "ok", got)
 
-	// In-app messages: handed to the page, an action, a dismissal, each an event.
+	// In-app messages: shown by Roost's presenter, then an action and a
+	// dismissal made by page code, each an event. The action's payload has
+	// its url (the seed's "shop" action goes to "/").
 	_, err = chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => {
 		window.inApp = [];
 		analytics.on("in-app:message-opened", m => { window.lastInApp = m; });
 		for (const name of ["in-app:message-opened", "in-app:message-dismissed", "in-app:message-action"]) {
 			// Customer.io's payloads: messageId and deliveryId at the top, the message (with dismiss()) as "message".
-			analytics.on(name, e => window.inApp.push(name + " " + e.messageId + (e.actionName ? " " + e.actionName : "") +
+			analytics.on(name, e => window.inApp.push(name + " " + e.messageId + (e.actionName ? " " + e.actionName + " " + e.action : "") +
 				(e.deliveryId === e.messageId && e.message.messageId === e.messageId && typeof e.message.dismiss === "function" ? "" : " (not Customer.io's shape)")));
 		}
 		return true;
@@ -109,9 +111,12 @@ func TestAPIWrongArgumentsThrowTypeErrors(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []string{
 		"in-app:message-opened " + welcome,
-		"in-app:message-action " + welcome + " shop",
+		"in-app:message-action " + welcome + " shop /",
 		"in-app:message-dismissed " + welcome,
 	}, events)
+	presented, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](presentedJS))
+	require.NoError(t, err)
+	assert.Empty(t, presented, "dismiss() from page code takes the presenter's message away")
 	require.Eventually(t, func() bool { return s.delivery(t, welcome)["dismissed"] == true }, 10*time.Second, 20*time.Millisecond)
 }
 

@@ -51,6 +51,8 @@ func builtRuntime(t *testing.T) string {
 			filepath.Join(runtime.GOROOT(), "lib", "wasm", "wasm_exec.js"): "wasm_exec.js",
 			"../js/roost.js":        "roost.js",
 			"../js/roost-worker.js": "roost-worker.js",
+			"../js/roost-inapp.js":  "roost-inapp.js",
+			"../js/roost-inapp.css": "roost-inapp.css",
 		}
 		for src, dst := range copies {
 			b, err := os.ReadFile(src)
@@ -126,6 +128,11 @@ type testSite struct {
 	// (the events endpoint is down); eventPosts records each one's events.
 	eventsDown atomic.Bool
 	eventPosts []eventPost
+	// cspReports are the bodies of the Content-Security-Policy violation
+	// reports browsers posted. startSite's cleanup fails on each, unless
+	// cspReportExpected (set by a test that makes some on purpose) takes it.
+	cspReports        []string
+	cspReportExpected func(report string) bool
 }
 
 // eventPost is one POST /v1/client/events as the site received it.
@@ -196,9 +203,21 @@ func startSite(t *testing.T, opts ...siteOption) *testSite {
 	ts.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		at := time.Now()
 		if !strings.HasPrefix(r.URL.Path, "/v1/client/") || r.Method == http.MethodOptions {
+			var report []byte
+			if r.URL.Path == "/csp-report" {
+				report, _ = io.ReadAll(r.Body)
+				r.Body = io.NopCloser(bytes.NewReader(report))
+			}
 			ts.mu.Lock()
 			ts.assets[r.URL.Path] = append(ts.assets[r.URL.Path], at)
+			if report != nil {
+				ts.cspReports = append(ts.cspReports, string(report))
+			}
 			ts.mu.Unlock()
+			if r.URL.Path == inAppOffPage {
+				ts.serveInAppOff(t, w)
+				return
+			}
 			ts.serve(w, r)
 			return
 		}
@@ -235,6 +254,12 @@ func startSite(t *testing.T, opts ...siteOption) *testSite {
 		ts.requests = append(ts.requests, clientRequest{r.URL.Path, r.Header.Get("X-Roost-User"), r.Header.Get("X-Roost-Signature"), rec.status, at})
 	}))
 	t.Cleanup(func() {
+		ts.mu.Lock()
+		for _, report := range ts.cspReports {
+			assert.True(t, ts.cspReportExpected != nil && ts.cspReportExpected(report),
+				"a page or worker broke the Content-Security-Policy: %s", report)
+		}
+		ts.mu.Unlock()
 		ts.Close()
 		ts.serverMu.Lock()
 		defer ts.serverMu.Unlock()
@@ -244,6 +269,25 @@ func startSite(t *testing.T, opts ...siteOption) *testSite {
 		}
 	})
 	return ts
+}
+
+// inAppOffPage is the shop's page with data-in-app="off" on Roost's script
+// tag: the presenter does not show in-app messages there.
+const inAppOffPage = "/in-app-off/"
+
+// serveInAppOff answers inAppOffPage: the shop's index.html with the opt-out.
+func (s *testSite) serveInAppOff(t *testing.T, w http.ResponseWriter) {
+	page, err := static.ReadFile("static/index.html")
+	if !assert.NoError(t, err) {
+		return
+	}
+	const tag = `<script src="/roost/roost.js" data-site-id="example">`
+	if !assert.Contains(t, string(page), tag) {
+		return
+	}
+	w.Header().Set("Content-Security-Policy", contentSecurityPolicy)
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	_, _ = w.Write([]byte(strings.Replace(string(page), tag, `<script src="/roost/roost.js" data-site-id="example" data-in-app="off">`, 1)))
 }
 
 // serve answers r: the page, its session and the runtime's files always;

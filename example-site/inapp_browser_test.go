@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"net/http"
+	"strconv"
 	"testing"
 	"time"
 
@@ -16,36 +17,37 @@ const (
 	maintenanceSend = `{"transactional_message_id":"maintenance_notice","identifiers":{"id":"user_123"},"message_data":{"date":"June 1","start":"02:00","end":"03:00"}}`
 )
 
-// recordInApp makes the page in ctx count the in-app messages it is given
-// (window.__shown) and waits until the runtime has taken in the page's
-// identity and handlers: the view opened last answers after the ops before it.
-// Without handler, the page also drops the example site's own in-app handler.
-func recordInApp(t *testing.T, ctx context.Context, handler bool) {
+// recordInApp makes the page in ctx record the in-app messages shown in it
+// (window.__shown, from in-app:message-opened) and waits until the runtime
+// has taken in the page's identity and handlers: the view opened last answers
+// after the ops before it. With pageShows, the page shows them itself (it
+// listens for in-app-message); without, Roost's presenter does.
+func recordInApp(t *testing.T, ctx context.Context, pageShows bool) {
 	t.Helper()
 	js := `window.shopSession.then(() => {
 		window.__shown = [];
-		analytics.on("in-app-message", m => window.__shown.push(m.deliveryId));
+		window.__given = [];
+		analytics.on("in-app:message-opened", m => window.__shown.push(m.deliveryId));
+		if (` + strconv.FormatBool(pageShows) + `) analytics.on("in-app-message", m => window.__given.push(m.deliveryId));
 		return analytics.inbox().total();
 	}).then(() => true)`
-	if !handler {
-		js = `window.shopSession.then(() => {
-			analytics.off("in-app-message", window.shopShowInApp);
-			return analytics.inbox().total();
-		}).then(() => true)`
-	}
 	ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](js, chromedp.EvalAwaitPromise))
 	require.NoError(t, err)
 	require.True(t, ok)
 }
 
-// shownIn returns the in-app messages the page in ctx was given and the ones its boxes show.
-func shownIn(t *testing.T, ctx context.Context) (given, boxes []string) {
+// presentedJS lists the delivery ids of the messages Roost's presenter shows on the page.
+const presentedJS = `[...document.querySelectorAll("roost-inapp")].flatMap(h => [...h.shadowRoot.querySelectorAll(".message")].map(m => m.dataset.deliveryId))`
+
+// shownIn returns the in-app messages shown in the page in ctx (by the
+// presenter or the page) and those the presenter shows now.
+func shownIn(t *testing.T, ctx context.Context) (shown, presented []string) {
 	t.Helper()
-	given, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`window.__shown || []`))
+	shown, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`window.__shown || []`))
 	require.NoError(t, err)
-	boxes, err = chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll(".inapp")].map(b => b.dataset.deliveryId)`))
+	presented, err = chromedp.Run(ctx, chromedp.Evaluate[[]string](presentedJS))
 	require.NoError(t, err)
-	return given, boxes
+	return shown, presented
 }
 
 // sendInApp sends an in-app message and returns its delivery id.
@@ -76,7 +78,8 @@ func (s *testSite) delivery(t *testing.T, id string) map[string]any {
 }
 
 // TestInAppShownOnceAcrossTabsAndReloads: of two visible tabs, exactly one
-// shows an in-app message, and neither shows it again after a reload.
+// shows an in-app message (Roost's presenter does), and neither shows it
+// again after a reload.
 func TestInAppShownOnceAcrossTabsAndReloads(t *testing.T) {
 	ctx := newBrowser(t)
 	s := startSite(t)
@@ -89,7 +92,7 @@ func TestInAppShownOnceAcrossTabsAndReloads(t *testing.T) {
 		visible, err := chromedp.Run(tab, chromedp.Evaluate[string](`document.visibilityState`))
 		require.NoError(t, err)
 		require.Equal(t, "visible", visible, "both tabs are visible")
-		recordInApp(t, tab, true)
+		recordInApp(t, tab, false)
 	}
 
 	welcome := s.sendInApp(t, welcomeSend)
@@ -108,10 +111,10 @@ func TestInAppShownOnceAcrossTabsAndReloads(t *testing.T) {
 	s.waitMorePolls(t, 5) // the runtime had every chance to give it to the other tab too
 	n, showing := total()
 	assert.Equal(t, 1, n, "exactly one tab was given the message")
-	given, boxes := shownIn(t, tabs[showing])
-	assert.Equal(t, []string{welcome}, given)
-	assert.Equal(t, []string{welcome}, boxes, "the example site shows it")
-	title, err := chromedp.Run(tabs[showing], chromedp.Evaluate[string](`document.querySelector(".inapp .title").textContent`))
+	shown, presented := shownIn(t, tabs[showing])
+	assert.Equal(t, []string{welcome}, shown)
+	assert.Equal(t, []string{welcome}, presented, "Roost's presenter shows it")
+	title, err := chromedp.Run(tabs[showing], chromedp.Evaluate[string](`document.querySelector("roost-inapp").shadowRoot.querySelector(".title").textContent`))
 	require.NoError(t, err)
 	assert.Equal(t, "Welcome, Ada!", title)
 	assert.Equal(t, true, s.delivery(t, welcome)["delivered"], "the runtime claimed it")
@@ -120,7 +123,7 @@ func TestInAppShownOnceAcrossTabsAndReloads(t *testing.T) {
 	// in one tab: the runtime had its chance.
 	for _, tab := range tabs {
 		require.NoError(t, chromedp.Do(tab, chromedp.Reload()))
-		recordInApp(t, tab, true)
+		recordInApp(t, tab, false)
 	}
 	maintenance := s.sendInApp(t, maintenanceSend)
 	require.Eventually(t, func() bool { n, _ := total(); return n > 0 }, 20*time.Second, 20*time.Millisecond)
@@ -128,28 +131,30 @@ func TestInAppShownOnceAcrossTabsAndReloads(t *testing.T) {
 	n, showing = total()
 	assert.Equal(t, 1, n)
 	for i, tab := range tabs {
-		given, boxes := shownIn(t, tab)
+		shown, presented := shownIn(t, tab)
 		if i == showing {
-			assert.Equal(t, []string{maintenance}, given)
-			assert.Equal(t, []string{maintenance}, boxes)
+			assert.Equal(t, []string{maintenance}, shown)
+			assert.Equal(t, []string{maintenance}, presented)
 		} else {
-			assert.Empty(t, given)
-			assert.Empty(t, boxes)
+			assert.Empty(t, shown)
+			assert.Empty(t, presented)
 		}
 	}
 
-	// Its Dismiss button dismisses it.
-	_, err = chromedp.Run(tabs[showing], chromedp.Evaluate[bool](`document.querySelector(".inapp .dismiss").click(), true`))
+	// Its close button dismisses it.
+	_, err = chromedp.Run(tabs[showing], chromedp.Evaluate[bool](`document.querySelector("roost-inapp").shadowRoot.querySelector(".close").click(), true`))
 	require.NoError(t, err)
 	require.Eventually(t, func() bool { return s.delivery(t, maintenance)["dismissed"] == true }, 10*time.Second, 20*time.Millisecond)
-	left, err := chromedp.Run(tabs[showing], chromedp.Evaluate[int](`document.querySelectorAll(".inapp").length`))
+	left, err := chromedp.Run(tabs[showing], chromedp.Evaluate[int](`document.querySelectorAll("roost-inapp").length`))
 	require.NoError(t, err)
 	assert.Zero(t, left)
 }
 
 // TestInAppWaitsUntilVisible: a message sent while the page is hidden shows
 // when it becomes visible, not before, though the runtime has it (another
-// tab of the person, visible but without an in-app handler, keeps polling).
+// tab of the person, visible but opted out of in-app messages with
+// data-in-app="off", keeps polling). The page listens for in-app-message, so
+// it shows the message itself, and Roost's presenter is not even loaded.
 func TestInAppWaitsUntilVisible(t *testing.T) {
 	ctx := newBrowser(t)
 	s := startSite(t)
@@ -157,7 +162,7 @@ func TestInAppWaitsUntilVisible(t *testing.T) {
 	recordInApp(t, ctx, true)
 	tab2, cancelTab2 := chromedp.NewContext(ctx)
 	defer cancelTab2()
-	require.NoError(t, chromedp.Do(tab2, chromedp.Navigate(s.URL+"/")))
+	require.NoError(t, chromedp.Do(tab2, chromedp.Navigate(s.URL+inAppOffPage)))
 	recordInApp(t, tab2, false)
 
 	hidden, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => {
@@ -170,11 +175,12 @@ func TestInAppWaitsUntilVisible(t *testing.T) {
 
 	welcome := s.sendInApp(t, welcomeSend)
 	s.waitMorePolls(t, 4) // the polls after the send list the message
-	given, boxes := shownIn(t, ctx)
-	assert.Empty(t, given, "not shown while hidden")
-	assert.Empty(t, boxes)
-	_, boxes = shownIn(t, tab2)
-	assert.Empty(t, boxes, "the tab without an in-app handler is not given it")
+	shown, presented := shownIn(t, ctx)
+	assert.Empty(t, shown, "not shown while hidden")
+	assert.Empty(t, presented)
+	shown, presented = shownIn(t, tab2)
+	assert.Empty(t, shown, "the tab that opted out is not given it")
+	assert.Empty(t, presented)
 	assert.Equal(t, false, s.delivery(t, welcome)["delivered"], "not even claimed")
 
 	_, err = chromedp.Run(ctx, chromedp.Evaluate[bool](`delete document.visibilityState,
@@ -183,6 +189,16 @@ func TestInAppWaitsUntilVisible(t *testing.T) {
 	got, err := chromedp.Run(ctx, chromedp.Poll[[]string](`window.__shown.length > 0 && window.__shown`, chromedp.WithPollingTimeout(20*time.Second)))
 	require.NoError(t, err)
 	assert.Equal(t, []string{welcome}, got)
-	_, boxes = shownIn(t, tab2)
-	assert.Empty(t, boxes)
+	given, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`window.__given`))
+	require.NoError(t, err)
+	assert.Equal(t, []string{welcome}, given, "the page's own in-app-message listener got it")
+	_, presented = shownIn(t, ctx)
+	assert.Empty(t, presented, "the page shows it, not the presenter")
+	shown, presented = shownIn(t, tab2)
+	assert.Empty(t, shown)
+	assert.Empty(t, presented)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	assert.Empty(t, s.assets["/roost/roost-inapp.js"], "the presenter is loaded only when it is to show a message")
+	assert.Empty(t, s.assets["/roost/roost-inapp.css"])
 }

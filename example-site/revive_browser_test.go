@@ -132,18 +132,18 @@ func TestTabsReviveTheRuntimeWhenItsTabCrashes(t *testing.T) {
 	}
 	assert.Equal(t, after, heldWorkerLocks(t, b), "still the one new worker")
 
-	// The new worker knows B's route and listener, and that C is hidden: an
-	// in-app message for the home page only shows in B.
+	// The new worker knows B's route, that it shows in-app messages, and that
+	// C is hidden: an in-app message for the home page only shows in B.
 	status, body = s.api(t, "POST", "/v1/transactional", "test-key",
 		`{"name":"Home tip","trigger_name":"home_tip","channel":"in_app","content":{"title":"Tip","body":"Hi","page_rule":"/"}}`)
 	require.Equal(t, http.StatusCreated, status, body)
 	tip := s.sendInApp(t, `{"transactional_message_id":"home_tip","identifiers":{"id":"user_123"}}`)
-	shown, err := chromedp.Run(b, chromedp.Poll[string](`(document.querySelector(".inapp") || {dataset: {}}).dataset.deliveryId`,
+	shown, err := chromedp.Run(b, chromedp.Poll[[]string](presentedJS+`.length > 0 && `+presentedJS,
 		chromedp.WithPollingTimeout(5*time.Second)))
 	require.NoError(t, err, "B shows the in-app message")
-	assert.Equal(t, tip, shown)
-	_, boxes := shownIn(t, c)
-	assert.Empty(t, boxes, "the hidden tab does not")
+	assert.Equal(t, []string{tip}, shown)
+	_, presented := shownIn(t, c)
+	assert.Empty(t, presented, "the hidden tab does not")
 
 	// With B hidden too, the new worker stops polling.
 	setVisible(t, b, false)

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -39,7 +40,8 @@ type options struct {
 	SiteID string
 	// Seed is the templates-and-people file loaded at start ("" for none).
 	Seed string
-	// Assets is the directory of the built runtime (roost.js, roost-worker.js, roost.wasm, wasm_exec.js).
+	// Assets is the directory of the built runtime (roost.js, roost-worker.js,
+	// roost.wasm, wasm_exec.js, and the presenter's roost-inapp.js and roost-inapp.css).
 	Assets string
 	// Tiers override the server's poll tiers (zero: the seed docs' 10 s / 60 s / 180 s).
 	TierActive, TierInactive, TierLow time.Duration
@@ -94,15 +96,22 @@ func openSite(ctx context.Context, o options) (*site, error) {
 		SendRateLimit: o.SendRateLimit, Now: o.Now,
 	}, db)
 
+	logger := o.Logger
+	if logger == nil {
+		logger = slog.Default()
+	}
 	mux := http.NewServeMux()
 	mux.Handle("/v1/", srv.Handler())
 	mux.Handle("/api/session", sessionHandler(siteSecret))
 	mux.Handle("/api/demo/send", demoSendHandler(key, o.Now))
 	mux.Handle("GET /api/demo/templates", demoTemplatesHandler())
-	mux.Handle("/roost/", http.StripPrefix("/roost/", runtimeFiles(o.Assets)))
+	mux.Handle("/csp-report", cspReportHandler(logger))
+	mux.Handle("/roost/", withCSP(http.StripPrefix("/roost/", runtimeFiles(o.Assets))))
 	pages, _ := fs.Sub(static, "static")
-	mux.Handle("/", http.FileServerFS(pages))
-	mux.HandleFunc("GET /control", func(w http.ResponseWriter, r *http.Request) { http.ServeFileFS(w, r, pages, "control.html") })
+	mux.Handle("/", withCSP(http.FileServerFS(pages)))
+	mux.Handle("GET /control", withCSP(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.ServeFileFS(w, r, pages, "control.html")
+	})))
 	return &site{srv: srv, db: db, handler: mux, apiKey: key, siteSecret: siteSecret}, nil
 }
 
@@ -157,13 +166,52 @@ func sessionHandler(secret string) http.Handler {
 	})
 }
 
+// contentSecurityPolicy is the policy of the example site's pages and of the
+// runtime's files: a strict one, which Roost runs under. WebAssembly needs
+// 'wasm-unsafe-eval' in script-src: the runtime's worker compiles roost.wasm,
+// and a worker's policy is the one its own script is served with. Everything
+// else is 'self': the scripts, the worker, the presenter's stylesheet (a
+// <link>, no inline style) and the message server (connect-src). img-src also
+// takes https: and data:, for the images of in-app messages. report-uri is
+// the one addition to the policy a site would write anyway: /csp-report logs
+// each violation, and the browser tests check that none happens.
+const contentSecurityPolicy = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; " +
+	"img-src 'self' https: data:; connect-src 'self'; worker-src 'self'; object-src 'none'; base-uri 'none'; " +
+	"frame-ancestors 'none'; report-uri /csp-report"
+
+// withCSP sends contentSecurityPolicy with every answer of h.
+func withCSP(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Security-Policy", contentSecurityPolicy)
+		h.ServeHTTP(w, r)
+	})
+}
+
+// cspReportHandler takes the violation reports browsers post to the
+// policy's report-uri, and logs them.
+func cspReportHandler(logger *slog.Logger) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost {
+			w.Header().Set("Allow", "POST")
+			w.WriteHeader(http.StatusMethodNotAllowed)
+			return
+		}
+		report, _ := io.ReadAll(io.LimitReader(r.Body, 16<<10))
+		logger.Warn("Content-Security-Policy violation", "report", string(report))
+		w.WriteHeader(http.StatusNoContent)
+	})
+}
+
 // runtimeFiles serves the built runtime; .wasm as application/wasm so the
-// browser compiles it while it downloads.
+// browser compiles it while it downloads, .css (the presenter's) as text/css.
 func runtimeFiles(dir string) http.Handler {
 	files := http.FileServer(http.Dir(dir))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasSuffix(r.URL.Path, ".wasm") {
+		switch {
+		case strings.HasSuffix(r.URL.Path, ".wasm"):
 			w.Header().Set("Content-Type", "application/wasm")
+		case strings.HasSuffix(r.URL.Path, ".css"):
+			w.Header().Set("Content-Type", "text/css; charset=utf-8")
 		}
 		w.Header().Set("Cache-Control", "no-cache")
 		files.ServeHTTP(w, r)

@@ -35,6 +35,28 @@ func xssPayloads(t *testing.T) []string {
 	return out
 }
 
+// sanitizerParsing tells the Content-Security-Policy violation reports of
+// the shim's HTML sanitizer parsing hostile *_html fields: Chromium checks a
+// DOMParser document (it has the page's policy) as it parses, and reports
+// its inline event handlers, style attributes, <style> and <base>, which the
+// policy blocks and the sanitizer then drops. Nothing runs or loads.
+func sanitizerParsing(report string) bool {
+	var r struct {
+		Report struct {
+			Directive  string `json:"effective-directive"`
+			SourceFile string `json:"source-file"`
+		} `json:"csp-report"`
+	}
+	if json.Unmarshal([]byte(report), &r) != nil || !strings.HasSuffix(r.Report.SourceFile, "/roost/roost.js") {
+		return false
+	}
+	switch r.Report.Directive {
+	case "script-src-attr", "style-src-attr", "style-src-elem", "base-uri":
+		return true
+	}
+	return false
+}
+
 // TestXSSPayloadsNeverRun: every payload of the corpus, placed in trigger
 // data and in the person's attributes, rendered by the runtime into inbox
 // text fields, an HTML field and a URL field, then put into the page the way
@@ -43,6 +65,7 @@ func xssPayloads(t *testing.T) []string {
 func TestXSSPayloadsNeverRun(t *testing.T) {
 	ctx := newBrowser(t)
 	s := startSite(t)
+	s.cspReportExpected = sanitizerParsing
 	payloads := xssPayloads(t)
 
 	// The probe templates: text, HTML and URL fields fed by trigger and customer data.

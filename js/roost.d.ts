@@ -2,6 +2,11 @@
 // follows Customer.io's browser inbox API. Use them with
 //   /// <reference path="roost.d.ts" />
 // or by copying this file into a project. No build step is involved.
+//
+// In-app messages are shown by Roost's presenter (js/roost-inapp.js, loaded
+// when the first one is to be shown) unless the page listens for
+// "in-app-message" and shows them itself. A page that shows none opts out on
+// the script tag: <script src=".../roost.js" data-site-id="..." data-in-app="off">.
 
 declare namespace Roost {
   /** A message in an inbox view. Its fields are a snapshot: read the view again after a change. */
@@ -45,17 +50,50 @@ declare namespace Roost {
     types?: string | string[];
   }
 
+  /** An action of an in-app message: a button of the presenter. */
+  interface InAppContentAction {
+    /** What a click records (trackClick(name)); the label when missing. */
+    name?: string;
+    /** The button's text; the name when missing. */
+    label?: string;
+    /** Followed in the same tab after the click: http, https, mailto or relative, else left out. */
+    url?: string;
+  }
+
+  /**
+   * The rendered content of an in-app message, as Roost's presenter reads it.
+   * Every string is shown as text, never as markup; any other field is the page's.
+   */
+  interface InAppContent {
+    /** "modal" (the default), "top" ("banner" is the same), "bottom", or "inline" (inside the element with the id target). */
+    layout?: "modal" | "top" | "banner" | "bottom" | "inline";
+    /** For "inline": the id of the element it is drawn in; a tab without one declines it. */
+    target?: string;
+    title?: string;
+    /** Line breaks are kept. */
+    body?: string;
+    /** url: http, https or relative (else no image); alt: missing or "" for a decorative image. */
+    image?: { url: string; alt?: string };
+    /** Up to two buttons; the first is the primary one. */
+    actions?: InAppContentAction[];
+    /** Stays until the person dismisses it, shown again after a reload or in another tab. */
+    persistent?: boolean;
+    /** The pages it shows on: a path pattern, "*" for any run of characters ("/account/*"). */
+    page_rule?: string;
+    [key: string]: any;
+  }
+
   /** An in-app message handed to this tab, to show (as text: it is data, never markup). */
   interface InAppMessage {
     /** The message itself (not enumerable), as Customer.io's event payloads carry it. */
     readonly message: InAppMessage;
     readonly messageId: string;
     readonly deliveryId: string;
-    readonly properties: { [key: string]: any };
+    readonly properties: InAppContent;
     readonly type: string;
     readonly topics: string[];
     readonly priority: number;
-    /** The person closed it; the next in-app message may show. Then "in-app:message-dismissed" fires. */
+    /** The person closed it (it also takes the presenter's message away); the next in-app message may show. Then "in-app:message-dismissed" fires. */
     dismiss(): Promise<void>;
     /** Records a click; then "in-app:message-action" fires. */
     trackClick(actionName?: string): Promise<void>;
@@ -77,6 +115,8 @@ declare namespace Roost {
     actionName: string;
     /** The same as actionName (Customer.io's payload has both). */
     name: string;
+    /** Roost: the url of the content's action of that name (when safe: http, https, mailto or relative), else "". */
+    action: string;
   }
 
   interface MessageError {
@@ -100,9 +140,9 @@ declare namespace Roost {
     "inbox:updated": InboxUpdated;
     /** markOpened() on a message resolved. */
     "inbox:message-opened": InboxMessage;
-    /** An in-app message for this tab; only a page listening for it is given in-app messages. */
+    /** An in-app message for this tab to show: with a listener, the page shows them all and Roost's presenter is not loaded. */
     "in-app-message": InAppMessage;
-    /** An in-app message was handed to the page (right after "in-app-message"). */
+    /** An in-app message was shown: right after "in-app-message", or once the presenter has drawn it. */
     "in-app:message-opened": InAppMessage;
     "in-app:message-dismissed": InAppMessage;
     "in-app:message-action": InAppAction;

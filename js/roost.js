@@ -423,25 +423,56 @@
   };
 
   // ---- in-app messages -----------------------------------------------------
-  // The runtime gives an in-app message to one visible tab whose page listens
-  // for "in-app-message" and whose route matches the message's page_rule; the
-  // page shows it (with textContent: it is data, never markup) and dismisses it.
-  var inAppListening = false;
+  // The runtime gives an in-app message to one visible tab that can show it
+  // and whose route matches the message's page_rule. A page that listens for
+  // "in-app-message" shows it itself (with textContent: it is data, never
+  // markup); any other page has Roost's presenter show it (roost-inapp.js and
+  // roost-inapp.css, loaded next to this script when the first message comes),
+  // unless this script tag says data-in-app="off".
+  var presenterOn = !script || script.getAttribute("data-in-app") !== "off";
+  var nonce = (script && script.nonce) || "";
+  var inAppListening = false; // what the runtime was last told
   var route = null;
 
-  // listenersChanged tells the runtime whether this page can show in-app messages.
+  function pageListens() { return (listeners["in-app-message"] || []).length > 0; }
+
+  // listenersChanged tells the runtime whether this tab can show in-app messages.
   function listenersChanged() {
-    var on = (listeners["in-app-message"] || []).length > 0;
+    var on = !held && (pageListens() || presenterOn);
     if (on === inAppListening) return;
     inAppListening = on;
     send({ op: "inapp", listening: on });
   }
 
+  // A tab that declines a message counts as unable to show any for the
+  // runtime. One that declined an inline message for want of its target
+  // element is held back until that may have changed: the element appears,
+  // the route changes, or the tab becomes visible again. It then offers
+  // itself again (it may be given the same message back).
+  var held = null;
+  function decline(deliveryId, target) {
+    send({ op: "decline", deliveryId: deliveryId });
+    inAppListening = false;
+    if (target === undefined) return;
+    if (held && held.observer) held.observer.disconnect();
+    held = { target: target };
+    if (target && typeof MutationObserver === "function") {
+      held.observer = new MutationObserver(function () { if (document.getElementById(target)) offer(); });
+      held.observer.observe(document.documentElement, { childList: true, subtree: true, attributes: true, attributeFilter: ["id"] });
+    }
+  }
+  function offer() {
+    if (!held) return;
+    if (held.observer) held.observer.disconnect();
+    held = null;
+    listenersChanged();
+  }
+  document.addEventListener("visibilitychange", function () { if (document.visibilityState !== "hidden") offer(); });
+
   // reportRoute tells the runtime the page's path, for page rules.
   function reportRoute() {
-    if (location.pathname === route) return;
-    route = location.pathname;
-    send({ op: "route", path: route });
+    if (location.pathname !== route) send({ op: "route", path: route = location.pathname });
+    offer();
   }
 
   ["pushState", "replaceState"].forEach(function (name) {
@@ -454,14 +485,31 @@
     };
   });
   reportRoute();
+  listenersChanged();
   window.addEventListener("popstate", reportRoute);
   window.addEventListener("hashchange", reportRoute);
 
-  function showInApp(m) {
-    if (!inAppListening) {
-      send({ op: "decline", deliveryId: m.deliveryId }); // the handler went as it came: another tab shows it
-      return;
+  // linkURL returns url as a browser reads it (tabs and newlines dropped,
+  // spaces and control characters at the ends trimmed) when safeURL lets it
+  // through, else "": what the presenter may link to or load.
+  function linkURL(url) {
+    if (typeof url !== "string") return "";
+    url = url.replace(/[\t\n\r]/g, "").replace(/^[\u0000-\u0020]+|[\u0000-\u0020]+$/g, "");
+    return safeURL(url) ? url : "";
+  }
+
+  // actionURL is the link of the message's action called name, or "".
+  function actionURL(properties, name) {
+    var actions = properties && Array.isArray(properties.actions) ? properties.actions : [];
+    for (var i = 0; i < actions.length; i++) {
+      if (actions[i] && actions[i].name === name) return linkURL(actions[i].url);
     }
+    return "";
+  }
+
+  var shown = {}; // deliveryId: the presenter's view of it ({close}), or true while it loads
+
+  function showInApp(m) {
     var dismissed = null;
     var message = {
       messageId: m.deliveryId,
@@ -472,18 +520,69 @@
       priority: m.priority,
       /** dismiss(): the person closed it (a "dismissed" event); the next message may show. */
       dismiss: function () {
+        var view = shown[m.deliveryId];
+        delete shown[m.deliveryId];
+        if (view && view.close) view.close();
         if (!dismissed) dismissed = after(call({ op: "dismiss", deliveryId: m.deliveryId }), "in-app:message-dismissed", message);
         return dismissed;
       },
       trackClick: function (actionName) {
         return after(trackClick(m.deliveryId, actionName), "in-app:message-action",
-          { messageId: m.deliveryId, deliveryId: m.deliveryId, message: message, actionName: actionName || "", name: actionName || "" });
+          { messageId: m.deliveryId, deliveryId: m.deliveryId, message: message, actionName: actionName || "", name: actionName || "",
+            action: actionURL(m.properties, actionName) });
       }
     };
     // Customer.io's event payloads carry the message as "message" (detail.message.dismiss()); not enumerable, so JSON.stringify works.
     Object.defineProperty(message, "message", { value: message });
-    emit("in-app-message", message);
-    emit("in-app:message-opened", message);
+    if (pageListens()) {
+      emit("in-app-message", message);
+      emit("in-app:message-opened", message);
+      return;
+    }
+    var p = m.properties || {};
+    if (!presenterOn) {
+      decline(m.deliveryId); // the handler went as it came: another tab shows it
+    } else if (p.layout === "inline" && !(typeof p.target === "string" && p.target && document.getElementById(p.target))) {
+      decline(m.deliveryId, String(p.target || "")); // a page with the target element shows it
+    } else if (!shown[m.deliveryId]) {
+      present(message);
+    }
+  }
+
+  // present has the presenter show message, loading it first.
+  var presenter = null;
+  function present(message) {
+    var id = message.deliveryId;
+    shown[id] = true;
+    if (!presenter) presenter = loadPresenter();
+    presenter.then(function (show) {
+      return show(message, { stylesheet: base + "roost-inapp.css", nonce: nonce, linkURL: linkURL });
+    }).then(function (view) {
+      if (shown[id] !== true) return view.close(); // dismissed meanwhile
+      shown[id] = view;
+      emit("in-app:message-opened", message);
+    }, function (err) {
+      delete shown[id];
+      presenterOn = false;
+      emit("message-error", { error: String((err && err.message) || err), deliveryId: id });
+      decline(id);
+      listenersChanged(); // a page listener may still show the next ones
+    });
+  }
+
+  // loadPresenter adds roost-inapp.js to the page; it resolves to the presenter's show function.
+  function loadPresenter() {
+    return new Promise(function (resolve, reject) {
+      var el = document.createElement("script");
+      el.src = base + "roost-inapp.js";
+      if (nonce) el.nonce = nonce;
+      el.onload = function () {
+        var show = window.roostInApp && window.roostInApp.show;
+        show ? resolve(show) : reject(new Error("roost: " + el.src + " did not define the in-app presenter"));
+      };
+      el.onerror = function () { reject(new Error("roost: the in-app presenter " + el.src + " could not be loaded")); };
+      (document.head || document.documentElement).appendChild(el);
+    });
   }
 
   // Replay calls a page queued before this script ran (analytics = [[method, ...args]]).

@@ -20,6 +20,8 @@
   analytics.on("identity-error", function (e) {
     console.error("shop: Roost refused the identity " + e.user + " (" + e.status + "): " + e.error);
   });
+  // In-app messages need no code here: the page does not listen for
+  // "in-app-message", so Roost's presenter shows them.
 
   // text returns a new element showing value as text, never as markup.
   function text(tag, className, value) {
@@ -28,25 +30,6 @@
     el.textContent = value === undefined || value === null ? "" : String(value);
     return el;
   }
-
-  // In-app messages: Roost gives each one to a single visible tab; this box
-  // shows its title and body (textContent only: message data is never markup).
-  function showInApp(m) {
-    var box = document.createElement("aside");
-    box.className = "inapp";
-    box.dataset.deliveryId = m.deliveryId;
-    box.dataset.layout = m.properties.layout === "banner" ? "banner" : "modal";
-    box.setAttribute("role", "dialog");
-    var dismiss = text("button", "dismiss", "Dismiss");
-    dismiss.addEventListener("click", function () {
-      box.remove();
-      m.dismiss();
-    });
-    box.append(text("strong", "title", m.properties.title), text("p", "body", m.properties.body), dismiss);
-    document.body.append(box);
-  }
-  analytics.on("in-app-message", showInApp);
-  window.shopShowInApp = showInApp; // for the browser tests and the curious
 
   // shortTime formats a date without Intl: the first toLocaleString() of a page
   // loads ICU's locale data, a main-thread task of about 50 ms.
