@@ -191,3 +191,78 @@ func TestXSSPayloadsNeverRun(t *testing.T) {
 	defer mu.Unlock()
 	assert.Empty(t, dialogs, "no dialog opened")
 }
+
+// TestXSSPayloadsNeverRunInApp: the corpus in trigger and customer data,
+// rendered into every part of an in-app message (title, body, image alt,
+// action labels), in every layout of Roost's presenter: shown as text, and
+// nothing runs.
+func TestXSSPayloadsNeverRunInApp(t *testing.T) {
+	ctx := newBrowser(t)
+	s := startSite(t)
+	payloads := xssPayloads(t)
+	joined := strings.Join(payloads, "\n")
+	body, _ := json.Marshal(map[string]any{"attributes": map[string]any{"all": joined}})
+	status, res := s.api(t, "PUT", "/v1/people/user_123", "test-key", string(body))
+	require.Equal(t, 200, status, res)
+
+	openPage(t, ctx, s)
+	_, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => {
+		window.__pwned = [];
+		window.__xss = () => window.__pwned.push(new Error().stack);
+		const target = document.createElement("div");
+		target.id = "xss-inline";
+		document.querySelector("main").prepend(target);
+		return true;
+	})()`))
+	require.NoError(t, err)
+
+	for _, layout := range []string{"modal", "top", "bottom", "inline"} {
+		template := fmt.Sprintf(`{"name":"XSS %[1]s","trigger_name":"xss_%[1]s","channel":"in_app","content":{
+			"layout":%[2]q,"target":"xss-inline","title":"{{ trigger.p }}","body":"{{ customer.all }}",
+			"image":{"url":"/welcome.svg","alt":"{{ trigger.p }}"},
+			"actions":[{"name":"a","label":"{{ trigger.first }}"},{"name":"b","label":"{{ customer.all | truncate: 40 }}","url":"/?q={{ trigger.p | url_encode }}"}]}}`,
+			layout, layout)
+		status, res := s.api(t, "POST", "/v1/transactional", "test-key", template)
+		require.Equal(t, 201, status, res)
+		data, _ := json.Marshal(map[string]any{"p": joined, "first": payloads[0]})
+		id := s.sendInApp(t, `{"transactional_message_id":"xss_`+layout+`","identifiers":{"id":"user_123"},"message_data":`+string(data)+`}`)
+
+		host := `[...document.querySelectorAll("roost-inapp")].find(h => h.shadowRoot && h.shadowRoot.querySelector('.message[data-delivery-id="` + id + `"]'))`
+		_, err = chromedp.Run(ctx, chromedp.Poll[bool](`!!`+host, chromedp.WithPollingTimeout(15*time.Second)))
+		require.NoError(t, err, layout)
+		type shown struct {
+			Title, Body, Alt string
+			Labels, Elements []string
+		}
+		got, err := chromedp.Run(ctx, chromedp.Evaluate[shown](`(async () => {
+			const root = `+host+`.shadowRoot;
+			await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+			const out = {Title: root.querySelector(".title").textContent, Body: root.querySelector(".body").textContent,
+				Alt: root.querySelector("img") ? root.querySelector("img").alt : "",
+				Labels: [...root.querySelectorAll(".action")].map(a => a.textContent), Elements: []};
+			for (const el of root.querySelectorAll("*")) {
+				out.Elements.push(el.localName + [...el.attributes].filter(a => /^on/i.test(a.name) || /^\s*javascript:/i.test(a.value)).map(a => " " + a.name).join(""));
+			}
+			return out;
+		})()`, chromedp.EvalAwaitPromise))
+		require.NoError(t, err, layout)
+		assert.Equal(t, joined, got.Title, "%s: trigger data is the title's text", layout)
+		assert.Equal(t, joined, got.Body, "%s: customer data is the body's text", layout)
+		assert.Equal(t, joined, got.Alt, "%s: and the image's alt", layout)
+		require.Len(t, got.Labels, 2, layout)
+		assert.Equal(t, payloads[0], got.Labels[0], layout)
+		presenter := map[string]bool{"link": true, "dialog": true, "div": true, "img": true, "h2": true, "p": true, "button": true, "a": true, "svg": true, "path": true}
+		for _, el := range got.Elements {
+			assert.True(t, presenter[el], "%s: only the presenter's own elements, no handler or javascript: attribute: %q", layout, el)
+		}
+
+		// Dismiss it for the next layout.
+		_, err = chromedp.Run(ctx, chromedp.Evaluate[bool](host+`.shadowRoot.querySelector(".close").click(), true`))
+		require.NoError(t, err)
+		_, err = chromedp.Run(ctx, chromedp.Poll[bool](`!`+host, chromedp.WithPollingTimeout(10*time.Second)))
+		require.NoError(t, err, layout)
+	}
+	pwned, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`window.__pwned`))
+	require.NoError(t, err)
+	assert.Empty(t, pwned, "no payload ran")
+}
