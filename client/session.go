@@ -122,10 +122,18 @@ func serverError(status int, body []byte) string {
 	return fmt.Sprintf("the server refused the identity (HTTP %d)", status)
 }
 
-// stop ends polling; events already queued are still sent.
+// stop ends polling; events already queued are still sent. While the server
+// refuses the identity they cannot be: they go to the person's next session
+// at once (r.mu is held, so it is not started yet), not once the sender
+// notices the stop, which may be after that session took the same events
+// from storage and would then queue and send them twice.
 func (s *session) stop() {
 	s.cancel()
 	close(s.stopped)
+	if s.refused {
+		s.r.held[s.user] = append(s.r.held[s.user], s.outbox...)
+		s.outbox = nil
+	}
 }
 
 // deliver takes a new poll answer into the store and tells the tabs.
