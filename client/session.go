@@ -183,11 +183,15 @@ func (s *session) wakeExpiry() {
 }
 
 // watchExpiry shows the tabs a message's expiry when it comes, without
-// waiting for a poll, until the session ends.
+// waiting for a poll, until the session ends. Every expiry since its last
+// refresh of the tabs is due, even one already past when it looks (it may
+// run late, after the change that brought the message was shown): it then
+// refreshes them at once.
 func (s *session) watchExpiry(ctx context.Context) {
+	var shown time.Time // the tabs showed no message expired by then
 	for {
 		s.r.mu.Lock()
-		next := s.store.NextExpiry()
+		next := s.store.NextExpiry(shown)
 		s.r.mu.Unlock()
 		var expiry <-chan time.Time
 		if !next.IsZero() {
@@ -199,6 +203,7 @@ func (s *session) watchExpiry(ctx context.Context) {
 		case <-s.expiryWake:
 		case <-expiry:
 			s.r.mu.Lock()
+			shown = s.r.opts.Clock.Now()
 			s.r.broadcast(s.user)
 			s.r.pumpInApp(s.user)
 			s.r.mu.Unlock()
