@@ -2,6 +2,7 @@ package client_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"sync"
 	"sync/atomic"
@@ -40,6 +41,11 @@ type member struct {
 	peer   chan []byte
 	polls  atomic.Int64
 	closed atomic.Bool
+	// sent counts the messages of other runtimes put in peer, handled those
+	// its runtime has handled; presences counts the presence messages its
+	// runtime broadcast: one each PresenceEvery (its own clock, as it runs),
+	// and one when its tab shows or hides or a peer says hello.
+	sent, handled, presences atomic.Int64
 }
 
 func newBrowser(t *testing.T, nextPollMs int64, msgs ...inbox.Message) *browser {
@@ -60,6 +66,7 @@ func (b *browser) open(t *testing.T, user, signature string) *member {
 	go func() {
 		for msg := range m.peer {
 			m.rt.Peer(msg)
+			m.handled.Add(1)
 		}
 	}()
 	b.mu.Lock()
@@ -197,14 +204,19 @@ func (c coordinator) Lock(name string, granted func()) func() {
 }
 
 func (c coordinator) Broadcast(msg []byte) {
-	if c.m.closed.Load() {
-		return
+	var kind struct{ Kind string }
+	if json.Unmarshal(msg, &kind) == nil && kind.Kind == "presence" {
+		c.m.presences.Add(1)
 	}
 	b := c.m.b
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if c.m.closed.Load() { // checked with b.mu held: nothing comes from a tab once crash returned
+		return
+	}
 	for _, other := range b.members {
 		if other != c.m && !other.closed.Load() {
+			other.sent.Add(1)
 			other.peer <- append([]byte(nil), msg...)
 		}
 	}
@@ -261,35 +273,71 @@ func TestLeaderGoneFollowerPollsAtOnce(t *testing.T) {
 	}
 }
 
-// stable reports the polls that come in a while: none once the group is hidden.
-func (b *browser) stable(t *testing.T) int64 {
+// pollsGoOn waits until the group polls n more times.
+func (b *browser) pollsGoOn(t *testing.T, n int64, msgAndArgs ...any) {
 	t.Helper()
-	time.Sleep(50 * time.Millisecond) // the change reaches the leader; a poll under way ends
 	before := b.total()
-	time.Sleep(200 * time.Millisecond) // ten poll intervals
-	return b.total() - before
+	require.Eventually(t, func() bool { return b.total() >= before+n }, 5*time.Second, time.Millisecond, msgAndArgs...)
+}
+
+// heard waits until m's runtime has handled every message the others sent it so far.
+func (m *member) heard(t *testing.T) {
+	t.Helper()
+	sent := m.sent.Load()
+	require.Eventually(t, func() bool { return m.handled.Load() >= sent }, 5*time.Second, time.Millisecond)
+}
+
+// rounds waits until m's runtime has broadcast its presence n more times:
+// while no tab shows or hides and no peer comes, n PresenceEvery have passed
+// for it (and it has checked its peers' presence after all but the last),
+// however slowly a loaded machine runs it.
+func (m *member) rounds(t *testing.T, n int64) {
+	t.Helper()
+	before := m.presences.Load()
+	require.Eventually(t, func() bool { return m.presences.Load() >= before+n }, 5*time.Second, time.Millisecond)
+}
+
+// pollsStop asserts that the group stops polling, once its leader knows that
+// no tab shows the person: the poll it was about to start when it learned may
+// still go out, then none comes. Time is counted in the leader's presence
+// rounds (of one poll interval here), not on the wall clock, so that a
+// machine that stalls the test's goroutines cannot look like a quiet leader.
+func (b *browser) pollsStop(t *testing.T, leader *member, msgAndArgs ...any) {
+	t.Helper()
+	before := b.total()
+	leader.rounds(t, 10)
+	stopped := b.total()
+	assert.LessOrEqual(t, stopped-before, int64(1), msgAndArgs...)
+	leader.rounds(t, 10)
+	assert.Equal(t, stopped, b.total(), msgAndArgs...)
 }
 
 func TestGroupPollsWhileAnyTabIsVisible(t *testing.T) {
 	b := newBrowser(t, 20, message("d1", "orders", `"Hi"`))
-	b.presenceEvery = 20 * time.Millisecond
+	b.presenceEvery = 20 * time.Millisecond // as often as the leader polls
 	tabs := b.group(t, 2)
 	leader, follower := tabs[0], tabs[1]
 
 	// The leader's tab is hidden, the follower's visible: polls go on.
 	send(leader.rt, 1, `{"op":"visible","visible":false}`)
-	assert.GreaterOrEqual(t, b.stable(t), int64(3), "a visible follower keeps the leader polling")
+	b.pollsGoOn(t, 3, "a visible follower keeps the leader polling")
 
-	// Every tab hidden: no polls.
+	// Every tab hidden: no polls, once the leader heard it.
 	send(follower.rt, 1, `{"op":"visible","visible":false}`)
-	assert.Zero(t, b.stable(t), "no polls while every tab is hidden")
+	leader.heard(t)
+	b.pollsStop(t, leader, "no polls while every tab is hidden")
 
-	// The follower shows again: polls resume; the follower crashes: its "visible" expires.
+	// The follower shows again: polls resume.
 	send(follower.rt, 1, `{"op":"visible","visible":true}`)
-	assert.GreaterOrEqual(t, b.stable(t), int64(3))
+	b.pollsGoOn(t, 3, "polls resume when a tab shows again")
+
+	// The follower crashes: its "visible" expires. It lasts three presence
+	// rounds from when the leader heard it last; the leader drops it at the
+	// first of its own rounds after that.
 	follower.crash()
-	time.Sleep(3 * b.presenceEvery) // presence lasts three rounds
-	assert.Zero(t, b.stable(t), "a crashed tab's visibility expires")
+	leader.heard(t)
+	leader.rounds(t, 5)
+	b.pollsStop(t, leader, "a crashed tab's visibility expires")
 	assert.Len(t, b.pollers(), 1)
 }
 

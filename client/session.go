@@ -134,10 +134,18 @@ func serverError(status int, body []byte) string {
 	return fmt.Sprintf("the server refused the identity (HTTP %d)", status)
 }
 
-// stop ends polling; events already queued are still sent.
+// stop ends polling; events already queued are still sent. While the server
+// refuses the identity they cannot be: they go to the person's next session
+// at once (r.mu is held, so it is not started yet), not once the sender
+// notices the stop, which may be after that session took the same events
+// from storage and would then queue and send them twice.
 func (s *session) stop() {
 	s.cancel()
 	close(s.stopped)
+	if s.refused {
+		s.r.held[s.user] = append(s.r.held[s.user], s.outbox...)
+		s.outbox = nil
+	}
 }
 
 // deliver takes a new poll answer into the store and tells the tabs.
@@ -197,11 +205,15 @@ func (s *session) wakeExpiry() {
 }
 
 // watchExpiry shows the tabs a message's expiry when it comes, without
-// waiting for a poll, until the session ends.
+// waiting for a poll, until the session ends. Every expiry since its last
+// refresh of the tabs is due, even one already past when it looks (it may
+// run late, after the change that brought the message was shown): it then
+// refreshes them at once.
 func (s *session) watchExpiry(ctx context.Context) {
+	var shown time.Time // the tabs showed no message expired by then
 	for {
 		s.r.mu.Lock()
-		next := s.store.NextExpiry()
+		next := s.store.NextExpiry(shown)
 		s.r.mu.Unlock()
 		var expiry <-chan time.Time
 		if !next.IsZero() {
@@ -213,6 +225,7 @@ func (s *session) watchExpiry(ctx context.Context) {
 		case <-s.expiryWake:
 		case <-expiry:
 			s.r.mu.Lock()
+			shown = s.r.opts.Clock.Now()
 			s.r.broadcast(s.user)
 			s.r.pumpInApp(s.user)
 			s.r.mu.Unlock()
