@@ -99,22 +99,33 @@ func (k *keeper) write(value []byte) {
 	}
 }
 
+// readKept reads the JSON value stored under key into v, before the first
+// poll; it reports whether there was a usable one. A failure or a value that
+// is not readable is a storage-error (what names the value); the next write
+// replaces it.
+func (s *session) readKept(session context.Context, key, what string, v any) bool {
+	ctx, cancel := context.WithTimeout(session, storageTimeout)
+	defer cancel()
+	raw, found, err := s.r.opts.Storage.Get(ctx, key)
+	if err != nil && session.Err() == nil {
+		s.storageError(fmt.Errorf("storage: reading %s: %w", what, err))
+	}
+	if err != nil || !found {
+		return false
+	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		s.storageError(fmt.Errorf("storage: %s is not usable (%v); it is replaced", what, err))
+		return false
+	}
+	return true
+}
+
 // restoreInbox shows what the last page load kept of the person's inbox,
 // unless a poll answer came first; it runs on the loop's goroutine before
 // the first poll. A bad value is reported and ignored.
 func (s *session) restoreInbox(session context.Context) {
-	ctx, cancel := context.WithTimeout(session, storageTimeout)
-	defer cancel()
-	raw, found, err := s.r.opts.Storage.Get(ctx, inboxPrefix+s.user)
-	if err != nil && session.Err() == nil {
-		s.storageError(fmt.Errorf("storage: reading the kept inbox: %w", err))
-	}
-	if err != nil || !found {
-		return
-	}
 	var kept storedInbox
-	if err := json.Unmarshal(raw, &kept); err != nil {
-		s.storageError(fmt.Errorf("storage: the kept inbox is not usable (%v); the first poll replaces it", err))
+	if !s.readKept(session, inboxPrefix+s.user, "the kept inbox", &kept) {
 		return
 	}
 	s.r.mu.Lock()

@@ -371,18 +371,8 @@ func (r *Runtime) keepInApp(user string, st *inAppPerson) {
 // kept; it runs on the loop's goroutine before the first poll. A bad value
 // is reported and ignored.
 func (s *session) restoreInApp(session context.Context) {
-	ctx, cancel := context.WithTimeout(session, storageTimeout)
-	defer cancel()
-	raw, found, err := s.r.opts.Storage.Get(ctx, inAppPrefix+s.user)
-	if err != nil && session.Err() == nil {
-		s.storageError(fmt.Errorf("storage: reading the persistent in-app messages: %w", err))
-	}
-	if err != nil || !found {
-		return
-	}
 	var kept storedInApp
-	if err := json.Unmarshal(raw, &kept); err != nil {
-		s.storageError(fmt.Errorf("storage: the kept in-app messages are not usable (%v); they are replaced", err))
+	if !s.readKept(session, inAppPrefix+s.user, "the kept in-app messages", &kept) {
 		return
 	}
 	r := s.r
