@@ -45,6 +45,7 @@ func main() {
 
 	var b strings.Builder
 	fmt.Fprintf(&b, "Machine: %s\n\n", machine())
+	loadAtStart := loadAverage()
 
 	step("bytes")
 	bytesTable(&b, *build)
@@ -63,7 +64,12 @@ func main() {
 	goTest(out, "./example-site", "^TestBenchStartup$")
 	startupTable(&b, out)
 
-	fmt.Fprintf(&b, "\n`make bench` took %v.\n", time.Since(start).Round(time.Second))
+	fmt.Fprintf(&b, "`make bench` took %v. Load average (1 min) at its start %s, at its end %s",
+		time.Since(start).Round(time.Second), loadAtStart, loadAverage())
+	if load, err := strconv.ParseFloat(loadAtStart, 64); err == nil && load > float64(runtime.NumCPU()) {
+		fmt.Fprintf(&b, ": the machine was busy with other work, so the timings are pessimistic and vary from run to run")
+	}
+	fmt.Fprintf(&b, ".\n")
 	fmt.Print("\n" + b.String())
 }
 
@@ -98,6 +104,15 @@ func machine() string {
 	}
 	return fmt.Sprintf("%s, %d cores%s, %s/%s, %s, node %s, %s", cpu, runtime.NumCPU(), mem, runtime.GOOS, runtime.GOARCH,
 		runtime.Version(), command("node", "--version"), chromiumVersion())
+}
+
+// loadAverage is the 1-minute load average, where Linux tells it.
+func loadAverage() string {
+	f, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	return strings.Fields(string(f))[0]
 }
 
 // command runs name with args and returns its trimmed output, or "?".
