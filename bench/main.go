@@ -51,14 +51,16 @@ func main() {
 	bytesTable(&b, *build)
 
 	step("render and inbox benchmarks, native")
-	native := goBench(nil, *benchtime)
+	native := goBench(nil, *benchtime, ".", "./render", "./inbox")
 	step("render and inbox benchmarks, GOOS=js GOARCH=wasm in node")
-	wasm := goBench([]string{"GOOS=js", "GOARCH=wasm", "PATH=" + filepath.Join(runtime.GOROOT(), "lib", "wasm") + ":" + os.Getenv("PATH")}, *benchtime)
+	wasm := goBench([]string{"GOOS=js", "GOARCH=wasm", "PATH=" + filepath.Join(runtime.GOROOT(), "lib", "wasm") + ":" + os.Getenv("PATH")}, *benchtime, ".", "./render", "./inbox")
 	renderTable(&b, native, wasm)
 
+	step("server poll benchmarks")
+	polls := goBench(nil, *benchtime, "^BenchmarkPoll", "./server")
 	step("server load (about 20 s)")
 	goTest(out, "./server", "^TestLoad$")
-	serverTable(&b, out)
+	serverTable(&b, out, polls)
 
 	step("start-up in headless Chromium (about a minute)")
 	goTest(out, "./example-site", "^TestBenchStartup$")
@@ -215,9 +217,11 @@ console.log(JSON.stringify(process.argv.slice(1).map(p => zlib.brotliCompressSyn
 // benchResult is one Go benchmark's line: ns/op and its other metrics.
 type benchResult map[string]float64
 
-// goBench runs the render and inbox benchmarks with env added.
-func goBench(env []string, benchtime string) map[string]benchResult {
-	cmd := exec.Command("go", "test", "-count=1", "-p=1", "-run=^$", "-bench=.", "-benchtime="+benchtime, "./render", "./inbox")
+// goBench runs the benchmarks matching bench in pkgs (one package at a
+// time) with env added.
+func goBench(env []string, benchtime, bench string, pkgs ...string) map[string]benchResult {
+	args := append([]string{"test", "-count=1", "-p=1", "-run=^$", "-bench=" + bench, "-benchtime=" + benchtime}, pkgs...)
+	cmd := exec.Command("go", args...)
 	cmd.Env = append(os.Environ(), env...)
 	cmd.Stderr = os.Stderr
 	out, err := cmd.Output()
@@ -315,7 +319,7 @@ func readJSON(path string, v any) {
 }
 
 // serverTable reports server.TestLoad.
-func serverTable(b *strings.Builder, out string) {
+func serverTable(b *strings.Builder, out string, polls map[string]benchResult) {
 	var r struct {
 		People, Messages, Workers, Gomaxprocs int
 		Phases                                []struct {
@@ -346,7 +350,8 @@ func serverTable(b *strings.Builder, out string) {
 		}
 		fmt.Fprintf(b, "| %s | %.0f | %.1f ms | %.1f ms | %.2f | %s |\n", label, p.PerSec, p.P50Ms, p.P99Ms, p.StoreReadsPerRequst, target)
 	}
-	fmt.Fprintln(b)
+	fmt.Fprintf(b, "\nThe handler alone (BenchmarkPoll304, BenchmarkPoll200: one goroutine, no network, a person with 10 messages): "+
+		"a 304 poll %s, a 200 poll %s.\n\n", dur(polls["Poll304"]["ns/op"]), dur(polls["Poll200"]["ns/op"]))
 }
 
 // startupTable reports example-site's TestBenchStartup.
