@@ -359,6 +359,7 @@ func startupTable(b *strings.Builder, out string) {
 	var r struct {
 		Runs              int     `json:"runs"`
 		TracedRuns        int     `json:"traced_runs"`
+		WasmAskedMs       float64 `json:"wasm_asked_ms"`
 		FirstPollMs       float64 `json:"first_poll_ms"`
 		FirstMessageMs    float64 `json:"first_message_ms"`
 		LoadEventMs       float64 `json:"load_event_ms"`
@@ -371,6 +372,7 @@ func startupTable(b *strings.Builder, out string) {
 	fmt.Fprintf(b, "| from navigation start to | ms |\n|---|---:|\n")
 	fmt.Fprintf(b, "| the page's load event, with Roost | %.0f |\n", r.LoadEventMs)
 	fmt.Fprintf(b, "| the page's load event, the same page without Roost's script tag | %.0f |\n", r.LoadEventNoRoost)
+	fmt.Fprintf(b, "| the worker asking for roost.wasm (its arrival at the server) | %.0f |\n", r.WasmAskedMs)
 	fmt.Fprintf(b, "| the first poll request (its arrival at the server) | %.0f |\n", r.FirstPollMs)
 	fmt.Fprintf(b, "| the first inbox message rendered in the page | %.0f |\n", r.FirstMessageMs)
 	fmt.Fprintf(b, "| longest main-thread task until then (trace, median of %d traced loads): CPU / wall | %.0f / %.0f |\n\n",

@@ -54,6 +54,7 @@ const startupProbe = `(() => {
 
 // startupLoad is one cold load of the shop, times from navigation start, in ms.
 type startupLoad struct {
+	WasmAskedMs    float64 `json:"wasm_asked_ms"`
 	FirstPollMs    float64 `json:"first_poll_ms"`
 	FirstMessageMs float64 `json:"first_message_ms"`
 	LoadEventMs    float64 `json:"load_event_ms"`
@@ -104,7 +105,11 @@ func TestBenchStartup(t *testing.T) {
 			polls := s.pollsAfter(from)
 			require.NotEmpty(t, polls)
 			origin := time.UnixMicro(int64(got["origin"] * 1000))
-			withRoost = append(withRoost, startupLoad{
+			s.mu.Lock()
+			wasm := s.assets["/roost/roost.wasm"]
+			s.mu.Unlock()
+			require.NotEmpty(t, wasm)
+			withRoost = append(withRoost, startupLoad{WasmAskedMs: ms(wasm[len(wasm)-1].Sub(origin)),
 				FirstPollMs: ms(polls[0].Sub(origin)), FirstMessageMs: got["message"], LoadEventMs: got["load"]})
 			t.Logf("load %d: %+v", i, withRoost[len(withRoost)-1])
 		})
@@ -139,6 +144,7 @@ func TestBenchStartup(t *testing.T) {
 
 	result := map[string]any{
 		"runs":                  startupRuns,
+		"wasm_asked_ms":         median(withRoost, func(l startupLoad) float64 { return l.WasmAskedMs }),
 		"first_poll_ms":         median(withRoost, func(l startupLoad) float64 { return l.FirstPollMs }),
 		"first_message_ms":      median(withRoost, func(l startupLoad) float64 { return l.FirstMessageMs }),
 		"load_event_ms":         median(withRoost, func(l startupLoad) float64 { return l.LoadEventMs }),
