@@ -7,7 +7,7 @@ BUILD     := build/roost
 WASM_EXEC := $(GOROOT)/lib/wasm
 ARGS      ?=
 
-.PHONY: run runtime test test-native test-wasm screenshots browser-deps chromium node
+.PHONY: run runtime test test-native test-wasm screenshots bench browser-deps chromium node
 
 ## run: build the browser runtime and start the example site on http://127.0.0.1:8080
 run: runtime
@@ -35,6 +35,10 @@ test-wasm:
 screenshots: chromium
 	ROOST_SCREENSHOTS=$(CURDIR)/build/screenshots $(GO) test -count=1 -run '^TestScreenshots$$' ./example-site
 	@echo "Screenshots in build/screenshots/"
+
+## bench: measure this machine: the runtime's bytes, start-up in Chromium, rendering and the inbox natively and in wasm, memory, the server under load (a markdown table)
+bench: browser-deps runtime
+	$(GO) run ./bench
 
 browser-deps: chromium node
 

@@ -220,6 +220,10 @@ func startSite(t *testing.T, opts ...siteOption) *testSite {
 				ts.serveInAppOff(t, w)
 				return
 			}
+			if r.URL.Path == noRoostPage {
+				ts.serveNoRoost(t, w)
+				return
+			}
 			ts.serve(w, r)
 			return
 		}
