@@ -39,18 +39,19 @@ func main() {
 	file := flag.String("file", "", "a wasm module to read, linked without -s (default: build the package argument)")
 	asJSON := flag.Bool("json", false, "print JSON instead of a table")
 	quality := flag.Int("q", 11, "brotli quality for the compressed column (0-11)")
+	buildFlags := flag.String("buildflags", "", "more go build flags, space-separated (such as -gcflags=all=-l)")
 	flag.Usage = func() {
 		fmt.Fprintln(flag.CommandLine.Output(), "usage: wasmsize [flags] [package (default ./wasm)]")
 		flag.PrintDefaults()
 	}
 	flag.Parse()
-	if err := run(*file, flag.Arg(0), *n, *quality, *asJSON, os.Stdout); err != nil {
+	if err := run(*file, flag.Arg(0), strings.Fields(*buildFlags), *n, *quality, *asJSON, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "wasmsize:", err)
 		os.Exit(1)
 	}
 }
 
-func run(file, pkg string, n, quality int, asJSON bool, out io.Writer) error {
+func run(file, pkg string, buildFlags []string, n, quality int, asJSON bool, out io.Writer) error {
 	if file == "" {
 		if pkg == "" {
 			pkg = "./wasm"
@@ -61,7 +62,8 @@ func run(file, pkg string, n, quality int, asJSON bool, out io.Writer) error {
 		}
 		defer os.RemoveAll(dir)
 		file = filepath.Join(dir, "module.wasm")
-		cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-w", "-o", file, pkg)
+		args := append([]string{"build", "-trimpath", "-ldflags=-w"}, buildFlags...)
+		cmd := exec.Command("go", append(args, "-o", file, pkg)...)
 		cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
 		cmd.Stderr = os.Stderr
 		if err := cmd.Run(); err != nil {
