@@ -74,7 +74,7 @@ func run(file, pkg string, buildFlags []string, n, quality int, asJSON bool, out
 	if err != nil {
 		return err
 	}
-	m, err := parse(b)
+	m, err := parse(b, quality)
 	if err != nil {
 		return err
 	}
@@ -110,7 +110,7 @@ type Size struct {
 	Name string `json:"name"`
 	// Bytes is the raw size.
 	Bytes int `json:"bytes"`
-	// Brotli is the size compressed alone (packages only).
+	// Brotli is the size compressed alone.
 	Brotli int `json:"brotli,omitempty"`
 	// Funcs is the number of functions (packages only).
 	Funcs int `json:"funcs,omitempty"`
@@ -118,9 +118,9 @@ type Size struct {
 
 func (r Report) print(w io.Writer, n int) {
 	fmt.Fprintf(w, "module: %d bytes (with the name section, which -s drops)\n\n", r.Total)
-	fmt.Fprintf(w, "%-12s %10s\n", "section", "bytes")
+	fmt.Fprintf(w, "%-20s %10s %10s\n", "section", "bytes", "brotli")
 	for _, s := range r.Sections {
-		fmt.Fprintf(w, "%-12s %10d\n", s.Name, s.Bytes)
+		fmt.Fprintf(w, "%-20s %10d %10d\n", s.Name, s.Bytes, s.Brotli)
 	}
 	var code, codeBr int
 	for _, p := range r.Packages {
@@ -163,8 +163,8 @@ var sectionNames = map[byte]string{
 	6: "global", 7: "export", 8: "start", 9: "element", 10: "code", 11: "data", 12: "datacount",
 }
 
-// parse reads the sections of a wasm binary.
-func parse(b []byte) (*module, error) {
+// parse reads the sections of a wasm binary, and compresses each alone.
+func parse(b []byte, quality int) (*module, error) {
 	if len(b) < 8 || !bytes.Equal(b[:4], []byte("\x00asm")) {
 		return nil, errors.New("not a wasm module")
 	}
@@ -193,7 +193,7 @@ func parse(b []byte) (*module, error) {
 		if body.err != nil {
 			return nil, fmt.Errorf("section %s: %w", name, body.err)
 		}
-		m.sections = append(m.sections, Size{Name: name, Bytes: size})
+		m.sections = append(m.sections, Size{Name: name, Bytes: size, Brotli: brotliSize(body.b, quality)})
 	}
 	if len(m.names) == 0 {
 		return nil, errors.New("the module has no function names: link it without -s")
