@@ -6,6 +6,11 @@ GOROOT    := $(shell $(GO) env GOROOT)
 BUILD     := build/roost
 WASM_EXEC := $(GOROOT)/lib/wasm
 ARGS      ?=
+# The runtime's Go build flags. Inlining is off outside the Go runtime: the
+# module is about 120 KB smaller brotli (1.36 MB -> 1.24 MB), and rendering a
+# template takes about twice the CPU (some 0.6 ms more, in the worker, off
+# the page's main thread). `make runtime RUNTIME_GCFLAGS=` builds it inlined.
+RUNTIME_GCFLAGS ?= -gcflags=all=-l -gcflags=runtime=
 
 .PHONY: run runtime test test-native test-wasm screenshots bench browser-deps chromium node
 
@@ -13,11 +18,12 @@ ARGS      ?=
 run: runtime
 	$(GO) run ./example-site $(ARGS)
 
-## runtime: build the browser runtime into build/roost
+## runtime: build the browser runtime into build/roost, versioned, with .br and .gz copies
 runtime:
 	@mkdir -p $(BUILD)
-	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags="-s -w" -o $(BUILD)/roost.wasm ./wasm
+	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags="-s -w" $(RUNTIME_GCFLAGS) -o $(BUILD)/roost.wasm ./wasm
 	cp $(WASM_EXEC)/wasm_exec.js js/roost.js js/roost-worker.js js/roost-inapp.js js/roost-inapp.css $(BUILD)/
+	$(GO) run ./tools/precompress $(BUILD)
 
 ## test: every test, native, in node (GOOS=js GOARCH=wasm) and in headless Chromium
 test: browser-deps test-native test-wasm

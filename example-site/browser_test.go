@@ -41,7 +41,8 @@ func builtRuntime(t *testing.T) string {
 		if runtimeErr != nil {
 			return
 		}
-		cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", filepath.Join(runtimeDir, "roost.wasm"), "../wasm")
+		cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-gcflags=all=-l", "-gcflags=runtime=", // the Makefile's RUNTIME_GCFLAGS
+			"-o", filepath.Join(runtimeDir, "roost.wasm"), "../wasm")
 		cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
 		if out, err := cmd.CombinedOutput(); err != nil {
 			runtimeErr = &buildError{string(out), err}
@@ -64,6 +65,13 @@ func builtRuntime(t *testing.T) string {
 				runtimeErr = err
 				return
 			}
+		}
+		// Versioned and precompressed, as make runtime leaves it: the browser
+		// gets roost-worker.js?v=..., roost.wasm?v=... and brotli.
+		cmd = exec.Command("go", "run", "../tools/precompress", runtimeDir)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			runtimeErr = &buildError{string(out), err}
+			return
 		}
 	})
 	require.NoError(t, runtimeErr)
@@ -124,6 +132,8 @@ type testSite struct {
 	requests []clientRequest
 	// assets are the times other paths were asked for, by path.
 	assets map[string][]time.Time
+	// assetRequests are the request URIs and Accept-Encoding headers of the same requests.
+	assetRequests [][2]string
 	// eventsDown, while set, answers every POST /v1/client/events with 503
 	// (the events endpoint is down); eventPosts records each one's events.
 	eventsDown atomic.Bool
@@ -212,6 +222,7 @@ func startSite(t *testing.T, opts ...siteOption) *testSite {
 			}
 			ts.mu.Lock()
 			ts.assets[r.URL.Path] = append(ts.assets[r.URL.Path], at)
+			ts.assetRequests = append(ts.assetRequests, [2]string{r.URL.RequestURI(), r.Header.Get("Accept-Encoding")})
 			if report != nil {
 				ts.cspReports = append(ts.cspReports, string(report))
 			}

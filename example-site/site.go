@@ -13,7 +13,9 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"path"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -202,18 +204,95 @@ func cspReportHandler(logger *slog.Logger) http.Handler {
 	})
 }
 
-// runtimeFiles serves the built runtime; .wasm as application/wasm so the
-// browser compiles it while it downloads, .css (the presenter's) as text/css.
+// runtimeFiles serves the built runtime (make runtime's directory): .wasm as
+// application/wasm, so the browser compiles it while it downloads, .js as
+// text/javascript and .css (the presenter's) as text/css. A .wasm, .js or
+// .css file goes out as its precompressed copy, name.br or name.gz, when
+// the request's Accept-Encoding takes brotli or gzip and the copy exists.
+// A URL that carries the build's version (?v=, the contents of the file
+// "version") names content that never changes: it is cached for a year;
+// anything else, roost.js first of all, is revalidated on every use.
 func runtimeFiles(dir string) http.Handler {
 	files := http.FileServer(http.Dir(dir))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch {
-		case strings.HasSuffix(r.URL.Path, ".wasm"):
-			w.Header().Set("Content-Type", "application/wasm")
-		case strings.HasSuffix(r.URL.Path, ".css"):
-			w.Header().Set("Content-Type", "text/css; charset=utf-8")
+		if v := r.URL.Query().Get("v"); v != "" && v == runtimeVersion(dir) {
+			w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+		} else {
+			w.Header().Set("Cache-Control", "no-cache")
 		}
-		w.Header().Set("Cache-Control", "no-cache")
+		ctype, ok := runtimeTypes[path.Ext(r.URL.Path)]
+		if !ok {
+			files.ServeHTTP(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", ctype)
+		w.Header().Add("Vary", "Accept-Encoding")
+		name := path.Clean("/" + r.URL.Path)
+		for _, enc := range []struct{ coding, ext string }{{"br", ".br"}, {"gzip", ".gz"}} {
+			if !acceptsEncoding(r.Header.Get("Accept-Encoding"), enc.coding) {
+				continue
+			}
+			f, err := http.Dir(dir).Open(name + enc.ext)
+			if err != nil {
+				continue
+			}
+			defer f.Close()
+			info, err := f.Stat()
+			if err != nil || info.IsDir() {
+				continue
+			}
+			w.Header().Set("Content-Encoding", enc.coding)
+			// ServeContent leaves the length out once an encoding is set
+			// (it expects on-the-fly compression); this one is known.
+			w.Header().Set("Content-Length", strconv.FormatInt(info.Size(), 10))
+			http.ServeContent(w, r, name, info.ModTime(), f)
+			return
+		}
 		files.ServeHTTP(w, r)
 	})
+}
+
+// runtimeTypes are the Content-Types of the runtime's files that are served
+// precompressed.
+var runtimeTypes = map[string]string{
+	".wasm": "application/wasm",
+	".js":   "text/javascript; charset=utf-8",
+	".css":  "text/css; charset=utf-8",
+}
+
+// runtimeVersion is the version tools/precompress wrote in dir ("" when the
+// runtime is not versioned). It is read on each request: a rebuild while
+// the site runs changes it.
+func runtimeVersion(dir string) string {
+	b, err := os.ReadFile(filepath.Join(dir, "version"))
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(b))
+}
+
+// acceptsEncoding says whether an Accept-Encoding header takes coding: named,
+// or matched by "*", with a q-value above zero.
+func acceptsEncoding(header, coding string) bool {
+	star := false
+	for _, part := range strings.Split(header, ",") {
+		name, params, _ := strings.Cut(part, ";")
+		name = strings.ToLower(strings.TrimSpace(name))
+		if name != coding && name != "*" {
+			continue
+		}
+		ok := true
+		for _, p := range strings.Split(params, ";") {
+			k, v, _ := strings.Cut(p, "=")
+			if strings.EqualFold(strings.TrimSpace(k), "q") {
+				q, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+				ok = err == nil && q > 0
+			}
+		}
+		if name == coding {
+			return ok
+		}
+		star = ok
+	}
+	return star
 }

@@ -75,9 +75,13 @@ function fail(err) {
 }
 
 try {
-  importScripts("wasm_exec.js");
+  // The shim loads this script as roost-worker.js?v=<version> in a stamped
+  // build: the files it loads carry the same version.
+  var version = /[?&]v=([0-9a-f]+)/.exec(self.location.search);
+  var suffix = version ? "?v=" + version[1] : "";
+  importScripts("wasm_exec.js" + suffix);
   var go = new Go();
-  WebAssembly.instantiateStreaming(fetch("roost.wasm"), go.importObject)
+  WebAssembly.instantiateStreaming(fetch("roost.wasm" + suffix), go.importObject)
     .then(function (r) { return go.run(r.instance); })
     .catch(fail);
 } catch (err) {

@@ -11,6 +11,11 @@
   "use strict";
   var script = document.currentScript;
   var base = script ? script.src.replace(/[^/]*([?#].*)?$/, "") : "/roost/";
+  // version names the build of the runtime's other files; `make runtime`
+  // stamps it (tools/precompress), and their URLs carry it so that a server
+  // may cache them for good. Empty in an unstamped copy.
+  var version = "";
+  var versioned = function (name) { return base + name + (version ? "?v=" + version : ""); };
   var config = {
     siteId: (script && script.getAttribute("data-site-id")) || "",
     endpoint: ((script && script.getAttribute("data-endpoint")) || new URL(base, location.href).origin).replace(/\/$/, "")
@@ -110,7 +115,7 @@
 
   // connect starts the runtime's worker, or joins the running SharedWorker.
   function connect() {
-    var url = base + "roost-worker.js";
+    var url = versioned("roost-worker.js");
     try {
       var worker;
       if (typeof SharedWorker === "function") {
@@ -556,7 +561,7 @@
     shown[id] = true;
     if (!presenter) presenter = loadPresenter();
     presenter.then(function (show) {
-      return show(message, { stylesheet: base + "roost-inapp.css", nonce: nonce, linkURL: linkURL });
+      return show(message, { stylesheet: versioned("roost-inapp.css"), nonce: nonce, linkURL: linkURL });
     }).then(function (view) {
       if (shown[id] !== true) return view.close(); // dismissed meanwhile
       shown[id] = view;
@@ -574,7 +579,7 @@
   function loadPresenter() {
     return new Promise(function (resolve, reject) {
       var el = document.createElement("script");
-      el.src = base + "roost-inapp.js";
+      el.src = versioned("roost-inapp.js");
       if (nonce) el.nonce = nonce;
       el.onload = function () {
         var show = window.roostInApp && window.roostInApp.show;
