@@ -80,7 +80,7 @@ func (r *Runtime) startSession(user, signature string) *session {
 	}()
 	go s.keepLearned(ctx)
 	go s.keepInbox()
-	go s.watchExpiry(ctx)
+	go s.watchExpiry(ctx, r.opts.Clock.Now())
 	go s.sendEvents()
 	return s
 }
@@ -183,11 +183,15 @@ func (s *session) wakeExpiry() {
 }
 
 // watchExpiry shows the tabs a message's expiry when it comes, without
-// waiting for a poll, until the session ends.
-func (s *session) watchExpiry(ctx context.Context) {
+// waiting for a poll, until the session ends. Every expiry since its last
+// refresh of the tabs (or since the session started, at start) is due, even
+// one already past when it looks (it may run late, after the change that
+// brought the message was shown): it then refreshes them at once.
+func (s *session) watchExpiry(ctx context.Context, start time.Time) {
+	shown := start // the tabs showed no message expired by then
 	for {
 		s.r.mu.Lock()
-		next := s.store.NextExpiry()
+		next := s.store.NextExpiry(shown)
 		s.r.mu.Unlock()
 		var expiry <-chan time.Time
 		if !next.IsZero() {
@@ -199,6 +203,7 @@ func (s *session) watchExpiry(ctx context.Context) {
 		case <-s.expiryWake:
 		case <-expiry:
 			s.r.mu.Lock()
+			shown = s.r.opts.Clock.Now()
 			s.r.broadcast(s.user)
 			s.r.pumpInApp(s.user)
 			s.r.mu.Unlock()

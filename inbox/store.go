@@ -230,13 +230,15 @@ func (s *Store) expired(it *item, nowMs int64) bool {
 	return at != 0 && at <= nowMs
 }
 
-// NextExpiry returns when the next message still showing expires, or the
-// zero time when none will: the runtime refreshes the pages then, without a poll.
-func (s *Store) NextExpiry() time.Time {
-	nowMs := s.now().UnixMilli()
+// NextExpiry returns the first time after since when a message expires (one
+// the page has not marked), or the zero time when none does: the runtime
+// refreshes the pages then, without a poll. With since the last time it did,
+// an expiry already past is returned too: the pages may still show that message.
+func (s *Store) NextExpiry(since time.Time) time.Time {
+	sinceMs := since.UnixMilli()
 	var next int64
 	for _, it := range s.items {
-		if at := s.expiresAtMs(it); at > nowMs && (next == 0 || at < next) {
+		if at := s.expiresAtMs(it); at != 0 && at > sinceMs && (next == 0 || at < next) {
 			next = at
 		}
 	}

@@ -143,8 +143,10 @@ func TestExpiry(t *testing.T) {
 	}
 	t.Run("NextExpiryIsTheEarliestStillShowing", func(t *testing.T) {
 		s := newStore(t, expiring("a", 1, 5000), expiring("b", 2, 2000), msg("c", 3))
-		assert.Equal(t, now.Add(2*time.Second), s.NextExpiry())
-		assert.True(t, newStore(t, msg("c", 3)).NextExpiry().IsZero(), "nothing expires")
+		assert.Equal(t, now.Add(2*time.Second), s.NextExpiry(now))
+		assert.Equal(t, now.Add(2*time.Second), s.NextExpiry(time.Time{}), "nothing shown yet")
+		assert.Equal(t, now.Add(5*time.Second), s.NextExpiry(now.Add(2*time.Second)), "b's expiry was shown")
+		assert.True(t, newStore(t, msg("c", 3)).NextExpiry(time.Time{}).IsZero(), "nothing expires")
 	})
 	t.Run("MarkedMessagesNoLongerExpire", func(t *testing.T) {
 		for _, mark := range []func(*inbox.Store) (bool, error){
@@ -162,11 +164,12 @@ func TestExpiry(t *testing.T) {
 			require.Equal(t, []string{"b", "a"}, ids(snap))
 			assert.Zero(t, snap.Messages[1].ExpiresAtMs, "a delivered message shows no expiry")
 			assert.Equal(t, now.UnixMilli()+1000, snap.Messages[0].ExpiresAtMs)
-			assert.True(t, s.NextExpiry().Equal(now.Add(time.Second)))
+			assert.True(t, s.NextExpiry(now).Equal(now.Add(time.Second)))
 
 			clock = now.Add(time.Second)
 			assert.Equal(t, []string{"a"}, ids(s.Snapshot(inbox.Filter{})), "the unmarked one expired, the marked one stays")
-			assert.True(t, s.NextExpiry().IsZero())
+			assert.True(t, s.NextExpiry(clock).IsZero())
+			assert.True(t, s.NextExpiry(now).Equal(now.Add(time.Second)), "one not shown expired yet is still due")
 			assert.Equal(t, 1, s.Queued())
 
 			// The server confirms (the message no longer expires there): nothing a page sees changes.
