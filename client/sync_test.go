@@ -51,16 +51,78 @@ func TestMarksReachTheOtherTabsWithoutTheServer(t *testing.T) {
 	assert.Equal(t, polls, b.total(), "no poll carried the changes")
 }
 
+// steppedClock moves only when the test moves it. A wait ends once the clock
+// reaches its end, so a wait started just after a move ends one move later.
+type steppedClock struct {
+	mu    sync.Mutex
+	now   time.Time
+	waits []steppedWait
+}
+
+type steppedWait struct {
+	end time.Time
+	ch  chan time.Time
+}
+
+func (c *steppedClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *steppedClock) After(d time.Duration) <-chan time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ch := make(chan time.Time, 1)
+	if d <= 0 {
+		ch <- c.now
+		return ch
+	}
+	c.waits = append(c.waits, steppedWait{end: c.now.Add(d), ch: ch})
+	return ch
+}
+
+func (c *steppedClock) move(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+	kept := c.waits[:0]
+	for _, w := range c.waits {
+		if w.end.After(c.now) {
+			kept = append(kept, w)
+			continue
+		}
+		w.ch <- c.now
+	}
+	c.waits = kept
+}
+
 func TestMessageExpiresWithoutAPoll(t *testing.T) {
+	// The runtime's clock stands still until the page shows the message, so
+	// that however slow the first poll, the message has not expired by then.
+	clock := &steppedClock{now: time.UnixMilli(1_800_000_000_000)}
 	soon := message("d1", "orders", `"Flash sale"`)
-	soon.ExpiresAtMs = time.Now().Add(300 * time.Millisecond).UnixMilli()
-	rt, h := newRuntime(t, soon, message("d2", "orders", `"Kept"`))
-	h.server.nextPollMs = 60_000
+	soon.ExpiresAtMs = clock.Now().Add(time.Second).UnixMilli()
+	srv := &fakeServer{messages: []inbox.Message{soon, message("d2", "orders", `"Kept"`)}, polls: map[string]int{},
+		eventPost: make(chan struct{}, 1), nextPollMs: 60_000}
+	h := &tabs{server: srv, inbox: map[int]chan map[string]any{}}
+	rt := client.New(h, client.Options{Clock: clock})
 	open(rt, 1, "user_123")
 	send(rt, 1, `{"op":"view","view":1,"filter":{}}`)
 	h.next(t, 1, snapshotWith(1, 2))
-	h.next(t, 1, snapshotWith(1, 1))
-	assert.GreaterOrEqual(t, time.Now().UnixMilli(), soon.ExpiresAtMs, "not before its expiry")
+
+	// The clock moves on, 50 ms at a time, until the page shows the expiry:
+	// then, not before; and long before the next poll, due in 60 s.
+	require.Eventually(t, func() bool {
+		select {
+		case m := <-h.ch(1):
+			return snapshotWith(1, 1)(m)
+		default:
+			clock.move(50 * time.Millisecond)
+			return false
+		}
+	}, 5*time.Second, time.Millisecond, "the expiry shows")
+	assert.GreaterOrEqual(t, clock.Now().UnixMilli(), soon.ExpiresAtMs, "not before its expiry")
 	assert.Equal(t, 1, h.server.count(func() int { return h.server.polls["user_123"] }), "without a poll")
 }
 
