@@ -114,6 +114,7 @@ func newInAppRuntime(t *testing.T, msgs ...inbox.Message) (*client.Runtime, *tab
 	h := &tabs{server: srv.fakeServer, inbox: map[int]chan map[string]any{}}
 	rt := client.New(inAppHost{tabs: h, srv: srv}, client.Options{EventRetry: 10 * time.Millisecond,
 		Tiers: poller.Tiers{Active: 20 * time.Millisecond, Inactive: 20 * time.Millisecond, Low: 20 * time.Millisecond}})
+	stopWhenDone(t, rt, h)
 	return rt, h, srv
 }
 

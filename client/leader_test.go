@@ -63,6 +63,7 @@ func (b *browser) open(t *testing.T, user, signature string) *member {
 	m := &member{b: b, tabs: &tabs{server: b.server, inbox: map[int]chan map[string]any{}}, peer: make(chan []byte, 10000)}
 	m.rt = client.New(m, client.Options{Tiers: poller.Tiers{Active: 20 * time.Millisecond, Inactive: 20 * time.Millisecond, Low: 20 * time.Millisecond},
 		EventRetry: 10 * time.Millisecond, Coordinator: coordinator{m}, PresenceEvery: b.presenceEvery})
+	stopWhenDone(t, m.rt, m.tabs)
 	go func() {
 		for msg := range m.peer {
 			m.rt.Peer(msg)

@@ -23,6 +23,7 @@ func newOutboxRuntime(t *testing.T, st client.Storage, down bool, msgs ...inbox.
 	fast := 20 * time.Millisecond
 	rt := client.New(h, client.Options{Tiers: poller.Tiers{Active: fast, Inactive: fast, Low: fast},
 		EventRetry: 10 * time.Millisecond, Storage: st})
+	stopWhenDone(t, rt, h)
 	return rt, h
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -124,12 +125,17 @@ type tabs struct {
 	server *fakeServer
 	mu     sync.Mutex
 	inbox  map[int]chan map[string]any
+	// done is set once the test is over: what the runtime posts is dropped.
+	done atomic.Bool
 }
 
 func (h *tabs) Post(port int, msg []byte) {
 	var m map[string]any
 	if err := json.Unmarshal(msg, &m); err != nil {
 		panic(err)
+	}
+	if h.done.Load() {
+		return
 	}
 	h.ch(port) <- m
 }
@@ -203,12 +209,60 @@ func newRuntime(t *testing.T, msgs ...inbox.Message) (*client.Runtime, *tabs) {
 	t.Helper()
 	srv := &fakeServer{messages: msgs, polls: map[string]int{}, eventPost: make(chan struct{}, 1)}
 	h := &tabs{server: srv, inbox: map[int]chan map[string]any{}}
-	rt := client.New(h, client.Options{Tiers: poller.Tiers{Active: 20 * time.Millisecond, Inactive: 20 * time.Millisecond, Low: 20 * time.Millisecond}, EventRetry: 10 * time.Millisecond,
-		FirstAnswerWait: 100 * time.Millisecond})
+	rt := client.New(h, client.Options{Tiers: poller.Tiers{Active: 20 * time.Millisecond, Inactive: 20 * time.Millisecond, Low: 20 * time.Millisecond}, EventRetry: 10 * time.Millisecond})
+	stopWhenDone(t, rt, h)
 	return rt, h
 }
 
-func send(rt *client.Runtime, port int, msg string) { rt.Receive(port, []byte(msg)) }
+// usedPorts are the tabs each runtime heard from (send), for stopWhenDone.
+var usedPorts = struct {
+	sync.Mutex
+	of map[*client.Runtime]map[int]bool
+}{of: map[*client.Runtime]map[int]bool{}}
+
+func send(rt *client.Runtime, port int, msg string) {
+	usedPorts.Lock()
+	if usedPorts.of[rt] == nil {
+		usedPorts.of[rt] = map[int]bool{}
+	}
+	usedPorts.of[rt][port] = true
+	usedPorts.Unlock()
+	rt.Receive(port, []byte(msg))
+}
+
+// stopWhenDone ends what rt still runs once the test is over. A session polls
+// (every 20 ms in most tests) until its tabs leave, and resends unacknowledged
+// events until the server takes them: left running, the runtimes of earlier
+// tests starve later ones in a long -count run, until a 5 s wait takes 14 s.
+// So the server takes every event from then on, what rt posts is dropped (a
+// post blocked on a full tab is let through), and each of its tabs says bye.
+func stopWhenDone(t *testing.T, rt *client.Runtime, h *tabs) {
+	t.Cleanup(func() {
+		f := h.server
+		f.mu.Lock()
+		f.eventsDown, f.failNext, f.reject = false, 0, nil
+		f.mu.Unlock()
+		h.done.Store(true)
+		h.mu.Lock()
+		for _, ch := range h.inbox {
+			for drained := false; !drained; {
+				select {
+				case <-ch:
+				default:
+					drained = true
+				}
+			}
+		}
+		h.mu.Unlock()
+		usedPorts.Lock()
+		ports := usedPorts.of[rt]
+		delete(usedPorts.of, rt)
+		usedPorts.Unlock()
+		for port := range ports {
+			rt.Receive(port, []byte(`{"op":"bye"}`))
+		}
+	})
+}
 
 func open(rt *client.Runtime, port int, user string) {
 	send(rt, port, `{"op":"init","endpoint":"http://roost.test","siteId":"example"}`)
@@ -373,6 +427,7 @@ func newSignedRuntime(t *testing.T, signatures map[string]string, msgs ...inbox.
 	clock := &manualClock{waits: make(chan time.Duration, 100)}
 	rt := client.New(h, client.Options{Clock: clock, EventRetry: time.Millisecond, // a failed post is retried at once
 		Tiers: poller.Tiers{Active: time.Minute, Inactive: time.Minute, Low: time.Minute}})
+	stopWhenDone(t, rt, h)
 	return rt, h, clock
 }
 

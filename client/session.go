@@ -92,7 +92,8 @@ func (r *Runtime) startSession(user, signature string) *session {
 		s.settle()
 	})
 	go s.keepLearned(ctx)
-	go s.watchExpiry(ctx)
+	go s.keepInbox()
+	go s.watchExpiry(ctx, r.opts.Clock.Now())
 	go s.sendEvents()
 	return s
 }
@@ -206,11 +207,11 @@ func (s *session) wakeExpiry() {
 
 // watchExpiry shows the tabs a message's expiry when it comes, without
 // waiting for a poll, until the session ends. Every expiry since its last
-// refresh of the tabs is due, even one already past when it looks (it may
-// run late, after the change that brought the message was shown): it then
-// refreshes them at once.
-func (s *session) watchExpiry(ctx context.Context) {
-	var shown time.Time // the tabs showed no message expired by then
+// refresh of the tabs (or since the session started, at start) is due, even
+// one already past when it looks (it may run late, after the change that
+// brought the message was shown): it then refreshes them at once.
+func (s *session) watchExpiry(ctx context.Context, start time.Time) {
+	shown := start // the tabs showed no message expired by then
 	for {
 		s.r.mu.Lock()
 		next := s.store.NextExpiry(shown)

@@ -26,6 +26,7 @@ func newStoredRuntime(t *testing.T, st client.Storage, msgs ...inbox.Message) (*
 	h := &tabs{server: srv, inbox: map[int]chan map[string]any{}}
 	clock := &manualClock{waits: make(chan time.Duration, 100)}
 	rt := client.New(h, client.Options{Clock: clock, Tiers: tierTiers, Storage: st})
+	stopWhenDone(t, rt, h)
 	return rt, h, clock
 }
 

@@ -108,6 +108,7 @@ func TestMessageExpiresWithoutAPoll(t *testing.T) {
 		eventPost: make(chan struct{}, 1), nextPollMs: 60_000}
 	h := &tabs{server: srv, inbox: map[int]chan map[string]any{}}
 	rt := client.New(h, client.Options{Clock: clock})
+	stopWhenDone(t, rt, h)
 	open(rt, 1, "user_123")
 	send(rt, 1, `{"op":"view","view":1,"filter":{}}`)
 	h.next(t, 1, snapshotWith(1, 2))

@@ -41,6 +41,7 @@ func newLockingRuntime(t *testing.T) (*client.Runtime, *lockingTabs) {
 	srv := &fakeServer{polls: map[string]int{}, eventPost: make(chan struct{}, 100)}
 	h := &lockingTabs{tabs: &tabs{server: srv, inbox: map[int]chan map[string]any{}}, watched: map[string]func(){}, ports: map[string]int{}}
 	rt := client.New(h, client.Options{Tiers: poller.Tiers{Active: 20 * time.Millisecond, Inactive: 20 * time.Millisecond, Low: 20 * time.Millisecond}})
+	stopWhenDone(t, rt, h.tabs)
 	return rt, h
 }
 
