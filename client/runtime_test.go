@@ -209,7 +209,8 @@ func newRuntime(t *testing.T, msgs ...inbox.Message) (*client.Runtime, *tabs) {
 	t.Helper()
 	srv := &fakeServer{messages: msgs, polls: map[string]int{}, eventPost: make(chan struct{}, 1)}
 	h := &tabs{server: srv, inbox: map[int]chan map[string]any{}}
-	rt := client.New(h, client.Options{Tiers: poller.Tiers{Active: 20 * time.Millisecond, Inactive: 20 * time.Millisecond, Low: 20 * time.Millisecond}, EventRetry: 10 * time.Millisecond})
+	rt := client.New(h, client.Options{Tiers: poller.Tiers{Active: 20 * time.Millisecond, Inactive: 20 * time.Millisecond, Low: 20 * time.Millisecond}, EventRetry: 10 * time.Millisecond,
+		FirstAnswerWait: 100 * time.Millisecond})
 	stopWhenDone(t, rt, h)
 	return rt, h
 }

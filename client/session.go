@@ -92,7 +92,6 @@ func (r *Runtime) startSession(user, signature string) *session {
 		s.settle()
 	})
 	go s.keepLearned(ctx)
-	go s.keepInbox()
 	go s.watchExpiry(ctx, r.opts.Clock.Now())
 	go s.sendEvents()
 	return s
