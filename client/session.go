@@ -50,15 +50,15 @@ type session struct {
 	settled bool
 
 	// stored is the last-received time last handed to storage (owned by the
-	// loop's goroutine); toStore hands the next one to keepLearned.
-	stored  time.Time
-	toStore chan time.Time
+	// loop's goroutine).
+	stored time.Time
 
 	// expiryWake tells watchExpiry the store changed (inbox.Store.NextExpiry).
 	expiryWake chan struct{}
-	// inboxKeeper and inAppKeeper keep the person's inbox and their
-	// persistent in-app messages for the next page load (cache.go, inapp.go).
-	inboxKeeper, inAppKeeper *keeper
+	// learnedKeeper, inboxKeeper and inAppKeeper keep what the poll schedule
+	// learned, the person's inbox and their persistent in-app messages for
+	// the next page load (storage.go, cache.go, inapp.go).
+	learnedKeeper, inboxKeeper, inAppKeeper *keeper
 	// forgotten is set when the person logged out of the last tab showing
 	// them: nothing more of their inbox is kept (guarded by r.mu).
 	forgotten bool
@@ -69,8 +69,9 @@ type session struct {
 func (r *Runtime) startSession(user, signature string) *session {
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &session{r: r, user: user, signature: signature, cancel: cancel, flush: make(chan struct{}, 1), stopped: make(chan struct{}),
-		store: inbox.NewStore(r.renderer, r.opts.Clock.Now), outbox: r.held[user], toStore: make(chan time.Time, 1), finished: map[string]bool{},
+		store: inbox.NewStore(r.renderer, r.opts.Clock.Now), outbox: r.held[user], finished: map[string]bool{},
 		expiryWake: make(chan struct{}, 1)}
+	s.learnedKeeper = newKeeper(s, learnedPrefix+user, "the poll tier")
 	s.inboxKeeper = newKeeper(s, inboxPrefix+user, "the inbox for the next page load")
 	s.inAppKeeper = newKeeper(s, inAppPrefix+user, "the persistent in-app messages")
 	if len(s.outbox) > 0 {
@@ -91,7 +92,6 @@ func (r *Runtime) startSession(user, signature string) *session {
 		defer r.mu.Unlock()
 		s.settle()
 	})
-	go s.keepLearned(ctx)
 	go s.watchExpiry(ctx, r.opts.Clock.Now())
 	go s.sendEvents()
 	return s

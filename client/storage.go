@@ -94,44 +94,15 @@ func (s *session) restoreLearned(session context.Context) time.Time {
 }
 
 // noteReceived hears from the schedule that messages were seen queued at at
-// (on the loop's goroutine); it hands the time to keepLearned without waiting.
+// (on the loop's goroutine); it hands the time to the session's learned
+// keeper without waiting, at most once per learnedEvery.
 func (s *session) noteReceived(at time.Time) {
 	if !s.stored.IsZero() && at.Sub(s.stored) < learnedEvery {
 		return
 	}
 	s.stored = at
-	select {
-	case <-s.toStore: // replace a value not yet written
-	default:
-	}
-	s.toStore <- at
-}
-
-// keepLearned writes what noteReceived hands it, one value at a time, until the
-// session ends; a value still waiting then is written before it returns.
-func (s *session) keepLearned(ctx context.Context) {
-	for {
-		select {
-		case at := <-s.toStore:
-			s.writeLearned(at)
-		case <-ctx.Done():
-			select {
-			case at := <-s.toStore:
-				s.writeLearned(at)
-			default:
-			}
-			return
-		}
-	}
-}
-
-func (s *session) writeLearned(at time.Time) {
-	ctx, cancel := context.WithTimeout(context.Background(), storageTimeout)
-	defer cancel()
-	value, _ := json.Marshal(learned{LastReceivedMs: at.UnixMilli()})
-	if err := s.r.opts.Storage.Set(ctx, learnedPrefix+s.user, value); err != nil {
-		s.storageError(fmt.Errorf("storage: keeping the poll tier: %w", err))
-	}
+	value, _ := json.Marshal(learned{LastReceivedMs: at.UnixMilli()}) // an int64 encodes
+	s.learnedKeeper.put(value)
 }
 
 // storageError tells the person's tabs that storage failed; polling goes on.

@@ -16,7 +16,13 @@ const replySend = `{"transactional_message_id":"comment_reply","identifiers":{"i
 // sendInbox sends an inbox message and returns its delivery id.
 func (s *testSite) sendInbox(t *testing.T, body string) string {
 	t.Helper()
-	status, res := s.api(t, "POST", "/v1/send/inbox_message", "test-key", body)
+	return s.send(t, "/v1/send/inbox_message", body)
+}
+
+// send posts a send request to path and returns the delivery id.
+func (s *testSite) send(t *testing.T, path, body string) string {
+	t.Helper()
+	status, res := s.api(t, "POST", path, "test-key", body)
 	require.Equal(t, http.StatusOK, status, res)
 	id, _ := res["delivery_id"].(string)
 	require.NotEmpty(t, id)

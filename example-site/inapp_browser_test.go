@@ -53,11 +53,7 @@ func shownIn(t *testing.T, ctx context.Context) (shown, presented []string) {
 // sendInApp sends an in-app message and returns its delivery id.
 func (s *testSite) sendInApp(t *testing.T, body string) string {
 	t.Helper()
-	status, res := s.api(t, "POST", "/v1/send/in_app", "test-key", body)
-	require.Equal(t, http.StatusOK, status, res)
-	id, _ := res["delivery_id"].(string)
-	require.NotEmpty(t, id)
-	return id
+	return s.send(t, "/v1/send/in_app", body)
 }
 
 // waitMorePolls waits until user_123's runtime has polled n more times.
