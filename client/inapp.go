@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"sort"
 	"time"
 
 	"github.com/roostmsg/roost/inbox"
@@ -194,7 +195,8 @@ func (r *Runtime) pumpInApp(user string) {
 		st.current = nil // its tab went away: it was shown, once
 	}
 	if len(st.kept) > 0 {
-		kept := slices.SortedFunc(maps.Values(st.kept), inbox.CompareInApp)
+		kept := slices.Collect(maps.Values(st.kept))
+		inbox.SortInApp(kept)
 		for _, m := range kept {
 			if p := r.inAppTab(user, m.PageRule); p != nil {
 				cur := &showing{msg: m, won: true}
@@ -236,7 +238,7 @@ func (st *inAppPerson) candidates(stored []inbox.InAppMessage) []inbox.InAppMess
 	for _, c := range st.claims {
 		out = append(out, c.msg)
 	}
-	slices.SortFunc(out, inbox.CompareInApp)
+	inbox.SortInApp(out)
 	return out
 }
 
@@ -359,7 +361,9 @@ func (r *Runtime) keepInApp(user string, st *inAppPerson) {
 	for _, m := range st.kept {
 		out.Messages = append(out.Messages, keptInApp{Message: m, PageRule: m.PageRule, SentAtMs: m.SentAtMs})
 	}
-	slices.SortFunc(out.Messages, func(a, b keptInApp) int { return inbox.CompareInApp(a.Message, b.Message) })
+	sort.Slice(out.Messages, func(i, j int) bool {
+		return inbox.CompareInApp(out.Messages[i].Message, out.Messages[j].Message) < 0
+	})
 	value, err := json.Marshal(out)
 	if err != nil {
 		return // only encodable values

@@ -2,11 +2,10 @@ package client
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"time"
 
 	"github.com/roostmsg/roost/inbox"
@@ -432,9 +431,10 @@ func (t transport) Poll(ctx context.Context, etag string) (poller.Response, erro
 	return poller.Response{Status: res.Status, ETag: res.ETag, Body: res.Body, RetryAfter: res.RetryAfter}, err
 }
 
-// newID returns a random event id.
+// newID returns a random event id of 128 bits. math/rand/v2's generator is
+// ChaCha8 seeded from the browser's crypto.getRandomValues, so ids are
+// unpredictable; crypto/rand would link Go's FIPS module (its DRBG with AES),
+// some 45 KB brotli, into the browser build.
 func newID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	return hex.EncodeToString(b[:])
+	return fmt.Sprintf("%016x%016x", rand.Uint64(), rand.Uint64())
 }

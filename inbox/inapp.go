@@ -4,7 +4,7 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
-	"slices"
+	"sort"
 	"strings"
 )
 
@@ -46,6 +46,13 @@ func CompareInApp(a, b InAppMessage) int {
 	return cmp.Or(cmp.Compare(b.Priority, a.Priority), cmp.Compare(a.SentAtMs, b.SentAtMs), cmp.Compare(a.DeliveryID, b.DeliveryID))
 }
 
+// SortInApp sorts ms in the order CompareInApp gives. (sort.Slice, not
+// slices.SortFunc: each struct type slices sorts adds some 25 KB of generic
+// code to the browser build.)
+func SortInApp(ms []InAppMessage) {
+	sort.Slice(ms, func(i, j int) bool { return CompareInApp(ms[i], ms[j]) < 0 })
+}
+
 // InApp returns the rendered in-app messages the server has queued that have
 // not expired, in the order CompareInApp gives.
 func (s *Store) InApp() []InAppMessage {
@@ -68,7 +75,7 @@ func (s *Store) InApp() []InAppMessage {
 		out = append(out, InAppMessage{DeliveryID: m.DeliveryID, Properties: it.props, Type: m.Type, Topics: topics,
 			Priority: m.Priority, PageRule: rule.PageRule, SentAtMs: m.SentAtMs, Persistent: rule.Persistent == true || rule.Persistent == "true"})
 	}
-	slices.SortFunc(out, CompareInApp)
+	SortInApp(out)
 	return out
 }
 

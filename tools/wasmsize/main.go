@@ -40,18 +40,19 @@ func main() {
 	asJSON := flag.Bool("json", false, "print JSON instead of a table")
 	quality := flag.Int("q", 11, "brotli quality for the compressed column (0-11)")
 	buildFlags := flag.String("buildflags", "", "more go build flags, space-separated (such as -gcflags=all=-l)")
+	funcsOf := flag.String("funcs", "", "list the largest functions of this package instead (an import path)")
 	flag.Usage = func() {
 		fmt.Fprintln(flag.CommandLine.Output(), "usage: wasmsize [flags] [package (default ./wasm)]")
 		flag.PrintDefaults()
 	}
 	flag.Parse()
-	if err := run(*file, flag.Arg(0), strings.Fields(*buildFlags), *n, *quality, *asJSON, os.Stdout); err != nil {
+	if err := run(*file, flag.Arg(0), strings.Fields(*buildFlags), *n, *quality, *asJSON, *funcsOf, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "wasmsize:", err)
 		os.Exit(1)
 	}
 }
 
-func run(file, pkg string, buildFlags []string, n, quality int, asJSON bool, out io.Writer) error {
+func run(file, pkg string, buildFlags []string, n, quality int, asJSON bool, funcsOf string, out io.Writer) error {
 	if file == "" {
 		if pkg == "" {
 			pkg = "./wasm"
@@ -84,6 +85,10 @@ func run(file, pkg string, buildFlags []string, n, quality int, asJSON bool, out
 	paths, err := deps(pkg)
 	if err != nil {
 		return err
+	}
+	if funcsOf != "" {
+		m.printFuncs(out, paths, funcsOf, n)
+		return nil
 	}
 	r := m.report(paths, quality)
 	if asJSON {
@@ -306,6 +311,24 @@ func (m *module) report(paths map[string]string, quality int) Report {
 		return r.Packages[i].Name < r.Packages[j].Name
 	})
 	return r
+}
+
+// printFuncs lists the n largest functions of package pkg, with their raw
+// code size.
+func (m *module) printFuncs(w io.Writer, paths map[string]string, pkg string, n int) {
+	var fs []Size
+	for i, body := range m.bodies {
+		if name := m.names[m.imported+i]; packageOf(paths, name) == pkg {
+			fs = append(fs, Size{Name: name, Bytes: len(body)})
+		}
+	}
+	sort.Slice(fs, func(i, j int) bool { return fs[i].Bytes > fs[j].Bytes })
+	for i, f := range fs {
+		if n > 0 && i == n {
+			break
+		}
+		fmt.Fprintf(w, "%8d  %s\n", f.Bytes, f.Name)
+	}
 }
 
 // packageOf is the import path of a function, from its name in the module
