@@ -12,7 +12,7 @@ ARGS      ?=
 # the page's main thread). `make runtime RUNTIME_GCFLAGS=` builds it inlined.
 RUNTIME_GCFLAGS ?= -gcflags=all=-l -gcflags=runtime=
 
-.PHONY: run runtime test test-native test-wasm screenshots bench browser-deps chromium node
+.PHONY: run runtime test test-native test-wasm test-third-party screenshots bench browser-deps chromium node
 
 ## run: build the browser runtime and start the example site on http://127.0.0.1:8080
 run: runtime
@@ -26,7 +26,7 @@ runtime:
 	$(GO) run ./tools/precompress $(BUILD)
 
 ## test: every test, native, in node (GOOS=js GOARCH=wasm) and in headless Chromium
-test: browser-deps test-native test-wasm
+test: browser-deps test-native test-wasm test-third-party
 
 test-native:
 	$(GO) vet ./...
@@ -36,6 +36,12 @@ test-native:
 test-wasm:
 	GOOS=js GOARCH=wasm $(GO) vet ./wasm
 	PATH="$(WASM_EXEC):$$PATH" GOOS=js GOARCH=wasm $(GO) test -count=1 ./render/... ./inbox/... ./poller/... ./client/...
+
+# The patched copies of liquid and tuesday (third_party/README.md) keep
+# passing their own tests.
+test-third-party:
+	cd third_party/liquid && $(GO) test -count=1 ./...
+	cd third_party/tuesday && $(GO) test -count=1 ./...
 
 ## screenshots: PNGs of the in-app presenter's layouts and of the inbox panel, in build/screenshots
 screenshots: chromium

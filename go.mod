@@ -26,3 +26,7 @@ require (
 	modernc.org/mathutil v1.7.1 // indirect
 	modernc.org/memory v1.12.1 // indirect
 )
+
+replace github.com/osteele/liquid => ./third_party/liquid
+
+replace github.com/osteele/tuesday => ./third_party/tuesday
