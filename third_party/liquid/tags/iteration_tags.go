@@ -8,8 +8,6 @@ import (
 	"reflect"
 	"sort"
 
-	yaml "gopkg.in/yaml.v2"
-
 	"github.com/osteele/liquid/expressions"
 	"github.com/osteele/liquid/render"
 )
@@ -251,8 +249,6 @@ func makeIterator(value any) iterable {
 	switch value := value.(type) {
 	case IterationKeyedMap:
 		return makeIterationKeyedMap(value)
-	case yaml.MapSlice:
-		return mapSliceWrapper{value}
 	}
 	switch reflect.TypeOf(value).Kind() {
 	case reflect.Array, reflect.Slice:
@@ -285,14 +281,6 @@ type sliceWrapper reflect.Value
 
 func (w sliceWrapper) Len() int        { return reflect.Value(w).Len() }
 func (w sliceWrapper) Index(i int) any { return reflect.Value(w).Index(i).Interface() }
-
-type mapSliceWrapper struct{ ms yaml.MapSlice }
-
-func (w mapSliceWrapper) Len() int { return len(w.ms) }
-func (w mapSliceWrapper) Index(i int) any {
-	item := w.ms[i]
-	return []any{item.Key, item.Value}
-}
 
 type limitWrapper struct {
 	i iterable

@@ -8,8 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	yaml "gopkg.in/yaml.v2"
-
 	"github.com/osteele/liquid/parser"
 	"github.com/osteele/liquid/render"
 	"github.com/stretchr/testify/require"
@@ -23,7 +21,6 @@ var iterationTests = []struct{ in, expected string }{
 	{`{% for a in 2 %}{{ a }}.{% endfor %}`, ""},
 	{`{% for a in "str" %}{{ a }}.{% endfor %}`, ""},
 	{`{% for a in map %}{{ a[0] }}={{ a[1] }}.{% endfor %}`, "a=1."},
-	{`{% for a in map_slice %}{{ a[0] }}={{ a[1] }}.{% endfor %}`, "a=1.b=2."},
 	{`{% for k in keyed_map %}{{ k }}={{ keyed_map[k] }}.{% endfor %}`, "a=1.b=2."},
 
 	// loop modifiers
@@ -148,7 +145,6 @@ var iterationTestBindings = map[string]any{
 	// hash has only one element, since iteration order is non-deterministic
 	"map":       map[string]any{"a": 1},
 	"keyed_map": IterationKeyedMap(map[string]any{"a": 1, "b": 2}),
-	"map_slice": yaml.MapSlice{{Key: "a", Value: 1}, {Key: "b", Value: 2}},
 	"products": []string{
 		"Cool Shirt", "Alien Poster", "Batman Poster", "Bullseye Shirt", "Another Classic Vinyl", "Awesome Jeans",
 	},

@@ -6,8 +6,6 @@ import (
 	"reflect"
 	"strconv"
 	"time"
-
-	yaml "gopkg.in/yaml.v2"
 )
 
 // A TypeError is an error during type conversion.
@@ -134,31 +132,6 @@ func Convert(value any, typ reflect.Type) (any, error) { //nolint: gocyclo
 	case reflect.Map:
 		et := typ.Elem()
 		result := reflect.MakeMap(typ)
-		if ms, ok := value.(yaml.MapSlice); ok {
-			for _, item := range ms {
-				var k, v reflect.Value
-				if item.Key == nil {
-					k = reflect.Zero(typ.Key())
-				} else {
-					kc, err := Convert(item.Key, typ.Key())
-					if err != nil {
-						return nil, err
-					}
-					k = reflect.ValueOf(kc)
-				}
-				if item.Value == nil {
-					v = reflect.Zero(et)
-				} else {
-					ec, err := Convert(item.Value, et)
-					if err != nil {
-						return nil, err
-					}
-					v = reflect.ValueOf(ec)
-				}
-				result.SetMapIndex(k, v)
-			}
-			return result.Interface(), nil
-		}
 		if rv.Kind() != reflect.Map {
 			return nil, conversionError("", value, typ)
 		}
@@ -181,28 +154,7 @@ func Convert(value any, typ reflect.Type) (any, error) { //nolint: gocyclo
 		}
 		return result.Interface(), nil
 	case reflect.Slice:
-		et := typ.Elem()
-		if ms, ok := value.(yaml.MapSlice); ok {
-			result := reflect.MakeSlice(typ, 0, rv.Len())
-			for _, item := range ms {
-				if item.Value == nil {
-					if et.Kind() >= reflect.Array {
-						ev := reflect.Zero(et)
-						result = reflect.Append(result, ev.Convert(et))
-					}
-					continue
-				}
-				ev := reflect.ValueOf(item.Value)
-				if et.Kind() == reflect.String {
-					ev = reflect.ValueOf(fmt.Sprint(ev))
-				}
-				if !ev.Type().ConvertibleTo(et) {
-					return nil, conversionError("slice element", ev, et)
-				}
-				result = reflect.Append(result, ev.Convert(et))
-			}
-			return result.Interface(), nil
-		} else if r, ok := value.(Range); ok {
+		if r, ok := value.(Range); ok {
 			return r.AsArray(), nil
 		}
 		switch rv.Kind() {

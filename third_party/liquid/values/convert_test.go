@@ -7,8 +7,6 @@ import (
 	"testing"
 	"time"
 
-	yaml "gopkg.in/yaml.v2"
-
 	"github.com/stretchr/testify/require"
 )
 
@@ -75,15 +73,6 @@ var convertTests = []struct {
 	{[]int{1, 2}, []any{1, 2}},
 	{[]any{1, 2}, []int{1, 2}},
 	{[]int{1, 2}, []string{"1", "2"}},
-	{yaml.MapSlice{{Key: 1, Value: 1}}, []any{1}},
-	{yaml.MapSlice{{Key: 1, Value: 1}}, []string{"1"}},
-	{yaml.MapSlice{{Key: 1, Value: "a"}}, []string{"a"}},
-	{yaml.MapSlice{{Key: 1, Value: "a"}}, map[any]any{1: "a"}},
-	{yaml.MapSlice{{Key: 1, Value: "a"}}, map[int]string{1: "a"}},
-	{yaml.MapSlice{{Key: 1, Value: "a"}}, map[string]string{"1": "a"}},
-	{yaml.MapSlice{{Key: "a", Value: 1}}, map[string]string{"a": "1"}},
-	{yaml.MapSlice{{Key: "a", Value: nil}}, map[string]any{"a": nil}},
-	{yaml.MapSlice{{Key: nil, Value: 1}}, map[any]string{nil: "1"}},
 	{Range{1, 5}, []any{1, 2, 3, 4, 5}},
 	{Range{0, 0}, []any{0}},
 	// {"March 14, 2016", time.Now(), timeMustParse("2016-03-14T00:00:00Z")},

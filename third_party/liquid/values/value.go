@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
-
-	yaml "gopkg.in/yaml.v2"
 )
 
 // A Value is a Liquid runtime value.
@@ -46,8 +44,6 @@ func ValueOf(value any) Value { //nolint: gocyclo
 	switch v := value.(type) {
 	case drop:
 		return &dropWrapper{d: v}
-	case yaml.MapSlice:
-		return mapSliceValue{slice: v}
 	case Value:
 		return v
 	}

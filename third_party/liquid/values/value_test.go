@@ -3,8 +3,6 @@ package values
 import (
 	"testing"
 
-	yaml "gopkg.in/yaml.v2"
-
 	"github.com/stretchr/testify/require"
 )
 
@@ -81,11 +79,6 @@ func TestValue_IndexValue(t *testing.T) {
 	require.Nil(t, hashPtr.IndexValue(ValueOf("missing_key")).Interface())
 	require.Nil(t, hashPtr.IndexValue(ValueOf(nil)).Interface())
 
-	// MapSlice
-	msv := ValueOf(yaml.MapSlice{{Key: "key", Value: "value"}})
-	require.Equal(t, "value", msv.IndexValue(ValueOf("key")).Interface())
-	require.Nil(t, msv.IndexValue(ValueOf("missing_key")).Interface())
-	require.Nil(t, msv.IndexValue(ValueOf(nil)).Interface())
 }
 
 func TestValue_PropertyValue(t *testing.T) {
@@ -115,11 +108,6 @@ func TestValue_PropertyValue(t *testing.T) {
 	require.Equal(t, "value", hashPtr.PropertyValue(ValueOf("key")).Interface())
 	require.Nil(t, hashPtr.PropertyValue(ValueOf("missing_key")).Interface())
 
-	// MapSlice
-	msv := ValueOf(yaml.MapSlice{{Key: "key", Value: "value"}})
-	require.Equal(t, "value", msv.PropertyValue(ValueOf("key")).Interface())
-	require.Nil(t, msv.PropertyValue(ValueOf("missing_key")).Interface())
-	require.Nil(t, msv.PropertyValue(ValueOf(nil)).Interface())
 }
 
 func TestValue_Contains(t *testing.T) {
@@ -149,11 +137,6 @@ func TestValue_Contains(t *testing.T) {
 	require.False(t, hv.Contains(ValueOf("missing_key")))
 	require.False(t, hv.Contains(ValueOf(nil)))
 
-	// MapSlice
-	msv := ValueOf(yaml.MapSlice{{Key: "key", Value: "value"}})
-	require.True(t, msv.Contains(ValueOf("key")))
-	require.False(t, msv.Contains(ValueOf("missing_key")))
-	require.False(t, msv.Contains(ValueOf(nil)))
 }
 
 func TestValue_PropertyValue_size(t *testing.T) {
@@ -184,11 +167,4 @@ func TestValue_PropertyValue_size(t *testing.T) {
 	hashPtr := ValueOf(&map[string]any{"key": "value"})
 	require.Equal(t, 1, hashPtr.PropertyValue(ValueOf("size")).Interface())
 
-	// MapSlice
-	msv := ValueOf(yaml.MapSlice{{Key: "key", Value: "value"}})
-	require.Equal(t, 1, msv.PropertyValue(ValueOf("size")).Interface())
-
-	// MapSlice with "size" key
-	msv = ValueOf(yaml.MapSlice{{Key: "size", Value: "value"}})
-	require.Equal(t, "value", msv.PropertyValue(ValueOf("size")).Interface())
 }
