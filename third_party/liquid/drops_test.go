@@ -50,32 +50,28 @@ func ExampleDrop_map() {
 type car struct{ color, model string }
 
 func (c car) ToLiquid() any {
-	return carDrop{c.model, c.color}
+	return carDrop{c.model, c.color, func() string { return "AWD" }}
 }
 
+// Roost: a func-valued field, since struct methods are not properties in
+// this copy (values/structvalue.go).
 type carDrop struct {
 	Model string
 	Color string `liquid:"color"`
-}
-
-func (c carDrop) Drive() string {
-	return "AWD"
+	Drive func() string
 }
 
 func ExampleDrop_struct() {
 	// type car struct{ color, model string }
 	//
 	// func (c car) ToLiquid() any {
-	// 	return carDrop{c.model, c.color}
+	// 	return carDrop{c.model, c.color, func() string { return "AWD" }}
 	// }
 	//
 	// type carDrop struct {
 	// 	Model string
 	// 	Color string `liquid:"color"`
-	// }
-	//
-	// func (c carDrop) Drive() string {
-	// 	return "AWD"
+	// 	Drive func() string
 	// }
 
 	engine := NewEngine()

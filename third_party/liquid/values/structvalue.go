@@ -15,16 +15,6 @@ func (sv structValue) Contains(elem Value) bool {
 	if !ok {
 		return false
 	}
-	st := reflect.TypeOf(sv.value)
-	if st.Kind() == reflect.Ptr {
-		if _, found := st.MethodByName(name); found {
-			return true
-		}
-		st = st.Elem()
-	}
-	if _, found := st.MethodByName(name); found {
-		return true
-	}
 	if _, found := sv.findField(name); found {
 		return true
 	}
@@ -37,21 +27,15 @@ func (sv structValue) PropertyValue(index Value) Value {
 		return nilValue
 	}
 	sr := reflect.ValueOf(sv.value)
-	st := reflect.TypeOf(sv.value)
-	if st.Kind() == reflect.Ptr {
-		if _, found := st.MethodByName(name); found {
-			m := sr.MethodByName(name)
-			return sv.invoke(m)
-		}
-		st = st.Elem()
+	// Roost: struct methods are not properties. Looking a method up by a
+	// name known only at run time (reflect's MethodByName) makes the linker
+	// keep every exported method of every type in the program, some 115 KB
+	// brotli of the browser build. Fields and func-valued fields still are.
+	if sr.Kind() == reflect.Ptr {
 		sr = sr.Elem()
 		if !sr.IsValid() {
 			return nilValue
 		}
-	}
-	if _, ok := st.MethodByName(name); ok {
-		m := sr.MethodByName(name)
-		return sv.invoke(m)
 	}
 	if field, ok := sv.findField(name); ok {
 		fv := sr.FieldByName(field.Name)
