@@ -1,8 +1,6 @@
 package parser
 
 import (
-	"fmt"
-	"regexp"
 	"strings"
 )
 
@@ -12,12 +10,10 @@ func Scan(data string, loc SourceLoc, delims []string) (tokens []Token) {
 	if len(delims) != 4 {
 		delims = []string{"{{", "}}", "{%", "%}"}
 	}
-	tokenMatcher := formTokenMatcher(delims)
-
 	// TODO error on unterminated {{ and {%
 	// TODO probably an error when a tag contains a {{ or {%, at least outside of a string
 	p, pe := 0, len(data)
-	for _, m := range tokenMatcher.FindAllStringSubmatchIndex(data, -1) {
+	for _, m := range findTokens(data, delims) {
 		ts, te := m[0], m[1]
 		if p < ts {
 			tokens = append(tokens, Token{Type: TextTokenType, SourceLoc: loc, Source: data[p:ts]})
@@ -71,29 +67,4 @@ func Scan(data string, loc SourceLoc, delims []string) (tokens []Token) {
 		tokens = append(tokens, Token{Type: TextTokenType, SourceLoc: loc, Source: data[p:]})
 	}
 	return tokens
-}
-
-func formTokenMatcher(delims []string) *regexp.Regexp {
-	// On ending a tag we need to exclude anything that appears to be ending a tag that's nested
-	// inside the tag. We form the exclusion expression here.
-	// For example, if delims is default the exclusion expression is "[^%]|%[^}]".
-	// If tagRight is "TAG!RIGHT" then expression is
-	// [^T]|T[^A]|TA[^G]|TAG[^!]|TAG![^R]|TAG!R[^I]|TAG!RI[^G]|TAG!RIG[^H]|TAG!RIGH[^T]
-	exclusion := make([]string, 0, len(delims[3]))
-	for idx, val := range delims[3] {
-		exclusion = append(exclusion, "[^"+string(val)+"]")
-		if idx > 0 {
-			exclusion[idx] = delims[3][0:idx] + exclusion[idx]
-		}
-	}
-
-	tokenMatcher := regexp.MustCompile(
-		fmt.Sprintf(`%s-?\s*(.+?)\s*-?%s|%s-?\s*(\w+)(?:\s+((?:%v)+?))?\s*-?%s`,
-			// QuoteMeta will escape any of these that are regex commands
-			regexp.QuoteMeta(delims[0]), regexp.QuoteMeta(delims[1]),
-			regexp.QuoteMeta(delims[2]), strings.Join(exclusion, "|"), regexp.QuoteMeta(delims[3]),
-		),
-	)
-
-	return tokenMatcher
 }
