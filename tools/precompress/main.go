@@ -1,7 +1,8 @@
 // Command precompress readies a built runtime directory (make runtime's
 // build/roost) to be served: it versions the runtime, then writes a brotli
 // (quality 11) and a gzip (best compression) copy of each .wasm, .js and .css
-// file next to it, as name.br and name.gz.
+// file next to it, as name.br and name.gz. Copies that already hold a file's
+// bytes are left as they are.
 //
 //	go run ./tools/precompress build/roost
 //
@@ -20,6 +21,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -103,11 +105,17 @@ func compressible(name string) bool {
 	return false
 }
 
-// compress writes path.br and path.gz.
+// compress writes path.br and path.gz, unless both already hold path's
+// bytes (brotli at quality 11 takes some 20 s for roost.wasm; unpacking
+// the copies to check them, some 50 ms).
 func compress(path string) error {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return err
+	}
+	if holds(path+".br", b, func(r io.Reader) (io.Reader, error) { return brotli.NewReader(r), nil }) &&
+		holds(path+".gz", b, func(r io.Reader) (io.Reader, error) { return gzip.NewReader(r) }) {
+		return nil
 	}
 	var br bytes.Buffer
 	bw := brotli.NewWriterOptions(&br, brotli.WriterOptions{Quality: brotli.BestCompression, LGWin: 24})
@@ -129,4 +137,20 @@ func compress(path string) error {
 		return err
 	}
 	return os.WriteFile(path+".gz", gz.Bytes(), 0o644)
+}
+
+// holds reports whether the compressed file at path unpacks, with unpack,
+// to want.
+func holds(path string, want []byte, unpack func(io.Reader) (io.Reader, error)) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	r, err := unpack(f)
+	if err != nil {
+		return false
+	}
+	got, err := io.ReadAll(io.LimitReader(r, int64(len(want))+1))
+	return err == nil && bytes.Equal(got, want)
 }

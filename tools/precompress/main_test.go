@@ -82,6 +82,55 @@ func TestRun(t *testing.T) {
 	if bytes.Equal(again, version) {
 		t.Error("another roost.wasm, the same version")
 	}
+	// a changed file gets new copies
+	br, _ := os.ReadFile(filepath.Join(dir, "roost.wasm.br"))
+	if got, err := io.ReadAll(brotli.NewReader(bytes.NewReader(br))); err != nil || string(got) != "\x00asm other" {
+		t.Errorf("roost.wasm.br after a change: %v, %q", err, got)
+	}
+}
+
+func TestRunKeepsCopiesThatHoldTheFile(t *testing.T) {
+	dir := t.TempDir()
+	worker := []byte(strings.Repeat("worker ", 100))
+	if err := os.WriteFile(filepath.Join(dir, "roost-worker.js"), worker, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// as make runtime does: a fresh roost.js, then precompress
+	runAgain := func() {
+		t.Helper()
+		if err := os.WriteFile(filepath.Join(dir, "roost.js"), []byte("var version = \"\";"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := run(dir); err != nil {
+			t.Fatal(err)
+		}
+	}
+	runAgain()
+	// another encoding of the same bytes (quality 0) is kept; a stale
+	// gzip copy is not
+	var fast bytes.Buffer
+	w := brotli.NewWriterLevel(&fast, 0)
+	w.Write(worker)
+	w.Close()
+	if err := os.WriteFile(filepath.Join(dir, "roost-worker.js.br"), fast.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	runAgain()
+	if got, _ := os.ReadFile(filepath.Join(dir, "roost-worker.js.br")); !bytes.Equal(got, fast.Bytes()) {
+		t.Error("a brotli copy that holds the file was written again")
+	}
+	if err := os.WriteFile(filepath.Join(dir, "roost-worker.js.gz"), []byte("stale"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	runAgain()
+	gz, _ := os.ReadFile(filepath.Join(dir, "roost-worker.js.gz"))
+	zr, err := gzip.NewReader(bytes.NewReader(gz))
+	if err != nil {
+		t.Fatal("a stale gzip copy was kept:", err)
+	}
+	if got, _ := io.ReadAll(zr); !bytes.Equal(got, worker) {
+		t.Errorf("roost-worker.js.gz holds %q", got)
+	}
 }
 
 func TestRunNeedsTheMark(t *testing.T) {
