@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"slices"
 	"sort"
 	"time"
@@ -156,7 +157,41 @@ func (s *Store) fail(problems []Problem, id string, err error) []Problem {
 }
 
 func sameContent(a, b *Message) bool {
-	return string(a.Content) == string(b.Content) && fmt.Sprint(a.Trigger) == fmt.Sprint(b.Trigger) && fmt.Sprint(a.Customer) == fmt.Sprint(b.Customer)
+	return string(a.Content) == string(b.Content) && jsonEqual(a.Trigger, b.Trigger) && jsonEqual(a.Customer, b.Customer)
+}
+
+// jsonEqual reports whether two values decoded from JSON (maps, slices,
+// strings, numbers, booleans and nil) are equal. An unchanged poll answer
+// compares every message's data with it, so it matters that it is cheap.
+func jsonEqual(a, b any) bool {
+	switch a := a.(type) {
+	case map[string]any:
+		b, ok := b.(map[string]any)
+		if !ok || len(a) != len(b) {
+			return false
+		}
+		for k, v := range a {
+			w, ok := b[k]
+			if !ok || !jsonEqual(v, w) {
+				return false
+			}
+		}
+		return true
+	case []any:
+		b, ok := b.([]any)
+		if !ok || len(a) != len(b) {
+			return false
+		}
+		for i := range a {
+			if !jsonEqual(a[i], b[i]) {
+				return false
+			}
+		}
+		return true
+	case string, float64, bool, nil, json.Number:
+		return a == b
+	}
+	return reflect.DeepEqual(a, b) // a Go value, from a test or an embedder
 }
 
 func equalState(a, b *Message) bool {

@@ -205,3 +205,46 @@ func TestOverlay(t *testing.T) {
 	assert.True(t, snap.Messages[0].Opened)
 	assert.True(t, snap.Messages[1].Opened, "the local change outlives a poll that does not know it yet")
 }
+
+func TestReplaceRendersAgainOnlyWhenTheDataChanged(t *testing.T) {
+	decode := func(s string) map[string]any {
+		var v map[string]any
+		require.NoError(t, json.Unmarshal([]byte(s), &v))
+		return v
+	}
+	m := msg("a", 1)
+	m.Content = json.RawMessage(`{"title":"{{trigger.t}} {{trigger.n}} {{trigger.list[1].x}} {{customer.name}}"}`)
+	m.Trigger = decode(`{"t":"hi","n":1.5,"list":[{"x":true},{"x":null}],"deep":{"a":[1,"2"]}}`)
+	m.Customer = decode(`{"name":"Ada"}`)
+	s := newStore(t, m)
+
+	// the same data, decoded again: nothing changes
+	same := m
+	same.Trigger = decode(`{"deep":{"a":[1,"2"]},"list":[{"x":true},{"x":null}],"n":1.5,"t":"hi"}`)
+	same.Customer = decode(`{"name":"Ada"}`)
+	changed, problems := s.Replace([]inbox.Message{same})
+	require.Empty(t, problems)
+	assert.False(t, changed)
+
+	for _, tc := range []struct{ trigger, customer, title string }{
+		{`{"t":"hi","n":2,"list":[{"x":true},{"x":null}],"deep":{"a":[1,"2"]}}`, `{"name":"Ada"}`, "hi 2  Ada"},
+		{`{"t":"hi","n":2,"list":[{"x":true},{"x":false}],"deep":{"a":[1,"2"]}}`, `{"name":"Ada"}`, "hi 2 false Ada"},
+		{`{"t":"hi","n":2,"list":[{"x":true},{"x":false}],"deep":{"a":[1,"2"]}}`, `{"name":"Bo"}`, "hi 2 false Bo"},
+		{`{"t":"hi","n":2,"list":[{"x":true},{"x":false}],"deep":{"a":[1,2]}}`, `{"name":"Bo"}`, "hi 2 false Bo"},
+		{`{"t":"hi","n":2,"list":[{"x":true},{"x":false}],"deep":{"a":[1,2]},"new":1}`, `{"name":"Bo"}`, "hi 2 false Bo"},
+	} {
+		next := m
+		next.Trigger, next.Customer = decode(tc.trigger), decode(tc.customer)
+		changed, problems := s.Replace([]inbox.Message{next})
+		require.Empty(t, problems)
+		assert.True(t, changed, "trigger %s, customer %s", tc.trigger, tc.customer)
+		assert.JSONEq(t, `{"title":`+mustJSON(t, tc.title)+`}`, string(s.Snapshot(inbox.Filter{}).Messages[0].Properties))
+	}
+}
+
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	require.NoError(t, err)
+	return string(b)
+}
