@@ -5,11 +5,9 @@ package tuesday
 
 import (
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 // Strftime is compatible with Ruby's Time.strftime.
@@ -19,55 +17,120 @@ import (
 // Strftime returns an error for compatibility with other formatting functions and for future compatibility,
 // but in the current implementation this error is always nil.
 func Strftime(format string, t time.Time) (string, error) {
-	return re.ReplaceAllStringFunc(format, func(directive string) string {
-		var (
-			pad, w        = '0', 2
-			m             = re.FindAllStringSubmatch(directive, 1)[0]
-			flags, width  = m[1], m[2]
-			conversion, _ = utf8.DecodeRuneInString(m[3])
-			c             = convert(t, conversion, flags, width)
-		)
-		if s, ok := c.(string); ok {
-			return applyFlags(flags, s)
+	var b strings.Builder
+	for {
+		i := strings.IndexByte(format, '%')
+		if i < 0 {
+			break
 		}
-		if f, ok := defaultPadding[conversion]; ok {
-			pad, w = f.c, f.w
+		flags, width, conversion, n := scanDirective(format[i:])
+		if n == 0 { // a '%' that begins no directive is literal
+			b.WriteString(format[:i+1])
+			format = format[i+1:]
+			continue
 		}
-		if len(width) > 0 {
-			w, _ = strconv.Atoi(width) // nolint: gas
-		}
-		switch flags {
-		case "-":
-			w = 0
-		case "_":
-			pad = '-'
-		case "0":
-			pad = '0'
-		}
-		var fm string
-		switch {
-		// Hardcode the defaults:
-		case pad == '-' && w == 2:
-			fm = "%2d"
-		case pad == '0' && w == 2:
-			fm = "%02d"
-		case pad == '0' && w == 3:
-			fm = "%03d"
-		case pad == '-':
-			fm = fmt.Sprintf("%%%dd", w)
-		default:
-			fm = fmt.Sprintf("%%%c%dd", pad, w)
-		}
-		s := fmt.Sprintf(fm, c)
-		return applyFlags(flags, s)
-	}), nil
+		b.WriteString(format[:i])
+		b.WriteString(formatDirective(t, flags, width, conversion))
+		format = format[i+n:]
+	}
+	if b.Len() == 0 {
+		return format, nil
+	}
+	b.WriteString(format)
+	return b.String(), nil
 }
 
-var re = regexp.MustCompile(`%([-_^#0]|:{1,3})?(\d+)?[EO]?([a-zA-Z\+nt%])`)
+// scanDirective reads the directive at the start of s, which begins with
+// '%'. A directive is, in regexp terms,
+//
+//	%([-_^#0]|:{1,3})?(\d+)?[EO]?([a-zA-Z+%])
+//
+// (an E or O is a modifier, which is ignored, only when a conversion
+// follows it; otherwise it is the conversion). scanDirective returns the
+// flags, width and conversion submatches and the directive's length, or n == 0
+// if s does not begin with a directive. (Roost: this replaces a regexp.)
+func scanDirective(s string) (flags, width string, conversion rune, n int) {
+	i := 1 // after the '%'
+	switch {
+	case i < len(s) && strings.IndexByte("-_^#0", s[i]) >= 0:
+		i++
+	case i < len(s) && s[i] == ':':
+		for i < len(s) && i < 4 && s[i] == ':' {
+			i++
+		}
+	}
+	flags = s[1:i]
+	start := i
+	for i < len(s) && '0' <= s[i] && s[i] <= '9' {
+		i++
+	}
+	width = s[start:i]
+	if i+1 < len(s) && (s[i] == 'E' || s[i] == 'O') && isConversion(s[i+1]) {
+		i++
+	}
+	if i < len(s) && isConversion(s[i]) {
+		return flags, width, rune(s[i]), i + 1
+	}
+	return "", "", 0, 0
+}
+
+// isConversion reports whether c may end a directive.
+func isConversion(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || c == '+' || c == '%'
+}
+
+// formatDirective formats t for one directive.
+func formatDirective(t time.Time, flags, width string, conversion rune) string {
+	var (
+		pad, w = '0', 2
+		c      = convert(t, conversion, flags, width)
+	)
+	if s, ok := c.(string); ok {
+		return applyFlags(flags, s)
+	}
+	if f, ok := defaultPadding[conversion]; ok {
+		pad, w = f.c, f.w
+	}
+	if len(width) > 0 {
+		w, _ = strconv.Atoi(width) // nolint: gas
+	}
+	switch flags {
+	case "-":
+		w = 0
+	case "_":
+		pad = '-'
+	case "0":
+		pad = '0'
+	}
+	var fm string
+	switch {
+	// Hardcode the defaults:
+	case pad == '-' && w == 2:
+		fm = "%2d"
+	case pad == '0' && w == 2:
+		fm = "%02d"
+	case pad == '0' && w == 3:
+		fm = "%03d"
+	case pad == '-':
+		fm = fmt.Sprintf("%%%dd", w)
+	default:
+		fm = fmt.Sprintf("%%%c%dd", pad, w)
+	}
+	s := fmt.Sprintf(fm, c)
+	return applyFlags(flags, s)
+}
 
 // Test whether a string is uppercase, for purpose of applying the # case reversal flag.
 // This is ASCII-only and is foiled by spaces and punctuation, but is sufficient for this context.
-var isUpperRE = regexp.MustCompile(`^[[:upper:]]+$`).MatchString
+// (Roost: this replaces the regexp ^[[:upper:]]+$.)
+func isUpper(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 'A' || 'Z' < s[i] {
+			return false
+		}
+	}
+	return s != ""
+}
 
 var amPmTable = map[bool]string{true: "AM", false: "PM"}
 var amPmLowerTable = map[bool]string{true: "am", false: "pm"}
@@ -95,7 +158,7 @@ func applyFlags(flags, s string) string {
 	case "^":
 		return strings.ToUpper(s)
 	case "#":
-		if isUpperRE(s) {
+		if isUpper(s) {
 			return strings.ToLower(s)
 		}
 		return strings.ToUpper(s)

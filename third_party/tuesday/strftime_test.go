@@ -6,8 +6,11 @@ import (
 	"log"
 	"os"
 	"regexp"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/require"
 )
@@ -268,4 +271,148 @@ func timeMustParse(f, s string) time.Time {
 		log.Fatalf("time.ParseInLocation %s\n", err)
 	}
 	return t
+}
+
+// Roost: Strftime scans formats by hand; upstream used the regexps below.
+// strftimeRegexp is upstream's Strftime, kept as the oracle for the
+// differential tests.
+
+var directiveRE = regexp.MustCompile(`%([-_^#0]|:{1,3})?(\d+)?[EO]?([a-zA-Z\+nt%])`)
+
+var isUpperRE = regexp.MustCompile(`^[[:upper:]]+$`).MatchString
+
+func strftimeRegexp(format string, t time.Time) string {
+	return directiveRE.ReplaceAllStringFunc(format, func(directive string) string {
+		var (
+			pad, w        = '0', 2
+			m             = directiveRE.FindAllStringSubmatch(directive, 1)[0]
+			flags, width  = m[1], m[2]
+			conversion, _ = utf8.DecodeRuneInString(m[3])
+			c             = convert(t, conversion, flags, width)
+		)
+		if s, ok := c.(string); ok {
+			return applyFlagsRegexp(flags, s)
+		}
+		if f, ok := defaultPadding[conversion]; ok {
+			pad, w = f.c, f.w
+		}
+		if len(width) > 0 {
+			w, _ = strconv.Atoi(width) // nolint: gas
+		}
+		switch flags {
+		case "-":
+			w = 0
+		case "_":
+			pad = '-'
+		case "0":
+			pad = '0'
+		}
+		var fm string
+		switch {
+		// Hardcode the defaults:
+		case pad == '-' && w == 2:
+			fm = "%2d"
+		case pad == '0' && w == 2:
+			fm = "%02d"
+		case pad == '0' && w == 3:
+			fm = "%03d"
+		case pad == '-':
+			fm = fmt.Sprintf("%%%dd", w)
+		default:
+			fm = fmt.Sprintf("%%%c%dd", pad, w)
+		}
+		s := fmt.Sprintf(fm, c)
+		return applyFlagsRegexp(flags, s)
+	})
+}
+
+func applyFlagsRegexp(flags, s string) string {
+	switch flags {
+	case "^":
+		return strings.ToUpper(s)
+	case "#":
+		if isUpperRE(s) {
+			return strings.ToLower(s)
+		}
+		return strings.ToUpper(s)
+	default:
+		return s
+	}
+}
+
+// differentialTimes are the times the differential tests format: the
+// tests' reference time, and times with other hours, zones and dates.
+var differentialTimes = []time.Time{
+	time.Date(2006, 1, 2, 15, 4, 5, 123456789, time.FixedZone("EST", -5*3600)),
+	time.Date(2017, 7, 10, 0, 45, 0, 0, time.FixedZone("", 5*3600+30*60+15)),
+	time.Date(1999, 12, 31, 23, 59, 59, 999, time.UTC),
+}
+
+// checkStrftime fails t unless Strftime and strftimeRegexp agree on format.
+func checkStrftime(t *testing.T, format string) {
+	t.Helper()
+	for _, dt := range differentialTimes {
+		got, err := Strftime(format, dt)
+		if err != nil {
+			t.Fatalf("Strftime(%q): %v", format, err)
+		}
+		if want := strftimeRegexp(format, dt); got != want {
+			t.Fatalf("Strftime(%q, %v) = %q, the regexp version gives %q", format, dt, got, want)
+		}
+	}
+}
+
+// strftimeFormats are the formats of the tests above and of testdata.
+func strftimeFormats(t testing.TB) []string {
+	var formats []string
+	for _, test := range conversionTests {
+		formats = append(formats, test.format)
+	}
+	rows, err := readConversionTests()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, row := range rows {
+		formats = append(formats, row[0])
+	}
+	return formats
+}
+
+func TestStrftime_regexpOracle(t *testing.T) {
+	for _, format := range strftimeFormats(t) {
+		checkStrftime(t, format)
+	}
+	// every directive shape: flag, width, modifier, conversion, and what
+	// follows; and the ones that are not directives
+	flags := []string{"", "-", "_", "^", "#", "0", ":", "::", ":::", "::::", "00", "-_"}
+	widths := []string{"", "0", "1", "3", "10", "012"}
+	modifiers := []string{"", "E", "O", "EO", "OE", "EE"}
+	var convs []string
+	for c := 0; c < 128; c++ {
+		convs = append(convs, string(rune(c)))
+	}
+	convs = append(convs, "", "⌘", "\xff")
+	for _, f := range flags {
+		for _, w := range widths {
+			for _, m := range modifiers {
+				for _, c := range convs {
+					checkStrftime(t, "%"+f+w+m+c)
+					checkStrftime(t, "x%"+f+w+m+c+"%y")
+				}
+			}
+		}
+	}
+}
+
+func FuzzStrftime(f *testing.F) {
+	for _, format := range strftimeFormats(f) {
+		f.Add(format)
+	}
+	for _, format := range []string{"%", "%%%", "%%d", "%:", "%::::z", "%:::z", "%0E", "%EY", "%OE", "%E",
+		"%E ", "%O:", "%0Ez", "%-10N", "%_3e", "%#p", "%#Z", "%^a %#B", "%3%", "%⌘%Y", "\xff%\xfeY", "100%", "%+%+"} {
+		f.Add(format)
+	}
+	f.Fuzz(func(t *testing.T, format string) {
+		checkStrftime(t, format)
+	})
 }

@@ -7,9 +7,7 @@ import (
 	"fmt"
 	"html"
 	"math"
-	"net/url"
 	"reflect"
-	"regexp"
 	"strings"
 	"time"
 	"unicode"
@@ -165,7 +163,7 @@ func AddStandardFilters(fd FilterDictionary) { //nolint: gocyclo
 	})
 	fd.AddFilter("escape", html.EscapeString)
 	fd.AddFilter("escape_once", func(s, suffix string) string {
-		return html.EscapeString(html.UnescapeString(s))
+		return escapeOnce(s)
 	})
 	fd.AddFilter("newline_to_br", func(s string) string {
 		return strings.ReplaceAll(s, "\n", "<br />")
@@ -203,10 +201,7 @@ func AddStandardFilters(fd FilterDictionary) { //nolint: gocyclo
 		return string(ss[start:end])
 	})
 	fd.AddFilter("split", splitFilter)
-	fd.AddFilter("strip_html", func(s string) string {
-		// TODO this probably isn't sufficient
-		return regexp.MustCompile(`<.*?>`).ReplaceAllString(s, "")
-	})
+	fd.AddFilter("strip_html", stripHTML)
 	fd.AddFilter("strip_newlines", func(s string) string {
 		return strings.ReplaceAll(s, "\n", "")
 	})
@@ -218,27 +213,16 @@ func AddStandardFilters(fd FilterDictionary) { //nolint: gocyclo
 		return strings.TrimRightFunc(s, unicode.IsSpace)
 	})
 	fd.AddFilter("truncate", func(s string, length func(int) int, ellipsis func(string) string) string {
-		n := length(50)
-		el := ellipsis("...")
-		// runes aren't bytes; don't use slice
-		re := regexp.MustCompile(fmt.Sprintf(`^(.{%d})..{%d,}`, n-len(el), len(el)))
-		return re.ReplaceAllString(s, `$1`+el)
+		return truncate(s, length(50), ellipsis("..."))
 	})
 	fd.AddFilter("truncatewords", func(s string, length func(int) int, ellipsis func(string) string) string {
-		el := ellipsis("...")
-		n := length(15)
-		re := regexp.MustCompile(fmt.Sprintf(`^(?:\s*\S+){%d}`, n))
-		m := re.FindString(s)
-		if m == "" {
-			return s
-		}
-		return m + el
+		return truncateWords(s, length(15), ellipsis("..."))
 	})
 	fd.AddFilter("upcase", func(s, suffix string) string {
 		return strings.ToUpper(s)
 	})
-	fd.AddFilter("url_encode", url.QueryEscape)
-	fd.AddFilter("url_decode", url.QueryUnescape)
+	fd.AddFilter("url_encode", queryEscape)
+	fd.AddFilter("url_decode", queryUnescape)
 
 	// debugging filters
 	// inspect is from Jekyll
@@ -273,14 +257,13 @@ func reverseFilter(a []any) any {
 	return result
 }
 
-var wsre = regexp.MustCompile(`[[:space:]]+`)
-
 func splitFilter(s, sep string) any {
-	result := strings.Split(s, sep)
 	if sep == " " {
-		// Special case for Ruby, therefore Liquid
-		result = wsre.Split(s, -1)
+		// Special case for Ruby, therefore Liquid: split on runs of
+		// whitespace, with no empty strings.
+		return rubyFields(s)
 	}
+	result := strings.Split(s, sep)
 	// This matches Ruby / Liquid / Jekyll's observed behavior.
 	for len(result) > 0 && result[len(result)-1] == "" {
 		result = result[:len(result)-1]

@@ -2,6 +2,7 @@ package filters
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -301,4 +302,143 @@ func timeMustParse(s string) time.Time {
 		panic(err)
 	}
 	return t
+}
+
+// Roost: cases for the filters rewritten without regexp and net/url
+// (third_party/README.md). Each evaluates "s | " + expr with s bound to the
+// input, so inputs can hold any bytes. Differential and fuzz tests against
+// regexp and net/url are in text_test.go.
+var textFilterTests = []struct {
+	s, expr  string
+	expected any
+}{
+	// strip_html: Shopify's; tags may span lines; script, style and
+	// comment blocks go with their content.
+	{"", `strip_html`, ""},
+	{"no tags", `strip_html`, "no tags"},
+	{"<p>a</p>\n<p\nclass=\"x\">b</p>", `strip_html`, "a\nb"},
+	{"a<script type=\"module\">\nif (1 < 2) { x = '<b>' }\n</script>b", `strip_html`, "ab"},
+	{"a<style>\np > b { color: red }\n</style>b", `strip_html`, "ab"},
+	{"a<!-- <p>x</p>\n -->b", `strip_html`, "ab"},
+	{"a<!-->b-->c", `strip_html`, "ac"},
+	{"a<script>b<script>c</script>d</script>e", `strip_html`, "ade"},
+	{"a<scripts>b</script>c", `strip_html`, "ac"},
+	{"a<SCRIPT>b</SCRIPT>c", `strip_html`, "abc"},
+	{"a<script>b", `strip_html`, "ab"},
+	{"a<!--b", `strip_html`, "a<!--b"},
+	{"a<a<script>b</script>>c", `strip_html`, "ac"},
+	{"1 < 2 and 3 > 2", `strip_html`, "1  2"},
+	{"a < b", `strip_html`, "a < b"},
+	{"<<b>>", `strip_html`, ">"},
+	{"<b>Straße</b> ⌘<i>☃</i>", `strip_html`, "Straße ⌘☃"},
+
+	// truncate: runes; at most n in the result, ellipsis included.
+	{"", `truncate: 0`, ""},
+	{"Ground", `truncate: 6`, "Ground"},
+	{"Ground", `truncate: 5`, "Gr..."},
+	{"Ground control", `truncate: 4`, "G..."},
+	{"Ground control", `truncate: 3`, "..."},
+	{"Ground control", `truncate: 2`, "..."},
+	{"Ground control", `truncate: 0`, "..."},
+	{"Ground control", `truncate: -1`, "..."},
+	{"Ground control", `truncate: 2, ""`, "Gr"},
+	{"Ground control", `truncate: 0, ""`, ""},
+	{"Ground\ncontrol to Major Tom.", `truncate: 11`, "Ground\nc..."},
+	{"\n\n\n\n\n", `truncate: 4`, "\n..."},
+	{"Straße", `truncate: 6`, "Straße"},
+	{"Straße Straße", `truncate: 8`, "Straß..."},
+	{"Straße Straße", `truncate: 8, "…"`, "Straße …"},
+	{"☃☃☃☃", `truncate: 3, "…"`, "☃☃…"},
+	{strings.Repeat("a", 1500), `truncate: 1001`, strings.Repeat("a", 998) + "..."},
+	{strings.Repeat("a", 1500), `truncate: 1500`, strings.Repeat("a", 1500)},
+	{strings.Repeat("☃", 1500), `truncate: 2000`, strings.Repeat("☃", 1500)},
+
+	// truncatewords: unchanged unless words are cut; cut words are joined
+	// by single spaces.
+	{"", `truncatewords: 0`, ""},
+	{" \t\n ", `truncatewords: 1`, " \t\n "},
+	{"Ground control to Major Tom.", `truncatewords: 5`, "Ground control to Major Tom."},
+	{"Ground control to Major Tom.", `truncatewords: 4`, "Ground control to Major..."},
+	{"Ground control to Major Tom.", `truncatewords: 1`, "Ground..."},
+	{"Ground control to Major Tom.", `truncatewords: 0`, "Ground..."},
+	{"Ground control to Major Tom.", `truncatewords: -2`, "Ground..."},
+	{"Ground", `truncatewords: 0`, "Ground"},
+	{"Ground control ", `truncatewords: 2`, "Ground control "},
+	{"  Ground \n control\tto\v\f\rMajor", `truncatewords: 2`, "Ground control..."},
+	{"  Ground \n control\tto\v\f\rMajor", `truncatewords: 3, ""`, "Ground control to"},
+	{"Straße über alles", `truncatewords: 2, "…"`, "Straße über…"},
+	{"a\u00a0b c", `truncatewords: 1`, "a\u00a0b..."},
+	{strings.Repeat("a ", 1500), `truncatewords: 1001`, strings.TrimSpace(strings.Repeat("a ", 1001)) + "..."},
+	{strings.Repeat("a ", 1500), `truncatewords: 1500`, strings.Repeat("a ", 1500)},
+
+	// split on " ": Ruby's whitespace split, no empty strings.
+	{" a  b ", `split: " " | join: "-"`, "a-b"},
+	{"\n a\v\f\r\tb\n", `split: " " | join: "-"`, "a-b"},
+	{"Straße  über", `split: " " | join: "-"`, "Straße-über"},
+	{"a\u00a0b", `split: " " | size`, 1},
+	{"   ", `split: " " | size`, 0},
+	{"", `split: " " | size`, 0},
+	{" a", `split: " " | first`, "a"},
+	{"a,,b,,", `split: "," | join: "-"`, "a--b"},
+	{",a", `split: "," | join: "-"`, "-a"},
+	{"", `split: "," | size`, 0},
+
+	// url_encode and url_decode: as net/url's QueryEscape and QueryUnescape.
+	{"", `url_encode`, ""},
+	{"AZaz09-_.~", `url_encode`, "AZaz09-_.~"},
+	{"a b+c", `url_encode`, "a+b%2Bc"},
+	{"Straße ü/?&=%#", `url_encode`, "Stra%C3%9Fe+%C3%BC%2F%3F%26%3D%25%23"},
+	{"\x00\n\xff", `url_encode`, "%00%0A%FF"},
+	{"", `url_decode`, ""},
+	{"plain", `url_decode`, "plain"},
+	{"a+b%2Bc", `url_decode`, "a b+c"},
+	{"Stra%c3%9Fe+%C3%BC%2f", `url_decode`, "Straße ü/"},
+	{"%00%0A%ff", `url_decode`, "\x00\n\xff"},
+	{"Straße ü", `url_encode | url_decode`, "Straße ü"},
+
+	// escape_once: escape, but keep & where it begins a reference.
+	{"", `escape_once`, ""},
+	{"<a href=\"x\">'&'</a>", `escape_once`, "&lt;a href=&#34;x&#34;&gt;&#39;&amp;&#39;&lt;/a&gt;"},
+	{"&lt;&amp;&quot;&eacute;&#233;&#xE9;&#xe9;&frac12;", `escape_once`, "&lt;&amp;&quot;&eacute;&#233;&#xE9;&#xe9;&frac12;"},
+	{"&amp;amp;", `escape_once`, "&amp;amp;"},
+	{"&&lt;", `escape_once`, "&amp;&lt;"},
+	{"&nbsp &lt", `escape_once`, "&amp;nbsp &amp;lt"},
+	{"&; &#; &#x; &#X41; &#12a; &1a; &a-b;", `escape_once`, "&amp;; &amp;#; &amp;#x; &amp;#X41; &amp;#12a; &amp;1a; &amp;a-b;"},
+	{"&", `escape_once`, "&amp;"},
+	{"Straße & ü &uuml;", `escape_once`, "Straße &amp; ü &uuml;"},
+	{"1 < 2 & 3", `escape | escape_once`, "1 &lt; 2 &amp; 3"},
+}
+
+var textFilterErrorTests = []struct {
+	s, expr, error string
+}{
+	{"%", `url_decode`, `error applying filter "url_decode" ("invalid URL escape \"%\"")`},
+	{"100%", `url_decode`, `error applying filter "url_decode" ("invalid URL escape \"%\"")`},
+	{"%4", `url_decode`, `error applying filter "url_decode" ("invalid URL escape \"%4\"")`},
+	{"a+%4g%zz", `url_decode`, `error applying filter "url_decode" ("invalid URL escape \"%4g\"")`},
+	{"%41%zz", `url_decode`, `error applying filter "url_decode" ("invalid URL escape \"%zz\"")`},
+	{"%%41", `url_decode`, `error applying filter "url_decode" ("invalid URL escape \"%%4\"")`},
+	{"%\xff\xfe", `url_decode`, `error applying filter "url_decode" ("invalid URL escape \"%\\xff\\xfe\"")`},
+}
+
+func TestTextFilters(t *testing.T) {
+	cfg := expressions.NewConfig()
+	AddStandardFilters(&cfg)
+	for _, test := range textFilterTests {
+		name := fmt.Sprintf("%.40q | %s", test.s, test.expr)
+		t.Run(name, func(t *testing.T) {
+			context := expressions.NewContext(map[string]any{"s": test.s}, cfg)
+			actual, err := expressions.EvaluateString("s | "+test.expr, context)
+			require.NoError(t, err)
+			require.EqualValues(t, test.expected, actual)
+		})
+	}
+	for _, test := range textFilterErrorTests {
+		name := fmt.Sprintf("%q | %s", test.s, test.expr)
+		t.Run(name, func(t *testing.T) {
+			context := expressions.NewContext(map[string]any{"s": test.s}, cfg)
+			_, err := expressions.EvaluateString("s | "+test.expr, context)
+			require.EqualError(t, err, test.error)
+		})
+	}
 }
