@@ -5,7 +5,6 @@ go 1.23
 require (
 	github.com/osteele/tuesday v1.0.3
 	github.com/stretchr/testify v1.12.1
-	gopkg.in/yaml.v2 v2.4.0
 )
 
 require go.yaml.in/yaml/v3 v3.0.5 // indirect

@@ -6,8 +6,6 @@ import (
 	"testing"
 	"time"
 
-	yaml "gopkg.in/yaml.v2"
-
 	"github.com/osteele/liquid/expressions"
 	"github.com/stretchr/testify/require"
 )
@@ -23,7 +21,6 @@ var filterTests = []struct {
 	{`"" | default: 2.99`, 2.99},
 	{`empty_array | default: 2.99`, 2.99},
 	{`empty_map | default: 2.99`, 2.99},
-	{`empty_map_slice | default: 2.99`, 2.99},
 	{`true | default: 2.99`, true},
 	{`"true" | default: 2.99`, "true"},
 	{`4.99 | default: 2.99`, 4.99},
@@ -52,16 +49,6 @@ var filterTests = []struct {
 	{`dup_maps | uniq | map: "name" | join`, "m1 m2 m3"},
 	{`mixed_case_array | sort_natural | join`, "a B c"},
 	{`mixed_case_hash_values | sort_natural: 'key' | map: 'key' | join`, "a B c"},
-
-	{`map_slice_has_nil | compact | join`, `a b`},
-	{`map_slice_2 | first`, `b`},
-	{`map_slice_2 | last`, `a`},
-	{`map_slice_2 | join`, `b a`},
-	{`map_slice_objs | map: "key" | join`, `a b`},
-	{`map_slice_2 | reverse | join`, `a b`},
-	{`map_slice_2 | sort | join`, `a b`},
-	{`map_slice_dup | join`, `a a b`},
-	{`map_slice_dup | uniq | join`, `a b`},
 
 	{`struct_slice | map: "str" | join`, `a b c`},
 
@@ -210,18 +197,10 @@ var filterErrorTests = []struct {
 }
 
 var filterTestBindings = map[string]any{
-	"empty_array":     []any{},
-	"empty_map":       map[string]any{},
-	"empty_map_slice": yaml.MapSlice{},
+	"empty_array": []any{},
+	"empty_map":   map[string]any{},
 	"map": map[string]any{
 		"a": 1,
-	},
-	"map_slice_2":       yaml.MapSlice{{Key: 1, Value: "b"}, {Key: 2, Value: "a"}},
-	"map_slice_dup":     yaml.MapSlice{{Key: 1, Value: "a"}, {Key: 2, Value: "a"}, {Key: 3, Value: "b"}},
-	"map_slice_has_nil": yaml.MapSlice{{Key: 1, Value: "a"}, {Key: 2, Value: nil}, {Key: 3, Value: "b"}},
-	"map_slice_objs": yaml.MapSlice{
-		{Key: 1, Value: map[string]any{"key": "a"}},
-		{Key: 2, Value: map[string]any{"key": "b"}},
 	},
 	"mixed_case_array": []string{"c", "a", "B"},
 	"mixed_case_hash_values": []map[string]any{
