@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/roostmsg/roost/server"
@@ -26,12 +27,19 @@ var migrationFS embed.FS
 var _ server.Store = (*DB)(nil)
 
 // DB is a Roost store in a SQLite file. Writes go through one connection,
-// so they never wait on each other inside SQLite; reads use a pool.
+// so they never wait on each other inside SQLite, and concurrent writes
+// share a commit (see update); reads use a pool.
 type DB struct {
 	write *sql.DB
 	read  *sql.DB
 	// Now returns the current time for created_at and updated_at columns.
 	Now func() time.Time
+
+	// jobs hands writes to the writer goroutine (writeLoop).
+	jobs chan *writeJob
+	// closing is closed by Close; writerDone when the writer has stopped.
+	closing, writerDone chan struct{}
+	closeOnce           sync.Once
 }
 
 // Open opens or creates the database file at path, in WAL mode with
@@ -48,13 +56,17 @@ func Open(path string) (*DB, error) {
 	}
 	write.SetMaxOpenConns(1)
 	write.SetConnMaxIdleTime(0)
-	db := &DB{write: write, Now: time.Now}
+	db := &DB{write: write, Now: time.Now,
+		jobs: make(chan *writeJob), closing: make(chan struct{}), writerDone: make(chan struct{})}
+	go db.writeLoop()
 	if err := db.migrate(context.Background()); err != nil {
+		db.stopWriter()
 		write.Close()
 		return nil, fmt.Errorf("sqlite: %s: %w", path, err)
 	}
 	read, err := sql.Open("sqlite", path+common+"&_pragma=query_only(1)")
 	if err != nil {
+		db.stopWriter()
 		write.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
@@ -63,9 +75,17 @@ func Open(path string) (*DB, error) {
 	return db, nil
 }
 
-// Close closes the database; pending writes have already been committed.
+// Close closes the database: the writes it is committing are committed
+// first, and any write asked after fails.
 func (db *DB) Close() error {
+	db.stopWriter()
 	return errors.Join(db.read.Close(), db.write.Close())
+}
+
+// stopWriter stops the writer goroutine after its current commit.
+func (db *DB) stopWriter() {
+	db.closeOnce.Do(func() { close(db.closing) })
+	<-db.writerDone
 }
 
 // migrate applies, in name order and each in its own transaction, the
@@ -90,7 +110,7 @@ func (db *DB) migrate(ctx context.Context) error {
 
 // migrateFile applies one migration unless it is recorded as applied.
 func (db *DB) migrateFile(ctx context.Context, name string) error {
-	return db.update(ctx, func(tx *sql.Tx) error {
+	return db.update(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var n int
 		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM migrations WHERE name = ?`, name).Scan(&n); err != nil {
 			return err
@@ -107,19 +127,6 @@ func (db *DB) migrateFile(ctx context.Context, name string) error {
 		_, err = tx.ExecContext(ctx, `INSERT INTO migrations (name, applied_at) VALUES (?, ?)`, name, db.Now().UnixMilli())
 		return err
 	})
-}
-
-// update runs fn in a write transaction and commits it if fn succeeds.
-func (db *DB) update(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := db.write.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if err := fn(tx); err != nil {
-		return err
-	}
-	return tx.Commit()
 }
 
 // view runs fn in a read-only transaction: one consistent snapshot.

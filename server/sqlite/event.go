@@ -13,7 +13,7 @@ import (
 // ApplyEvents applies personID's events in one transaction; see server.Store.
 func (db *DB) ApplyEvents(ctx context.Context, personID string, events []inbox.Event, now time.Time) ([]string, error) {
 	reasons := make([]string, len(events))
-	err := db.update(ctx, func(tx *sql.Tx) error {
+	err := db.update(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		loaded := map[string]*server.Delivery{}
 		var changed []*server.Delivery
 		for i, e := range events {

@@ -30,7 +30,7 @@ func (db *DB) CreatePersonIfMissing(ctx context.Context, p *server.Person) (*ser
 		return nil, err
 	}
 	var stored *server.Person
-	err := db.update(ctx, func(tx *sql.Tx) error {
+	err := db.update(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		existing, err := findPerson(ctx, tx, `id = ?`, p.ID)
 		switch {
 		case err == nil:
@@ -55,7 +55,7 @@ func (db *DB) MergePerson(ctx context.Context, id string, attrs map[string]any) 
 		return nil, err
 	}
 	var p *server.Person
-	err := db.update(ctx, func(tx *sql.Tx) error {
+	err := db.update(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var err error
 		p, err = findPerson(ctx, tx, `id = ?`, id)
 		if server.ErrorCode(err) == server.ENOTFOUND {

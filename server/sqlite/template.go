@@ -17,7 +17,7 @@ func (db *DB) UpsertTemplate(ctx context.Context, t *server.Template) error {
 	if err := t.Validate(); err != nil {
 		return err
 	}
-	return db.update(ctx, func(tx *sql.Tx) error {
+	return db.update(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		return saveTemplate(ctx, tx, t, millis(db.Now()))
 	})
 }
@@ -29,7 +29,7 @@ func (db *DB) SeedTemplate(ctx context.Context, t *server.Template, source strin
 		return false, err
 	}
 	wrote := false
-	err := db.update(ctx, func(tx *sql.Tx) error {
+	err := db.update(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var last string
 		err := tx.QueryRowContext(ctx, `SELECT source FROM seeded_templates WHERE id = ?`, t.ID).Scan(&last)
 		switch {
@@ -54,7 +54,7 @@ func (db *DB) SeedTemplate(ctx context.Context, t *server.Template, source strin
 
 // CreateTemplate stores a new template, giving it the next id when t.ID is 0.
 func (db *DB) CreateTemplate(ctx context.Context, t *server.Template) error {
-	return db.update(ctx, func(tx *sql.Tx) error {
+	return db.update(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		if t.ID == 0 {
 			if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) + 1 FROM templates`).Scan(&t.ID); err != nil {
 				return err
@@ -74,7 +74,7 @@ func (db *DB) CreateTemplate(ctx context.Context, t *server.Template) error {
 // UpdateTemplate runs fn on the template with id and stores the result.
 func (db *DB) UpdateTemplate(ctx context.Context, id int, fn func(t *server.Template) error) (*server.Template, error) {
 	var t *server.Template
-	err := db.update(ctx, func(tx *sql.Tx) error {
+	err := db.update(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var err error
 		if t, err = findTemplate(ctx, tx, `id = ?`, id); err != nil {
 			return err
@@ -98,7 +98,7 @@ func (db *DB) UpdateTemplate(ctx context.Context, id int, fn func(t *server.Temp
 
 // DeleteTemplate removes the template with id.
 func (db *DB) DeleteTemplate(ctx context.Context, id int) error {
-	return db.update(ctx, func(tx *sql.Tx) error {
+	return db.update(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM templates WHERE id = ?`, id)
 		if err != nil {
 			return err
