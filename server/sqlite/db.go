@@ -32,6 +32,8 @@ var _ server.Store = (*DB)(nil)
 type DB struct {
 	write *sql.DB
 	read  *sql.DB
+	// writeStmts and readStmts keep the prepared statements of each pool.
+	writeStmts, readStmts *stmtCache
 	// Now returns the current time for created_at and updated_at columns.
 	Now func() time.Time
 
@@ -56,7 +58,7 @@ func Open(path string) (*DB, error) {
 	}
 	write.SetMaxOpenConns(1)
 	write.SetConnMaxIdleTime(0)
-	db := &DB{write: write, Now: time.Now,
+	db := &DB{write: write, writeStmts: &stmtCache{pool: write}, Now: time.Now,
 		jobs: make(chan *writeJob), closing: make(chan struct{}), writerDone: make(chan struct{})}
 	go db.writeLoop()
 	if err := db.migrate(context.Background()); err != nil {
@@ -70,8 +72,10 @@ func Open(path string) (*DB, error) {
 		write.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
-	read.SetMaxOpenConns(max(4, runtime.NumCPU()))
-	db.read = read
+	conns := max(4, runtime.NumCPU())
+	read.SetMaxOpenConns(conns)
+	read.SetMaxIdleConns(conns) // keep them, and the statements prepared on them
+	db.read, db.readStmts = read, &stmtCache{pool: read}
 	return db, nil
 }
 
@@ -79,7 +83,7 @@ func Open(path string) (*DB, error) {
 // first, and any write asked after fails.
 func (db *DB) Close() error {
 	db.stopWriter()
-	return errors.Join(db.read.Close(), db.write.Close())
+	return errors.Join(db.readStmts.close(), db.writeStmts.close(), db.read.Close(), db.write.Close())
 }
 
 // stopWriter stops the writer goroutine after its current commit.
@@ -110,7 +114,7 @@ func (db *DB) migrate(ctx context.Context) error {
 
 // migrateFile applies one migration unless it is recorded as applied.
 func (db *DB) migrateFile(ctx context.Context, name string) error {
-	return db.update(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	return db.update(ctx, func(ctx context.Context, tx *txn) error {
 		var n int
 		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM migrations WHERE name = ?`, name).Scan(&n); err != nil {
 			return err
@@ -121,7 +125,7 @@ func (db *DB) migrateFile(ctx context.Context, name string) error {
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, string(script)); err != nil {
+		if err := tx.execScript(ctx, string(script)); err != nil {
 			return err
 		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO migrations (name, applied_at) VALUES (?, ?)`, name, db.Now().UnixMilli())
@@ -130,12 +134,16 @@ func (db *DB) migrateFile(ctx context.Context, name string) error {
 }
 
 // view runs fn in a read-only transaction: one consistent snapshot.
-func (db *DB) view(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := db.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+func (db *DB) view(ctx context.Context, fn func(tx *txn) error) error {
+	sqlTx, err := db.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return err
 	}
-	defer tx.Rollback()
+	tx := &txn{tx: sqlTx, stmts: db.readStmts}
+	defer func() {
+		_ = sqlTx.Rollback()
+		tx.keepMissed()
+	}()
 	return fn(tx)
 }
 

@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 )
@@ -17,7 +16,7 @@ var errClosed = errors.New("sqlite: database is closed")
 // (without its cancellation once started), and where its outcome goes.
 type writeJob struct {
 	ctx  context.Context
-	fn   func(ctx context.Context, tx *sql.Tx) error
+	fn   func(ctx context.Context, tx *txn) error
 	done chan error
 	// panicked is what fn panicked with, to panic again in the caller.
 	panicked any
@@ -32,7 +31,7 @@ type writeJob struct {
 // fn must use the ctx it is given. update waits for the outcome even if
 // ctx is cancelled meanwhile (the change may still be committed then), so
 // that when it returns the change has been made or never will be.
-func (db *DB) update(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) error {
+func (db *DB) update(ctx context.Context, fn func(ctx context.Context, tx *txn) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -107,46 +106,56 @@ func (db *DB) commit(batch []*writeJob) {
 // commits it. It returns each job's error, or an error of the
 // transaction as a whole (nothing is committed then).
 func (db *DB) runTogether(jobs []*writeJob) ([]error, error) {
-	ctx := context.Background()
-	tx, err := db.write.BeginTx(ctx, nil)
+	errs := make([]error, len(jobs))
+	err := db.writeTx(func(tx *txn) error {
+		ctx := context.Background()
+		for i, j := range jobs {
+			if _, err := tx.ExecContext(ctx, `SAVEPOINT job`); err != nil {
+				return err
+			}
+			if errs[i] = j.run(tx); errs[i] != nil {
+				if _, err := tx.ExecContext(ctx, `ROLLBACK TO job`); err != nil {
+					return err
+				}
+			}
+			if _, err := tx.ExecContext(ctx, `RELEASE job`); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	defer tx.Rollback()
-	errs := make([]error, len(jobs))
-	for i, j := range jobs {
-		if _, err := tx.ExecContext(ctx, `SAVEPOINT job`); err != nil {
-			return nil, err
-		}
-		if errs[i] = j.run(tx); errs[i] != nil {
-			if _, err := tx.ExecContext(ctx, `ROLLBACK TO job`); err != nil {
-				return nil, err
-			}
-		}
-		if _, err := tx.ExecContext(ctx, `RELEASE job`); err != nil {
-			return nil, err
-		}
-	}
-	return errs, tx.Commit()
+	return errs, nil
 }
 
 // runAlone runs j in a transaction of its own and commits it if j succeeds.
 func (db *DB) runAlone(j *writeJob) error {
-	tx, err := db.write.BeginTx(context.Background(), nil)
+	return db.writeTx(j.run)
+}
+
+// writeTx runs fn in a write transaction and commits it if fn succeeds.
+func (db *DB) writeTx(fn func(tx *txn) error) error {
+	sqlTx, err := db.write.BeginTx(context.Background(), nil)
 	if err != nil {
 		return err
 	}
-	defer tx.Rollback()
-	if err := j.run(tx); err != nil {
+	tx := &txn{tx: sqlTx, stmts: db.writeStmts}
+	defer func() {
+		_ = sqlTx.Rollback() // nothing to roll back once committed
+		tx.keepMissed()
+	}()
+	if err := fn(tx); err != nil {
 		return err
 	}
-	return tx.Commit()
+	return sqlTx.Commit()
 }
 
 // run calls j.fn in tx with j.ctx without its cancellation: an interrupted
 // statement would roll back the whole transaction, other jobs' changes too.
 // A panic of fn is kept for the caller and returned as an error.
-func (j *writeJob) run(tx *sql.Tx) (err error) {
+func (j *writeJob) run(tx *txn) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			j.panicked = p

@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"path/filepath"
 	"testing"
@@ -22,13 +21,13 @@ func openTestDB(t *testing.T) *DB {
 }
 
 // job returns a write job of fn with a background context.
-func job(fn func(ctx context.Context, tx *sql.Tx) error) *writeJob {
+func job(fn func(ctx context.Context, tx *txn) error) *writeJob {
 	return &writeJob{ctx: context.Background(), fn: fn, done: make(chan error, 1)}
 }
 
 // insert returns a job that inserts k into t, recording its transaction in *seen.
-func insert(k string, seen *[]*sql.Tx) *writeJob {
-	return job(func(ctx context.Context, tx *sql.Tx) error {
+func insert(k string, seen *[]*txn) *writeJob {
+	return job(func(ctx context.Context, tx *txn) error {
 		*seen = append(*seen, tx)
 		_, err := tx.ExecContext(ctx, `INSERT INTO t (k) VALUES (?)`, k)
 		return err
@@ -52,15 +51,15 @@ func keys(t *testing.T, db *DB) []string {
 
 func TestCommit_Batch(t *testing.T) {
 	db := openTestDB(t)
-	var seen []*sql.Tx
+	var seen []*txn
 	fails := errors.New("no")
-	failing := job(func(ctx context.Context, tx *sql.Tx) error {
+	failing := job(func(ctx context.Context, tx *txn) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO t (k) VALUES ('undone')`); err != nil {
 			return err
 		}
 		return fails
 	})
-	panicking := job(func(ctx context.Context, tx *sql.Tx) error {
+	panicking := job(func(ctx context.Context, tx *txn) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO t (k) VALUES ('panicked')`); err != nil {
 			return err
 		}
@@ -89,8 +88,8 @@ func TestCommit_Batch(t *testing.T) {
 
 func TestCommit_BatchBrokenRunsEachAlone(t *testing.T) {
 	db := openTestDB(t)
-	var seen []*sql.Tx
-	breaking := job(func(ctx context.Context, tx *sql.Tx) error {
+	var seen []*txn
+	breaking := job(func(ctx context.Context, tx *txn) error {
 		_, err := tx.ExecContext(ctx, `ROLLBACK`) // ends the shared transaction
 		return err
 	})
@@ -107,9 +106,9 @@ func TestCommit_BatchBrokenRunsEachAlone(t *testing.T) {
 func TestUpdate_PanicReachesTheCaller(t *testing.T) {
 	db := openTestDB(t)
 	assert.PanicsWithValue(t, "bug", func() {
-		_ = db.update(context.Background(), func(context.Context, *sql.Tx) error { panic("bug") })
+		_ = db.update(context.Background(), func(context.Context, *txn) error { panic("bug") })
 	})
-	require.NoError(t, db.update(context.Background(), func(ctx context.Context, tx *sql.Tx) error {
+	require.NoError(t, db.update(context.Background(), func(ctx context.Context, tx *txn) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO t (k) VALUES ('after')`)
 		return err
 	}), "the writer goes on")
@@ -119,6 +118,6 @@ func TestUpdate_PanicReachesTheCaller(t *testing.T) {
 func TestUpdate_AfterClose(t *testing.T) {
 	db := openTestDB(t)
 	require.NoError(t, db.Close())
-	err := db.update(context.Background(), func(context.Context, *sql.Tx) error { return nil })
+	err := db.update(context.Background(), func(context.Context, *txn) error { return nil })
 	assert.Equal(t, errClosed, err)
 }
