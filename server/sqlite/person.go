@@ -29,6 +29,10 @@ func (db *DB) CreatePersonIfMissing(ctx context.Context, p *server.Person) (*ser
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
+	// Most sends name someone who exists: that costs a read, not a write.
+	if existing, err := findPerson(ctx, db.readStmts, `id = ?`, p.ID); server.ErrorCode(err) != server.ENOTFOUND {
+		return existing, err
+	}
 	var stored *server.Person
 	err := db.update(ctx, func(ctx context.Context, tx *txn) error {
 		existing, err := findPerson(ctx, tx, `id = ?`, p.ID)
