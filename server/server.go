@@ -53,13 +53,13 @@ type Config struct {
 	// PollCacheBytes is the memory, in bytes, the poll answer cache may use:
 	// a person's last answer is kept until a write or the passing of time
 	// can change it, so that an unchanged poll (a 304, or a 200 with the
-	// same body) does not read the store. Each answer costs its body (about
-	// 500 bytes a queued message like the seed's) plus about 200 bytes. 0 means
-	// DefaultPollCacheBytes, a negative value turns the cache off. The
-	// cache assumes that this Server is the only writer of its Store (true
-	// of the embedded SQLite store): a write made around it, by another
-	// process or directly on the Store, is seen by polls only once the
-	// cached answer expires, if ever.
+	// same body) does not read the store. Each answer costs its body
+	// (about 500 bytes a queued message like the seed's) plus about 200
+	// bytes. 0 means DefaultPollCacheBytes, a negative value turns the
+	// cache off. The cache assumes that this Server is the only writer of
+	// its Store (true of the embedded SQLite store): a write made around
+	// it, by another process or directly on the Store, is seen by polls
+	// only once the cached answer expires, if ever.
 	PollCacheBytes int
 	// Now returns the current time; nil means time.Now.
 	Now func() time.Time
