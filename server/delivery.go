@@ -117,6 +117,16 @@ func (d *Delivery) Queued(now time.Time) bool {
 	return !d.Deleted && (d.Delivered || now.Before(d.ExpiresAt))
 }
 
+// queuedUntil returns when Queued, holding now, stops holding if d is not
+// changed: at ExpiresAt, or never (the zero time) for a delivered inbox
+// message. It follows the expiry rules of Queued.
+func (d *Delivery) queuedUntil() time.Time {
+	if d.Channel == inbox.ChannelInbox && d.Delivered {
+		return time.Time{}
+	}
+	return d.ExpiresAt
+}
+
 // Finished reports whether the delivery can never be shown again at or
 // after now: suppressed, deleted, dismissed, delivered in-app, or expired
 // undelivered. Drafts and scheduled deliveries are not finished.

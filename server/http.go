@@ -179,13 +179,20 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	writeBody(w, status, b)
 }
 
-// writeBody writes a JSON body b with status.
+// writeBody writes a JSON body b, then a newline, with status. It does not
+// change b, which may be shared (a cached poll answer).
 func writeBody(w http.ResponseWriter, status int, b []byte) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Length", strconv.Itoa(len(b)+1))
 	w.WriteHeader(status)
-	_, _ = w.Write(append(b, '\n'))
+	_, _ = w.Write(b)
+	_, _ = w.Write(newline)
 }
+
+// newline ends every JSON body.
+var newline = []byte{'\n'}
 
 // readJSON decodes r's body, at most limit bytes of one JSON object, into v.
 // Numbers decode as json.Number. Returns ETOOLARGE or EINVALID saying what is wrong.

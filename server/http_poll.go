@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -26,53 +27,88 @@ const (
 const recentWindow = 30 * 24 * time.Hour
 
 // handlePoll answers GET /v1/client/poll: the person's queued messages,
-// with an ETag of the body so an unchanged answer costs a 304.
+// with an ETag of the body so an unchanged answer costs a 304. An answer
+// still in the poll cache is sent without reading the store.
 func (s *Server) handlePoll(w http.ResponseWriter, r *http.Request, personID string) error {
 	now := s.now()
-	q, err := s.store.FindQueue(r.Context(), personID, now)
-	if err != nil {
-		return err
+	a, ticket := s.polls.lookup(personID, now)
+	if a == nil {
+		var err error
+		if a, err = s.readPollAnswer(r.Context(), personID, now); err != nil {
+			return err
+		}
+		s.polls.install(personID, ticket, a)
 	}
-	body, err := json.Marshal(s.pollResponse(q, now))
-	if err != nil {
-		return err
-	}
-	etag := strongETag(body)
-	w.Header().Set("ETag", etag)
+	w.Header().Set("ETag", a.etag)
 	w.Header().Set("Cache-Control", "private, no-cache")
-	if etagMatch(r.Header.Get("If-None-Match"), etag) {
+	if etagMatch(r.Header.Get("If-None-Match"), a.etag) {
 		w.WriteHeader(http.StatusNotModified)
 		return nil
 	}
-	writeBody(w, http.StatusOK, body)
+	writeBody(w, http.StatusOK, a.body)
 	return nil
 }
 
-// pollResponse builds the answer to a poll from q.
-func (s *Server) pollResponse(q *Queue, now time.Time) inbox.PollResponse {
+// readPollAnswer reads personID's queue at now from the store and returns
+// the answer to their poll.
+func (s *Server) readPollAnswer(ctx context.Context, personID string, now time.Time) (*pollAnswer, error) {
+	q, err := s.store.FindQueue(ctx, personID, now)
+	if err != nil {
+		return nil, err
+	}
+	resp, until := s.pollResponse(q, now)
+	body, err := json.Marshal(resp)
+	if err != nil {
+		return nil, err
+	}
+	return &pollAnswer{body: body, etag: strongETag(body), from: now, until: until}, nil
+}
+
+// pollResponse builds the answer to a poll from q at now, and returns the
+// earliest instant after now at which the answer from the same q could
+// differ (zero: never): a queued message expiring, a scheduled one falling
+// due, the inactive tier ending, the next scheduled message coming within
+// the interval. Only a write can change the answer before then.
+func (s *Server) pollResponse(q *Queue, now time.Time) (inbox.PollResponse, time.Time) {
 	resp := inbox.PollResponse{Messages: make([]inbox.Message, 0, len(q.Deliveries))}
 	var customer map[string]any
 	if q.Person != nil {
 		customer = q.Person.Attributes
 	}
+	until := q.NextSendAt // it joins the queue, or changes LastQueuedAt
 	for _, d := range q.Deliveries {
 		resp.Messages = append(resp.Messages, d.Message(customer))
+		until = earliest(until, d.queuedUntil())
 	}
 	switch {
 	case len(resp.Messages) > 0:
 		resp.Tier, resp.NextPollMs = TierActive, s.cfg.TierActive.Milliseconds()
 	case !q.LastQueuedAt.IsZero() && now.Sub(q.LastQueuedAt) < recentWindow:
 		resp.Tier, resp.NextPollMs = TierInactive, s.cfg.TierInactive.Milliseconds()
+		until = earliest(until, q.LastQueuedAt.Add(recentWindow))
 	default:
 		resp.Tier, resp.NextPollMs = TierLow, s.cfg.TierLow.Milliseconds()
 	}
 	// A message scheduled before the next poll would come is polled for at
 	// the active interval, so it shows about when it is due. The answer
 	// depends only on whether one is that close, so it keeps its ETag.
-	if !q.NextSendAt.IsZero() && q.NextSendAt.Sub(now) < time.Duration(resp.NextPollMs)*time.Millisecond {
-		resp.NextPollMs = s.cfg.TierActive.Milliseconds()
+	if !q.NextSendAt.IsZero() {
+		interval := time.Duration(resp.NextPollMs) * time.Millisecond
+		if q.NextSendAt.Sub(now) < interval {
+			resp.NextPollMs = s.cfg.TierActive.Milliseconds()
+		} else {
+			until = earliest(until, q.NextSendAt.Add(-interval))
+		}
 	}
-	return resp
+	return resp, until
+}
+
+// earliest returns the earlier of a and b, where the zero time means never.
+func earliest(a, b time.Time) time.Time {
+	if a.IsZero() || (!b.IsZero() && b.Before(a)) {
+		return b
+	}
+	return a
 }
 
 // strongETag returns a strong entity tag for body.
@@ -84,7 +120,7 @@ func strongETag(body []byte) string {
 // etagMatch reports whether an If-None-Match header value matches etag
 // (weak comparison, as RFC 9110 prescribes for If-None-Match).
 func etagMatch(header, etag string) bool {
-	for _, t := range strings.Split(header, ",") {
+	for t := range strings.SplitSeq(header, ",") {
 		t = strings.TrimSpace(t)
 		if t == "*" || strings.TrimPrefix(t, "W/") == etag {
 			return true

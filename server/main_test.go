@@ -99,6 +99,12 @@ func (f *fixture) open() {
 	f.tb.Helper()
 	f.db = MustOpenDB(f.tb, f.path)
 	f.db.Now = f.clock.Now
+	f.srv = server.New(f.config(), f.db)
+	f.h = f.srv.Handler()
+}
+
+// config returns the fixture's server settings.
+func (f *fixture) config() server.Config {
 	cfg := server.Config{
 		APIKey: testKey, SiteID: testSite,
 		TierActive: time.Second, TierInactive: 2 * time.Second, TierLow: 3 * time.Second,
@@ -108,8 +114,7 @@ func (f *fixture) open() {
 	if f.configure != nil {
 		f.configure(&cfg)
 	}
-	f.srv = server.New(cfg, f.db)
-	f.h = f.srv.Handler()
+	return cfg
 }
 
 // do serves one request; headers alternate name, value.

@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+
+	"github.com/roostmsg/roost/server"
 )
 
 // benchPollFixture returns a seeded server where user_123 has ten queued
@@ -36,15 +38,27 @@ func benchPoll(b *testing.B, f *fixture, etag string, want int) {
 }
 
 // BenchmarkPoll304 is the server's work for a poll answered 304 (no
-// network): today it reads and marshals the queue as for a 200.
+// network): from the poll cache, without reading the store.
 func BenchmarkPoll304(b *testing.B) {
 	f, etag := benchPollFixture(b)
 	benchPoll(b, f, etag, http.StatusNotModified)
 }
 
 // BenchmarkPoll200 is the server's work for a poll answered 200 with ten
-// messages (no network).
+// messages (no network), from the poll cache.
 func BenchmarkPoll200(b *testing.B) {
 	f, _ := benchPollFixture(b)
+	benchPoll(b, f, "", http.StatusOK)
+}
+
+// BenchmarkPollUncached is the server's work for a poll answered 200 with
+// ten messages (no network) with the poll cache off: it reads the queue
+// from the store, marshals it and hashes it, as a poll whose answer is
+// not cached does.
+func BenchmarkPollUncached(b *testing.B) {
+	f := newFixtureWith(b, func(cfg *server.Config) { cfg.PollCacheBytes = -1 })
+	for range 10 {
+		f.send("inbox_message", seedSend)
+	}
 	benchPoll(b, f, "", http.StatusOK)
 }

@@ -50,6 +50,17 @@ type Config struct {
 	// TierActive, TierInactive and TierLow are the poll intervals of the
 	// tiers; zero means DefaultTierActive, DefaultTierInactive, DefaultTierLow.
 	TierActive, TierInactive, TierLow time.Duration
+	// PollCacheBytes is the memory, in bytes, the poll answer cache may use:
+	// a person's last answer is kept until a write or the passing of time
+	// can change it, so that an unchanged poll (a 304, or a 200 with the
+	// same body) does not read the store. Each answer costs its body
+	// (about 500 bytes a queued message like the seed's) plus about 200
+	// bytes. 0 means DefaultPollCacheBytes, a negative value turns the
+	// cache off. The cache assumes that this Server is the only writer of
+	// its Store (true of the embedded SQLite store): a write made around
+	// it, by another process or directly on the Store, is seen by polls
+	// only once the cached answer expires, if ever.
+	PollCacheBytes int
 	// Now returns the current time; nil means time.Now.
 	Now func() time.Time
 	// Logger receives unexpected errors; nil means slog.Default().
@@ -63,6 +74,8 @@ type Server struct {
 	ids    idGen
 	render *render.Renderer
 	limit  *rateLimiter
+	// polls caches poll answers; nil when Config.PollCacheBytes is negative.
+	polls *pollCache
 }
 
 // New returns a server with cfg, its zero fields set to their defaults,
@@ -89,7 +102,14 @@ func New(cfg Config, store Store) *Server {
 	if cfg.SendRateBurst <= 0 {
 		cfg.SendRateBurst = max(1, int(2*cfg.SendRateLimit))
 	}
-	return &Server{cfg: cfg, store: store, render: render.New(), limit: newRateLimiter(cfg.SendRateLimit, cfg.SendRateBurst)}
+	if cfg.PollCacheBytes == 0 {
+		cfg.PollCacheBytes = DefaultPollCacheBytes
+	}
+	s := &Server{cfg: cfg, store: store, render: render.New(), limit: newRateLimiter(cfg.SendRateLimit, cfg.SendRateBurst)}
+	if s.polls = newPollCache(cfg.PollCacheBytes); s.polls != nil {
+		s.store = &invalidatingStore{store: store, polls: s.polls}
+	}
+	return s
 }
 
 // Handler returns the HTTP handler of all routes: the send side under
@@ -131,13 +151,18 @@ func (s *Server) Maintain(ctx context.Context, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
-		if _, err := s.store.DropFinishedContent(ctx, s.now()); err != nil && ctx.Err() == nil {
-			s.cfg.Logger.Error("drop finished content", "err", err)
-		}
+		s.maintainOnce(ctx)
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
+	}
+}
+
+// maintainOnce does Maintain's work once.
+func (s *Server) maintainOnce(ctx context.Context) {
+	if _, err := s.store.DropFinishedContent(ctx, s.now()); err != nil && ctx.Err() == nil {
+		s.cfg.Logger.Error("drop finished content", "err", err)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/roostmsg/roost/server"
@@ -26,12 +27,21 @@ var migrationFS embed.FS
 var _ server.Store = (*DB)(nil)
 
 // DB is a Roost store in a SQLite file. Writes go through one connection,
-// so they never wait on each other inside SQLite; reads use a pool.
+// so they never wait on each other inside SQLite, and concurrent writes
+// share a commit (see update); reads use a pool.
 type DB struct {
 	write *sql.DB
 	read  *sql.DB
+	// writeStmts and readStmts keep the prepared statements of each pool.
+	writeStmts, readStmts *stmtCache
 	// Now returns the current time for created_at and updated_at columns.
 	Now func() time.Time
+
+	// jobs hands writes to the writer goroutine (writeLoop).
+	jobs chan *writeJob
+	// closing is closed by Close; writerDone when the writer has stopped.
+	closing, writerDone chan struct{}
+	closeOnce           sync.Once
 }
 
 // Open opens or creates the database file at path, in WAL mode with
@@ -48,24 +58,38 @@ func Open(path string) (*DB, error) {
 	}
 	write.SetMaxOpenConns(1)
 	write.SetConnMaxIdleTime(0)
-	db := &DB{write: write, Now: time.Now}
+	db := &DB{write: write, writeStmts: &stmtCache{pool: write}, Now: time.Now,
+		jobs: make(chan *writeJob), closing: make(chan struct{}), writerDone: make(chan struct{})}
+	go db.writeLoop()
 	if err := db.migrate(context.Background()); err != nil {
+		db.stopWriter()
 		write.Close()
 		return nil, fmt.Errorf("sqlite: %s: %w", path, err)
 	}
 	read, err := sql.Open("sqlite", path+common+"&_pragma=query_only(1)")
 	if err != nil {
+		db.stopWriter()
 		write.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
-	read.SetMaxOpenConns(max(4, runtime.NumCPU()))
-	db.read = read
+	conns := max(4, runtime.NumCPU())
+	read.SetMaxOpenConns(conns)
+	read.SetMaxIdleConns(conns) // keep them, and the statements prepared on them
+	db.read, db.readStmts = read, &stmtCache{pool: read}
 	return db, nil
 }
 
-// Close closes the database; pending writes have already been committed.
+// Close closes the database: the writes it is committing are committed
+// first, and any write asked after fails.
 func (db *DB) Close() error {
-	return errors.Join(db.read.Close(), db.write.Close())
+	db.stopWriter()
+	return errors.Join(db.readStmts.close(), db.writeStmts.close(), db.read.Close(), db.write.Close())
+}
+
+// stopWriter stops the writer goroutine after its current commit.
+func (db *DB) stopWriter() {
+	db.closeOnce.Do(func() { close(db.closing) })
+	<-db.writerDone
 }
 
 // migrate applies, in name order and each in its own transaction, the
@@ -90,7 +114,7 @@ func (db *DB) migrate(ctx context.Context) error {
 
 // migrateFile applies one migration unless it is recorded as applied.
 func (db *DB) migrateFile(ctx context.Context, name string) error {
-	return db.update(ctx, func(tx *sql.Tx) error {
+	return db.update(ctx, func(ctx context.Context, tx *txn) error {
 		var n int
 		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM migrations WHERE name = ?`, name).Scan(&n); err != nil {
 			return err
@@ -101,7 +125,7 @@ func (db *DB) migrateFile(ctx context.Context, name string) error {
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, string(script)); err != nil {
+		if err := tx.execScript(ctx, string(script)); err != nil {
 			return err
 		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO migrations (name, applied_at) VALUES (?, ?)`, name, db.Now().UnixMilli())
@@ -109,26 +133,17 @@ func (db *DB) migrateFile(ctx context.Context, name string) error {
 	})
 }
 
-// update runs fn in a write transaction and commits it if fn succeeds.
-func (db *DB) update(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := db.write.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if err := fn(tx); err != nil {
-		return err
-	}
-	return tx.Commit()
-}
-
 // view runs fn in a read-only transaction: one consistent snapshot.
-func (db *DB) view(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := db.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+func (db *DB) view(ctx context.Context, fn func(tx *txn) error) error {
+	sqlTx, err := db.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return err
 	}
-	defer tx.Rollback()
+	tx := &txn{tx: sqlTx, stmts: db.readStmts}
+	defer func() {
+		_ = sqlTx.Rollback()
+		tx.keepMissed()
+	}()
 	return fn(tx)
 }
 

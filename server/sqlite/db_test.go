@@ -3,8 +3,10 @@ package sqlite_test
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -130,4 +132,41 @@ func TestDB_Deliveries(t *testing.T) {
 		assert.Empty(t, q.Deliveries)
 		assert.True(t, q.LastQueuedAt.IsZero())
 	})
+}
+
+// TestDB_ConcurrentWrites checks that writes made at once, which share
+// commits, each get their own outcome: one failing does not fail another.
+func TestDB_ConcurrentWrites(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpenDB(t, filepath.Join(t.TempDir(), "roost.db"))
+	tpl := &server.Template{ID: 1, Name: "n", TriggerName: "t", Channel: "inbox", Content: []byte(`{}`)}
+	require.NoError(t, tpl.Normalize())
+	require.NoError(t, db.UpsertTemplate(ctx, tpl))
+	_, err := db.CreatePersonIfMissing(ctx, &server.Person{ID: "p1"})
+	require.NoError(t, err)
+
+	const n = 64
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			person := "p1"
+			if i%3 == 0 {
+				person = "nobody" // EINVALID
+			}
+			d := server.NewDelivery(fmt.Sprintf("dlv_%02d", i), tpl, tpl.DefaultContent(), person, nil, db.Now(), time.Time{})
+			errs[i] = db.CreateDelivery(ctx, d)
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if i%3 == 0 {
+			assert.Equal(t, server.EINVALID, server.ErrorCode(err), i)
+		} else {
+			assert.NoError(t, err, i)
+		}
+	}
+	q, err := db.FindQueue(ctx, "p1", db.Now())
+	require.NoError(t, err)
+	assert.Len(t, q.Deliveries, n-(n+2)/3)
 }

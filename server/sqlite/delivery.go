@@ -23,7 +23,7 @@ func (db *DB) CreateDelivery(ctx context.Context, d *server.Delivery) error {
 	if err != nil {
 		return err
 	}
-	return db.update(ctx, func(tx *sql.Tx) error {
+	return db.update(ctx, func(ctx context.Context, tx *txn) error {
 		if _, err := findPerson(ctx, tx, `id = ?`, d.PersonID); server.ErrorCode(err) == server.ENOTFOUND {
 			return server.Errorf(server.EINVALID, "person %q does not exist", d.PersonID)
 		} else if err != nil {
@@ -44,7 +44,7 @@ func (db *DB) CreateDelivery(ctx context.Context, d *server.Delivery) error {
 
 // FindDelivery returns the delivery with id, or ENOTFOUND.
 func (db *DB) FindDelivery(ctx context.Context, id string) (*server.Delivery, error) {
-	return findDelivery(ctx, db.read, id)
+	return findDelivery(ctx, db.readStmts, id)
 }
 
 // deliveryColumns are the columns scanDelivery reads, in its order.
@@ -105,7 +105,7 @@ func scanDelivery(row scanner) (*server.Delivery, error) {
 // saveDelivery writes everything about d that can change after it was
 // created: its schedule, draft state, browser-reported state and retained
 // content.
-func saveDelivery(ctx context.Context, tx *sql.Tx, d *server.Delivery) error {
+func saveDelivery(ctx context.Context, tx *txn, d *server.Delivery) error {
 	clicks, err := encodeJSON(nonNil(d.Clicks))
 	if err != nil {
 		return err
@@ -146,7 +146,7 @@ func encodeContent(d *server.Delivery) (string, sql.NullString, error) {
 // UpdateDelivery runs fn on the delivery with id and stores the result.
 func (db *DB) UpdateDelivery(ctx context.Context, id string, fn func(d *server.Delivery) error) (*server.Delivery, error) {
 	var d *server.Delivery
-	err := db.update(ctx, func(tx *sql.Tx) error {
+	err := db.update(ctx, func(ctx context.Context, tx *txn) error {
 		var err error
 		if d, err = findDelivery(ctx, tx, id); err != nil {
 			return err
@@ -164,7 +164,7 @@ func (db *DB) UpdateDelivery(ctx context.Context, id string, fn func(d *server.D
 
 // DeleteDraft removes the draft with id.
 func (db *DB) DeleteDraft(ctx context.Context, id string) error {
-	return db.update(ctx, func(tx *sql.Tx) error {
+	return db.update(ctx, func(ctx context.Context, tx *txn) error {
 		d, err := findDelivery(ctx, tx, id)
 		if err != nil {
 			return err
@@ -179,7 +179,7 @@ func (db *DB) DeleteDraft(ctx context.Context, id string) error {
 
 // ListDrafts returns drafts of personID (everyone's for ""), oldest first.
 func (db *DB) ListDrafts(ctx context.Context, personID string, limit int) ([]*server.Delivery, error) {
-	rows, err := db.read.QueryContext(ctx, `
+	rows, err := db.readStmts.QueryContext(ctx, `
 		SELECT `+deliveryColumns+` FROM deliveries
 		WHERE draft = 1 AND (? = '' OR person_id = ?)
 		ORDER BY queued_at, id LIMIT ?`, personID, personID, limit)
@@ -193,7 +193,7 @@ func (db *DB) ListDrafts(ctx context.Context, personID string, limit int) ([]*se
 // whose retention is disabled.
 func (db *DB) DropFinishedContent(ctx context.Context, now time.Time) (int, error) {
 	n := 0
-	err := db.update(ctx, func(tx *sql.Tx) error {
+	err := db.update(ctx, func(ctx context.Context, tx *txn) error {
 		rows, err := tx.QueryContext(ctx, `
 			SELECT `+deliveryColumns+` FROM deliveries
 			WHERE disable_retention = 1 AND content <> '' AND draft = 0 AND send_at <= ? AND NOT `+queuedAt,

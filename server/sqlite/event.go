@@ -13,7 +13,7 @@ import (
 // ApplyEvents applies personID's events in one transaction; see server.Store.
 func (db *DB) ApplyEvents(ctx context.Context, personID string, events []inbox.Event, now time.Time) ([]string, error) {
 	reasons := make([]string, len(events))
-	err := db.update(ctx, func(tx *sql.Tx) error {
+	err := db.update(ctx, func(ctx context.Context, tx *txn) error {
 		loaded := map[string]*server.Delivery{}
 		var changed []*server.Delivery
 		for i, e := range events {
@@ -66,7 +66,7 @@ func (db *DB) ApplyEvents(ctx context.Context, personID string, events []inbox.E
 }
 
 // eventApplied reports whether personID's event with id was applied before.
-func eventApplied(ctx context.Context, tx *sql.Tx, personID, id string) (bool, error) {
+func eventApplied(ctx context.Context, tx *txn, personID, id string) (bool, error) {
 	var one int
 	err := tx.QueryRowContext(ctx, `SELECT 1 FROM events WHERE person_id = ? AND id = ?`, personID, id).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -78,7 +78,7 @@ func eventApplied(ctx context.Context, tx *sql.Tx, personID, id string) (bool, e
 // identify merges the attributes of the identify event e into those of
 // personID, creating the person if needed, and records e; or returns why
 // it is rejected (server.RejectIdentify), changing nothing.
-func identify(ctx context.Context, tx *sql.Tx, personID string, e inbox.Event, now time.Time) (string, error) {
+func identify(ctx context.Context, tx *txn, personID string, e inbox.Event, now time.Time) (string, error) {
 	if err := server.ValidatePersonID(personID); err != nil {
 		return "", err
 	}
@@ -101,7 +101,7 @@ func identify(ctx context.Context, tx *sql.Tx, personID string, e inbox.Event, n
 
 // recordEvent records that personID's event e, about the delivery with
 // deliveryID ("" for none), happened at at and was applied at now.
-func recordEvent(ctx context.Context, tx *sql.Tx, personID string, e inbox.Event, deliveryID string, at, now time.Time) error {
+func recordEvent(ctx context.Context, tx *txn, personID string, e inbox.Event, deliveryID string, at, now time.Time) error {
 	_, err := tx.ExecContext(ctx, `
 		INSERT INTO events (id, delivery_id, person_id, type, action, at, applied_at)
 		VALUES (?, NULLIF(?, ''), ?, ?, ?, ?, ?)`,

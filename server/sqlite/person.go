@@ -10,7 +10,7 @@ import (
 
 // FindPerson returns the person with id, or ENOTFOUND.
 func (db *DB) FindPerson(ctx context.Context, id string) (*server.Person, error) {
-	return findPerson(ctx, db.read, `id = ?`, id)
+	return findPerson(ctx, db.readStmts, `id = ?`, id)
 }
 
 // FindPersonByEmail returns the oldest person whose email attribute matches
@@ -20,7 +20,7 @@ func (db *DB) FindPersonByEmail(ctx context.Context, email string) (*server.Pers
 	if key == "" {
 		return nil, server.Errorf(server.ENOTFOUND, "person not found")
 	}
-	return findPerson(ctx, db.read, `email_key = ? ORDER BY created_at, id LIMIT 1`, key)
+	return findPerson(ctx, db.readStmts, `email_key = ? ORDER BY created_at, id LIMIT 1`, key)
 }
 
 // CreatePersonIfMissing stores p unless a person with its id exists, and
@@ -29,8 +29,12 @@ func (db *DB) CreatePersonIfMissing(ctx context.Context, p *server.Person) (*ser
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
+	// Most sends name someone who exists: that costs a read, not a write.
+	if existing, err := findPerson(ctx, db.readStmts, `id = ?`, p.ID); server.ErrorCode(err) != server.ENOTFOUND {
+		return existing, err
+	}
 	var stored *server.Person
-	err := db.update(ctx, func(tx *sql.Tx) error {
+	err := db.update(ctx, func(ctx context.Context, tx *txn) error {
 		existing, err := findPerson(ctx, tx, `id = ?`, p.ID)
 		switch {
 		case err == nil:
@@ -55,7 +59,7 @@ func (db *DB) MergePerson(ctx context.Context, id string, attrs map[string]any) 
 		return nil, err
 	}
 	var p *server.Person
-	err := db.update(ctx, func(tx *sql.Tx) error {
+	err := db.update(ctx, func(ctx context.Context, tx *txn) error {
 		var err error
 		p, err = findPerson(ctx, tx, `id = ?`, id)
 		if server.ErrorCode(err) == server.ENOTFOUND {
@@ -93,7 +97,7 @@ func findPerson(ctx context.Context, q querier, where string, arg any) (*server.
 }
 
 // savePerson inserts p or replaces its attributes.
-func savePerson(ctx context.Context, tx *sql.Tx, p *server.Person, now int64) error {
+func savePerson(ctx context.Context, tx *txn, p *server.Person, now int64) error {
 	attrs, err := encodeJSON(p.Attributes)
 	if err != nil {
 		return err

@@ -11,7 +11,7 @@ import (
 // FindQueue returns what a poll by personID at now sees, from one snapshot.
 func (db *DB) FindQueue(ctx context.Context, personID string, now time.Time) (*server.Queue, error) {
 	q := &server.Queue{}
-	err := db.view(ctx, func(tx *sql.Tx) error {
+	err := db.view(ctx, func(tx *txn) error {
 		p, err := findPerson(ctx, tx, `id = ?`, personID)
 		if server.ErrorCode(err) == server.ENOTFOUND {
 			return nil
@@ -55,7 +55,7 @@ func queuedArgs(now time.Time) []any {
 
 // queuedDeliveries returns personID's deliveries for which Queued(now)
 // holds, oldest first.
-func queuedDeliveries(ctx context.Context, tx *sql.Tx, personID string, now time.Time) ([]*server.Delivery, error) {
+func queuedDeliveries(ctx context.Context, tx *txn, personID string, now time.Time) ([]*server.Delivery, error) {
 	rows, err := tx.QueryContext(ctx, `
 		SELECT `+deliveryColumns+` FROM deliveries
 		WHERE person_id = ? AND `+queuedAt+`

@@ -17,7 +17,7 @@ func (db *DB) UpsertTemplate(ctx context.Context, t *server.Template) error {
 	if err := t.Validate(); err != nil {
 		return err
 	}
-	return db.update(ctx, func(tx *sql.Tx) error {
+	return db.update(ctx, func(ctx context.Context, tx *txn) error {
 		return saveTemplate(ctx, tx, t, millis(db.Now()))
 	})
 }
@@ -29,7 +29,7 @@ func (db *DB) SeedTemplate(ctx context.Context, t *server.Template, source strin
 		return false, err
 	}
 	wrote := false
-	err := db.update(ctx, func(tx *sql.Tx) error {
+	err := db.update(ctx, func(ctx context.Context, tx *txn) error {
 		var last string
 		err := tx.QueryRowContext(ctx, `SELECT source FROM seeded_templates WHERE id = ?`, t.ID).Scan(&last)
 		switch {
@@ -54,7 +54,7 @@ func (db *DB) SeedTemplate(ctx context.Context, t *server.Template, source strin
 
 // CreateTemplate stores a new template, giving it the next id when t.ID is 0.
 func (db *DB) CreateTemplate(ctx context.Context, t *server.Template) error {
-	return db.update(ctx, func(tx *sql.Tx) error {
+	return db.update(ctx, func(ctx context.Context, tx *txn) error {
 		if t.ID == 0 {
 			if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) + 1 FROM templates`).Scan(&t.ID); err != nil {
 				return err
@@ -74,7 +74,7 @@ func (db *DB) CreateTemplate(ctx context.Context, t *server.Template) error {
 // UpdateTemplate runs fn on the template with id and stores the result.
 func (db *DB) UpdateTemplate(ctx context.Context, id int, fn func(t *server.Template) error) (*server.Template, error) {
 	var t *server.Template
-	err := db.update(ctx, func(tx *sql.Tx) error {
+	err := db.update(ctx, func(ctx context.Context, tx *txn) error {
 		var err error
 		if t, err = findTemplate(ctx, tx, `id = ?`, id); err != nil {
 			return err
@@ -98,7 +98,7 @@ func (db *DB) UpdateTemplate(ctx context.Context, id int, fn func(t *server.Temp
 
 // DeleteTemplate removes the template with id.
 func (db *DB) DeleteTemplate(ctx context.Context, id int) error {
-	return db.update(ctx, func(tx *sql.Tx) error {
+	return db.update(ctx, func(ctx context.Context, tx *txn) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM templates WHERE id = ?`, id)
 		if err != nil {
 			return err
@@ -114,7 +114,7 @@ func (db *DB) DeleteTemplate(ctx context.Context, id int) error {
 
 // ListTemplates returns every template, by id.
 func (db *DB) ListTemplates(ctx context.Context) ([]*server.Template, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT `+templateColumns+` FROM templates ORDER BY id`)
+	rows, err := db.readStmts.QueryContext(ctx, `SELECT `+templateColumns+` FROM templates ORDER BY id`)
 	if err != nil {
 		return nil, err
 	}
@@ -132,18 +132,18 @@ func (db *DB) ListTemplates(ctx context.Context) ([]*server.Template, error) {
 
 // FindTemplateByID returns the template with id, or ENOTFOUND.
 func (db *DB) FindTemplateByID(ctx context.Context, id int) (*server.Template, error) {
-	return findTemplate(ctx, db.read, `id = ?`, id)
+	return findTemplate(ctx, db.readStmts, `id = ?`, id)
 }
 
 // FindTemplateByTrigger returns the template whose trigger name matches
 // name case-insensitively, or ENOTFOUND.
 func (db *DB) FindTemplateByTrigger(ctx context.Context, name string) (*server.Template, error) {
-	return findTemplate(ctx, db.read, `trigger_key = ?`, server.TriggerKey(name))
+	return findTemplate(ctx, db.readStmts, `trigger_key = ?`, server.TriggerKey(name))
 }
 
 // saveTemplate inserts t or replaces the template with its id; t must be
 // valid. Returns ECONFLICT if another template has t's trigger name.
-func saveTemplate(ctx context.Context, tx *sql.Tx, t *server.Template, now int64) error {
+func saveTemplate(ctx context.Context, tx *txn, t *server.Template, now int64) error {
 	var other int
 	err := tx.QueryRowContext(ctx, `SELECT id FROM templates WHERE trigger_key = ? AND id <> ?`,
 		server.TriggerKey(t.TriggerName), t.ID).Scan(&other)
