@@ -50,7 +50,7 @@ screenshots: chromium
 
 ## bench: measure this machine: the runtime's bytes, start-up in Chromium, rendering and the inbox natively and in wasm, memory, the server under load (a markdown table)
 bench: browser-deps runtime
-	$(GO) run ./bench
+	$(GO) run ./bench -wasmflags "$(RUNTIME_GCFLAGS)"
 
 browser-deps: chromium node
 

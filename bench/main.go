@@ -37,6 +37,7 @@ const (
 func main() {
 	build := flag.String("build", "build/roost", "the built runtime (make runtime)")
 	benchtime := flag.String("benchtime", "1s", "go test -benchtime for the render and inbox benchmarks")
+	wasmFlags := flag.String("wasmflags", "", "go build flags of the runtime (make's RUNTIME_GCFLAGS), used for the wasm benchmarks too")
 	flag.Parse()
 	start := time.Now()
 	out, err := os.MkdirTemp("", "roost-bench-")
@@ -53,8 +54,8 @@ func main() {
 	step("render and inbox benchmarks, native")
 	native := goBench(nil, *benchtime, ".", "./render", "./inbox")
 	step("render and inbox benchmarks, GOOS=js GOARCH=wasm in node")
-	wasm := goBench([]string{"GOOS=js", "GOARCH=wasm", "PATH=" + filepath.Join(runtime.GOROOT(), "lib", "wasm") + ":" + os.Getenv("PATH")}, *benchtime, ".", "./render", "./inbox")
-	renderTable(&b, native, wasm)
+	wasm := goBench([]string{"GOOS=js", "GOARCH=wasm", "GOFLAGS=" + *wasmFlags, "PATH=" + filepath.Join(runtime.GOROOT(), "lib", "wasm") + ":" + os.Getenv("PATH")}, *benchtime, ".", "./render", "./inbox")
+	renderTable(&b, native, wasm, *wasmFlags)
 
 	step("server poll benchmarks")
 	polls := goBench(nil, *benchtime, "^BenchmarkPoll", "./server")
@@ -253,8 +254,12 @@ func goBench(env []string, benchtime, bench string, pkgs ...string) map[string]b
 }
 
 // renderTable reports rendering, the inbox operations and the heap.
-func renderTable(b *strings.Builder, native, wasm map[string]benchResult) {
-	fmt.Fprintf(b, "### Rendering and the inbox (Go benchmarks; wasm is GOOS=js GOARCH=wasm in node %s)\n\n", command("node", "--version"))
+func renderTable(b *strings.Builder, native, wasm map[string]benchResult, wasmFlags string) {
+	built := ""
+	if wasmFlags != "" {
+		built = ", built as the runtime is: " + wasmFlags
+	}
+	fmt.Fprintf(b, "### Rendering and the inbox (Go benchmarks; wasm is GOOS=js GOARCH=wasm in node %s%s)\n\n", command("node", "--version"), built)
 	fmt.Fprintf(b, "| operation | native | wasm (node) | wasm / native |\n|---|---:|---:|---:|\n")
 	rn, rw := native["ContentCached"]["ns/op"], wasm["ContentCached"]["ns/op"]
 	fmt.Fprintf(b, "| render a cached template (order_shipped, 2 fields) | %s renders/s | %s renders/s | %s slower |\n",
