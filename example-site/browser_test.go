@@ -494,13 +494,8 @@ func TestPageCannotReadAnotherPersonsMessages(t *testing.T) {
 	s := startSite(t)
 
 	// A message for user_456, and one for user_123 (so user_123's tab polls in the active tier).
-	status, body := s.api(t, "POST", "/v1/send/inbox_message", "test-key", strings.Replace(seedSend, `"user_123"`, `"user_456"`, 1))
-	require.Equal(t, http.StatusOK, status, body)
-	other, _ := body["delivery_id"].(string)
-	require.NotEmpty(t, other)
-	status, body = s.api(t, "POST", "/v1/send/inbox_message", "test-key", seedSend)
-	require.Equal(t, http.StatusOK, status, body)
-	own, _ := body["delivery_id"].(string)
+	other := s.sendInbox(t, strings.Replace(seedSend, `"user_123"`, `"user_456"`, 1))
+	own := s.sendInbox(t, seedSend)
 
 	// The page is logged in as user_123 and has user_123's signature.
 	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(s.URL+"/")))

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"net/http"
 	"strconv"
 	"testing"
 	"time"
@@ -70,8 +69,7 @@ func TestDedicatedWorkerTabsShareOnePoller(t *testing.T) {
 	s := startSite(t)
 	send := func() {
 		t.Helper()
-		status, body := s.api(t, "POST", "/v1/send/inbox_message", "test-key", seedSend)
-		require.Equal(t, http.StatusOK, status, body)
+		s.sendInbox(t, seedSend)
 	}
 	// A queued message keeps the server's hint at the active tier (150 ms).
 	send()

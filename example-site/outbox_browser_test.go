@@ -35,9 +35,7 @@ func (s *testSite) postsOf(typ, id string) (statuses []int, ids map[string]int) 
 func TestOpenedEventSurvivesAWorkerThatDies(t *testing.T) {
 	browser := newBrowser(t)
 	s := startSite(t)
-	status, body := s.api(t, "POST", "/v1/send/inbox_message", "test-key", seedSend)
-	require.Equal(t, http.StatusOK, status, body)
-	id := body["delivery_id"].(string)
+	id := s.sendInbox(t, seedSend)
 
 	a := openTab(t, browser, s.URL+"/", 1)
 	s.eventsDown.Store(true)

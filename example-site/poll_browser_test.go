@@ -171,8 +171,7 @@ func TestPollTiersSeenAsIntervals(t *testing.T) {
 	assertTier(t, low, got)
 
 	sent := time.Now()
-	status, body := s.api(t, "POST", "/v1/send/inbox_message", "test-key", seedSend)
-	require.Equal(t, http.StatusOK, status, body)
+	deliveryID := s.sendInbox(t, seedSend)
 	got = s.tierInterval(t, sent, 4)
 	t.Logf("active tier (%v): polls every %v", active, got)
 	assertTier(t, active, got)
@@ -195,7 +194,6 @@ func TestPollTiersSeenAsIntervals(t *testing.T) {
 	assert.Contains(t, stored, `"last_received_ms":`)
 	_, err = chromedp.Run(ctx, chromedp.Evaluate[bool](`window.shopInbox.messages().then(ms => ms[0].markDeleted()).then(() => true)`, chromedp.EvalAwaitPromise))
 	require.NoError(t, err)
-	deliveryID, _ := body["delivery_id"].(string)
 	require.Eventually(t, func() bool {
 		status, body := s.api(t, "GET", "/v1/deliveries/"+deliveryID, "test-key", "")
 		return status == http.StatusOK && body["deleted"] == true
@@ -241,8 +239,7 @@ func TestFiveTabsPollLikeOne(t *testing.T) {
 	const window = 2 * time.Second
 	ctx := newBrowser(t)
 	s := startSite(t, withTiers(active, 4*active, 8*active))
-	status, body := s.api(t, "POST", "/v1/send/inbox_message", "test-key", seedSend)
-	require.Equal(t, http.StatusOK, status, body)
+	s.sendInbox(t, seedSend)
 
 	openShop(t, ctx, s.URL+"/", 1)
 	one := s.pollsDuring(t, window)
@@ -273,8 +270,7 @@ func TestCrashedTabStopsCountingAsVisible(t *testing.T) {
 	const active = 200 * time.Millisecond
 	ctx := newBrowser(t)
 	s := startSite(t, withTiers(active, 4*active, 8*active))
-	status, body := s.api(t, "POST", "/v1/send/inbox_message", "test-key", seedSend)
-	require.Equal(t, http.StatusOK, status, body)
+	id := s.sendInbox(t, seedSend)
 
 	openShop(t, ctx, s.URL+"/", 1)
 	tab2, cancel := chromedp.NewContext(ctx)
@@ -296,7 +292,7 @@ func TestCrashedTabStopsCountingAsVisible(t *testing.T) {
 	t.Logf("after the crash the polls stopped; the hidden tab, shown, polled %v later", took)
 	ids, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`window.shopInbox.messages().then(ms => ms.map(m => m.deliveryId))`, chromedp.EvalAwaitPromise))
 	require.NoError(t, err)
-	assert.Equal(t, []string{body["delivery_id"].(string)}, ids, "the other tab is still served")
+	assert.Equal(t, []string{id}, ids, "the other tab is still served")
 }
 
 // longTaskProbe records, from the start of the document, every long task,
@@ -343,8 +339,7 @@ const longTaskProbe = `(() => {
 func TestNoLongTasksWhileTheRuntimeLoads(t *testing.T) {
 	ctx := newBrowser(t)
 	s := startSite(t)
-	status, body := s.api(t, "POST", "/v1/send/inbox_message", "test-key", seedSend)
-	require.Equal(t, http.StatusOK, status, body)
+	s.sendInbox(t, seedSend)
 
 	_, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: longTaskProbe})
 	require.NoError(t, err)

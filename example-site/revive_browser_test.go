@@ -103,9 +103,7 @@ func TestTabsReviveTheRuntimeWhenItsTabCrashes(t *testing.T) {
 	assert.Len(t, after, 1, "the two tabs that noticed together share one new worker")
 
 	// A message sent now reaches B's existing view, through the new worker.
-	status, body := s.api(t, "POST", "/v1/send/inbox_message", "test-key", seedSend)
-	require.Equal(t, http.StatusOK, status, body)
-	id := body["delivery_id"].(string)
+	id := s.sendInbox(t, seedSend)
 	got, err := chromedp.Run(b, chromedp.Poll[string](`window.shopInbox.messages().then(ms => ms.length === 1 && ms[0].deliveryId)`,
 		chromedp.WithPollingTimeout(5*time.Second)))
 	require.NoError(t, err, "B's inbox view gets the new message")
@@ -134,7 +132,7 @@ func TestTabsReviveTheRuntimeWhenItsTabCrashes(t *testing.T) {
 
 	// The new worker knows B's route, that it shows in-app messages, and that
 	// C is hidden: an in-app message for the home page only shows in B.
-	status, body = s.api(t, "POST", "/v1/transactional", "test-key",
+	status, body := s.api(t, "POST", "/v1/transactional", "test-key",
 		`{"name":"Home tip","trigger_name":"home_tip","channel":"in_app","content":{"title":"Tip","body":"Hi","page_rule":"/"}}`)
 	require.Equal(t, http.StatusCreated, status, body)
 	tip := s.sendInApp(t, `{"transactional_message_id":"home_tip","identifiers":{"id":"user_123"}}`)
@@ -178,9 +176,7 @@ const holdBackRevival = `(() => {
 func TestCallToADeadRuntimeFails(t *testing.T) {
 	browser := newBrowser(t)
 	s := startSite(t)
-	status, body := s.api(t, "POST", "/v1/send/inbox_message", "test-key", seedSend)
-	require.Equal(t, http.StatusOK, status, body)
-	id := body["delivery_id"].(string)
+	id := s.sendInbox(t, seedSend)
 
 	a := openTab(t, browser, s.URL+"/", 1)
 	b := openTab(t, browser, s.URL+"/", 1, holdBackRevival)
@@ -250,10 +246,9 @@ func TestDedicatedWorkerRevives(t *testing.T) {
 	require.NoError(t, err, "the tab starts a new worker")
 	assert.Equal(t, 2, n)
 
-	status, body := s.api(t, "POST", "/v1/send/inbox_message", "test-key", seedSend)
-	require.Equal(t, http.StatusOK, status, body)
+	id := s.sendInbox(t, seedSend)
 	waitForMessages(t, tab, 1)
 	_, err = chromedp.Run(tab, chromedp.Evaluate[bool](`window.shopInbox.messages().then(ms => ms[0].markOpened()).then(() => true)`, chromedp.EvalAwaitPromise))
 	require.NoError(t, err)
-	assert.Eventually(t, func() bool { return s.delivery(t, body["delivery_id"].(string))["opened"] == true }, 5*time.Second, 20*time.Millisecond)
+	assert.Eventually(t, func() bool { return s.delivery(t, id)["opened"] == true }, 5*time.Second, 20*time.Millisecond)
 }
