@@ -6,7 +6,7 @@
 // from the repository's root.
 //
 // It runs the packages' Go benchmarks (render, inbox) and two measurements
-// that are Go tests gated by ROOST_BENCH=1 (server.TestLoad and
+// that are Go tests gated by ROOST_BENCH=1 (httpapi.TestLoad and
 // example-site's TestBenchStartup), which write JSON into a temporary
 // directory it names in ROOST_BENCH_OUT.
 package main
@@ -58,9 +58,9 @@ func main() {
 	renderTable(&b, native, wasm, *wasmFlags)
 
 	step("server poll benchmarks")
-	polls := goBench(nil, *benchtime, "^BenchmarkPoll", "./server")
+	polls := goBench(nil, *benchtime, "^BenchmarkPoll", "./server/httpapi")
 	step("server load (about 20 s)")
-	goTest(out, "./server", "^TestLoad$")
+	goTest(out, "./server/httpapi", "^TestLoad$")
 	serverTable(&b, out, polls)
 
 	step("start-up in headless Chromium (about a minute)")
@@ -323,7 +323,7 @@ func readJSON(path string, v any) {
 	check(json.Unmarshal(raw, v))
 }
 
-// serverTable reports server.TestLoad.
+// serverTable reports httpapi.TestLoad.
 func serverTable(b *strings.Builder, out string, polls map[string]benchResult) {
 	var r struct {
 		People, Messages, Workers, Gomaxprocs int

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/roostmsg/roost/server"
+	"github.com/roostmsg/roost/server/httpapi"
 	"github.com/roostmsg/roost/server/sqlite"
 )
 
@@ -93,17 +94,23 @@ func openSite(ctx context.Context, o options) (*site, error) {
 		}
 	}
 	srv := server.New(server.Config{
-		APIKey: key, SiteID: o.SiteID, IdentitySecret: siteSecret, Logger: o.Logger,
-		TierActive: o.TierActive, TierInactive: o.TierInactive, TierLow: o.TierLow,
-		SendRateLimit: o.SendRateLimit, Now: o.Now,
+		Logger: o.Logger, TierActive: o.TierActive, TierInactive: o.TierInactive, TierLow: o.TierLow, Now: o.Now,
 	}, db)
+	api, err := httpapi.New(srv, httpapi.Config{
+		APIKeys: []string{key}, Sites: []httpapi.Site{{ID: o.SiteID, IdentitySecret: siteSecret}},
+		SendRateLimit: o.SendRateLimit, Logger: o.Logger,
+	})
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
 
 	logger := o.Logger
 	if logger == nil {
 		logger = slog.Default()
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/v1/", srv.Handler())
+	mux.Handle("/v1/", api)
 	mux.Handle("/api/session", sessionHandler(siteSecret))
 	mux.Handle("/api/demo/send", demoSendHandler(key, o.Now))
 	mux.Handle("GET /api/demo/templates", demoTemplatesHandler())

@@ -217,9 +217,9 @@ func (d *Delivery) Message(customer map[string]any) inbox.Message {
 	return m
 }
 
-// deliveryState is the JSON of a delivery on the send side
+// DeliveryState is the JSON of a delivery on the send side
 // (GET /v1/deliveries/{id}, GET /v1/drafts).
-type deliveryState struct {
+type DeliveryState struct {
 	DeliveryID string          `json:"delivery_id"`
 	PersonID   string          `json:"person_id"`
 	Channel    string          `json:"channel"`
@@ -242,11 +242,11 @@ type deliveryState struct {
 	Data       map[string]any  `json:"message_data"`
 }
 
-// state returns the send-side wire form of d at now; times are unix
+// State returns the send-side wire form of d at now; times are unix
 // seconds, opened_at is null unless opened, and content and message_data
 // are null once dropped (retention disabled).
-func (d *Delivery) state(now time.Time) deliveryState {
-	s := deliveryState{
+func (d *Delivery) State(now time.Time) DeliveryState {
+	s := DeliveryState{
 		DeliveryID: d.ID,
 		PersonID:   d.PersonID,
 		Channel:    d.Channel,

@@ -3,11 +3,10 @@ package server
 import (
 	"errors"
 	"fmt"
-	"net/http"
 )
 
-// Error codes. Each maps to one HTTP status in codeStatus; the HTTP layer
-// turns any error without a code into EINTERNAL.
+// Error codes. The HTTP layer (server/httpapi) maps each to one status, and
+// any error without a code to EINTERNAL.
 const (
 	// ECONFLICT is a request that clashes with stored state (a trigger name in use).
 	ECONFLICT = "conflict"
@@ -28,20 +27,10 @@ const (
 	EMETHOD = "method_not_allowed"
 	// ETOOLARGE is a request body over its size limit.
 	ETOOLARGE = "too_large"
+	// ENOSPACE is a write the store could not make for want of disk space;
+	// nothing of it was stored, and the same write may succeed later.
+	ENOSPACE = "insufficient_storage"
 )
-
-// codeStatus is the one table mapping error codes to HTTP statuses.
-var codeStatus = map[string]int{
-	ECONFLICT:     http.StatusConflict,
-	EINTERNAL:     http.StatusInternalServerError,
-	EINVALID:      http.StatusBadRequest,
-	ENOTFOUND:     http.StatusNotFound,
-	EUNAUTHORIZED: http.StatusUnauthorized,
-	EMETHOD:       http.StatusMethodNotAllowed,
-	EFORBIDDEN:    http.StatusForbidden,
-	ERATELIMIT:    http.StatusTooManyRequests,
-	ETOOLARGE:     http.StatusRequestEntityTooLarge,
-}
 
 // Error is the server's one error type: a code for programs and a message
 // for people. Its Message is shown to API callers as {"meta":{"error":...}}.
@@ -86,12 +75,4 @@ func ErrorMessage(err error) string {
 		return e.Message
 	}
 	return "internal error"
-}
-
-// ErrorStatus returns the HTTP status for err's code.
-func ErrorStatus(err error) int {
-	if s, ok := codeStatus[ErrorCode(err)]; ok {
-		return s
-	}
-	return http.StatusInternalServerError
 }

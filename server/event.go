@@ -75,7 +75,7 @@ func ValidateEvent(e inbox.Event) string {
 	case len(e.ID) > maxEventIDLen || !utf8.ValidString(e.ID):
 		return "id must be UTF-8 of at most 200 bytes"
 	case !inbox.ValidEventType(e.Type):
-		return "unknown event type " + quote(e.Type)
+		return "unknown event type " + Quote(e.Type)
 	case e.Type == inbox.EventIdentify:
 		return validateIdentify(e)
 	case e.DeliveryID == "":
@@ -107,7 +107,7 @@ func validateIdentify(e inbox.Event) string {
 		case k == "":
 			return "identify attributes: a key is empty"
 		case len(k) > maxAttributeKeyLen:
-			return fmt.Sprintf("identify attributes: key %s is over %d bytes", quote(k), maxAttributeKeyLen)
+			return fmt.Sprintf("identify attributes: key %s is over %d bytes", Quote(k), maxAttributeKeyLen)
 		}
 	}
 	if err := ValidateAttributes(e.Attributes); err != nil {
@@ -175,8 +175,8 @@ func EventTime(e inbox.Event, queuedAt, now time.Time) time.Time {
 	return at
 }
 
-// quote returns s in Go-quoted form, cut to a readable length.
-func quote(s string) string {
+// Quote returns s in Go-quoted form, cut to a readable length.
+func Quote(s string) string {
 	const max = 64
 	if len(s) > max {
 		return strconv.Quote(s[:max]) + "..."

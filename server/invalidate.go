@@ -3,8 +3,6 @@ package server
 import (
 	"context"
 	"time"
-
-	"github.com/roostmsg/roost/inbox"
 )
 
 // invalidatingStore is the Store as a Server with a poll cache sees it:
@@ -92,10 +90,10 @@ func (s *invalidatingStore) CreatePersonIfMissing(ctx context.Context, p *Person
 	return stored, err
 }
 
-// MergePerson invalidates id: its attributes are every message's customer.
-func (s *invalidatingStore) MergePerson(ctx context.Context, id string, attrs map[string]any) (p *Person, err error) {
+// UpdatePerson invalidates id: its attributes are every message's customer.
+func (s *invalidatingStore) UpdatePerson(ctx context.Context, id string, fn func(p *Person) error) (p *Person, err error) {
 	err = s.forPerson(id, func() error {
-		p, err = s.store.MergePerson(ctx, id, attrs)
+		p, err = s.store.UpdatePerson(ctx, id, fn)
 		return err
 	})
 	return p, err
@@ -162,12 +160,13 @@ func (s *invalidatingStore) DropFinishedContent(ctx context.Context, now time.Ti
 	return n, err
 }
 
-// ApplyEvents invalidates personID: events change only their deliveries
+// UpdateEvents invalidates personID: events change only their deliveries
 // and, for identify, their attributes.
-func (s *invalidatingStore) ApplyEvents(ctx context.Context, personID string, events []inbox.Event, now time.Time) (reasons []string, err error) {
-	err = s.forPerson(personID, func() error {
-		reasons, err = s.store.ApplyEvents(ctx, personID, events, now)
-		return err
-	})
-	return reasons, err
+func (s *invalidatingStore) UpdateEvents(ctx context.Context, personID string, fn func(tx EventTx) error) error {
+	return s.forPerson(personID, func() error { return s.store.UpdateEvents(ctx, personID, fn) })
+}
+
+// Ping only reads.
+func (s *invalidatingStore) Ping(ctx context.Context) error {
+	return s.store.Ping(ctx)
 }

@@ -69,7 +69,7 @@ func ParseSeed(data []byte) (*Seed, error) {
 	dec.UseNumber()
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&seed); err != nil {
-		return nil, Errorf(EINVALID, "malformed JSON: %s", describeJSONError(err))
+		return nil, Errorf(EINVALID, "malformed JSON: %s", DescribeJSONError(err))
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return nil, Errorf(EINVALID, "malformed JSON: unexpected data after the JSON object")
@@ -89,7 +89,7 @@ func ParseSeed(data []byte) (*Seed, error) {
 			return nil, fmt.Errorf("templates[%d]: %w", i, err)
 		}
 		if ids[t.ID] || triggers[TriggerKey(t.TriggerName)] {
-			return nil, Errorf(EINVALID, "templates[%d]: id %d or trigger_name %s appears twice", i, t.ID, quote(t.TriggerName))
+			return nil, Errorf(EINVALID, "templates[%d]: id %d or trigger_name %s appears twice", i, t.ID, Quote(t.TriggerName))
 		}
 		ids[t.ID], triggers[TriggerKey(t.TriggerName)] = true, true
 	}

@@ -1,17 +1,15 @@
-// Package server is Roost's message server: the transactional send API a
-// site's backend calls, templates, people, the delivery queue, and the poll
-// and event endpoints the browser runtime calls. The wire protocol is
-// docs/protocol.md. Storage is behind the Store interface; server/sqlite
-// implements it.
+// Package server holds the rules of Roost's message server: sends, templates,
+// people, the delivery queue, poll answers and their cache, and the events
+// browsers report. It speaks no HTTP: server/httpapi puts it on the wire
+// (docs/protocol.md), and storage is behind the Store interface, which
+// server/sqlite implements.
 package server
 
 import (
 	"context"
 	"log/slog"
-	"net/http"
 	"time"
 
-	"github.com/roostmsg/roost/inbox"
 	"github.com/roostmsg/roost/render"
 )
 
@@ -25,28 +23,8 @@ const (
 	DefaultTierLow = 180 * time.Second
 )
 
-// DefaultSendRateLimit is the send-side requests per second and per key
-// allowed when Config.SendRateLimit is 0 (the seed docs' transactional limit).
-const DefaultSendRateLimit = 100
-
 // Config holds the server's settings.
 type Config struct {
-	// APIKey is the App API key the send side presents as a Bearer token.
-	// An empty key refuses every send-side request.
-	APIKey string
-	// SiteID is the site id browsers send in X-Roost-Site.
-	SiteID string
-	// IdentitySecret, when set, turns on signed identities: every browser
-	// request must carry X-Roost-Signature, SignIdentity(IdentitySecret,
-	// user id), made by the site's backend. Empty: the user id is trusted.
-	IdentitySecret string
-	// SendRateLimit is how many send-side requests per second one API key
-	// may make on average before getting 429; 0 means
-	// DefaultSendRateLimit, a negative value turns the limit off.
-	SendRateLimit float64
-	// SendRateBurst is how many send-side requests one key may make at once
-	// over the average; 0 means twice SendRateLimit.
-	SendRateBurst int
 	// TierActive, TierInactive and TierLow are the poll intervals of the
 	// tiers; zero means DefaultTierActive, DefaultTierInactive, DefaultTierLow.
 	TierActive, TierInactive, TierLow time.Duration
@@ -67,15 +45,17 @@ type Config struct {
 	Logger *slog.Logger
 }
 
-// Server answers the routes of docs/protocol.md from a Store.
+// Server applies the rules of docs/protocol.md to a Store. Its methods are
+// safe for concurrent use; errors are *Error values (see ErrorCode) or
+// unexpected ones (EINTERNAL).
 type Server struct {
 	cfg    Config
 	store  Store
 	ids    idGen
 	render *render.Renderer
-	limit  *rateLimiter
 	// polls caches poll answers; nil when Config.PollCacheBytes is negative.
 	polls *pollCache
+	stats counters
 }
 
 // New returns a server with cfg, its zero fields set to their defaults,
@@ -96,52 +76,24 @@ func New(cfg Config, store Store) *Server {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	if cfg.SendRateLimit == 0 {
-		cfg.SendRateLimit = DefaultSendRateLimit
-	}
-	if cfg.SendRateBurst <= 0 {
-		cfg.SendRateBurst = max(1, int(2*cfg.SendRateLimit))
-	}
 	if cfg.PollCacheBytes == 0 {
 		cfg.PollCacheBytes = DefaultPollCacheBytes
 	}
-	s := &Server{cfg: cfg, store: store, render: render.New(), limit: newRateLimiter(cfg.SendRateLimit, cfg.SendRateBurst)}
+	s := &Server{cfg: cfg, store: store, render: render.New()}
 	if s.polls = newPollCache(cfg.PollCacheBytes); s.polls != nil {
 		s.store = &invalidatingStore{store: store, polls: s.polls}
 	}
 	return s
 }
 
-// Handler returns the HTTP handler of all routes: the send side under
-// /v1/send, /v1/transactional, /v1/deliveries, /v1/drafts and /v1/people
-// (API key, rate limited), the browser side under /v1/client (site, user
-// and signature headers, with CORS).
-func (s *Server) Handler() http.Handler {
-	mux := http.NewServeMux()
-	mux.Handle("/v1/send/inbox_message", methods{http.MethodPost: s.app(s.sendHandler(inbox.ChannelInbox))})
-	mux.Handle("/v1/send/in_app", methods{http.MethodPost: s.app(s.sendHandler(inbox.ChannelInApp))})
-	mux.Handle("/v1/deliveries/{id}", methods{http.MethodGet: s.app(s.handleGetDelivery)})
-	mux.Handle("/v1/drafts", methods{http.MethodGet: s.app(s.handleListDrafts)})
-	mux.Handle("/v1/drafts/{id}", methods{http.MethodDelete: s.app(s.handleDeleteDraft)})
-	mux.Handle("/v1/drafts/{id}/send", methods{http.MethodPost: s.app(s.handleSendDraft)})
-	mux.Handle("/v1/people/{id}", methods{http.MethodGet: s.app(s.handleGetPerson), http.MethodPut: s.app(s.handlePutPerson)})
-	mux.Handle("/v1/transactional", methods{http.MethodGet: s.app(s.handleListTemplates), http.MethodPost: s.app(s.handleCreateTemplate)})
-	mux.Handle("/v1/transactional/{id}", methods{
-		http.MethodGet: s.app(s.handleGetTemplate), http.MethodPut: s.app(s.handlePutTemplate),
-		http.MethodDelete: s.app(s.handleDeleteTemplate),
-	})
-	mux.Handle("/v1/transactional/{id}/contents", methods{http.MethodGet: s.app(s.handleListContents)})
-	mux.Handle("/v1/transactional/{id}/content/{content_id}", methods{http.MethodPut: s.app(s.handlePutContent)})
-	mux.Handle("/v1/client/poll", cors(methods{http.MethodGet: s.client(s.handlePoll), http.MethodOptions: preflight}))
-	mux.Handle("/v1/client/events", cors(methods{http.MethodPost: s.client(s.handleEvents), http.MethodOptions: preflight}))
-	mux.Handle("/v1/client/", cors(s.notFound()))
-	mux.Handle("/", s.notFound())
-	return mux
+// Now returns the server's current time (Config.Now).
+func (s *Server) Now() time.Time {
+	return s.cfg.Now()
 }
 
-// now returns the configured current time.
-func (s *Server) now() time.Time {
-	return s.cfg.Now()
+// Ready returns nil when the store answers (Store.Ping), else why not.
+func (s *Server) Ready(ctx context.Context) error {
+	return s.store.Ping(ctx)
 }
 
 // Maintain does the server's background work every interval until ctx is
@@ -151,7 +103,7 @@ func (s *Server) Maintain(ctx context.Context, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
-		s.maintainOnce(ctx)
+		s.MaintainOnce(ctx)
 		select {
 		case <-ctx.Done():
 			return
@@ -160,9 +112,9 @@ func (s *Server) Maintain(ctx context.Context, every time.Duration) {
 	}
 }
 
-// maintainOnce does Maintain's work once.
-func (s *Server) maintainOnce(ctx context.Context) {
-	if _, err := s.store.DropFinishedContent(ctx, s.now()); err != nil && ctx.Err() == nil {
+// MaintainOnce does Maintain's work once.
+func (s *Server) MaintainOnce(ctx context.Context) {
+	if _, err := s.store.DropFinishedContent(ctx, s.Now()); err != nil && ctx.Err() == nil {
 		s.cfg.Logger.Error("drop finished content", "err", err)
 	}
 }

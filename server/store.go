@@ -49,10 +49,11 @@ type Store interface {
 	// returns the stored person (p or the existing one, unchanged).
 	// Returns EINVALID if p fails Validate.
 	CreatePersonIfMissing(ctx context.Context, p *Person) (*Person, error)
-	// MergePerson sets attrs on the person with id as MergeAttributes does,
-	// creating the person if needed, and returns the result.
-	// Returns EINVALID for an invalid id.
-	MergePerson(ctx context.Context, id string, attrs map[string]any) (*Person, error)
+	// UpdatePerson runs fn on the person with id, or on a new person with
+	// id and no attributes when there is none, and stores the result in one
+	// transaction, and returns it. Returns EINVALID for an invalid id, or
+	// fn's error (nothing is stored then); fn must not change the id.
+	UpdatePerson(ctx context.Context, id string, fn func(p *Person) error) (*Person, error)
 
 	// CreateDelivery stores d. Its person must exist (EINVALID otherwise).
 	CreateDelivery(ctx context.Context, d *Delivery) error
@@ -76,20 +77,14 @@ type Store interface {
 	// and returns how many it cleared.
 	DropFinishedContent(ctx context.Context, now time.Time) (int, error)
 
-	// ApplyEvents applies events reported by personID's browser, all in one
-	// transaction and in order, and returns one answer per event in order:
-	// "" when it is acknowledged, else why it is rejected
-	// (RejectUnknownDelivery). An event whose id was applied before is
-	// acknowledged and changes nothing; an applied event's id is recorded
-	// in the same transaction as its change. Each event must have passed
-	// ValidateEvent; each change to a delivery is made with Delivery.Apply
-	// at EventTime(e, d.SendAt, now), as RejectEvent allows, followed by
-	// Delivery.DropContentIfDone. An identify event is rejected as
-	// RejectIdentify says of personID as stored when the event comes to be
-	// applied (nil if not stored), and changes nothing then; else it sets
-	// its attributes on personID as MergePerson does (and on no one else),
-	// creating the person if needed.
-	ApplyEvents(ctx context.Context, personID string, events []inbox.Event, now time.Time) ([]string, error)
+	// UpdateEvents runs fn in one write transaction in which personID's
+	// events are applied, and commits it if fn returns nil; nothing of it
+	// is stored otherwise. The rules are the server's (Server.ApplyEvents):
+	// the store only reads and writes through tx.
+	UpdateEvents(ctx context.Context, personID string, fn func(tx EventTx) error) error
+
+	// Ping returns nil when the store can be read, else why not.
+	Ping(ctx context.Context) error
 }
 
 // Queue is what a person's poll sees.
@@ -105,4 +100,24 @@ type Queue struct {
 	// NextSendAt is when the person's earliest scheduled delivery becomes
 	// visible; zero if there is none.
 	NextSendAt time.Time
+}
+
+// EventTx is the part of a write transaction that applying one person's
+// events uses (Store.UpdateEvents). Its reads see its own writes.
+type EventTx interface {
+	// EventApplied reports whether the person's event with id was applied before.
+	EventApplied(id string) (bool, error)
+	// FindPerson returns the person with id, or ENOTFOUND.
+	FindPerson(id string) (*Person, error)
+	// SavePerson creates p or replaces its attributes.
+	SavePerson(p *Person) error
+	// FindDelivery returns the delivery with id, or ENOTFOUND.
+	FindDelivery(id string) (*Delivery, error)
+	// SaveDelivery stores what events change of d (its state and, once
+	// dropped, its content).
+	SaveDelivery(d *Delivery) error
+	// RecordEvent records that the person's event e, about the delivery
+	// with deliveryID ("" for none), happened at at and was applied at now,
+	// so that EventApplied(e.ID) holds from then on.
+	RecordEvent(e inbox.Event, deliveryID string, at, now time.Time) error
 }

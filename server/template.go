@@ -116,11 +116,11 @@ func (t *Template) Validate() error {
 	case strings.TrimSpace(t.TriggerName) == "":
 		return Errorf(EINVALID, "template %d: trigger_name is required", t.ID)
 	case strings.TrimSpace(t.TriggerName) != t.TriggerName:
-		return Errorf(EINVALID, "template %d: trigger_name %s has surrounding spaces", t.ID, quote(t.TriggerName))
-	case isDigits(t.TriggerName):
-		return Errorf(EINVALID, "template %d: trigger_name %s must not be a number (it would read as a template id)", t.ID, quote(t.TriggerName))
+		return Errorf(EINVALID, "template %d: trigger_name %s has surrounding spaces", t.ID, Quote(t.TriggerName))
+	case IsDigits(t.TriggerName):
+		return Errorf(EINVALID, "template %d: trigger_name %s must not be a number (it would read as a template id)", t.ID, Quote(t.TriggerName))
 	case t.Channel != inbox.ChannelInbox && t.Channel != inbox.ChannelInApp:
-		return Errorf(EINVALID, "template %d: channel must be %q or %q, not %s", t.ID, inbox.ChannelInbox, inbox.ChannelInApp, quote(t.Channel))
+		return Errorf(EINVALID, "template %d: channel must be %q or %q, not %s", t.ID, inbox.ChannelInbox, inbox.ChannelInApp, Quote(t.Channel))
 	case t.ExpiresAfterDays < 0 || t.ExpiresAfterDays > 3650:
 		return Errorf(EINVALID, "template %d: expires_after_days must be between 0 and 3650", t.ID)
 	case len(t.Description) > maxDescriptionLen || !utf8.ValidString(t.Description):
@@ -130,12 +130,12 @@ func (t *Template) Validate() error {
 	}
 	for _, s := range []string{t.Name, t.TriggerName, t.Type} {
 		if len(s) > maxNameLen || !utf8.ValidString(s) {
-			return Errorf(EINVALID, "template %d: %s is not valid UTF-8 of at most %d bytes", t.ID, quote(s), maxNameLen)
+			return Errorf(EINVALID, "template %d: %s is not valid UTF-8 of at most %d bytes", t.ID, Quote(s), maxNameLen)
 		}
 	}
 	for _, topic := range t.Topics {
 		if topic == "" || len(topic) > maxNameLen || !utf8.ValidString(topic) {
-			return Errorf(EINVALID, "template %d: topic %s must be non-empty UTF-8 of at most %d bytes", t.ID, quote(topic), maxNameLen)
+			return Errorf(EINVALID, "template %d: topic %s must be non-empty UTF-8 of at most %d bytes", t.ID, Quote(topic), maxNameLen)
 		}
 	}
 	return t.validateContents()
@@ -153,9 +153,9 @@ func (t *Template) validateContents() error {
 		case ids[c.ID]:
 			return Errorf(EINVALID, "template %d: content id %d appears twice", t.ID, c.ID)
 		case langs[key]:
-			return Errorf(EINVALID, "template %d: language %s appears twice", t.ID, quote(c.Language))
-		case len(c.Language) > maxNameLen || !validLanguage(c.Language):
-			return Errorf(EINVALID, "template %d: content %d: language %s must be a tag like \"fr\" or \"pt-BR\"", t.ID, c.ID, quote(c.Language))
+			return Errorf(EINVALID, "template %d: language %s appears twice", t.ID, Quote(c.Language))
+		case len(c.Language) > maxNameLen || !ValidLanguage(c.Language):
+			return Errorf(EINVALID, "template %d: content %d: language %s must be a tag like \"fr\" or \"pt-BR\"", t.ID, c.ID, Quote(c.Language))
 		case !isJSONObject(c.Body):
 			return Errorf(EINVALID, "template %d: content %d: body must be a JSON object", t.ID, c.ID)
 		}
@@ -228,9 +228,12 @@ func LanguageKey(lang string) string {
 	return strings.ReplaceAll(strings.ToLower(lang), "_", "-")
 }
 
-// validLanguage reports whether lang is "" or letters, digits, "-" and "_"
-// starting with a letter.
-func validLanguage(lang string) bool {
+// ValidLanguage reports whether lang is "" or a language tag: letters,
+// digits, "-" and "_" starting with a letter, at most 200 bytes.
+func ValidLanguage(lang string) bool {
+	if len(lang) > maxNameLen {
+		return false
+	}
 	for i := 0; i < len(lang); i++ {
 		c := lang[i] | 0x20
 		letter := c >= 'a' && c <= 'z'
@@ -241,8 +244,8 @@ func validLanguage(lang string) bool {
 	return true
 }
 
-// isDigits reports whether s is a non-empty string of ASCII digits.
-func isDigits(s string) bool {
+// IsDigits reports whether s is a non-empty string of ASCII digits.
+func IsDigits(s string) bool {
 	if s == "" {
 		return false
 	}

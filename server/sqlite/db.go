@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/roostmsg/roost/server"
@@ -42,6 +43,8 @@ type DB struct {
 	// closing is closed by Close; writerDone when the writer has stopped.
 	closing, writerDone chan struct{}
 	closeOnce           sync.Once
+	// observe, when set, is told of each commit (ObserveCommits).
+	observe atomic.Pointer[func(writes int, took time.Duration)]
 }
 
 // Open opens or creates the database file at path, in WAL mode with
@@ -161,4 +164,10 @@ func millis(t time.Time) int64 {
 // fromMillis returns the time of unix milliseconds ms, in UTC.
 func fromMillis(ms int64) time.Time {
 	return time.UnixMilli(ms).UTC()
+}
+
+// Ping returns nil when the database answers a read; see server.Store.
+func (db *DB) Ping(ctx context.Context) error {
+	var one int
+	return db.read.QueryRowContext(ctx, `SELECT 1`).Scan(&one)
 }

@@ -96,7 +96,7 @@ func TestOpen_UpgradesVersion1Data(t *testing.T) {
 	assert.Equal(t, 1, d.ContentID)
 	assert.False(t, d.Draft)
 
-	reasons, err := db.ApplyEvents(ctx, "p1", []inbox.Event{{ID: "e-old", DeliveryID: "dlv_old", Type: "deleted"}}, time.UnixMilli(2000))
+	reasons, err := serverAt(db, time.UnixMilli(2000)).ApplyEvents(ctx, "p1", []inbox.Event{{ID: "e-old", DeliveryID: "dlv_old", Type: "deleted"}})
 	require.NoError(t, err)
 	assert.Equal(t, []string{""}, reasons)
 	d, err = db.FindDelivery(ctx, "dlv_old")

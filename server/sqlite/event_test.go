@@ -25,7 +25,7 @@ func TestDB_ApplyEvents_Identify(t *testing.T) {
 	}
 	apply := func(t *testing.T, db *sqlite.DB, es ...inbox.Event) {
 		t.Helper()
-		reasons, err := db.ApplyEvents(ctx, "p1", es, now)
+		reasons, err := serverAt(db, now).ApplyEvents(ctx, "p1", es)
 		require.NoError(t, err)
 		for i, r := range reasons {
 			assert.Empty(t, r, "event %d is acknowledged", i)
@@ -84,12 +84,12 @@ func TestDB_ApplyEvents_IdentifyRejected(t *testing.T) {
 	ctx := context.Background()
 	db := MustOpenDB(t, filepath.Join(t.TempDir(), "roost.db"))
 	now := time.UnixMilli(1_763_800_000_000).UTC()
-	_, err := db.MergePerson(ctx, "p1", map[string]any{"email": "p1@example.com"})
+	_, err := serverAt(db, now).MergePerson(ctx, "p1", map[string]any{"email": "p1@example.com"})
 	require.NoError(t, err)
-	reasons, err := db.ApplyEvents(ctx, "p1", []inbox.Event{
+	reasons, err := serverAt(db, now).ApplyEvents(ctx, "p1", []inbox.Event{
 		{ID: "steal", Type: inbox.EventIdentify, Attributes: map[string]any{"email": "p2@example.com", "plan": "A"}},
 		{ID: "keep", Type: inbox.EventIdentify, Attributes: map[string]any{"email": "P1@example.com", "plan": "B"}},
-	}, now)
+	})
 	require.NoError(t, err)
 	assert.Equal(t, []string{server.RejectEmailChange, ""}, reasons)
 	p, err := db.FindPerson(ctx, "p1")
@@ -98,12 +98,18 @@ func TestDB_ApplyEvents_IdentifyRejected(t *testing.T) {
 	_, err = db.FindPersonByEmail(ctx, "p2@example.com")
 	assert.Equal(t, server.ENOTFOUND, server.ErrorCode(err), "p1 is not found by the email it tried")
 
-	reasons, err = db.ApplyEvents(ctx, "p1", []inbox.Event{
+	reasons, err = serverAt(db, now).ApplyEvents(ctx, "p1", []inbox.Event{
 		{ID: "steal", Type: inbox.EventIdentify, Attributes: map[string]any{"plan": "C"}},
-	}, now)
+	})
 	require.NoError(t, err)
 	assert.Equal(t, []string{""}, reasons)
 	p, err = db.FindPerson(ctx, "p1")
 	require.NoError(t, err)
 	assert.Equal(t, "C", p.Attributes["plan"], "a rejected event's id is not recorded as applied")
+}
+
+// serverAt returns a server on db whose clock stands at now, without a
+// poll cache: the rules the store's transactions serve.
+func serverAt(db *sqlite.DB, now time.Time) *server.Server {
+	return server.New(server.Config{Now: func() time.Time { return now }, PollCacheBytes: -1}, db)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"maps"
 
 	"github.com/roostmsg/roost/server"
 )
@@ -43,7 +44,10 @@ func (db *DB) CreatePersonIfMissing(ctx context.Context, p *server.Person) (*ser
 		case server.ErrorCode(err) != server.ENOTFOUND:
 			return err
 		}
-		stored = &server.Person{ID: p.ID, Attributes: server.MergeAttributes(nil, p.Attributes)}
+		stored = &server.Person{ID: p.ID, Attributes: maps.Clone(p.Attributes)}
+		if stored.Attributes == nil {
+			stored.Attributes = map[string]any{}
+		}
 		return savePerson(ctx, tx, stored, millis(db.Now()))
 	})
 	if err != nil {
@@ -52,9 +56,9 @@ func (db *DB) CreatePersonIfMissing(ctx context.Context, p *server.Person) (*ser
 	return stored, nil
 }
 
-// MergePerson merges attrs into the attributes of the person with id,
-// creating the person if needed, and returns the result.
-func (db *DB) MergePerson(ctx context.Context, id string, attrs map[string]any) (*server.Person, error) {
+// UpdatePerson runs fn on the person with id (a new one with no
+// attributes when there is none) and stores the result; see server.Store.
+func (db *DB) UpdatePerson(ctx context.Context, id string, fn func(p *server.Person) error) (*server.Person, error) {
 	if err := server.ValidatePersonID(id); err != nil {
 		return nil, err
 	}
@@ -63,12 +67,14 @@ func (db *DB) MergePerson(ctx context.Context, id string, attrs map[string]any) 
 		var err error
 		p, err = findPerson(ctx, tx, `id = ?`, id)
 		if server.ErrorCode(err) == server.ENOTFOUND {
-			p, err = &server.Person{ID: id}, nil
+			p, err = &server.Person{ID: id, Attributes: map[string]any{}}, nil
 		}
 		if err != nil {
 			return err
 		}
-		p.Attributes = server.MergeAttributes(p.Attributes, attrs)
+		if err := fn(p); err != nil {
+			return err
+		}
 		return savePerson(ctx, tx, p, millis(db.Now()))
 	})
 	if err != nil {

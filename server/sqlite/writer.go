@@ -4,6 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/roostmsg/roost/server"
 )
 
 // maxBatch bounds how many writes share one transaction.
@@ -45,7 +51,7 @@ func (db *DB) update(ctx context.Context, fn func(ctx context.Context, tx *txn) 
 	if j.panicked != nil {
 		panic(j.panicked)
 	}
-	return err
+	return storageError(err)
 }
 
 // writeLoop is the writer: it takes the writes waiting when it is free,
@@ -80,6 +86,12 @@ func (db *DB) writeLoop() {
 // and changes nothing. If the batch cannot be committed as a whole, each
 // job is run again in a transaction of its own.
 func (db *DB) commit(batch []*writeJob) {
+	start := time.Now()
+	defer func() {
+		if fn := db.observe.Load(); fn != nil {
+			(*fn)(len(batch), time.Since(start))
+		}
+	}()
 	live := batch[:0]
 	for _, j := range batch {
 		if err := j.ctx.Err(); err != nil {
@@ -163,4 +175,26 @@ func (j *writeJob) run(tx *txn) (err error) {
 		}
 	}()
 	return j.fn(context.WithoutCancel(j.ctx), tx)
+}
+
+// ObserveCommits has fn called after each commit of the writer with the
+// number of writes it committed together (or tried to) and how long that
+// took; nil stops it. For metrics.
+func (db *DB) ObserveCommits(fn func(writes int, took time.Duration)) {
+	if fn == nil {
+		db.observe.Store(nil)
+		return
+	}
+	db.observe.Store(&fn)
+}
+
+// storageError returns err, as a server ENOSPACE error when SQLite could
+// not write for want of disk space (SQLITE_FULL: the disk, or the
+// database's size limit).
+func storageError(err error) error {
+	var e *sqlite.Error
+	if errors.As(err, &e) && e.Code()&0xff == sqlite3.SQLITE_FULL {
+		return server.Errorf(server.ENOSPACE, "the server's disk is full: nothing was stored; try again once it has room")
+	}
+	return err
 }

@@ -1,4 +1,4 @@
-package server_test
+package httpapi_test
 
 import (
 	"encoding/json"
@@ -135,10 +135,10 @@ func TestPoll(t *testing.T) {
 			{"ErrNoUser", []string{"X-Roost-Site", testSite}, 400, "missing X-Roost-User"},
 		} {
 			t.Run(tt.name, func(t *testing.T) {
-				w := f.do(http.MethodGet, "/v1/client/poll", "", tt.hdrs...)
+				w := f.do(http.MethodGet, "/v1/client/poll", "", append(tt.hdrs, "Origin", testOrigin)...)
 				require.Equal(t, tt.status, w.Code)
 				assert.Contains(t, errorMessage(t, w), tt.msg)
-				assert.Equal(t, "*", w.Header().Get("Access-Control-Allow-Origin"), "errors carry CORS headers")
+				assert.Equal(t, testOrigin, w.Header().Get("Access-Control-Allow-Origin"), "errors carry CORS headers")
 			})
 		}
 	})
@@ -149,21 +149,22 @@ func TestCORS(t *testing.T) {
 	for _, path := range []string{"/v1/client/poll", "/v1/client/events"} {
 		t.Run("OKPreflight"+path, func(t *testing.T) {
 			w := f.do(http.MethodOptions, path, "",
-				"Origin", "https://shop.example", "Access-Control-Request-Method", "GET",
+				"Origin", testOrigin, "Access-Control-Request-Method", "GET",
 				"Access-Control-Request-Headers", "x-roost-site, x-roost-user, if-none-match")
 			require.Equal(t, http.StatusNoContent, w.Code)
 			h := w.Header()
-			assert.Equal(t, "*", h.Get("Access-Control-Allow-Origin"))
+			assert.Equal(t, testOrigin, h.Get("Access-Control-Allow-Origin"))
+			assert.Contains(t, h.Values("Vary"), "Origin")
 			assert.Equal(t, "Content-Type, X-Roost-Site, X-Roost-User, X-Roost-Signature, If-None-Match", h.Get("Access-Control-Allow-Headers"))
-			assert.Equal(t, "ETag", h.Get("Access-Control-Expose-Headers"))
+			assert.Equal(t, "ETag, Retry-After", h.Get("Access-Control-Expose-Headers"))
 			assert.Equal(t, "86400", h.Get("Access-Control-Max-Age"))
 			assert.Contains(t, h.Get("Access-Control-Allow-Methods"), "GET")
 		})
 	}
 	t.Run("OKOnAnswers", func(t *testing.T) {
 		w := f.client(http.MethodGet, "/v1/client/poll", "user_123", "")
-		assert.Equal(t, "*", w.Header().Get("Access-Control-Allow-Origin"))
-		assert.Equal(t, "ETag", w.Header().Get("Access-Control-Expose-Headers"))
+		assert.Equal(t, testOrigin, w.Header().Get("Access-Control-Allow-Origin"))
+		assert.Equal(t, "ETag, Retry-After", w.Header().Get("Access-Control-Expose-Headers"))
 	})
 	t.Run("NotOnSendSide", func(t *testing.T) {
 		w := f.app(http.MethodPost, "/v1/send/inbox_message", seedSend)

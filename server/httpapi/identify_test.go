@@ -1,4 +1,4 @@
-package server_test
+package httpapi_test
 
 import (
 	"encoding/json"
@@ -100,7 +100,7 @@ func TestEvents_Identify(t *testing.T) {
 	})
 
 	t.Run("OKOnlyOwnAttributes", func(t *testing.T) {
-		f := newFixtureWith(t, func(cfg *server.Config) { cfg.IdentitySecret = testSecret })
+		f := newFixtureWith(t, signed(testSecret))
 		boSig := server.SignIdentity(testSecret, "user_456")
 		body := events(identifyEv("i1", map[string]any{"first_name": "Mallory"}))
 		w := f.client(http.MethodPost, "/v1/client/events", "user_123", body, "X-Roost-Signature", boSig)
@@ -181,7 +181,7 @@ func putPerson(tb testing.TB, f *fixture, id string, attrs map[string]any) {
 
 func TestEvents_IdentifyEmail(t *testing.T) {
 	signed := func(t *testing.T) *fixture {
-		f := newFixtureWith(t, func(cfg *server.Config) { cfg.IdentitySecret = testSecret })
+		f := newFixtureWith(t, signed(testSecret))
 		putPerson(t, f, "user_A", map[string]any{"first_name": "Al", "email": "al@example.com"})
 		putPerson(t, f, "user_B", map[string]any{"first_name": "Bo"})
 		return f

@@ -1,11 +1,9 @@
-package server_test
+package httpapi_test
 
 import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
-
-	"github.com/roostmsg/roost/server"
 )
 
 // benchPollFixture returns a seeded server where user_123 has ten queued
@@ -56,7 +54,7 @@ func BenchmarkPoll200(b *testing.B) {
 // from the store, marshals it and hashes it, as a poll whose answer is
 // not cached does.
 func BenchmarkPollUncached(b *testing.B) {
-	f := newFixtureWith(b, func(cfg *server.Config) { cfg.PollCacheBytes = -1 })
+	f := newFixtureWith(b, func(cfg *config) { cfg.PollCacheBytes = -1 })
 	for range 10 {
 		f.send("inbox_message", seedSend)
 	}

@@ -1,4 +1,4 @@
-package server_test
+package httpapi_test
 
 import (
 	"context"
@@ -16,13 +16,16 @@ import (
 
 	"github.com/roostmsg/roost/inbox"
 	"github.com/roostmsg/roost/server"
+	"github.com/roostmsg/roost/server/httpapi"
 	"github.com/roostmsg/roost/server/sqlite"
 )
 
 const (
 	testKey  = "test-api-key"
 	testSite = "example"
-	seedPath = "../example-site/seed.json"
+	// testOrigin is the origin of the test site's pages, which it allows.
+	testOrigin = "https://shop.example"
+	seedPath   = "../../example-site/seed.json"
 	// seedSend is the send request of the seed docs.
 	seedSend = `{"transactional_message_id":"order_shipped","identifiers":{"id":"user_123"},` +
 		`"message_data":{"order_id":"ORD-5678","tracking_url":"https://track.example.com/5678","product_name":"Blue Widget"}}`
@@ -58,7 +61,27 @@ type fixture struct {
 	h     http.Handler
 	srv   *server.Server
 	// configure, when set, changes the server's settings before it starts.
-	configure func(cfg *server.Config)
+	configure func(cfg *config)
+}
+
+// config is a fixture's settings: the server's, and its HTTP layer's (http).
+type config struct {
+	server.Config
+	http httpapi.Config
+}
+
+// signed returns a configure function that turns on signed identities
+// with secret for the test site.
+func signed(secret string) func(cfg *config) {
+	return func(cfg *config) { cfg.http.Sites[0].IdentitySecret = secret }
+}
+
+// mustHandler returns the HTTP handler of srv with cfg.
+func mustHandler(tb testing.TB, srv *server.Server, cfg httpapi.Config) http.Handler {
+	tb.Helper()
+	h, err := httpapi.New(srv, cfg)
+	require.NoError(tb, err)
+	return h
 }
 
 // MustOpenDB opens a store in a new file under tb.TempDir and closes it at cleanup.
@@ -77,7 +100,7 @@ func newFixture(tb testing.TB) *fixture {
 }
 
 // newFixtureWith returns a seeded server whose settings configure changes.
-func newFixtureWith(tb testing.TB, configure func(cfg *server.Config)) *fixture {
+func newFixtureWith(tb testing.TB, configure func(cfg *config)) *fixture {
 	tb.Helper()
 	f := &fixture{tb: tb, path: filepath.Join(tb.TempDir(), "roost.db"), clock: &clock{t: fixtureStart}, configure: configure}
 	f.open()
@@ -99,17 +122,27 @@ func (f *fixture) open() {
 	f.tb.Helper()
 	f.db = MustOpenDB(f.tb, f.path)
 	f.db.Now = f.clock.Now
-	f.srv = server.New(f.config(), f.db)
-	f.h = f.srv.Handler()
+	f.serve(f.db, f.config())
 }
 
-// config returns the fixture's server settings.
-func (f *fixture) config() server.Config {
-	cfg := server.Config{
-		APIKey: testKey, SiteID: testSite,
-		TierActive: time.Second, TierInactive: 2 * time.Second, TierLow: 3 * time.Second,
-		SendRateLimit: -1, // the fixture's clock stands still; TestRateLimit turns it on
-		Now:           f.clock.Now,
+// serve makes f's server one on store with cfg.
+func (f *fixture) serve(store server.Store, cfg config) {
+	f.tb.Helper()
+	f.srv = server.New(cfg.Config, store)
+	f.h = mustHandler(f.tb, f.srv, cfg.http)
+}
+
+// config returns the fixture's settings.
+func (f *fixture) config() config {
+	cfg := config{
+		Config: server.Config{
+			TierActive: time.Second, TierInactive: 2 * time.Second, TierLow: 3 * time.Second,
+			Now: f.clock.Now,
+		},
+		http: httpapi.Config{
+			APIKeys: []string{testKey}, Sites: []httpapi.Site{{ID: testSite, Origins: []string{testOrigin}}},
+			SendRateLimit: -1, // the fixture's clock stands still; TestRateLimit turns it on
+		},
 	}
 	if f.configure != nil {
 		f.configure(&cfg)
@@ -139,10 +172,11 @@ func (f *fixture) app(method, path, body string) *httptest.ResponseRecorder {
 	return f.do(method, path, body, "Authorization", "Bearer "+testKey, "Content-Type", "application/json")
 }
 
-// client sends a browser-side request as user; headers alternate name, value.
+// client sends a browser-side request as user from a page of testOrigin;
+// headers alternate name, value.
 func (f *fixture) client(method, path, user, body string, headers ...string) *httptest.ResponseRecorder {
 	f.tb.Helper()
-	return f.do(method, path, body, append([]string{"X-Roost-Site", testSite, "X-Roost-User", user}, headers...)...)
+	return f.do(method, path, body, append([]string{"X-Roost-Site", testSite, "X-Roost-User", user, "Origin", testOrigin}, headers...)...)
 }
 
 // send queues a template and returns its delivery id.

@@ -1,4 +1,4 @@
-package server_test
+package httpapi_test
 
 import (
 	"context"
@@ -22,6 +22,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/roostmsg/roost/server"
+	"github.com/roostmsg/roost/server/httpapi"
 )
 
 // The server load test is a measurement, not a test: it runs only with
@@ -70,8 +71,9 @@ func TestLoad(t *testing.T) {
 	require.NoError(t, server.LoadSeed(ctx, db, seedPath))
 	store := &countingStore{Store: db}
 	const secret = "bench-secret"
-	srv := server.New(server.Config{APIKey: testKey, SiteID: testSite, IdentitySecret: secret, SendRateLimit: -1}, store)
-	ts := httptest.NewServer(srv.Handler())
+	srv := server.New(server.Config{}, store)
+	ts := httptest.NewServer(mustHandler(t, srv, httpapi.Config{APIKeys: []string{testKey},
+		Sites: []httpapi.Site{{ID: testSite, IdentitySecret: secret}}, SendRateLimit: -1}))
 	t.Cleanup(ts.Close)
 	client := &http.Client{Transport: &http.Transport{MaxIdleConns: loadWorkers, MaxIdleConnsPerHost: loadWorkers}}
 

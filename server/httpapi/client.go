@@ -1,12 +1,43 @@
-package server
+package httpapi
 
 import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"strings"
 
 	"github.com/roostmsg/roost/inbox"
+	"github.com/roostmsg/roost/server"
 )
+
+// handlePoll answers GET /v1/client/poll: the person's queued messages,
+// with an ETag of the body so an unchanged answer costs a 304.
+func (h *Handler) handlePoll(w http.ResponseWriter, r *http.Request, personID string) error {
+	a, err := h.srv.Poll(r.Context(), personID)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("ETag", a.ETag)
+	w.Header().Set("Cache-Control", "private, no-cache")
+	if etagMatch(r.Header.Get("If-None-Match"), a.ETag) {
+		w.WriteHeader(http.StatusNotModified)
+		return nil
+	}
+	writeBody(w, http.StatusOK, a.Body)
+	return nil
+}
+
+// etagMatch reports whether an If-None-Match header value matches etag
+// (weak comparison, as RFC 9110 prescribes for If-None-Match).
+func etagMatch(header, etag string) bool {
+	for t := range strings.SplitSeq(header, ",") {
+		t = strings.TrimSpace(t)
+		if t == "*" || strings.TrimPrefix(t, "W/") == etag {
+			return true
+		}
+	}
+	return false
+}
 
 // eventsRequest is the body of POST /v1/client/events as read.
 type eventsRequest struct {
@@ -26,8 +57,9 @@ type clientEvent struct {
 }
 
 // event returns ce as an inbox.Event, its attributes decoded with numbers
-// kept exact, and the reason it is rejected, or "" when ValidateEvent is to
-// decide.
+// kept exact, and the reason it is rejected when they are not an object
+// (as server.ValidateEvent says of an identify event with none, or of any
+// other event with some), else "".
 func (ce clientEvent) event() (inbox.Event, string) {
 	e := inbox.Event{ID: ce.ID, DeliveryID: ce.DeliveryID, Type: ce.Type, Action: ce.Action, AtMs: ce.AtMs}
 	if isNull(ce.Attributes) {
@@ -38,10 +70,8 @@ func (ce clientEvent) event() (inbox.Event, string) {
 	if dec.Decode(&e.Attributes) == nil && e.Attributes != nil {
 		return e, ""
 	}
-	// Not an object: as ValidateEvent says of an identify event with
-	// none, or of any other event with some.
 	e.Attributes = nil
-	if reason := ValidateEvent(e); reason != "" {
+	if reason := server.ValidateEvent(e); reason != "" {
 		return e, reason
 	}
 	return e, "attributes are only for identify events"
@@ -50,38 +80,33 @@ func (ce clientEvent) event() (inbox.Event, string) {
 // handleEvents answers POST /v1/client/events: it applies a batch of the
 // person's events in one transaction and says which ids are acknowledged
 // and which are rejected for good.
-func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request, personID string) error {
+func (h *Handler) handleEvents(w http.ResponseWriter, r *http.Request, personID string) error {
 	var batch eventsRequest
 	if err := readJSON(w, r, MaxEventsBody, &batch); err != nil {
 		return err
 	}
-	if len(batch.Events) > MaxEventsPerBatch {
-		return Errorf(EINVALID, "too many events: %d (at most %d per request)", len(batch.Events), MaxEventsPerBatch)
+	if err := server.CheckEventsBatch(len(batch.Events)); err != nil {
+		return err
 	}
 	resp := inbox.EventsResponse{Acknowledged: []string{}}
-	valid := make([]inbox.Event, 0, len(batch.Events))
+	events := make([]inbox.Event, 0, len(batch.Events))
 	for _, ce := range batch.Events {
 		e, reason := ce.event()
-		if reason == "" {
-			reason = ValidateEvent(e)
-		}
 		if reason != "" {
 			resp.Rejected = append(resp.Rejected, inbox.RejectedEvent{ID: e.ID, Error: reason})
 			continue
 		}
-		valid = append(valid, e)
+		events = append(events, e)
 	}
-	if len(valid) > 0 {
-		reasons, err := s.store.ApplyEvents(r.Context(), personID, valid, s.now())
-		if err != nil {
-			return err
-		}
-		for i, e := range valid {
-			if reasons[i] == "" {
-				resp.Acknowledged = append(resp.Acknowledged, e.ID)
-			} else {
-				resp.Rejected = append(resp.Rejected, inbox.RejectedEvent{ID: e.ID, Error: reasons[i]})
-			}
+	reasons, err := h.srv.ApplyEvents(r.Context(), personID, events)
+	if err != nil {
+		return err
+	}
+	for i, e := range events {
+		if reasons[i] == "" {
+			resp.Acknowledged = append(resp.Acknowledged, e.ID)
+		} else {
+			resp.Rejected = append(resp.Rejected, inbox.RejectedEvent{ID: e.ID, Error: reasons[i]})
 		}
 	}
 	writeJSON(w, http.StatusOK, resp)

@@ -1,4 +1,4 @@
-package server_test
+package httpapi_test
 
 import (
 	"encoding/json"
@@ -166,7 +166,7 @@ func TestTemplates_PutContent(t *testing.T) {
 }
 
 func TestRateLimit(t *testing.T) {
-	f := newFixtureWith(t, func(cfg *server.Config) { cfg.SendRateLimit, cfg.SendRateBurst = 2, 3 })
+	f := newFixtureWith(t, func(cfg *config) { cfg.http.SendRateLimit, cfg.http.SendRateBurst = 2, 3 })
 	for i := range 3 {
 		require.Equal(t, http.StatusOK, f.app(http.MethodPost, "/v1/send/inbox_message", seedSend).Code, "request %d is within the burst", i)
 	}

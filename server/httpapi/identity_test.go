@@ -1,4 +1,4 @@
-package server_test
+package httpapi_test
 
 import (
 	"crypto/hmac"
@@ -24,7 +24,7 @@ func TestSignIdentity(t *testing.T) {
 }
 
 func TestSignedIdentity(t *testing.T) {
-	f := newFixtureWith(t, func(cfg *server.Config) { cfg.IdentitySecret = testSecret })
+	f := newFixtureWith(t, signed(testSecret))
 	mine := f.send("inbox_message", seedSend)
 	theirs := f.send("inbox_message", `{"transactional_message_id":1,"identifiers":{"id":"user_456"}}`)
 	adaSig := server.SignIdentity(testSecret, "user_123")
@@ -61,7 +61,7 @@ func TestSignedIdentity(t *testing.T) {
 			w := f.client(tt.method, tt.path, tt.user, tt.body, headers...)
 			require.Equal(t, tt.status, w.Code, w.Body.String())
 			assert.Contains(t, errorMessage(t, w), tt.message)
-			assert.Equal(t, "*", w.Header().Get("Access-Control-Allow-Origin"), "a refusal still carries CORS headers, so the page can read it")
+			assert.Equal(t, testOrigin, w.Header().Get("Access-Control-Allow-Origin"), "a refusal still carries CORS headers, so the page can read it")
 		})
 	}
 
@@ -72,7 +72,7 @@ func TestSignedIdentity(t *testing.T) {
 	})
 
 	t.Run("OKPreflightNeedsNoSignature", func(t *testing.T) {
-		w := f.do(http.MethodOptions, "/v1/client/poll", "", "Origin", "https://shop.example", "Access-Control-Request-Headers", "x-roost-signature")
+		w := f.do(http.MethodOptions, "/v1/client/poll", "", "Origin", testOrigin, "Access-Control-Request-Headers", "x-roost-signature")
 		assert.Equal(t, http.StatusNoContent, w.Code)
 		assert.Contains(t, w.Header().Get("Access-Control-Allow-Headers"), "X-Roost-Signature")
 	})

@@ -1,4 +1,4 @@
-package server_test
+package httpapi_test
 
 import (
 	"context"
@@ -38,10 +38,9 @@ func newTwin(tb testing.TB, cacheBytes int) *twin {
 	tw := &twin{fixture: f, cached: &countingStore{Store: f.db}, uncached: &countingStore{Store: f.db}}
 	cfg := f.config()
 	cfg.PollCacheBytes = cacheBytes
-	f.srv = server.New(cfg, tw.cached)
-	f.h = f.srv.Handler()
+	f.serve(tw.cached, cfg)
 	cfg.PollCacheBytes = -1
-	tw.plain = server.New(cfg, tw.uncached).Handler()
+	tw.plain = mustHandler(tb, server.New(cfg.Config, tw.uncached), cfg.http)
 	return tw
 }
 
@@ -344,14 +343,14 @@ func (s *blockingStore) UpdateDelivery(ctx context.Context, id string, fn func(d
 	})
 }
 
-func (s *blockingStore) ApplyEvents(ctx context.Context, personID string, events []inbox.Event, now time.Time) ([]string, error) {
+func (s *blockingStore) UpdateEvents(ctx context.Context, personID string, fn func(tx server.EventTx) error) error {
 	s.wait("write")
-	return s.Store.ApplyEvents(ctx, personID, events, now)
+	return s.Store.UpdateEvents(ctx, personID, fn)
 }
 
-func (s *blockingStore) MergePerson(ctx context.Context, id string, attrs map[string]any) (*server.Person, error) {
+func (s *blockingStore) UpdatePerson(ctx context.Context, id string, fn func(p *server.Person) error) (*server.Person, error) {
 	s.wait("write")
-	return s.Store.MergePerson(ctx, id, attrs)
+	return s.Store.UpdatePerson(ctx, id, fn)
 }
 
 // TestPollCache_Races checks that a poll that read the store before a
@@ -381,12 +380,10 @@ func TestPollCache_Races(t *testing.T) {
 				id := f.send("inbox_message", seedSend)
 				draft := f.send("inbox_message", sendWith(`"queue_draft":true`))
 				store := &blockingStore{Store: f.db, hold: make(chan struct{}), goOn: make(chan struct{})}
-				f.srv = server.New(f.config(), store)
-				f.h = f.srv.Handler()
+				f.serve(store, f.config())
 				before := f.poll("user_123")
 				if at == "read" {
-					f.srv = server.New(f.config(), store) // an empty cache: the next poll reads
-					f.h = f.srv.Handler()
+					f.serve(store, f.config()) // an empty cache: the next poll reads
 				}
 				store.at = at
 
@@ -413,10 +410,9 @@ func TestPollCache_Races(t *testing.T) {
 }
 
 func TestPollCache_Off(t *testing.T) {
-	f := newFixtureWith(t, func(cfg *server.Config) { cfg.PollCacheBytes = -1 })
+	f := newFixtureWith(t, func(cfg *config) { cfg.PollCacheBytes = -1 })
 	store := &countingStore{Store: f.db}
-	f.srv = server.New(f.config(), store)
-	f.h = f.srv.Handler()
+	f.serve(store, f.config())
 	etag := f.poll("user_123").ETag
 	w := f.client(http.MethodGet, "/v1/client/poll", "user_123", "", "If-None-Match", etag)
 	assert.Equal(t, http.StatusNotModified, w.Code)

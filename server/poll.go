@@ -5,8 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"net/http"
-	"strings"
 	"time"
 
 	"github.com/roostmsg/roost/inbox"
@@ -26,27 +24,38 @@ const (
 // stays in the inactive tier rather than the low one.
 const recentWindow = 30 * 24 * time.Hour
 
-// handlePoll answers GET /v1/client/poll: the person's queued messages,
-// with an ETag of the body so an unchanged answer costs a 304. An answer
-// still in the poll cache is sent without reading the store.
-func (s *Server) handlePoll(w http.ResponseWriter, r *http.Request, personID string) error {
-	now := s.now()
+// PollAnswer is the answer to a person's poll as it goes on the wire.
+type PollAnswer struct {
+	// Body is the JSON of an inbox.PollResponse; it may be shared with
+	// other answers and must not be changed.
+	Body []byte
+	// ETag is the strong entity tag of Body.
+	ETag string
+	// Cached is whether the answer came from the poll cache, without
+	// reading the store.
+	Cached bool
+}
+
+// Poll returns personID's answer to a poll now: their queued messages and
+// the interval of their tier. An answer still in the poll cache is
+// returned without reading the store.
+func (s *Server) Poll(ctx context.Context, personID string) (PollAnswer, error) {
+	if err := ValidatePersonID(personID); err != nil {
+		return PollAnswer{}, err
+	}
+	now := s.Now()
 	a, ticket := s.polls.lookup(personID, now)
-	if a == nil {
-		var err error
-		if a, err = s.readPollAnswer(r.Context(), personID, now); err != nil {
-			return err
-		}
-		s.polls.install(personID, ticket, a)
+	if a != nil {
+		s.stats.pollsCached.Add(1)
+		return PollAnswer{Body: a.body, ETag: a.etag, Cached: true}, nil
 	}
-	w.Header().Set("ETag", a.etag)
-	w.Header().Set("Cache-Control", "private, no-cache")
-	if etagMatch(r.Header.Get("If-None-Match"), a.etag) {
-		w.WriteHeader(http.StatusNotModified)
-		return nil
+	a, err := s.readPollAnswer(ctx, personID, now)
+	if err != nil {
+		return PollAnswer{}, err
 	}
-	writeBody(w, http.StatusOK, a.body)
-	return nil
+	s.polls.install(personID, ticket, a)
+	s.stats.pollsRead.Add(1)
+	return PollAnswer{Body: a.body, ETag: a.etag}, nil
 }
 
 // readPollAnswer reads personID's queue at now from the store and returns
@@ -115,16 +124,4 @@ func earliest(a, b time.Time) time.Time {
 func strongETag(body []byte) string {
 	sum := sha256.Sum256(body)
 	return `"` + hex.EncodeToString(sum[:16]) + `"`
-}
-
-// etagMatch reports whether an If-None-Match header value matches etag
-// (weak comparison, as RFC 9110 prescribes for If-None-Match).
-func etagMatch(header, etag string) bool {
-	for t := range strings.SplitSeq(header, ",") {
-		t = strings.TrimSpace(t)
-		if t == "*" || strings.TrimPrefix(t, "W/") == etag {
-			return true
-		}
-	}
-	return false
 }

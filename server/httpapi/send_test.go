@@ -1,4 +1,4 @@
-package server_test
+package httpapi_test
 
 import (
 	"bytes"
@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/roostmsg/roost/server"
+	"github.com/roostmsg/roost/server/httpapi"
 )
 
 func TestSend(t *testing.T) {
@@ -158,7 +159,7 @@ func TestSend_Auth(t *testing.T) {
 		assert.Equal(t, http.StatusOK, w.Code, w.Body.String())
 	})
 	t.Run("ErrEmptyConfiguredKey", func(t *testing.T) {
-		h := server.New(server.Config{SiteID: testSite}, f.db).Handler()
+		h := mustHandler(t, server.New(server.Config{}, f.db), httpapi.Config{Sites: []httpapi.Site{{ID: testSite}}})
 		req := httptest.NewRequest(http.MethodPost, "/v1/send/inbox_message", strings.NewReader(seedSend))
 		req.Header.Set("Authorization", "Bearer ")
 		w := httptest.NewRecorder()
@@ -206,7 +207,8 @@ func (failingStore) FindTemplateByTrigger(context.Context, string) (*server.Temp
 
 func TestSend_ErrInternal(t *testing.T) {
 	var logs bytes.Buffer
-	h := server.New(server.Config{APIKey: testKey, Logger: slog.New(slog.NewTextHandler(&logs, nil))}, failingStore{}).Handler()
+	h := mustHandler(t, server.New(server.Config{}, failingStore{}),
+		httpapi.Config{APIKeys: []string{testKey}, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	req := httptest.NewRequest(http.MethodPost, "/v1/send/inbox_message", strings.NewReader(seedSend))
 	req.Header.Set("Authorization", "Bearer "+testKey)
 	w := httptest.NewRecorder()
@@ -224,4 +226,25 @@ func getDelivery(tb testing.TB, f *fixture, id string) map[string]any {
 	var m map[string]any
 	require.NoError(tb, json.Unmarshal(w.Body.Bytes(), &m))
 	return m
+}
+
+// fullStore refuses every new delivery for want of disk space.
+type fullStore struct{ server.Store }
+
+func (fullStore) CreateDelivery(context.Context, *server.Delivery) error {
+	return server.Errorf(server.ENOSPACE, "the server's disk is full: nothing was stored; try again once it has room")
+}
+
+func TestSend_ErrDiskFull(t *testing.T) {
+	f := newFixture(t)
+	var logs bytes.Buffer
+	h := mustHandler(t, server.New(server.Config{}, fullStore{f.db}),
+		httpapi.Config{APIKeys: []string{testKey}, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	req := httptest.NewRequest(http.MethodPost, "/v1/send/inbox_message", strings.NewReader(seedSend))
+	req.Header.Set("Authorization", "Bearer "+testKey)
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, req)
+	require.Equal(t, http.StatusInsufficientStorage, w.Code)
+	assert.Contains(t, errorMessage(t, w), "disk is full")
+	assert.Contains(t, logs.String(), "disk full", "the operator hears of it")
 }

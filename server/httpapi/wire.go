@@ -1,0 +1,152 @@
+package httpapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/roostmsg/roost/server"
+)
+
+// Body size limits.
+const (
+	// MaxSendBody bounds a send-side request body.
+	MaxSendBody = 2 << 20
+	// MaxEventsBody bounds an events request body.
+	MaxEventsBody = 1 << 20
+)
+
+// codeStatus is the one table mapping server error codes to HTTP statuses.
+var codeStatus = map[string]int{
+	server.ECONFLICT:     http.StatusConflict,
+	server.EINTERNAL:     http.StatusInternalServerError,
+	server.EINVALID:      http.StatusBadRequest,
+	server.ENOTFOUND:     http.StatusNotFound,
+	server.EUNAUTHORIZED: http.StatusUnauthorized,
+	server.EMETHOD:       http.StatusMethodNotAllowed,
+	server.EFORBIDDEN:    http.StatusForbidden,
+	server.ERATELIMIT:    http.StatusTooManyRequests,
+	server.ETOOLARGE:     http.StatusRequestEntityTooLarge,
+	server.ENOSPACE:      http.StatusInsufficientStorage,
+}
+
+// ErrorStatus returns the HTTP status of err's code.
+func ErrorStatus(err error) int {
+	if s, ok := codeStatus[server.ErrorCode(err)]; ok {
+		return s
+	}
+	return http.StatusInternalServerError
+}
+
+// fail writes err as an error answer, logging it first if it is unexpected.
+func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
+	switch server.ErrorCode(err) {
+	case server.EINTERNAL:
+		h.cfg.Logger.Error("internal error", "method", r.Method, "path", r.URL.Path, "err", err)
+	case server.ENOSPACE:
+		h.cfg.Logger.Error("disk full: a write was refused", "method", r.Method, "path", r.URL.Path)
+	}
+	WriteError(w, err)
+}
+
+// errorBody is the body of every error answer.
+type errorBody struct {
+	Meta struct {
+		Error string `json:"error"`
+	} `json:"meta"`
+}
+
+// WriteError writes err's status and {"meta":{"error":...}}: its message
+// (server.ErrorMessage), "internal error" for an unexpected error.
+func WriteError(w http.ResponseWriter, err error) {
+	var body errorBody
+	body.Meta.Error = server.ErrorMessage(err)
+	writeJSON(w, ErrorStatus(err), body)
+}
+
+// writeJSON writes v as a JSON answer with status.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil { // only our own types are written: a bug
+		status, b = http.StatusInternalServerError, []byte(`{"meta":{"error":"internal error"}}`)
+	}
+	writeBody(w, status, b)
+}
+
+// writeBody writes a JSON body b, then a newline, with status. It does not
+// change b, which may be shared (a cached poll answer).
+func writeBody(w http.ResponseWriter, status int, b []byte) {
+	hd := w.Header()
+	hd.Set("Content-Type", "application/json")
+	hd.Set("X-Content-Type-Options", "nosniff")
+	hd.Set("Content-Length", strconv.Itoa(len(b)+1))
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+	_, _ = w.Write(newline)
+}
+
+// newline ends every JSON body.
+var newline = []byte{'\n'}
+
+// readJSON decodes r's body, at most limit bytes of one JSON object, into v.
+// Numbers decode as json.Number. Returns ETOOLARGE or EINVALID saying what is wrong.
+func readJSON(w http.ResponseWriter, r *http.Request, limit int64, v any) error {
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge):
+		return server.Errorf(server.ETOOLARGE, "request body is over %d bytes", limit)
+	case err != nil:
+		return server.Errorf(server.EINVALID, "could not read the request body: %v", err)
+	}
+	trimmed := bytes.TrimLeft(data, " \t\r\n")
+	switch {
+	case len(trimmed) == 0:
+		return server.Errorf(server.EINVALID, "malformed JSON: the request body is empty; send a JSON object")
+	case trimmed[0] != '{':
+		return server.Errorf(server.EINVALID, "malformed JSON: the request body must be a JSON object")
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	if err := dec.Decode(v); err != nil {
+		return server.Errorf(server.EINVALID, "malformed JSON: %s", server.DescribeJSONError(err))
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return server.Errorf(server.EINVALID, "malformed JSON: unexpected data after the JSON object")
+	}
+	return nil
+}
+
+// isNull reports whether a raw field is absent or JSON null.
+func isNull(raw json.RawMessage) bool {
+	return len(raw) == 0 || string(raw) == "null"
+}
+
+// methods routes a path by request method; any other method gets 405 with
+// an Allow header.
+type methods map[string]http.Handler
+
+// ServeHTTP implements http.Handler.
+func (m methods) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if h, ok := m[r.Method]; ok {
+		h.ServeHTTP(w, r)
+		return
+	}
+	allow := make([]string, 0, len(m))
+	for method := range m {
+		allow = append(allow, method)
+	}
+	slices.Sort(allow)
+	w.Header().Set("Allow", strings.Join(allow, ", "))
+	WriteError(w, server.Errorf(server.EMETHOD, "method %s not allowed; allowed: %s", r.Method, strings.Join(allow, ", ")))
+}
+
+// notFound answers any unknown path with 404.
+var notFound = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	WriteError(w, server.Errorf(server.ENOTFOUND, "no such route: %s %s", r.Method, server.Quote(r.URL.Path)))
+})

@@ -1,0 +1,32 @@
+package server
+
+import "sync/atomic"
+
+// Stats counts what a Server did since it started, for metrics.
+type Stats struct {
+	// SendsInbox and SendsInApp count accepted sends (drafts included) by channel.
+	SendsInbox, SendsInApp uint64
+	// PollsCached counts polls answered from the poll cache; PollsRead
+	// those whose answer was read from the store.
+	PollsCached, PollsRead uint64
+	// EventsApplied counts acknowledged events (a retried id counts again);
+	// EventsRejected those rejected, as invalid or by the rules.
+	EventsApplied, EventsRejected uint64
+}
+
+// counters are the live counts behind Stats.
+type counters struct {
+	sendsInbox, sendsInApp    atomic.Uint64
+	pollsCached, pollsRead    atomic.Uint64
+	eventsApplied, eventsRejd atomic.Uint64
+}
+
+// Stats returns the server's counts so far.
+func (s *Server) Stats() Stats {
+	c := &s.stats
+	return Stats{
+		SendsInbox: c.sendsInbox.Load(), SendsInApp: c.sendsInApp.Load(),
+		PollsCached: c.pollsCached.Load(), PollsRead: c.pollsRead.Load(),
+		EventsApplied: c.eventsApplied.Load(), EventsRejected: c.eventsRejd.Load(),
+	}
+}
