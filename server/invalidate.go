@@ -114,6 +114,11 @@ func (s *invalidatingStore) FindQueue(ctx context.Context, personID string, now 
 	return s.store.FindQueue(ctx, personID, now)
 }
 
+// CountQueued only reads.
+func (s *invalidatingStore) CountQueued(ctx context.Context, now time.Time) (int, error) {
+	return s.store.CountQueued(ctx, now)
+}
+
 // ListDrafts only reads.
 func (s *invalidatingStore) ListDrafts(ctx context.Context, personID string, limit int) ([]*Delivery, error) {
 	return s.store.ListDrafts(ctx, personID, limit)

@@ -1,6 +1,9 @@
 package server
 
-import "sync/atomic"
+import (
+	"context"
+	"sync/atomic"
+)
 
 // Stats counts what a Server did since it started, for metrics.
 type Stats struct {
@@ -29,4 +32,10 @@ func (s *Server) Stats() Stats {
 		PollsCached: c.pollsCached.Load(), PollsRead: c.pollsRead.Load(),
 		EventsApplied: c.eventsApplied.Load(), EventsRejected: c.eventsRejd.Load(),
 	}
+}
+
+// CountQueued returns how many messages, of everyone, are queued now:
+// what polls would return. It reads the store.
+func (s *Server) CountQueued(ctx context.Context) (int, error) {
+	return s.store.CountQueued(ctx, s.Now())
 }

@@ -62,6 +62,9 @@ type Store interface {
 	// FindQueue returns what a poll by personID at now sees, read in one
 	// consistent snapshot. An unknown person gets a Queue with a nil Person.
 	FindQueue(ctx context.Context, personID string, now time.Time) (*Queue, error)
+	// CountQueued returns how many deliveries, of everyone, are queued at
+	// now (Delivery.Queued): what polls would return.
+	CountQueued(ctx context.Context, now time.Time) (int, error)
 	// ListDrafts returns the drafts of personID, or of everyone when
 	// personID is "", oldest first, at most limit of them.
 	ListDrafts(ctx context.Context, personID string, limit int) ([]*Delivery, error)

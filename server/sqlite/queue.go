@@ -41,6 +41,13 @@ func (db *DB) FindQueue(ctx context.Context, personID string, now time.Time) (*s
 	return q, nil
 }
 
+// CountQueued returns how many deliveries are queued at now; see server.Store.
+func (db *DB) CountQueued(ctx context.Context, now time.Time) (int, error) {
+	var n int
+	err := db.readStmts.QueryRowContext(ctx, `SELECT COUNT(*) FROM deliveries WHERE `+queuedAt, queuedArgs(now)...).Scan(&n)
+	return n, err
+}
+
 // queuedAt is the SQL form of Delivery.Queued at a time given by
 // queuedArgs: the one condition polls and the retention sweep share.
 const queuedAt = `(draft = 0 AND suppressed = '' AND send_at <= ?

@@ -1,0 +1,6 @@
+package main
+
+// runtimeVersion returns the version of the browser runtime built in.
+func runtimeVersion() string {
+	return "unknown"
+}

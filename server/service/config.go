@@ -1,0 +1,156 @@
+// Package service runs one Roost server process: the store, the rules
+// (package server), the HTTP API (server/httpapi), the browser runtime's
+// files, health checks and metrics, wired together and served with
+// timeouts, a cap on connections and a graceful shutdown. cmd/roost is
+// its command line; the example site runs it with its own pages beside.
+package service
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/roostmsg/roost/server/httpapi"
+)
+
+// Defaults of Config's zero fields.
+const (
+	DefaultAddr              = ":8080"
+	DefaultDB                = "roost.db"
+	DefaultReadHeaderTimeout = 10 * time.Second
+	DefaultReadTimeout       = 30 * time.Second
+	DefaultWriteTimeout      = 30 * time.Second
+	DefaultIdleTimeout       = 120 * time.Second
+	DefaultMaxHeaderBytes    = 64 << 10
+	DefaultMaxConns          = 10000
+	DefaultShutdownTimeout   = 30 * time.Second
+	DefaultMaintainEvery     = time.Minute
+)
+
+// Config is what an operator sets for one Roost server process.
+type Config struct {
+	// Addr is the listen address of the API, the runtime's files, the
+	// health checks and (unless MetricsAddr is set) the metrics.
+	Addr string
+	// DB is the database: the path of a SQLite file, created if missing.
+	DB string
+	// Sites are the sites whose pages run the browser runtime.
+	Sites []httpapi.Site
+	// AllowUnsignedIdentities lets a site have no identity secret. Its
+	// pages' identities are then not signed: anyone who knows or guesses a
+	// person's id can read and change that person's messages. Off: a site
+	// without a secret is a configuration error.
+	AllowUnsignedIdentities bool
+	// APIKeys are the App API keys the site's backend sends with; at least one.
+	APIKeys []string
+	// SendRateLimit and SendRateBurst bound the send-side requests per
+	// key (httpapi.Config).
+	SendRateLimit float64
+	SendRateBurst int
+	// TierActive, TierInactive and TierLow are the poll intervals (server.Config).
+	TierActive, TierInactive, TierLow time.Duration
+	// PollCacheBytes is the poll answer cache's memory (server.Config).
+	PollCacheBytes int
+	// PublicURL is the server's public base URL (httpapi.Config).
+	PublicURL string
+	// MetricsAddr, when set, moves /metrics to a listener of its own.
+	MetricsAddr string
+	// RuntimeDir, when set, serves the browser runtime from this
+	// directory (a `make runtime` build) instead of the one built in.
+	RuntimeDir string
+
+	// ReadHeaderTimeout, ReadTimeout, WriteTimeout and IdleTimeout are the
+	// http.Server's; MaxHeaderBytes bounds a request's headers.
+	ReadHeaderTimeout, ReadTimeout, WriteTimeout, IdleTimeout time.Duration
+	MaxHeaderBytes                                            int
+	// MaxConns caps the open connections of the main listener; past it,
+	// idle and slow ones are closed to make room, else a new one is
+	// answered 503 at once (see limitListener).
+	MaxConns int
+	// ShutdownTimeout is how long a shutdown waits for requests in flight.
+	ShutdownTimeout time.Duration
+	// MaintainEvery is how often the background work runs (Server.Maintain).
+	MaintainEvery time.Duration
+
+	// Logger receives the server's logs; nil means slog.Default().
+	Logger *slog.Logger
+	// Now is the clock; nil means time.Now (tests set it).
+	Now func() time.Time
+}
+
+// setDefaults gives c's zero fields their defaults.
+func (c *Config) setDefaults() {
+	set := func(d *time.Duration, v time.Duration) {
+		if *d == 0 {
+			*d = v
+		}
+	}
+	if c.Addr == "" {
+		c.Addr = DefaultAddr
+	}
+	if c.DB == "" {
+		c.DB = DefaultDB
+	}
+	set(&c.ReadHeaderTimeout, DefaultReadHeaderTimeout)
+	set(&c.ReadTimeout, DefaultReadTimeout)
+	set(&c.WriteTimeout, DefaultWriteTimeout)
+	set(&c.IdleTimeout, DefaultIdleTimeout)
+	set(&c.ShutdownTimeout, DefaultShutdownTimeout)
+	set(&c.MaintainEvery, DefaultMaintainEvery)
+	if c.MaxHeaderBytes == 0 {
+		c.MaxHeaderBytes = DefaultMaxHeaderBytes
+	}
+	if c.MaxConns == 0 {
+		c.MaxConns = DefaultMaxConns
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+}
+
+// Validate returns every error in c that keeps the server from starting
+// safely, joined, each saying which setting to fix.
+func (c *Config) Validate() error {
+	var errs []error
+	if len(c.Sites) == 0 {
+		errs = append(errs, errors.New("no site: name at least one with -site ID=ORIGIN[,ORIGIN...] (ROOST_SITE), the origins of the pages that embed Roost"))
+	}
+	var unsigned []string
+	for _, s := range c.Sites {
+		if err := s.Validate(); err != nil {
+			errs = append(errs, err)
+		}
+		if s.IdentitySecret == "" {
+			unsigned = append(unsigned, s.ID)
+		}
+	}
+	if len(unsigned) > 0 && !c.AllowUnsignedIdentities {
+		errs = append(errs, fmt.Errorf("site %s has no identity secret: set -site-secret (ROOST_SITE_SECRET or ROOST_SITE_SECRET_FILE) "+
+			"and sign each page's user id on your backend; or, knowing that anyone could then read anyone's messages, "+
+			"-insecure-unsigned-identities", strings.Join(unsigned, ", ")))
+	}
+	if len(c.APIKeys) == 0 {
+		errs = append(errs, errors.New("no App API key: set -api-key (ROOST_API_KEY or ROOST_API_KEY_FILE); `roost keygen` makes one"))
+	}
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{
+		{"tier-active", c.TierActive}, {"tier-inactive", c.TierInactive}, {"tier-low", c.TierLow},
+		{"read-header-timeout", c.ReadHeaderTimeout}, {"read-timeout", c.ReadTimeout},
+		{"write-timeout", c.WriteTimeout}, {"idle-timeout", c.IdleTimeout}, {"shutdown-timeout", c.ShutdownTimeout},
+	} {
+		if d.v < 0 {
+			errs = append(errs, fmt.Errorf("-%s is negative (%v)", d.name, d.v))
+		}
+	}
+	if c.MaxConns < 0 || c.MaxHeaderBytes < 0 {
+		errs = append(errs, errors.New("-max-conns and -max-header-bytes must not be negative"))
+	}
+	if c.MetricsAddr != "" && c.MetricsAddr == c.Addr {
+		errs = append(errs, fmt.Errorf("-metrics-addr %s is -addr: leave it empty to serve /metrics on -addr", c.MetricsAddr))
+	}
+	return errors.Join(errs...)
+}

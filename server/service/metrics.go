@@ -1,0 +1,126 @@
+package service
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/roostmsg/roost/server"
+	"github.com/roostmsg/roost/server/sqlite"
+)
+
+// queuedCacheFor is how long the count of queued messages, which reads the
+// whole queue, is reused between scrapes.
+const queuedCacheFor = 10 * time.Second
+
+// metrics are the Prometheus metrics of a service, in a registry of its own.
+type metrics struct {
+	reg      *prometheus.Registry
+	requests *prometheus.CounterVec
+	latency  *prometheus.HistogramVec
+	inFlight prometheus.Gauge
+}
+
+// newMetrics registers the metrics of srv and its store db.
+func newMetrics(srv *server.Server, db *sqlite.DB) *metrics {
+	m := &metrics{reg: prometheus.NewRegistry()}
+	m.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "roost_http_requests_total", Help: "HTTP requests answered, by route pattern, method and status.",
+	}, []string{"route", "method", "status"})
+	m.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "roost_http_request_duration_seconds", Help: "Time to answer an HTTP request, by route pattern.",
+		Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
+	}, []string{"route"})
+	m.inFlight = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "roost_http_requests_in_flight", Help: "HTTP requests being answered.",
+	})
+	stat := func(name, help string, labels prometheus.Labels, get func(server.Stats) uint64) prometheus.Collector {
+		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help, ConstLabels: labels},
+			func() float64 { return float64(get(srv.Stats())) })
+	}
+	batches := prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name: "roost_store_write_batch_size", Help: "Writes committed together in one store transaction (group commit).",
+		Buckets: []float64{1, 2, 4, 8, 16, 32, 64, 128, 256},
+	})
+	commits := prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name: "roost_store_commit_duration_seconds", Help: "Time to run and commit one batch of store writes.",
+		Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
+	})
+	db.ObserveCommits(func(writes int, took time.Duration) {
+		batches.Observe(float64(writes))
+		commits.Observe(took.Seconds())
+	})
+	queued := &queuedCount{srv: srv}
+	m.reg.MustRegister(m.requests, m.latency, m.inFlight, batches, commits,
+		stat("roost_sends_total", "Sends accepted (drafts included), by channel.", prometheus.Labels{"channel": "inbox"},
+			func(s server.Stats) uint64 { return s.SendsInbox }),
+		stat("roost_sends_total", "Sends accepted (drafts included), by channel.", prometheus.Labels{"channel": "in_app"},
+			func(s server.Stats) uint64 { return s.SendsInApp }),
+		stat("roost_polls_total", "Poll answers made, by where they came from: the poll cache or the store.", prometheus.Labels{"source": "cache"},
+			func(s server.Stats) uint64 { return s.PollsCached }),
+		stat("roost_polls_total", "Poll answers made, by where they came from: the poll cache or the store.", prometheus.Labels{"source": "store"},
+			func(s server.Stats) uint64 { return s.PollsRead }),
+		stat("roost_events_total", "Browser events, by outcome.", prometheus.Labels{"outcome": "applied"},
+			func(s server.Stats) uint64 { return s.EventsApplied }),
+		stat("roost_events_total", "Browser events, by outcome.", prometheus.Labels{"outcome": "rejected"},
+			func(s server.Stats) uint64 { return s.EventsRejected }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "roost_queued_messages", Help: "Messages queued for people now: what polls return (counted at most every 10 s).",
+		}, queued.value),
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+	)
+	return m
+}
+
+// handler serves the metrics in the Prometheus text format.
+func (m *metrics) handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
+}
+
+// instrument counts and times every request next answers.
+func (m *metrics) instrument(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		m.inFlight.Inc()
+		defer m.inFlight.Dec()
+		rec := &recorder{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(rec, r)
+		route := routeOf(r)
+		m.requests.WithLabelValues(route, r.Method, strconv.Itoa(rec.status)).Inc()
+		m.latency.WithLabelValues(route).Observe(time.Since(start).Seconds())
+	})
+}
+
+// queuedCount is the number of queued messages, read at most every
+// queuedCacheFor.
+type queuedCount struct {
+	srv  *server.Server
+	mu   sync.Mutex
+	at   time.Time
+	last float64
+}
+
+// value returns the count, reading it again when it is old; -1 when the
+// store cannot count.
+func (q *queuedCount) value() float64 {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if time.Since(q.at) < queuedCacheFor && !q.at.IsZero() {
+		return q.last
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	n, err := q.srv.CountQueued(ctx)
+	if err != nil {
+		return -1
+	}
+	q.at, q.last = time.Now(), float64(n)
+	return q.last
+}

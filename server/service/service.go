@@ -1,0 +1,190 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/roostmsg/roost/server"
+	"github.com/roostmsg/roost/server/httpapi"
+	"github.com/roostmsg/roost/server/sqlite"
+)
+
+// Service is one Roost server process: open it, add routes of your own if
+// you like (Handle), Run it, Close it.
+type Service struct {
+	cfg     Config
+	log     *slog.Logger
+	db      *sqlite.DB
+	srv     *server.Server
+	api     *httpapi.Handler
+	metrics *metrics
+	mux     *http.ServeMux
+	// handler is mux with request logging and metrics around it.
+	handler http.Handler
+}
+
+// Open checks cfg, opens its store (migrating it) and wires the server.
+// The error says which setting is wrong, or why the store cannot open.
+func Open(cfg Config) (*Service, error) {
+	cfg.setDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	db, err := sqlite.Open(cfg.DB)
+	if err != nil {
+		return nil, fmt.Errorf("database: %w", err)
+	}
+	if cfg.Now != nil {
+		db.Now = cfg.Now
+	}
+	s, err := wire(cfg, db)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// wire builds the service on an open store.
+func wire(cfg Config, db *sqlite.DB) (*Service, error) {
+	s := &Service{cfg: cfg, log: cfg.Logger, db: db}
+	s.srv = server.New(server.Config{
+		TierActive: cfg.TierActive, TierInactive: cfg.TierInactive, TierLow: cfg.TierLow,
+		PollCacheBytes: cfg.PollCacheBytes, Now: cfg.Now, Logger: cfg.Logger,
+	}, db)
+	var err error
+	s.api, err = httpapi.New(s.srv, httpapi.Config{
+		APIKeys: cfg.APIKeys, Sites: cfg.Sites, SendRateLimit: cfg.SendRateLimit, SendRateBurst: cfg.SendRateBurst,
+		PublicURL: cfg.PublicURL, Logger: cfg.Logger,
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.metrics = newMetrics(s.srv, db)
+	s.mux = http.NewServeMux()
+	s.mux.Handle("/v1/", s.api)
+	s.mux.HandleFunc("GET /healthz", s.healthz)
+	s.mux.HandleFunc("GET /readyz", s.readyz)
+	if cfg.MetricsAddr == "" {
+		s.mux.Handle("GET /metrics", s.metrics.handler())
+	}
+	s.mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		httpapi.WriteError(w, server.Errorf(server.ENOTFOUND, "no such route: %s %s", r.Method, server.Quote(r.URL.Path)))
+	}))
+	s.handler = s.metrics.instrument(s.logRequests(s.mux))
+	return s, nil
+}
+
+// Server returns the rules the service runs.
+func (s *Service) Server() *server.Server { return s.srv }
+
+// API returns the HTTP API the service serves under /v1/.
+func (s *Service) API() *httpapi.Handler { return s.api }
+
+// Logger returns the service's logger.
+func (s *Service) Logger() *slog.Logger { return s.log }
+
+// Handle adds a route of the caller's to the service's (the example site
+// adds its pages); call it before Run. Patterns are http.ServeMux's; the
+// service's own are /v1/, /roost/, /healthz, /readyz and /metrics.
+func (s *Service) Handle(pattern string, h http.Handler) {
+	s.mux.Handle(pattern, h)
+}
+
+// Handler returns the handler of every route, with request logging and
+// metrics.
+func (s *Service) Handler() http.Handler { return s.handler }
+
+// Run listens on cfg.Addr (and cfg.MetricsAddr) and serves until ctx is
+// done, then shuts down gracefully (Serve). ready, when not nil, is called
+// with the listeners' addresses once they listen.
+func (s *Service) Run(ctx context.Context, ready func(addr, metricsAddr net.Addr)) error {
+	ln, err := net.Listen("tcp", s.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on -addr %s: %w", s.cfg.Addr, err)
+	}
+	var mln net.Listener
+	if s.cfg.MetricsAddr != "" {
+		if mln, err = net.Listen("tcp", s.cfg.MetricsAddr); err != nil {
+			ln.Close()
+			return fmt.Errorf("listen on -metrics-addr %s: %w", s.cfg.MetricsAddr, err)
+		}
+	}
+	if ready != nil {
+		var maddr net.Addr
+		if mln != nil {
+			maddr = mln.Addr()
+		}
+		ready(ln.Addr(), maddr)
+	}
+	return s.Serve(ctx, ln, mln)
+}
+
+// Serve serves on ln (and the metrics on mln, if not nil) until ctx is
+// done. Then it stops accepting connections, lets the requests in flight
+// finish (for cfg.ShutdownTimeout at most, after which their connections
+// are closed), stops the background work, and returns; the store stays
+// open until Close, so no request in flight ever finds it closed.
+func (s *Service) Serve(ctx context.Context, ln, mln net.Listener) error {
+	limited := newLimitListener(ln, s.cfg.MaxConns, s.log)
+	hs := &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: s.cfg.ReadHeaderTimeout,
+		ReadTimeout:       s.cfg.ReadTimeout,
+		WriteTimeout:      s.cfg.WriteTimeout,
+		IdleTimeout:       s.cfg.IdleTimeout,
+		MaxHeaderBytes:    s.cfg.MaxHeaderBytes,
+		ConnState:         limited.track,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	servers := []*http.Server{hs}
+	errc := make(chan error, 2)
+	go func() { errc <- hs.Serve(limited) }()
+	if mln != nil {
+		ms := &http.Server{Handler: s.metrics.handler(), ReadHeaderTimeout: s.cfg.ReadHeaderTimeout,
+			WriteTimeout: s.cfg.WriteTimeout, ErrorLog: hs.ErrorLog}
+		servers = append(servers, ms)
+		go func() { errc <- ms.Serve(mln) }()
+	}
+	maintainCtx, stopMaintain := context.WithCancel(context.WithoutCancel(ctx))
+	var maintaining sync.WaitGroup
+	maintaining.Go(func() { s.srv.Maintain(maintainCtx, s.cfg.MaintainEvery) })
+
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-errc: // a listener failed
+	}
+	s.log.Info("shutting down: finishing the requests in flight", "timeout", s.cfg.ShutdownTimeout)
+	start := time.Now()
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
+	defer cancel()
+	var wg sync.WaitGroup
+	for _, h := range servers {
+		wg.Go(func() {
+			if err := h.Shutdown(shutdownCtx); err != nil {
+				s.log.Warn("requests still running at the shutdown timeout: their connections are closed", "err", err)
+				h.Close()
+			}
+		})
+	}
+	wg.Wait()
+	stopMaintain()
+	maintaining.Wait()
+	s.log.Info("shut down", "took", time.Since(start).Round(time.Millisecond))
+	if err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// Close closes the store. Call it after Run or Serve returned.
+func (s *Service) Close() error {
+	return s.db.Close()
+}
