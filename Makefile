@@ -3,7 +3,7 @@
 
 GO        ?= go
 GOROOT    := $(shell $(GO) env GOROOT)
-BUILD     := build/roost
+BUILD     := server/assets/dist
 WASM_EXEC := $(GOROOT)/lib/wasm
 ARGS      ?=
 # The runtime's Go build flags. Inlining is off outside the Go runtime: the
@@ -18,11 +18,11 @@ RUNTIME_GCFLAGS ?= -gcflags=all=-l -gcflags=runtime=
 run: runtime
 	$(GO) run ./example-site $(ARGS)
 
-## runtime: build the browser runtime into build/roost, versioned, with .br and .gz copies
+## runtime: build the browser runtime into server/assets/dist (which server/assets embeds), versioned, with .br and .gz copies
 runtime:
 	@mkdir -p $(BUILD)
 	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags="-s -w" $(RUNTIME_GCFLAGS) -o $(BUILD)/roost.wasm ./wasm
-	cp $(WASM_EXEC)/wasm_exec.js js/roost.js js/roost-worker.js js/roost-inapp.js js/roost-inapp.css $(BUILD)/
+	cp $(WASM_EXEC)/wasm_exec.js js/roost.js js/roost-frame.js js/roost-worker.js js/roost-inapp.js js/roost-inapp.css $(BUILD)/
 	$(GO) run ./tools/precompress $(BUILD)
 
 ## test: every test, native, in node (GOOS=js GOARCH=wasm) and in headless Chromium

@@ -7,10 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -19,6 +16,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/roostmsg/roost/internal/browsertest"
 	"github.com/roostmsg/roost/server"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -26,80 +24,6 @@ import (
 
 // The browser tests run the real runtime in headless Chromium against the
 // example site and its server, with poll tiers shortened to fractions of a second.
-
-var (
-	runtimeOnce sync.Once
-	runtimeDir  string
-	runtimeErr  error
-)
-
-// builtRuntime builds the browser runtime once per test binary, as `make runtime` does.
-func builtRuntime(t *testing.T) string {
-	t.Helper()
-	runtimeOnce.Do(func() {
-		runtimeDir, runtimeErr = os.MkdirTemp("", "roost-runtime-")
-		if runtimeErr != nil {
-			return
-		}
-		cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-gcflags=all=-l", "-gcflags=runtime=", // the Makefile's RUNTIME_GCFLAGS
-			"-o", filepath.Join(runtimeDir, "roost.wasm"), "../wasm")
-		cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			runtimeErr = &buildError{string(out), err}
-			return
-		}
-		copies := map[string]string{
-			filepath.Join(runtime.GOROOT(), "lib", "wasm", "wasm_exec.js"): "wasm_exec.js",
-			"../js/roost.js":        "roost.js",
-			"../js/roost-worker.js": "roost-worker.js",
-			"../js/roost-inapp.js":  "roost-inapp.js",
-			"../js/roost-inapp.css": "roost-inapp.css",
-		}
-		for src, dst := range copies {
-			b, err := os.ReadFile(src)
-			if err != nil {
-				runtimeErr = err
-				return
-			}
-			if err := os.WriteFile(filepath.Join(runtimeDir, dst), b, 0o644); err != nil {
-				runtimeErr = err
-				return
-			}
-		}
-		// Versioned and precompressed, as make runtime leaves it: the browser
-		// gets roost-worker.js?v=..., roost.wasm?v=... and brotli.
-		cmd = exec.Command("go", "run", "../tools/precompress", runtimeDir)
-		if out, err := cmd.CombinedOutput(); err != nil {
-			runtimeErr = &buildError{string(out), err}
-			return
-		}
-	})
-	require.NoError(t, runtimeErr)
-	return runtimeDir
-}
-
-type buildError struct {
-	out string
-	err error
-}
-
-func (e *buildError) Error() string { return "building the runtime: " + e.err.Error() + "\n" + e.out }
-
-// chromiumPath finds Chromium; without it the test fails when ROOST_BROWSER_TESTS=require
-// (as in `make test`) and is skipped otherwise.
-func chromiumPath(t *testing.T) string {
-	t.Helper()
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("ROOST_BROWSER_TESTS") == "require" {
-		t.Fatal("Chromium is not installed: `make test` installs it as root, or install the chromium package")
-	}
-	t.Skip("Chromium is not installed; `make test` runs the browser tests")
-	return ""
-}
 
 // testSite is the example site on a loopback port with fast poll tiers. It
 // records every browser-side request (/v1/client/*) it answers.
@@ -192,7 +116,7 @@ func (w *statusRecorder) Unwrap() http.ResponseWriter { return w.ResponseWriter 
 
 func startSite(t *testing.T, opts ...siteOption) *testSite {
 	t.Helper()
-	assets := builtRuntime(t)
+	assets := browsertest.Runtime(t)
 	o := options{
 		DataDir: t.TempDir(), APIKey: "test-key", SiteID: "example", Seed: "seed.json", Assets: assets,
 		TierActive: 150 * time.Millisecond, TierInactive: 400 * time.Millisecond, TierLow: 800 * time.Millisecond,
@@ -399,20 +323,7 @@ func (s *testSite) api(t *testing.T, method, path, key, body string) (int, map[s
 // newBrowser starts headless Chromium for one test.
 func newBrowser(t *testing.T) context.Context {
 	t.Helper()
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromiumPath(t)),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-component-update", true),
-	)
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancel := chromedp.NewContext(allocCtx)
-	t.Cleanup(func() { cancel(); cancelAlloc() })
-	require.NoError(t, chromedp.Do(ctx)) // start the browser without a timeout
-	tctx, cancelT := context.WithTimeout(ctx, 60*time.Second)
-	t.Cleanup(cancelT)
-	return tctx
+	return browsertest.NewBrowser(t)
 }
 
 const seedSend = `{"transactional_message_id":"order_shipped","identifiers":{"id":"user_123"},"message_data":{"order_id":"ORD-5678","tracking_url":"https://track.example.com/5678","product_name":"Blue Widget"}}`

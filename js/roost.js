@@ -2,10 +2,12 @@
  * Roost runtime (Go compiled to WebAssembly) in a SharedWorker, or a dedicated
  * Worker where SharedWorker is missing, after the page's own load.
  *
- *   <script src="/roost/roost.js" data-site-id="example"></script>
+ *   <script src="https://roost.example.com/roost/roost.js" data-site-id="example"></script>
  *
  * data-site-id: the site id of the Roost server (required).
  * data-endpoint: the server's origin (default: the origin of this script).
+ * Loaded from another origin than the page's (the server's), it runs the
+ * worker in a hidden frame of that origin ("frame mode", see roost.d.ts).
  */
 (function () {
   "use strict";
@@ -16,16 +18,22 @@
   // may cache them for good. Empty in an unstamped copy.
   var version = "";
   var versioned = function (name) { return base + name + (version ? "?v=" + version : ""); };
+  var origin = new URL(base, location.href).origin; // the runtime's files'
   var config = {
     siteId: (script && script.getAttribute("data-site-id")) || "",
-    endpoint: ((script && script.getAttribute("data-endpoint")) || new URL(base, location.href).origin).replace(/\/$/, "")
+    endpoint: ((script && script.getAttribute("data-endpoint")) || origin).replace(/\/$/, "")
   };
+  // Frame mode: a page cannot start a worker of another origin, so a hidden
+  // frame of the server's origin starts it and relays (protocol.md).
+  var framed = origin !== location.origin && config.endpoint === origin;
 
   var queued = window.analytics;
   var analytics = queued && !Array.isArray(queued) && typeof queued === "object" ? queued : {};
   window.analytics = analytics;
 
   // ---- transport to the runtime -------------------------------------------
+  // port carries the ops: the worker's port, or in frame mode a
+  // MessageChannel to the frame, which relays them. Until then they wait.
   var port = null;
   var outbox = [];
   var nextRid = 1;
@@ -35,6 +43,13 @@
     var json = JSON.stringify(msg);
     if (port) port.postMessage(json);
     else outbox.push(json);
+  }
+
+  function attach(p) {
+    port = p;
+    p.onmessage = onMessage;
+    if (p.start) p.start();
+    outbox.splice(0).forEach(function (json) { p.postMessage(json); });
   }
 
   var broken = "";
@@ -64,6 +79,10 @@
       showInApp(msg.message);
     } else if (msg.op === "worker") {
       watchWorker(msg.lock);
+    } else if (msg.op === "revived") {
+      replay(); // the frame started a new worker
+    } else if (msg.op === "failed") {
+      failed(msg.error);
     }
   }
 
@@ -76,6 +95,7 @@
   // the tab that started it). It holds a Web Lock while it lives and names it;
   // once the browser grants the tab that lock, the tab starts a new worker (tabs
   // that notice together get the same SharedWorker) and tells it its state.
+  // In frame mode the frame does this, and says "revived".
   var workerLock = "";
   function watchWorker(name) {
     if (!locks() || name === workerLock) return;
@@ -86,10 +106,15 @@
   }
 
   function revive() {
-    settle("roost: the runtime stopped (its worker died) before answering; it was restarted, try again");
     port.onmessage = null;
     (port.terminate || port.close).call(port);
-    if (!connect()) return;
+    port = null;
+    if (connect()) replay();
+  }
+
+  // replay tells a new runtime what this tab told the one that died.
+  function replay() {
+    settle("roost: the runtime stopped (its worker died) before answering; it was restarted, try again");
     hello();
     if (route !== null) send({ op: "route", path: route });
     if (inAppListening) send({ op: "inapp", listening: true });
@@ -117,17 +142,10 @@
   function connect() {
     var url = versioned("roost-worker.js");
     try {
-      var worker;
-      if (typeof SharedWorker === "function") {
-        worker = new SharedWorker(url, { name: "roost" });
-        port = worker.port;
-        port.onmessage = onMessage;
-        port.start();
-      } else {
-        worker = port = new Worker(url, { name: "roost" });
-        port.onmessage = onMessage;
-      }
+      var shared = typeof SharedWorker === "function";
+      var worker = shared ? new SharedWorker(url, { name: "roost" }) : new Worker(url, { name: "roost" });
       worker.onerror = function (e) { failed((e && e.message) || "the worker script " + url + " failed to load"); };
+      attach(shared ? worker.port : worker);
     } catch (err) {
       failed(err);
       return false;
@@ -135,12 +153,40 @@
     return true;
   }
 
+  // frame starts frame mode: a hidden frame of the runtime's origin says it
+  // is ready and is given a port. A page of an origin the site does not
+  // allow gets no frame (frame-ancestors), so never hears it.
+  function frame() {
+    var el = document.createElement("iframe");
+    el.hidden = true;
+    el.tabIndex = -1;
+    el.title = "Roost";
+    el.setAttribute("aria-hidden", "true");
+    el.src = base + "roost-frame.html?site=" + encodeURIComponent(config.siteId) + (version ? "&v=" + version : "");
+    window.addEventListener("message", function ready(e) {
+      if (e.source !== el.contentWindow || e.origin !== origin || e.data !== '{"op":"ready"}') return;
+      window.removeEventListener("message", ready);
+      var channel = new MessageChannel();
+      el.contentWindow.postMessage('{"op":"connect"}', origin, [channel.port2]);
+      attach(channel.port1);
+    });
+    el.onload = function () { setTimeout(refused, 2000); };
+    (document.body || document.documentElement).appendChild(el);
+  }
+
+  // refused reports a frame that did not say it is ready (a late one still works).
+  function refused() {
+    if (port) return;
+    var error = "roost: the Roost server " + origin + " does not let pages of " + location.origin + " embed the runtime of site \"" +
+      config.siteId + "\": add " + location.origin + " to that site's allowed page origins on the server (and check data-site-id)";
+    console.error(error);
+    emit("identity-error", { user: identity ? identity.user : "", status: 403, error: error });
+  }
+
   function start() {
+    if (framed) return frame();
     holdTabLock();
-    if (!connect()) return;
-    var held = outbox;
-    outbox = [];
-    held.forEach(function (json) { port.postMessage(json); });
+    connect();
   }
 
   function visible() {
@@ -152,11 +198,13 @@
   }
   hello();
   document.addEventListener("visibilitychange", visible);
-  // A page kept in the back/forward cache keeps its port; one that is gone says bye.
-  window.addEventListener("pagehide", function (e) { if (!e.persisted) send({ op: "bye" }); });
+  // A page kept in the back/forward cache keeps its port; one that is gone
+  // says bye (in frame mode the frame does).
+  window.addEventListener("pagehide", function (e) { if (!e.persisted && !framed) send({ op: "bye" }); });
   // A tab that dies without a bye (a crash, a page dropped from the back/forward
   // cache) must not count as visible forever: it holds a Web Lock while it lives
-  // and names it to the runtime, which the browser hands the lock once the tab is gone.
+  // and names it to the runtime, which the browser hands the lock once the tab
+  // is gone. In frame mode the frame does: locks are per storage partition.
   var tabLock = "";
   function holdTabLock() {
     if (!locks()) return;

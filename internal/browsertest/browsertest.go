@@ -1,0 +1,144 @@
+// Package browsertest is what the browser tests share: the runtime built as
+// `make runtime` builds it, and headless Chromium started for one test.
+package browsertest
+
+import (
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/require"
+)
+
+// Files are the runtime's files as make runtime copies them: the built
+// module's directory gets each from its path in the repository.
+var Files = map[string]string{
+	"js/roost.js":        "roost.js",
+	"js/roost-frame.js":  "roost-frame.js",
+	"js/roost-worker.js": "roost-worker.js",
+	"js/roost-inapp.js":  "roost-inapp.js",
+	"js/roost-inapp.css": "roost-inapp.css",
+}
+
+var (
+	runtimeOnce sync.Once
+	runtimeDir  string
+	runtimeErr  error
+)
+
+// Runtime builds the browser runtime once per test binary, as `make runtime`
+// does (versioned and precompressed: the browser gets roost-worker.js?v=...,
+// roost.wasm?v=... and brotli), into a temporary directory it returns.
+func Runtime(t testing.TB) string {
+	t.Helper()
+	runtimeOnce.Do(func() { runtimeDir, runtimeErr = build() })
+	require.NoError(t, runtimeErr)
+	return runtimeDir
+}
+
+// build builds the runtime into a new temporary directory.
+func build() (string, error) {
+	root, err := moduleRoot()
+	if err != nil {
+		return "", err
+	}
+	dir, err := os.MkdirTemp("", "roost-runtime-")
+	if err != nil {
+		return "", err
+	}
+	cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-gcflags=all=-l", "-gcflags=runtime=", // the Makefile's RUNTIME_GCFLAGS
+		"-o", filepath.Join(dir, "roost.wasm"), "./wasm")
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", &buildError{string(out), err}
+	}
+	copies := map[string]string{filepath.Join(runtime.GOROOT(), "lib", "wasm", "wasm_exec.js"): "wasm_exec.js"}
+	for src, dst := range Files {
+		copies[filepath.Join(root, src)] = dst
+	}
+	for src, dst := range copies {
+		b, err := os.ReadFile(src)
+		if err != nil {
+			return "", err
+		}
+		if err := os.WriteFile(filepath.Join(dir, dst), b, 0o644); err != nil {
+			return "", err
+		}
+	}
+	cmd = exec.Command("go", "run", "./tools/precompress", dir)
+	cmd.Dir = root
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", &buildError{string(out), err}
+	}
+	return dir, nil
+}
+
+// moduleRoot is the directory of the go.mod above the working directory.
+func moduleRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("no go.mod above the working directory")
+		}
+		dir = parent
+	}
+}
+
+type buildError struct {
+	out string
+	err error
+}
+
+func (e *buildError) Error() string { return "building the runtime: " + e.err.Error() + "\n" + e.out }
+
+// Chromium finds Chromium; without it the test fails when
+// ROOST_BROWSER_TESTS=require (as in `make test`) and is skipped otherwise.
+func Chromium(t testing.TB) string {
+	t.Helper()
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("ROOST_BROWSER_TESTS") == "require" {
+		t.Fatal("Chromium is not installed: `make test` installs it as root, or install the chromium package")
+	}
+	t.Skip("Chromium is not installed; `make test` runs the browser tests")
+	return ""
+}
+
+// NewBrowser starts headless Chromium with a new profile for one test and
+// returns its first tab, whose actions time out after a minute. opts are
+// added to the allocator's.
+func NewBrowser(t testing.TB, opts ...chromedp.ExecAllocatorOption) context.Context {
+	t.Helper()
+	all := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(Chromium(t)),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-component-update", true),
+	)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), append(all, opts...)...)
+	ctx, cancel := chromedp.NewContext(allocCtx)
+	t.Cleanup(func() { cancel(); cancelAlloc() })
+	require.NoError(t, chromedp.Do(ctx)) // start the browser without a timeout
+	tctx, cancelT := context.WithTimeout(ctx, 60*time.Second)
+	t.Cleanup(cancelT)
+	return tctx
+}

@@ -1,0 +1,100 @@
+// Roost frame: hosts the runtime for a page of another origin ("frame
+// mode", docs/protocol.md). roost.js, loaded from the Roost server by such a
+// page, adds roost-frame.html hidden; the server lets only the site's page
+// origins frame it (frame-ancestors). The frame starts the runtime's worker
+// on the server's origin (a SharedWorker, else a dedicated Worker), says
+// {"op":"ready"} to the page, takes the MessagePort the page answers with
+// ({"op":"connect"}) and relays the op protocol between the two, verbatim,
+// except what is per browsing context, which it does itself: the tab's Web
+// Lock and its lock op, the bye when the page goes, and watching the worker's
+// lock; when the worker dies it starts a new one and tells the page
+// {"op":"revived"}, which replays its state, starting with init.
+(function () {
+  "use strict";
+  if (window.parent === window) return; // opened on its own: no page to serve
+  var script = document.currentScript;
+  var v = script && /[?&]v=([0-9a-f]+)/.exec(script.src);
+  var url = "roost-worker.js" + (v ? "?v=" + v[1] : "");
+  var locks = navigator.locks && typeof navigator.locks.request === "function" ? navigator.locks : null;
+  var worker = null; // the worker's port, or the dedicated Worker
+  var page = null; // the page's port
+  var toPage = []; // what came for the page before its port
+  var held = false; // after a revive until the page's init: the page's ops went to the dead worker
+  var tabLock = "";
+  var workerLock = "";
+
+  function post(json) {
+    if (page) page.postMessage(json);
+    else toPage.push(json);
+  }
+
+  function fromWorker(e) {
+    if (typeof e.data !== "string") return;
+    if (e.data.lastIndexOf('{"op":"worker"', 0) === 0) watch(JSON.parse(e.data).lock);
+    else post(e.data);
+  }
+
+  function fromPage(e) {
+    if (typeof e.data !== "string") return;
+    if (held && e.data.lastIndexOf('{"op":"init"', 0) !== 0) return;
+    held = false;
+    if (worker) worker.postMessage(e.data);
+  }
+
+  function failed(error) {
+    post(JSON.stringify({ op: "failed", error: String(error) }));
+  }
+
+  // connect starts the runtime's worker, or joins the running SharedWorker.
+  function connect() {
+    try {
+      var shared = typeof SharedWorker === "function";
+      var w = shared ? new SharedWorker(url, { name: "roost" }) : new Worker(url, { name: "roost" });
+      w.onerror = function (e) { failed((e && e.message) || "the worker script " + url + " failed to load"); };
+      worker = shared ? w.port : w;
+      worker.onmessage = fromWorker;
+      if (shared) worker.start();
+    } catch (err) {
+      failed(err);
+      return false;
+    }
+    if (tabLock) worker.postMessage(JSON.stringify({ op: "lock", lock: tabLock }));
+    return true;
+  }
+
+  // watch asks for the worker's lock: the browser grants it once the worker is gone.
+  function watch(name) {
+    if (!locks || name === workerLock) return;
+    workerLock = name;
+    locks.request(name, function () {
+      if (workerLock !== name) return; // returning hands the lock on to the next frame
+      worker.onmessage = null;
+      (worker.terminate || worker.close).call(worker);
+      if (!connect()) return;
+      held = true;
+      post('{"op":"revived"}');
+    }).catch(function () {});
+  }
+
+  window.addEventListener("message", function (e) {
+    if (e.source !== window.parent || page || e.data !== '{"op":"connect"}' || !e.ports || !e.ports[0]) return;
+    page = e.ports[0];
+    page.onmessage = fromPage;
+    toPage.splice(0).forEach(function (json) { page.postMessage(json); });
+  });
+  // A page kept in the back/forward cache keeps its frame; one that is gone says bye.
+  window.addEventListener("pagehide", function (e) {
+    if (!e.persisted && worker) worker.postMessage('{"op":"bye"}');
+  });
+  // The tab's lock, which the runtime asks for too: granted once the tab (and this frame) is gone.
+  if (locks) {
+    var name = "roost-tab-" + (window.crypto && crypto.randomUUID ? crypto.randomUUID() : String(Math.random()).slice(2) + Date.now());
+    locks.request(name, function () {
+      tabLock = name;
+      if (worker) worker.postMessage(JSON.stringify({ op: "lock", lock: name }));
+      return new Promise(function () {});
+    }).catch(function () {});
+  }
+  connect();
+  window.parent.postMessage('{"op":"ready"}', "*");
+})();

@@ -1,0 +1,42 @@
+package assets
+
+import (
+	"embed"
+	"errors"
+	"io/fs"
+)
+
+// dist is the runtime make runtime built into server/assets/dist when this
+// package was compiled; on a fresh checkout, only its README.
+//
+//go:embed dist
+var dist embed.FS
+
+// ErrNotBuilt is the error of Embedded in a binary built without the runtime.
+var ErrNotBuilt = errors.New("this binary was built without the browser runtime: run `make runtime` (or `make roost`) before `go build`")
+
+// builtFiles are the files a built runtime has: the shim, the frame's and
+// the worker's scripts, and the module.
+var builtFiles = []string{"roost.js", "roost-frame.js", "roost-worker.js", "wasm_exec.js", "roost.wasm", "roost-inapp.js", "roost-inapp.css"}
+
+// Embedded returns the runtime built into this binary: the contents of
+// server/assets/dist when it was compiled, for New. It returns ErrNotBuilt
+// when the binary was built before make runtime (only the README is there).
+func Embedded() (fs.FS, error) {
+	return builtIn(dist)
+}
+
+// builtIn returns embedded's dist directory, or ErrNotBuilt when it lacks
+// any of builtFiles.
+func builtIn(embedded fs.FS) (fs.FS, error) {
+	sub, err := fs.Sub(embedded, "dist")
+	if err != nil {
+		return nil, err
+	}
+	for _, name := range builtFiles {
+		if _, err := fs.Stat(sub, name); err != nil {
+			return nil, ErrNotBuilt
+		}
+	}
+	return sub, nil
+}
