@@ -13,15 +13,13 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
-	"path"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/roostmsg/roost/server"
 	"github.com/roostmsg/roost/server/httpapi"
-	"github.com/roostmsg/roost/server/sqlite"
+	"github.com/roostmsg/roost/server/service"
 )
 
 //go:embed static
@@ -32,6 +30,8 @@ const demoUser = "user_123"
 
 // options configure the example site.
 type options struct {
+	// Addr is the listen address.
+	Addr string
 	// DataDir holds roost.db, the generated API key and the generated site secret.
 	DataDir string
 	// APIKey is the App API key; empty: read or generate DataDir/api-key.
@@ -43,8 +43,8 @@ type options struct {
 	SiteID string
 	// Seed is the templates-and-people file loaded at start ("" for none).
 	Seed string
-	// Assets is the directory of the built runtime (roost.js, roost-worker.js,
-	// roost.wasm, wasm_exec.js, and the presenter's roost-inapp.js and roost-inapp.css).
+	// Assets is the directory of the built runtime (make runtime's
+	// server/assets/dist); "" serves the one built into the binary.
 	Assets string
 	// Tiers override the server's poll tiers (zero: the seed docs' 10 s / 60 s / 180 s).
 	TierActive, TierInactive, TierLow time.Duration
@@ -58,16 +58,17 @@ type options struct {
 	Logger *slog.Logger
 }
 
-// site is the example website with its message server.
+// site is the example website: a Roost server (service.Service, as cmd/roost
+// runs it) with the shop's pages and demo endpoints beside its own routes.
 type site struct {
-	srv        *server.Server
-	db         *sqlite.DB
+	svc        *service.Service
 	handler    http.Handler
 	apiKey     string
 	siteSecret string
 }
 
-// openSite opens the store, loads the seed and builds the handler.
+// openSite opens the Roost server on the data directory, loads the seed
+// and adds the shop's routes.
 func openSite(ctx context.Context, o options) (*site, error) {
 	if err := os.MkdirAll(o.DataDir, 0o755); err != nil {
 		return nil, err
@@ -80,52 +81,40 @@ func openSite(ctx context.Context, o options) (*site, error) {
 	if err != nil {
 		return nil, err
 	}
-	db, err := sqlite.Open(filepath.Join(o.DataDir, "roost.db"))
-	if err != nil {
-		return nil, err
-	}
-	if o.Now != nil {
-		db.Now = o.Now
-	}
-	if o.Seed != "" {
-		if err := server.LoadSeed(ctx, db, o.Seed); err != nil {
-			db.Close()
-			return nil, fmt.Errorf("load seed: %w", err)
-		}
-	}
-	srv := server.New(server.Config{
-		Logger: o.Logger, TierActive: o.TierActive, TierInactive: o.TierInactive, TierLow: o.TierLow, Now: o.Now,
-	}, db)
-	api, err := httpapi.New(srv, httpapi.Config{
-		APIKeys: []string{key}, Sites: []httpapi.Site{{ID: o.SiteID, IdentitySecret: siteSecret}},
-		SendRateLimit: o.SendRateLimit, Logger: o.Logger,
-	})
-	if err != nil {
-		db.Close()
-		return nil, err
-	}
-
 	logger := o.Logger
 	if logger == nil {
 		logger = slog.Default()
 	}
-	mux := http.NewServeMux()
-	mux.Handle("/v1/", api)
-	mux.Handle("/api/session", sessionHandler(siteSecret))
-	mux.Handle("/api/demo/send", demoSendHandler(key, o.Now))
-	mux.Handle("GET /api/demo/templates", demoTemplatesHandler())
-	mux.Handle("/csp-report", cspReportHandler(logger))
-	mux.Handle("/roost/", withCSP(http.StripPrefix("/roost/", runtimeFiles(o.Assets))))
+	svc, err := service.Open(service.Config{
+		Addr: o.Addr, DB: filepath.Join(o.DataDir, "roost.db"),
+		Sites:   []httpapi.Site{{ID: o.SiteID, IdentitySecret: siteSecret}},
+		APIKeys: []string{key}, SendRateLimit: o.SendRateLimit,
+		TierActive: o.TierActive, TierInactive: o.TierInactive, TierLow: o.TierLow,
+		RuntimeDir: o.Assets, Logger: logger, Now: o.Now,
+	})
+	if err != nil {
+		return nil, err
+	}
+	if o.Seed != "" {
+		if err := server.LoadSeed(ctx, svc.Store(), o.Seed); err != nil {
+			svc.Close()
+			return nil, fmt.Errorf("load seed: %w", err)
+		}
+	}
+	svc.Handle("/api/session", sessionHandler(siteSecret))
+	svc.Handle("/api/demo/send", demoSendHandler(key, o.Now))
+	svc.Handle("GET /api/demo/templates", demoTemplatesHandler())
+	svc.Handle("/csp-report", cspReportHandler(logger))
 	pages, _ := fs.Sub(static, "static")
-	mux.Handle("/", withCSP(http.FileServerFS(pages)))
-	mux.Handle("GET /control", withCSP(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	svc.Handle("/", withCSP(http.FileServerFS(pages)))
+	svc.Handle("GET /control", withCSP(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		http.ServeFileFS(w, r, pages, "control.html")
 	})))
-	return &site{srv: srv, db: db, handler: mux, apiKey: key, siteSecret: siteSecret}, nil
+	return &site{svc: svc, handler: svc.Handler(), apiKey: key, siteSecret: siteSecret}, nil
 }
 
 // Close closes the store.
-func (s *site) Close() error { return s.db.Close() }
+func (s *site) Close() error { return s.svc.Close() }
 
 // dataSecret returns configured when it is set, else the secret kept in the
 // data directory's file name, generated on first start (prefix and 24 random
@@ -209,97 +198,4 @@ func cspReportHandler(logger *slog.Logger) http.Handler {
 		logger.Warn("Content-Security-Policy violation", "report", string(report))
 		w.WriteHeader(http.StatusNoContent)
 	})
-}
-
-// runtimeFiles serves the built runtime (make runtime's directory): .wasm as
-// application/wasm, so the browser compiles it while it downloads, .js as
-// text/javascript and .css (the presenter's) as text/css. A .wasm, .js or
-// .css file goes out as its precompressed copy, name.br or name.gz, when
-// the request's Accept-Encoding takes brotli or gzip and the copy exists.
-// A URL that carries the build's version (?v=, the contents of the file
-// "version") names content that never changes: it is cached for a year;
-// anything else, roost.js first of all, is revalidated on every use.
-func runtimeFiles(dir string) http.Handler {
-	files := http.FileServer(http.Dir(dir))
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if v := r.URL.Query().Get("v"); v != "" && v == runtimeVersion(dir) {
-			w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
-		} else {
-			w.Header().Set("Cache-Control", "no-cache")
-		}
-		ctype, ok := runtimeTypes[path.Ext(r.URL.Path)]
-		if !ok {
-			files.ServeHTTP(w, r)
-			return
-		}
-		w.Header().Set("Content-Type", ctype)
-		w.Header().Add("Vary", "Accept-Encoding")
-		name := path.Clean("/" + r.URL.Path)
-		for _, enc := range []struct{ coding, ext string }{{"br", ".br"}, {"gzip", ".gz"}} {
-			if !acceptsEncoding(r.Header.Get("Accept-Encoding"), enc.coding) {
-				continue
-			}
-			f, err := http.Dir(dir).Open(name + enc.ext)
-			if err != nil {
-				continue
-			}
-			defer f.Close()
-			info, err := f.Stat()
-			if err != nil || info.IsDir() {
-				continue
-			}
-			w.Header().Set("Content-Encoding", enc.coding)
-			// ServeContent leaves the length out once an encoding is set
-			// (it expects on-the-fly compression); this one is known.
-			w.Header().Set("Content-Length", strconv.FormatInt(info.Size(), 10))
-			http.ServeContent(w, r, name, info.ModTime(), f)
-			return
-		}
-		files.ServeHTTP(w, r)
-	})
-}
-
-// runtimeTypes are the Content-Types of the runtime's files that are served
-// precompressed.
-var runtimeTypes = map[string]string{
-	".wasm": "application/wasm",
-	".js":   "text/javascript; charset=utf-8",
-	".css":  "text/css; charset=utf-8",
-}
-
-// runtimeVersion is the version tools/precompress wrote in dir ("" when the
-// runtime is not versioned). It is read on each request: a rebuild while
-// the site runs changes it.
-func runtimeVersion(dir string) string {
-	b, err := os.ReadFile(filepath.Join(dir, "version"))
-	if err != nil {
-		return ""
-	}
-	return strings.TrimSpace(string(b))
-}
-
-// acceptsEncoding says whether an Accept-Encoding header takes coding: named,
-// or matched by "*", with a q-value above zero.
-func acceptsEncoding(header, coding string) bool {
-	star := false
-	for _, part := range strings.Split(header, ",") {
-		name, params, _ := strings.Cut(part, ";")
-		name = strings.ToLower(strings.TrimSpace(name))
-		if name != coding && name != "*" {
-			continue
-		}
-		ok := true
-		for _, p := range strings.Split(params, ";") {
-			k, v, _ := strings.Cut(p, "=")
-			if strings.EqualFold(strings.TrimSpace(k), "q") {
-				q, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
-				ok = err == nil && q > 0
-			}
-		}
-		if name == coding {
-			return ok
-		}
-		star = ok
-	}
-	return star
 }

@@ -23,11 +23,23 @@ func openTestSite(t *testing.T, o options) (*site, *httptest.Server) {
 	if o.SiteID == "" {
 		o.SiteID = "example"
 	}
+	if o.Assets == "" {
+		o.Assets = fakeRuntime(t)
+	}
 	s, err := openSite(context.Background(), o)
 	require.NoError(t, err)
 	ts := httptest.NewServer(s.handler)
 	t.Cleanup(func() { ts.Close(); s.Close() })
 	return s, ts
+}
+
+// fakeRuntime returns the directory of a stand-in for a built runtime: the
+// tests that need no browser need its files served, not run.
+func fakeRuntime(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "roost.js"), []byte("/* shim */"), 0o644))
+	return dir
 }
 
 // get sends a GET with headers and returns the status and body.
@@ -86,7 +98,7 @@ func TestSessionSignatureIsAcceptedByTheServer(t *testing.T) {
 
 func TestSecretsPersistAcrossRestarts(t *testing.T) {
 	dir := t.TempDir()
-	first, err := openSite(context.Background(), options{DataDir: dir, SiteID: "example"})
+	first, err := openSite(context.Background(), options{DataDir: dir, SiteID: "example", Assets: fakeRuntime(t)})
 	require.NoError(t, err)
 	require.NoError(t, first.Close())
 	assert.True(t, strings.HasPrefix(first.apiKey, "roost_"), first.apiKey)

@@ -4,13 +4,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
 	"github.com/roostmsg/roost/server"
+	"github.com/roostmsg/roost/server/assets"
 	"github.com/roostmsg/roost/server/httpapi"
 	"github.com/roostmsg/roost/server/sqlite"
 )
@@ -25,6 +29,8 @@ type Service struct {
 	api     *httpapi.Handler
 	metrics *metrics
 	mux     *http.ServeMux
+	// fallback answers what no route takes: 404, unless Handle("/") replaced it.
+	fallback http.Handler
 	// handler is mux with request logging and metrics around it.
 	handler http.Handler
 }
@@ -36,6 +42,10 @@ func Open(cfg Config) (*Service, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	files, err := RuntimeFiles(cfg.RuntimeDir)
+	if err != nil {
+		return nil, err
+	}
 	db, err := sqlite.Open(cfg.DB)
 	if err != nil {
 		return nil, fmt.Errorf("database: %w", err)
@@ -43,7 +53,7 @@ func Open(cfg Config) (*Service, error) {
 	if cfg.Now != nil {
 		db.Now = cfg.Now
 	}
-	s, err := wire(cfg, db)
+	s, err := wire(cfg, db, files)
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -51,8 +61,8 @@ func Open(cfg Config) (*Service, error) {
 	return s, nil
 }
 
-// wire builds the service on an open store.
-func wire(cfg Config, db *sqlite.DB) (*Service, error) {
+// wire builds the service on an open store, serving the runtime's files.
+func wire(cfg Config, db *sqlite.DB, files fs.FS) (*Service, error) {
 	s := &Service{cfg: cfg, log: cfg.Logger, db: db}
 	s.srv = server.New(server.Config{
 		TierActive: cfg.TierActive, TierInactive: cfg.TierInactive, TierLow: cfg.TierLow,
@@ -66,20 +76,48 @@ func wire(cfg Config, db *sqlite.DB) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
+	runtime, err := assets.New(files, assets.Options{FrameAncestors: s.api.SiteOrigins, Logger: cfg.Logger})
+	if err != nil {
+		return nil, fmt.Errorf("-runtime-dir %s: %w", cfg.RuntimeDir, err)
+	}
 	s.metrics = newMetrics(s.srv, db)
 	s.mux = http.NewServeMux()
 	s.mux.Handle("/v1/", s.api)
+	s.mux.Handle("/roost/", http.StripPrefix("/roost", runtime))
 	s.mux.HandleFunc("GET /healthz", s.healthz)
 	s.mux.HandleFunc("GET /readyz", s.readyz)
 	if cfg.MetricsAddr == "" {
 		s.mux.Handle("GET /metrics", s.metrics.handler())
 	}
-	s.mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	s.fallback = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, server.Errorf(server.ENOTFOUND, "no such route: %s %s", r.Method, server.Quote(r.URL.Path)))
-	}))
+	})
+	s.mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.fallback.ServeHTTP(w, r) }))
 	s.handler = s.metrics.instrument(s.logRequests(s.mux))
 	return s, nil
 }
+
+// RuntimeFiles returns the browser runtime's files: those of dir (a make
+// runtime build), or when dir is "" the ones built into the binary, or an
+// error saying how to get them.
+func RuntimeFiles(dir string) (fs.FS, error) {
+	if dir != "" {
+		if _, err := os.Stat(filepath.Join(dir, "roost.js")); err != nil {
+			return nil, fmt.Errorf("-runtime-dir %s holds no built runtime (%w): run `make runtime` and name its server/assets/dist", dir, err)
+		}
+		return os.DirFS(dir), nil
+	}
+	files, err := assets.Embedded()
+	if err != nil {
+		return nil, fmt.Errorf("%w; or serve a build with -runtime-dir", err)
+	}
+	return files, nil
+}
+
+// Store returns the service's store, for what must be written before it
+// serves (the example site's seed). A write made on it goes around the
+// poll cache: make none while the service serves.
+func (s *Service) Store() server.Store { return s.db }
 
 // Server returns the rules the service runs.
 func (s *Service) Server() *server.Server { return s.srv }
@@ -92,8 +130,13 @@ func (s *Service) Logger() *slog.Logger { return s.log }
 
 // Handle adds a route of the caller's to the service's (the example site
 // adds its pages); call it before Run. Patterns are http.ServeMux's; the
-// service's own are /v1/, /roost/, /healthz, /readyz and /metrics.
+// service's own are /v1/, /roost/, /healthz, /readyz and /metrics, and "/"
+// replaces the 404 answer of every path no route takes.
 func (s *Service) Handle(pattern string, h http.Handler) {
+	if pattern == "/" {
+		s.fallback = h
+		return
+	}
 	s.mux.Handle(pattern, h)
 }
 
