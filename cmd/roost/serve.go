@@ -15,6 +15,7 @@ import (
 func serve(ctx context.Context, args []string, env func(string) string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("serve", "serve [FLAGS]\n\nRuns the Roost server. Each flag can be set by the environment variable named after it.", stderr)
 	flags := service.BindFlags(fs)
+	flags.LogOutput = stderr
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -41,6 +42,10 @@ func serve(ctx context.Context, args []string, env func(string) string, stdout, 
 				"site", s.ID, "origins", origins)
 		} else {
 			log.Info("site", "id", s.ID, "origins", origins, "signed_identities", true)
+		}
+		if cfg.PublicURL != "" {
+			log.Info("embed it with", "site", s.ID, "tag", fmt.Sprintf(`<script src="%s/roost/roost.js" data-site-id="%s"></script>`,
+				strings.TrimSuffix(cfg.PublicURL, "/"), s.ID))
 		}
 	}
 	return svc.Run(ctx, func(addr, metricsAddr net.Addr) {
