@@ -27,9 +27,12 @@ func runRoost(t *testing.T, env map[string]string, args ...string) (string, stri
 
 func TestUsage(t *testing.T) {
 	out, _, err := runRoost(t, nil, "-h")
-	require.NoError(t, err)
+	require.ErrorIs(t, err, flag.ErrHelp)
 	for _, name := range commandOrder {
 		assert.Contains(t, out, "  "+name+" ")
+	}
+	for _, setting := range []string{"-addr", "ROOST_ADDR", "-site", "ROOST_SITE_SECRET_FILE", "-api-key-file", "-insecure-unsigned-identities", "-metrics-addr", "-max-conns"} {
+		assert.Contains(t, out, setting, "roost -h lists every setting")
 	}
 	_, stderr, err := runRoost(t, nil, "frobnicate")
 	assert.ErrorContains(t, err, `unknown command "frobnicate"`)

@@ -48,7 +48,8 @@ func run(ctx context.Context, args []string, env func(string) string, stdout, st
 	name := "serve"
 	if len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help") {
 		usage(stdout)
-		return nil
+		fmt.Fprintln(stdout, "\nFlags of serve, the default command:")
+		return serve(ctx, []string{"-h"}, env, stdout, stdout)
 	}
 	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
 		name, args = args[0], args[1:]
