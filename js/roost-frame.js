@@ -46,11 +46,17 @@
   }
 
   // connect starts the runtime's worker, or joins the running SharedWorker.
+  // A browser that blocks this origin's storage (all cookies blocked)
+  // refuses it a SharedWorker; a dedicated Worker may still run.
+  var dedicated = typeof SharedWorker !== "function";
   function connect() {
+    var shared = !dedicated;
     try {
-      var shared = typeof SharedWorker === "function";
       var w = shared ? new SharedWorker(url, { name: "roost" }) : new Worker(url, { name: "roost" });
-      w.onerror = function (e) { failed((e && e.message) || "the worker script " + url + " failed to load"); };
+      w.onerror = function (e) {
+        if (shared && worker === w.port) { dedicated = true; restart(); }
+        else failed((e && e.message) || "the worker script " + url + " failed to load");
+      };
       worker = shared ? w.port : w;
       worker.onmessage = fromWorker;
       if (shared) worker.start();
@@ -67,13 +73,17 @@
     if (!locks || name === workerLock) return;
     workerLock = name;
     locks.request(name, function () {
-      if (workerLock !== name) return; // returning hands the lock on to the next frame
-      worker.onmessage = null;
-      (worker.terminate || worker.close).call(worker);
-      if (!connect()) return;
-      held = true;
-      post('{"op":"revived"}');
+      if (workerLock === name) restart(); // returning hands the lock on to the next frame
     }).catch(function () {});
+  }
+
+  // restart starts a new worker, and has the page tell it its state.
+  function restart() {
+    worker.onmessage = null;
+    (worker.terminate || worker.close).call(worker);
+    if (!connect()) return;
+    held = true;
+    post('{"op":"revived"}');
   }
 
   window.addEventListener("message", function (e) {

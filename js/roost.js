@@ -139,12 +139,18 @@
   }
 
   // connect starts the runtime's worker, or joins the running SharedWorker.
+  // A browser that blocks the origin's storage refuses it a SharedWorker; a
+  // dedicated Worker may still run (and keep nothing).
+  var dedicated = typeof SharedWorker !== "function";
   function connect() {
     var url = versioned("roost-worker.js");
+    var shared = !dedicated;
     try {
-      var shared = typeof SharedWorker === "function";
       var worker = shared ? new SharedWorker(url, { name: "roost" }) : new Worker(url, { name: "roost" });
-      worker.onerror = function (e) { failed((e && e.message) || "the worker script " + url + " failed to load"); };
+      worker.onerror = function (e) {
+        if (shared && port === worker.port) { dedicated = true; revive(); }
+        else failed((e && e.message) || "the worker script " + url + " failed to load");
+      };
       attach(shared ? worker.port : worker);
     } catch (err) {
       failed(err);
