@@ -3,6 +3,7 @@ package assets_test
 import (
 	"context"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/roostmsg/roost/internal/browsertest"
 	"github.com/roostmsg/roost/server"
+	"github.com/roostmsg/roost/server/assets"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -156,4 +158,33 @@ func (rs *roostServer) pollsDuring(t *testing.T, d time.Duration) int {
 	from = from.Add(-time.Millisecond)
 	require.Eventually(t, func() bool { return time.Since(from) >= d }, 2*d, 5*time.Millisecond)
 	return len(rs.polls(from)) - len(rs.polls(from.Add(d)))
+}
+
+// TestDataEndpointMode: a site that serves the runtime's files from its own
+// origin (this package, with Options.Endpoint) and names the Roost server in
+// data-endpoint runs the runtime directly in its own SharedWorker, no
+// frame; its page needs no connect-src and no 'wasm-unsafe-eval': the worker
+// runs under the policy its script is served with.
+func TestDataEndpointMode(t *testing.T) {
+	rs := startRoost(t, nil)
+	browser := browsertest.NewBrowser(t)
+	files, err := assets.New(os.DirFS(browsertest.Runtime(t)), assets.Options{Endpoint: rs.URL})
+	require.NoError(t, err)
+	const pagePolicy = "default-src 'none'; script-src 'self'; worker-src 'self'; style-src 'self'; img-src 'self' data:; " +
+		"connect-src 'none'; object-src 'none'; base-uri 'none'; form-action 'none'; report-uri /csp-report"
+	sh := newShop(t, "/roost/roost.js", pagePolicy, files, `data-site-id="`+siteID+`"`, `data-endpoint="`+rs.URL+`"`)
+	id := rs.sendInbox(t, "ORD-1")
+	tab := openTab(t, browser, sh.URL+"/")
+	waitShown(t, tab, id)
+	frames, err := chromedp.Run(tab, chromedp.Evaluate[int](`document.querySelectorAll("iframe").length`))
+	require.NoError(t, err)
+	assert.Zero(t, frames, "direct mode: no frame")
+	workers := targets(t, tab, "shared_worker", "roost-worker.js")
+	require.Len(t, workers, 1)
+	assert.True(t, strings.HasPrefix(workers[0].URL, sh.URL+"/roost/roost-worker.js?v="), "the site's own worker: %s", workers[0].URL)
+	assert.Empty(t, rs.asked("/roost/roost.js"), "the Roost server serves no file")
+	_, err = chromedp.Run(tab, chromedp.Evaluate[bool](`window.shopInbox.messages().then(ms => ms[0].markOpened()).then(() => true)`, chromedp.EvalAwaitPromise))
+	require.NoError(t, err)
+	require.Eventually(t, func() bool { return rs.delivery(t, id)["opened"] == true }, 10*time.Second, 20*time.Millisecond,
+		"the server records the open")
 }

@@ -243,30 +243,40 @@ func policy(roost string) string {
 
 // startShop serves the shop's page at / on a new origin, embedding the
 // runtime from roost with the script tag's attributes attrs (the site id
-// when empty).
+// when empty): frame mode.
 func startShop(t *testing.T, roost string, attrs ...string) *shop {
+	t.Helper()
+	return newShop(t, roost+"/roost/roost.js", policy(roost), nil, attrs...)
+}
+
+// newShop serves the shop's page at / on a new origin with the policy
+// pagePolicy, embedding the runtime with a script tag of src and attrs; files,
+// when not nil, serves the runtime's files at /roost/ on the same origin.
+func newShop(t *testing.T, src, pagePolicy string, files http.Handler, attrs ...string) *shop {
 	t.Helper()
 	if len(attrs) == 0 {
 		attrs = []string{`data-site-id="` + siteID + `"`}
 	}
 	s := &shop{}
 	page := `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Shop</title>
-<script src="` + roost + `/roost/roost.js" ` + strings.Join(attrs, " ") + `></script>
+<script src="` + src + `" ` + strings.Join(attrs, " ") + `></script>
 </head><body><h1>Shop</h1><ul id="inbox"></ul></body></html>`
 	ln := listen(t)
 	s.URL = "http://" + ln.Addr().String()
 	hs := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch r.URL.Path {
-		case "/csp-report":
+		switch {
+		case r.URL.Path == "/csp-report":
 			b, _ := io.ReadAll(io.LimitReader(r.Body, 16<<10))
 			s.mu.Lock()
 			s.reports = append(s.reports, string(b))
 			s.mu.Unlock()
 			w.WriteHeader(http.StatusNoContent)
-		case "/", "/other":
-			w.Header().Set("Content-Security-Policy", policy(roost))
+		case r.URL.Path == "/" || r.URL.Path == "/other":
+			w.Header().Set("Content-Security-Policy", pagePolicy)
 			w.Header().Set("Content-Type", "text/html; charset=utf-8")
 			_, _ = io.WriteString(w, page)
+		case files != nil && strings.HasPrefix(r.URL.Path, "/roost/"):
+			http.StripPrefix("/roost", files).ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
