@@ -1,14 +1,8 @@
-// Roost frame: hosts the runtime for a page of another origin ("frame
-// mode", docs/protocol.md). roost.js, loaded from the Roost server by such a
-// page, adds roost-frame.html hidden; the server lets only the site's page
-// origins frame it (frame-ancestors). The frame starts the runtime's worker
-// on the server's origin (a SharedWorker, else a dedicated Worker), says
-// {"op":"ready"} to the page, takes the MessagePort the page answers with
-// ({"op":"connect"}) and relays the op protocol between the two, verbatim,
-// except what is per browsing context, which it does itself: the tab's Web
-// Lock and its lock op, the bye when the page goes, and watching the worker's
-// lock; when the worker dies it starts a new one and tells the page
-// {"op":"revived"}, which replays its state, starting with init.
+// Roost frame: hosts the runtime for a page of another origin (frame mode,
+// docs/protocol.md). It starts the worker on this origin, says ready to the
+// page, takes the port the page answers with, and relays the op protocol
+// verbatim, except the tab's lock, bye and the worker's lock, which it
+// handles itself: when the worker dies it starts one and tells the page "revived".
 (function () {
   "use strict";
   if (window.parent === window) return; // opened on its own: no page to serve

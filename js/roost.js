@@ -2,7 +2,7 @@
  * Roost runtime (Go compiled to WebAssembly) in a SharedWorker, or a dedicated
  * Worker where SharedWorker is missing, after the page's own load.
  *
- *   <script src="https://roost.example.com/roost/roost.js" data-site-id="example"></script>
+ *   <script src="/roost/roost.js" data-site-id="example"></script>
  *
  * data-site-id: the site id of the Roost server (required).
  * data-endpoint: the server's origin (default: the origin of this script).
@@ -176,7 +176,7 @@
       el.contentWindow.postMessage('{"op":"connect"}', origin, [channel.port2]);
       attach(channel.port1);
     });
-    el.onload = function () { setTimeout(refused, 2000); };
+    el.onload = function () { el.onload = null; setTimeout(refused, 2000); };
     (document.body || document.documentElement).appendChild(el);
   }
 

@@ -9,6 +9,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -141,4 +143,29 @@ func NewBrowser(t testing.TB, opts ...chromedp.ExecAllocatorOption) context.Cont
 	tctx, cancelT := context.WithTimeout(ctx, 60*time.Second)
 	t.Cleanup(cancelT)
 	return tctx
+}
+
+// Median is the median of f over xs (0 for none).
+func Median[T any](xs []T, f func(T) float64) float64 {
+	vs := make([]float64, 0, len(xs))
+	for _, x := range xs {
+		vs = append(vs, f(x))
+	}
+	if len(vs) == 0 {
+		return 0
+	}
+	slices.Sort(vs)
+	if len(vs)%2 == 0 {
+		return (vs[len(vs)/2-1] + vs[len(vs)/2]) / 2
+	}
+	return vs[len(vs)/2]
+}
+
+// LoadAverage is the machine's 1-minute load average, where Linux tells it.
+func LoadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	return strings.Fields(string(b))[0]
 }

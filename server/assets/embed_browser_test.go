@@ -188,3 +188,19 @@ func TestDataEndpointMode(t *testing.T) {
 	require.Eventually(t, func() bool { return rs.delivery(t, id)["opened"] == true }, 10*time.Second, 20*time.Millisecond,
 		"the server records the open")
 }
+
+// TestDirectModeOnTheServersOrigin: a page on the Roost server's own origin
+// runs the runtime in its own SharedWorker, as before, under a policy with
+// no connect-src and no 'wasm-unsafe-eval' (the worker has its own).
+func TestDirectModeOnTheServersOrigin(t *testing.T) {
+	rs := startRoost(t, nil)
+	browser := browsertest.NewBrowser(t)
+	id := rs.sendInbox(t, "ORD-1")
+	tab := openTab(t, browser, rs.own.URL+"/")
+	waitShown(t, tab, id)
+	frames, err := chromedp.Run(tab, chromedp.Evaluate[int](`document.querySelectorAll("iframe").length`))
+	require.NoError(t, err)
+	assert.Zero(t, frames, "direct mode: no frame")
+	assert.Empty(t, rs.asked("/roost/roost-frame.js"))
+	assert.Len(t, targets(t, tab, "shared_worker", rs.URL+"/roost/roost-worker.js?v="), 1)
+}

@@ -40,10 +40,12 @@ const (
 )
 
 // roostServer is the Roost server: the message server at /v1/ and the
-// runtime at /roost/, on http://localhost. It records the browser-side
-// requests (/v1/client/*) and the runtime files asked for.
+// runtime at /roost/, on http://localhost, and a shop's page of its own at
+// / (direct mode). It records the browser-side requests (/v1/client/*) and
+// the runtime files asked for.
 type roostServer struct {
 	URL  string // http://localhost:<port>
+	own  *shop  // the page on the server's own origin
 	srv  *server.Server
 	down atomic.Bool // while set, /v1/ requests get no answer (the connection is closed)
 
@@ -97,12 +99,13 @@ func startRoostFiles(t *testing.T, files fs.FS, allowed []string, opts ...roostO
 	rs := &roostServer{srv: server.New(cfg, db), files: map[string][]time.Time{}, allowed: allowed}
 	h, err := assets.New(files, assets.Options{FrameAncestors: rs.frameAncestors})
 	require.NoError(t, err)
-	api := rs.srv.Handler()
 	mux := http.NewServeMux()
 	mux.Handle("/roost/", http.StripPrefix("/roost", h))
-	mux.Handle("/v1/", api)
+	mux.Handle("/v1/", rs.srv.Handler())
 	ln := listen(t)
 	rs.URL = "http://localhost:" + strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+	rs.own = &shop{URL: rs.URL}
+	pages := rs.own.serve(t, "/roost/roost.js", directPolicy, mux)
 	hs := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		at := time.Now()
 		if !strings.HasPrefix(r.URL.Path, "/v1/client/") || r.Method == http.MethodOptions {
@@ -111,7 +114,7 @@ func startRoostFiles(t *testing.T, files fs.FS, allowed []string, opts ...roostO
 				rs.files[r.URL.Path] = append(rs.files[r.URL.Path], at)
 				rs.mu.Unlock()
 			}
-			mux.ServeHTTP(w, r)
+			pages.ServeHTTP(w, r)
 			return
 		}
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
@@ -235,11 +238,19 @@ type shop struct {
 	reports []string
 }
 
-// policy is the shop page's Content-Security-Policy with roost the Roost server's origin.
+// policy is the shop page's Content-Security-Policy in frame mode, with
+// roost the Roost server's origin.
 func policy(roost string) string {
 	return "default-src 'none'; script-src " + roost + "; frame-src " + roost + "; style-src " + roost +
 		"; img-src " + roost + " data:; connect-src 'none'; object-src 'none'; base-uri 'none'; form-action 'none'; report-uri /csp-report"
 }
+
+// directPolicy is the policy of a page that has the runtime's files on its
+// own origin (direct mode) when they are served by this package: the worker
+// runs under its own policy, so the page needs no connect-src and no
+// 'wasm-unsafe-eval'.
+const directPolicy = "default-src 'none'; script-src 'self'; worker-src 'self'; style-src 'self'; img-src 'self' data:; " +
+	"connect-src 'none'; object-src 'none'; base-uri 'none'; form-action 'none'; report-uri /csp-report"
 
 // startShop serves the shop's page at / on a new origin, embedding the
 // runtime from roost with the script tag's attributes attrs (the site id
@@ -254,41 +265,54 @@ func startShop(t *testing.T, roost string, attrs ...string) *shop {
 // when not nil, serves the runtime's files at /roost/ on the same origin.
 func newShop(t *testing.T, src, pagePolicy string, files http.Handler, attrs ...string) *shop {
 	t.Helper()
+	s := &shop{}
+	var next http.Handler = http.NotFoundHandler()
+	if files != nil {
+		mux := http.NewServeMux()
+		mux.Handle("/roost/", http.StripPrefix("/roost", files))
+		next = mux
+	}
+	ln := listen(t)
+	s.URL = "http://" + ln.Addr().String()
+	hs := &http.Server{Handler: s.serve(t, src, pagePolicy, next, attrs...)}
+	go hs.Serve(ln)
+	t.Cleanup(func() { hs.Close() })
+	return s
+}
+
+// serve answers the shop's page at / and /other (with the policy
+// pagePolicy, embedding the runtime with a script tag of src and attrs, the
+// site id when none) and its policy's violation reports at /csp-report, and
+// hands anything else to next. The test fails on any report.
+func (s *shop) serve(t *testing.T, src, pagePolicy string, next http.Handler, attrs ...string) http.Handler {
+	t.Helper()
 	if len(attrs) == 0 {
 		attrs = []string{`data-site-id="` + siteID + `"`}
 	}
-	s := &shop{}
 	page := `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Shop</title>
 <script src="` + src + `" ` + strings.Join(attrs, " ") + `></script>
 </head><body><h1>Shop</h1><ul id="inbox"></ul></body></html>`
-	ln := listen(t)
-	s.URL = "http://" + ln.Addr().String()
-	hs := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch {
-		case r.URL.Path == "/csp-report":
+	t.Cleanup(func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		assert.Empty(t, s.reports, "the shop's page broke its Content-Security-Policy")
+	})
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/csp-report":
 			b, _ := io.ReadAll(io.LimitReader(r.Body, 16<<10))
 			s.mu.Lock()
 			s.reports = append(s.reports, string(b))
 			s.mu.Unlock()
 			w.WriteHeader(http.StatusNoContent)
-		case r.URL.Path == "/" || r.URL.Path == "/other":
+		case "/", "/other":
 			w.Header().Set("Content-Security-Policy", pagePolicy)
 			w.Header().Set("Content-Type", "text/html; charset=utf-8")
 			_, _ = io.WriteString(w, page)
-		case files != nil && strings.HasPrefix(r.URL.Path, "/roost/"):
-			http.StripPrefix("/roost", files).ServeHTTP(w, r)
 		default:
-			http.NotFound(w, r)
+			next.ServeHTTP(w, r)
 		}
-	})}
-	go hs.Serve(ln)
-	t.Cleanup(func() {
-		hs.Close()
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		assert.Empty(t, s.reports, "the shop's page broke its Content-Security-Policy")
 	})
-	return s
 }
 
 // pageScript is the shop's own page script, run in each tab before its
