@@ -5,6 +5,7 @@ package browsertest
 import (
 	"context"
 	"errors"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -169,3 +170,19 @@ func LoadAverage() string {
 	}
 	return strings.Fields(string(b))[0]
 }
+
+// StatusRecorder is an http.ResponseWriter that keeps the status its
+// handler wrote (200 when it wrote none: set Status to that first).
+type StatusRecorder struct {
+	http.ResponseWriter
+	Status int
+}
+
+// WriteHeader keeps the status and writes it.
+func (w *StatusRecorder) WriteHeader(status int) {
+	w.Status = status
+	w.ResponseWriter.WriteHeader(status)
+}
+
+// Unwrap lets http.ResponseController reach the connection.
+func (w *StatusRecorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }

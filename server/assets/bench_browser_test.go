@@ -26,6 +26,9 @@ import (
 
 // embedLoad is one cold load of a page, times from navigation start, in ms.
 type embedLoad struct {
+	FrameAskedMs   float64 `json:"frame_asked_ms"` // frame mode: roost-frame.html's arrival at the server
+	WorkerAskedMs  float64 `json:"worker_asked_ms"`
+	WasmAskedMs    float64 `json:"wasm_asked_ms"`
 	FirstPollMs    float64 `json:"first_poll_ms"`
 	FirstMessageMs float64 `json:"first_message_ms"`
 	LoadEventMs    float64 `json:"load_event_ms"`
@@ -46,9 +49,7 @@ func TestBenchEmbed(t *testing.T) {
 		t.Skip("a measurement: ROOST_BENCH=1 runs it")
 	}
 	const active = 200 * time.Millisecond
-	rs := startRoost(t, nil, withTiers(active, 4*active, 8*active))
-	sh := startShop(t, rs.URL)
-	rs.allowed = []string{sh.URL}
+	rs, sh := startFramed(t, withTiers(active, 4*active, 8*active))
 	rs.sendInbox(t, "ORD-1")
 	pages := map[string]string{"same-origin": rs.own.URL + "/", "frame": sh.URL + "/"}
 	modes := []string{"same-origin", "frame"}
@@ -65,7 +66,17 @@ func TestBenchEmbed(t *testing.T) {
 		polls := rs.polls(from)
 		require.NotEmpty(t, polls)
 		origin := time.UnixMicro(int64(got["origin"] * 1000))
-		return embedLoad{FirstPollMs: float64(polls[0].Sub(origin).Microseconds()) / 1000, FirstMessageMs: got["message"], LoadEventMs: got["load"]}
+		since := func(at time.Time) float64 { return float64(at.Sub(origin).Microseconds()) / 1000 }
+		asked := func(path string) float64 {
+			for _, at := range rs.asked(path) {
+				if at.After(from) {
+					return since(at)
+				}
+			}
+			return 0
+		}
+		return embedLoad{FrameAskedMs: asked("/roost/roost-frame.html"), WorkerAskedMs: asked("/roost/roost-worker.js"),
+			WasmAskedMs: asked("/roost/roost.wasm"), FirstPollMs: since(polls[0]), FirstMessageMs: got["message"], LoadEventMs: got["load"]}
 	}
 
 	// One load of each first, not counted: the first browser start reads Chromium from disk.
@@ -119,6 +130,9 @@ func TestBenchEmbed(t *testing.T) {
 		f    func(embedLoad) float64
 	}{
 		{"the page's load event", func(l embedLoad) float64 { return l.LoadEventMs }},
+		{"roost-frame.html asked for (frame mode)", func(l embedLoad) float64 { return l.FrameAskedMs }},
+		{"roost-worker.js asked for", func(l embedLoad) float64 { return l.WorkerAskedMs }},
+		{"roost.wasm asked for", func(l embedLoad) float64 { return l.WasmAskedMs }},
 		{"the first poll (its arrival at the server)", func(l embedLoad) float64 { return l.FirstPollMs }},
 		{"the first inbox message rendered in the page", func(l embedLoad) float64 { return l.FirstMessageMs }},
 	} {

@@ -22,10 +22,8 @@ import (
 // server. The page's strict policy (no connect-src, no worker-src, no
 // 'wasm-unsafe-eval') is never broken.
 func TestFrameModeInbox(t *testing.T) {
-	rs := startRoost(t, nil)
+	rs, sh := startFramed(t)
 	browser := browsertest.NewBrowser(t)
-	sh := startShop(t, rs.URL)
-	rs.allowed = []string{sh.URL}
 
 	tab := openTab(t, browser, sh.URL+"/")
 	id := rs.sendInbox(t, "ORD-5678")
@@ -74,10 +72,8 @@ func TestFrameModeInbox(t *testing.T) {
 // with its script and stylesheet from the Roost server, and the person's
 // click on its action dismisses it at the server.
 func TestFrameModeInApp(t *testing.T) {
-	rs := startRoost(t, nil)
+	rs, sh := startFramed(t)
 	browser := browsertest.NewBrowser(t)
-	sh := startShop(t, rs.URL)
-	rs.allowed = []string{sh.URL}
 	tab := openTab(t, browser, sh.URL+"/")
 	_, err := chromedp.Run(tab, chromedp.Evaluate[int](`window.shopInbox.total()`, chromedp.EvalAwaitPromise))
 	require.NoError(t, err, "the runtime answers")
@@ -114,10 +110,8 @@ func TestFrameModeInApp(t *testing.T) {
 func TestFrameModeTwoTabsPollLikeOne(t *testing.T) {
 	const active = 200 * time.Millisecond
 	const window = 2 * time.Second
-	rs := startRoost(t, nil, withTiers(active, 4*active, 8*active))
+	rs, sh := startFramed(t, withTiers(active, 4*active, 8*active))
 	browser := browsertest.NewBrowser(t)
-	sh := startShop(t, rs.URL)
-	rs.allowed = []string{sh.URL}
 	id := rs.sendInbox(t, "ORD-1") // a queued message keeps the active tier
 
 	one := openTab(t, browser, sh.URL+"/")
@@ -166,7 +160,7 @@ func (rs *roostServer) pollsDuring(t *testing.T, d time.Duration) int {
 // frame; its page needs no connect-src and no 'wasm-unsafe-eval': the worker
 // runs under the policy its script is served with.
 func TestDataEndpointMode(t *testing.T) {
-	rs := startRoost(t, nil)
+	rs := startRoost(t)
 	browser := browsertest.NewBrowser(t)
 	files, err := assets.New(os.DirFS(browsertest.Runtime(t)), assets.Options{Endpoint: rs.URL})
 	require.NoError(t, err)
@@ -193,7 +187,7 @@ func TestDataEndpointMode(t *testing.T) {
 // runs the runtime in its own SharedWorker, as before, under a policy with
 // no connect-src and no 'wasm-unsafe-eval' (the worker has its own).
 func TestDirectModeOnTheServersOrigin(t *testing.T) {
-	rs := startRoost(t, nil)
+	rs := startRoost(t)
 	browser := browsertest.NewBrowser(t)
 	id := rs.sendInbox(t, "ORD-1")
 	tab := openTab(t, browser, rs.own.URL+"/")

@@ -79,14 +79,24 @@ func listen(t *testing.T) net.Listener {
 }
 
 // startRoost starts the Roost server with a new store, the test's templates
-// and the built runtime; pages of the allowed origins may embed it.
-func startRoost(t *testing.T, allowed []string, opts ...roostOption) *roostServer {
+// and the built runtime. No page of another origin may embed it until allow.
+func startRoost(t *testing.T, opts ...roostOption) *roostServer {
 	t.Helper()
-	return startRoostFiles(t, os.DirFS(browsertest.Runtime(t)), allowed, opts...)
+	return startRoostFiles(t, os.DirFS(browsertest.Runtime(t)), opts...)
+}
+
+// startFramed starts the Roost server and a shop on another origin that
+// embeds it (frame mode), allowed to.
+func startFramed(t *testing.T, opts ...roostOption) (*roostServer, *shop) {
+	t.Helper()
+	rs := startRoost(t, opts...)
+	sh := startShop(t, rs.URL)
+	rs.allow(sh.URL)
+	return rs, sh
 }
 
 // startRoostFiles is startRoost with the runtime's files from files.
-func startRoostFiles(t *testing.T, files fs.FS, allowed []string, opts ...roostOption) *roostServer {
+func startRoostFiles(t *testing.T, files fs.FS, opts ...roostOption) *roostServer {
 	t.Helper()
 	db, err := sqlite.Open(filepath.Join(t.TempDir(), "roost.db"))
 	require.NoError(t, err)
@@ -96,7 +106,7 @@ func startRoostFiles(t *testing.T, files fs.FS, allowed []string, opts ...roostO
 	for _, o := range opts {
 		o(&cfg)
 	}
-	rs := &roostServer{srv: server.New(cfg, db), files: map[string][]time.Time{}, allowed: allowed}
+	rs := &roostServer{srv: server.New(cfg, db), files: map[string][]time.Time{}}
 	h, err := assets.New(files, assets.Options{FrameAncestors: rs.frameAncestors})
 	require.NoError(t, err)
 	mux := http.NewServeMux()
@@ -117,9 +127,9 @@ func startRoostFiles(t *testing.T, files fs.FS, allowed []string, opts ...roostO
 			pages.ServeHTTP(w, r)
 			return
 		}
-		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		rec := &browsertest.StatusRecorder{ResponseWriter: w, Status: http.StatusOK}
 		if rs.down.Load() {
-			rec.status = 0
+			rec.Status = 0
 			if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
 				conn.Close()
 			}
@@ -127,7 +137,7 @@ func startRoostFiles(t *testing.T, files fs.FS, allowed []string, opts ...roostO
 			mux.ServeHTTP(rec, r)
 		}
 		rs.mu.Lock()
-		rs.requests = append(rs.requests, clientRequest{r.URL.Path, r.Header.Get("X-Roost-User"), r.Header.Get("X-Roost-Signature"), rec.status, at})
+		rs.requests = append(rs.requests, clientRequest{r.URL.Path, r.Header.Get("X-Roost-User"), r.Header.Get("X-Roost-Signature"), rec.Status, at})
 		rs.mu.Unlock()
 	})}
 	go hs.Serve(ln)
@@ -139,6 +149,13 @@ func startRoostFiles(t *testing.T, files fs.FS, allowed []string, opts ...roostO
 	return rs
 }
 
+// allow sets the page origins the site allows to embed the runtime.
+func (rs *roostServer) allow(origins ...string) {
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	rs.allowed = origins
+}
+
 // frameAncestors is the server's Options.FrameAncestors: the test's site
 // allows its page origins, and there is no other site.
 func (rs *roostServer) frameAncestors(site string) ([]string, bool) {
@@ -146,20 +163,6 @@ func (rs *roostServer) frameAncestors(site string) ([]string, bool) {
 	defer rs.mu.Unlock()
 	return rs.allowed, site == siteID
 }
-
-// statusRecorder keeps the status a handler wrote.
-type statusRecorder struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusRecorder) WriteHeader(status int) {
-	w.status = status
-	w.ResponseWriter.WriteHeader(status)
-}
-
-// Unwrap lets http.ResponseController reach the connection.
-func (w *statusRecorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // api calls the send-side API and returns the decoded answer, which must have status want.
 func (rs *roostServer) api(t *testing.T, method, path, body string, want int) map[string]any {

@@ -35,10 +35,8 @@ func targets(t *testing.T, ctx context.Context, typ, part string) []*target.Info
 // SharedWorker gone) a new tab shows the kept inbox, with the mark, before
 // any poll is answered. Once the server is back it gets the open, once.
 func TestFrameModeKeepsInboxAndOutboxAcrossReloads(t *testing.T) {
-	rs := startRoost(t, nil)
+	rs, sh := startFramed(t)
 	browser := browsertest.NewBrowser(t)
-	sh := startShop(t, rs.URL)
-	rs.allowed = []string{sh.URL}
 	first := rs.sendInbox(t, "ORD-1")
 	second := rs.sendInbox(t, "ORD-2")
 	tab := openTab(t, browser, sh.URL+"/")

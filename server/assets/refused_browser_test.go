@@ -26,12 +26,12 @@ func identityError(t *testing.T, tab context.Context) map[string]any {
 // reaches the message server, and the page gets an identity-error, and a
 // console error, that says what to configure.
 func TestFrameRefused(t *testing.T) {
-	rs := startRoost(t, nil)
+	rs := startRoost(t)
 	browser := browsertest.NewBrowser(t)
 	allowed := startShop(t, rs.URL)
 	other := startShop(t, rs.URL) // http://127.0.0.1 on another port: another origin, the same site
 	unknown := startShop(t, rs.URL, `data-site-id="nosuch"`)
-	rs.allowed = []string{allowed.URL, unknown.URL}
+	rs.allow(allowed.URL, unknown.URL)
 
 	for _, tt := range []struct {
 		name, url string
@@ -76,10 +76,8 @@ const delayReady = `(() => {
 // TestFrameLateReady: a frame that says it is ready after the shim gave up
 // costs one spurious identity-error; the runtime then works.
 func TestFrameLateReady(t *testing.T) {
-	rs := startRoost(t, nil)
+	rs, sh := startFramed(t)
 	browser := browsertest.NewBrowser(t)
-	sh := startShop(t, rs.URL)
-	rs.allowed = []string{sh.URL}
 	id := rs.sendInbox(t, "ORD-1")
 
 	tab, cancel := chromedp.NewContext(browser)

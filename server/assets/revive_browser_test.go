@@ -18,10 +18,8 @@ import (
 // start one new worker between them, and tell their pages, which tell it
 // their state again: their views keep updating, marks reach the server.
 func TestFrameModeRevivesADeadWorker(t *testing.T) {
-	rs := startRoost(t, nil)
+	rs, sh := startFramed(t)
 	browser := browsertest.NewBrowser(t)
-	sh := startShop(t, rs.URL)
-	rs.allowed = []string{sh.URL}
 	a := openTab(t, browser, sh.URL+"/")
 	b := openTab(t, browser, sh.URL+"/other")
 	for _, tab := range []context.Context{a, b} {

@@ -30,10 +30,8 @@ const storageErrors = `window.__events.filter(e => e.name === "storage-error").m
 // third-party cookies (Chromium's setting) still has the frame's storage,
 // which is partitioned by the page's site: one SharedWorker, the inbox kept.
 func TestFrameModeWithThirdPartyCookiesBlocked(t *testing.T) {
-	rs := startRoost(t, nil)
+	rs, sh := startFramed(t)
 	browser := browsertest.NewBrowser(t, profile(t, `{"profile":{"cookie_controls_mode":1,"block_third_party_cookies":true}}`))
-	sh := startShop(t, rs.URL)
-	rs.allowed = []string{sh.URL}
 	id := rs.sendInbox(t, "ORD-1")
 	tab := openTab(t, browser, sh.URL+"/")
 	waitShown(t, tab, id)
@@ -53,10 +51,8 @@ func TestFrameModeWithThirdPartyCookiesBlocked(t *testing.T) {
 // storage-error events, and works: the message shows, the mark reaches the
 // server.
 func TestFrameModeWithTheServersCookiesBlocked(t *testing.T) {
-	rs := startRoost(t, nil)
+	rs, sh := startFramed(t)
 	browser := browsertest.NewBrowser(t, profile(t, `{"profile":{"content_settings":{"exceptions":{"cookies":{"http://localhost:*,*":{"setting":2}}}}}}`))
-	sh := startShop(t, rs.URL)
-	rs.allowed = []string{sh.URL}
 	id := rs.sendInbox(t, "ORD-1")
 	tab := openTab(t, browser, sh.URL+"/")
 	waitShown(t, tab, id)
