@@ -20,9 +20,9 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// Files are the runtime's files as make runtime copies them: the built
+// sources are the runtime's files as make runtime copies them: the built
 // module's directory gets each from its path in the repository.
-var Files = map[string]string{
+var sources = map[string]string{
 	"js/roost.js":        "roost.js",
 	"js/roost-frame.js":  "roost-frame.js",
 	"js/roost-worker.js": "roost-worker.js",
@@ -64,7 +64,7 @@ func build() (string, error) {
 		return "", &buildError{string(out), err}
 	}
 	copies := map[string]string{filepath.Join(runtime.GOROOT(), "lib", "wasm", "wasm_exec.js"): "wasm_exec.js"}
-	for src, dst := range Files {
+	for src, dst := range sources {
 		copies[filepath.Join(root, src)] = dst
 	}
 	for src, dst := range copies {

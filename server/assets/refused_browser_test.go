@@ -2,6 +2,9 @@ package assets_test
 
 import (
 	"context"
+	"io/fs"
+	"os"
+	"slices"
 	"testing"
 	"time"
 
@@ -93,4 +96,33 @@ func TestFrameLateReady(t *testing.T) {
 	n, err := chromedp.Run(tab, chromedp.Evaluate[int](`window.__events.filter(e => e.name === "identity-error").length`))
 	require.NoError(t, err)
 	assert.Equal(t, 1, n, "one spurious event")
+}
+
+// without is fsys less the files named.
+type without struct {
+	fs.FS
+	names []string
+}
+
+func (w without) Open(name string) (fs.File, error) {
+	if slices.Contains(w.names, name) {
+		return nil, fs.ErrNotExist
+	}
+	return w.FS.Open(name)
+}
+
+// TestFrameModeWorkerCannotStart: a frame whose worker script cannot be
+// loaded (neither as a SharedWorker nor as a dedicated Worker) tells the
+// page, which reports it as a message-error (and rejects its calls).
+func TestFrameModeWorkerCannotStart(t *testing.T) {
+	rs := startRoostFiles(t, without{os.DirFS(browsertest.Runtime(t)), []string{"roost-worker.js", "roost-worker.js.br", "roost-worker.js.gz"}})
+	sh := startShop(t, rs.URL)
+	rs.allow(sh.URL)
+	browser := browsertest.NewBrowser(t)
+	tab := openTab(t, browser, sh.URL+"/")
+	got, err := chromedp.Run(tab, chromedp.Poll[string](`(window.__events.find(e => e.name === "message-error") || {data: {}}).data.error || false`,
+		chromedp.WithPollingTimeout(20*time.Second)))
+	require.NoError(t, err, "the page hears that the runtime cannot start")
+	assert.Contains(t, got, "roost: the runtime cannot start: the worker script roost-worker.js")
+	assert.Zero(t, rs.count(func(clientRequest) bool { return true }), "nothing reached the server")
 }
