@@ -58,6 +58,16 @@ func TestFrameModeInbox(t *testing.T) {
 	pageLocks, err := chromedp.Run(tab, chromedp.Evaluate[int](`navigator.locks.query().then(s => s.held.length + s.pending.length)`, chromedp.EvalAwaitPromise))
 	require.NoError(t, err)
 	assert.Zero(t, pageLocks, "the page's own partition holds no lock: the frame holds the tab's")
+	frames := targets(t, tab, "iframe", rs.URL+"/roost/roost-frame.html")
+	require.Len(t, frames, 1, "the frame runs in a process of its own")
+	inFrame, cancel := chromedp.NewContext(browser, chromedp.WithTargetID(frames[0].TargetID))
+	defer cancel()
+	frameLocks, err := chromedp.Run(inFrame, chromedp.Evaluate[map[string][]string](`navigator.locks.query().then(s => ({
+		held: s.held.map(l => l.name.replace(/-[0-9a-f-]+$/, "")).sort(), pending: s.pending.map(l => l.name.replace(/-[0-9a-f-]+$/, "")).sort()}))`,
+		chromedp.EvalAwaitPromise))
+	require.NoError(t, err)
+	assert.Equal(t, map[string][]string{"held": {"roost-tab", "roost-worker"}, "pending": {"roost-tab", "roost-worker"}}, frameLocks,
+		"in the frame's partition: the frame holds the tab's lock and the runtime waits for it; the worker holds its own and the frame waits for it")
 
 	signature := server.SignIdentity(siteSecret, user)
 	assert.Positive(t, rs.count(func(r clientRequest) bool { return true }))
