@@ -35,7 +35,7 @@ const (
 )
 
 func main() {
-	build := flag.String("build", "build/roost", "the built runtime (make runtime)")
+	build := flag.String("build", "server/assets/dist", "the built runtime (make runtime)")
 	benchtime := flag.String("benchtime", "1s", "go test -benchtime for the render and inbox benchmarks")
 	wasmFlags := flag.String("wasmflags", "", "go build flags of the runtime (make's RUNTIME_GCFLAGS), used for the wasm benchmarks too")
 	flag.Parse()
@@ -141,7 +141,7 @@ type sizes struct{ raw, gzip, brotli int }
 
 // bytesTable measures the runtime's files in dir.
 func bytesTable(b *strings.Builder, dir string) {
-	files := []string{"roost.wasm", "roost.js", "roost-worker.js", "wasm_exec.js", "roost-inapp.js", "roost-inapp.css"}
+	files := []string{"roost.wasm", "roost.js", "roost-worker.js", "wasm_exec.js", "roost-frame.js", "roost-inapp.js", "roost-inapp.css"}
 	paths := make([]string, len(files))
 	for i, f := range files {
 		paths[i] = filepath.Join(dir, f)
@@ -172,7 +172,8 @@ func bytesTable(b *strings.Builder, dir string) {
 	fmt.Fprintf(b, "| first visit with the worker's scripts (+ roost-worker.js, wasm_exec.js) | %s | %s | %s |\n", kb(all.raw), kb(all.gzip), kb(all.brotli))
 	fmt.Fprintf(b, "\nFirst-visit runtime in brotli: %s against the 1.0 MB target: %s.\n",
 		kb(shim.brotli), verdict(float64(shim.brotli) <= targetFirstVisitBrotli, fmt.Sprintf("%.2f MB", float64(shim.brotli)/1e6)))
-	fmt.Fprintf(b, "roost-inapp.js and roost-inapp.css load only when an in-app message is first shown.\n\n")
+	fmt.Fprintf(b, "roost-inapp.js and roost-inapp.css load only when an in-app message is first shown; roost-frame.js only\n")
+	fmt.Fprintf(b, "in frame mode (a page of another origin than the Roost server's), with its frame page (about 150 bytes).\n\n")
 }
 
 // kb formats n bytes.

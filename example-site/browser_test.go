@@ -100,20 +100,6 @@ func withServerClock(now func() time.Time) siteOption {
 	return func(o *options) { o.Now = now }
 }
 
-// statusRecorder keeps the status a handler wrote.
-type statusRecorder struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusRecorder) WriteHeader(status int) {
-	w.status = status
-	w.ResponseWriter.WriteHeader(status)
-}
-
-// Unwrap lets http.ResponseController reach the connection.
-func (w *statusRecorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }
-
 func startSite(t *testing.T, opts ...siteOption) *testSite {
 	t.Helper()
 	assets := browsertest.Runtime(t)
@@ -179,20 +165,20 @@ func startSite(t *testing.T, opts ...siteOption) *testSite {
 				post.events = append(post.events, struct{ ID, Type, DeliveryID string }{e.ID, e.Type, e.DeliveryID})
 			}
 		}
-		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		rec := &browsertest.StatusRecorder{ResponseWriter: w, Status: http.StatusOK}
 		if post != nil && ts.eventsDown.Load() {
 			w.Header().Set("Access-Control-Allow-Origin", "*")
 			http.Error(rec, "events endpoint down for the test", http.StatusServiceUnavailable)
 		} else if !ts.serve(rec, r) {
-			rec.status = statusDropped
+			rec.Status = statusDropped
 		}
 		ts.mu.Lock()
 		defer ts.mu.Unlock()
 		if post != nil {
-			post.status = rec.status
+			post.status = rec.Status
 			ts.eventPosts = append(ts.eventPosts, *post)
 		}
-		ts.requests = append(ts.requests, clientRequest{r.URL.Path, r.Header.Get("X-Roost-User"), r.Header.Get("X-Roost-Signature"), rec.status, at})
+		ts.requests = append(ts.requests, clientRequest{r.URL.Path, r.Header.Get("X-Roost-User"), r.Header.Get("X-Roost-Signature"), rec.Status, at})
 	}))
 	t.Cleanup(func() {
 		ts.mu.Lock()

@@ -1,14 +1,8 @@
-// Roost frame: hosts the runtime for a page of another origin ("frame
-// mode", docs/protocol.md). roost.js, loaded from the Roost server by such a
-// page, adds roost-frame.html hidden; the server lets only the site's page
-// origins frame it (frame-ancestors). The frame starts the runtime's worker
-// on the server's origin (a SharedWorker, else a dedicated Worker), says
-// {"op":"ready"} to the page, takes the MessagePort the page answers with
-// ({"op":"connect"}) and relays the op protocol between the two, verbatim,
-// except what is per browsing context, which it does itself: the tab's Web
-// Lock and its lock op, the bye when the page goes, and watching the worker's
-// lock; when the worker dies it starts a new one and tells the page
-// {"op":"revived"}, which replays its state, starting with init.
+// Roost frame: hosts the runtime for a page of another origin (frame mode,
+// docs/protocol.md). It starts the worker on this origin, says ready to the
+// page, takes the port the page answers with, and relays the op protocol
+// verbatim, except the tab's lock, bye and the worker's lock, which it
+// handles itself: when the worker dies it starts one and tells the page "revived".
 (function () {
   "use strict";
   if (window.parent === window) return; // opened on its own: no page to serve
@@ -46,11 +40,17 @@
   }
 
   // connect starts the runtime's worker, or joins the running SharedWorker.
+  // A browser that blocks this origin's storage (all cookies blocked)
+  // refuses it a SharedWorker; a dedicated Worker may still run.
+  var dedicated = typeof SharedWorker !== "function";
   function connect() {
+    var shared = !dedicated;
     try {
-      var shared = typeof SharedWorker === "function";
       var w = shared ? new SharedWorker(url, { name: "roost" }) : new Worker(url, { name: "roost" });
-      w.onerror = function (e) { failed((e && e.message) || "the worker script " + url + " failed to load"); };
+      w.onerror = function (e) {
+        if (shared && worker === w.port) { dedicated = true; restart(); }
+        else failed((e && e.message) || "the worker script " + url + " failed to load");
+      };
       worker = shared ? w.port : w;
       worker.onmessage = fromWorker;
       if (shared) worker.start();
@@ -67,13 +67,17 @@
     if (!locks || name === workerLock) return;
     workerLock = name;
     locks.request(name, function () {
-      if (workerLock !== name) return; // returning hands the lock on to the next frame
-      worker.onmessage = null;
-      (worker.terminate || worker.close).call(worker);
-      if (!connect()) return;
-      held = true;
-      post('{"op":"revived"}');
+      if (workerLock === name) restart(); // returning hands the lock on to the next frame
     }).catch(function () {});
+  }
+
+  // restart starts a new worker, and has the page tell it its state.
+  function restart() {
+    worker.onmessage = null;
+    (worker.terminate || worker.close).call(worker);
+    if (!connect()) return;
+    held = true;
+    post('{"op":"revived"}');
   }
 
   window.addEventListener("message", function (e) {

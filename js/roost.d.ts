@@ -3,6 +3,26 @@
 //   /// <reference path="roost.d.ts" />
 // or by copying this file into a project. No build step is involved.
 //
+// The script tag:
+//   <script src="https://roost.example.com/roost/roost.js" data-site-id="shop"></script>
+// data-site-id: the site id the Roost server knows the site by (required).
+// data-endpoint: the Roost server's origin; default: the origin roost.js is
+//   loaded from. A site that serves the runtime's files from its own origin
+//   names the server here: <script src="/roost/roost.js" data-site-id="shop"
+//   data-endpoint="https://roost.example.com">. The worker then calls that
+//   server (CORS), and its connect-src must allow it (server/assets:
+//   Options.Endpoint).
+// data-in-app="off": this page shows no in-app messages (see below).
+//
+// Where the runtime runs: roost.js loaded from the page's own origin starts
+// it in a worker of that origin ("direct mode"). Loaded from another origin
+// (the Roost server's) with no data-endpoint naming a third one, it adds a
+// hidden frame of that origin, which the server lets only the site's allowed
+// page origins embed, and the worker runs there ("frame mode",
+// docs/protocol.md). The page API is the same in both. A page whose origin
+// the site does not allow gets an "identity-error" with status 403 that says
+// what to configure.
+//
 // In-app messages are shown by Roost's presenter (js/roost-inapp.js, loaded
 // when the first one is to be shown) unless the page listens for
 // "in-app-message" and shows them itself. A page that shows none opts out on
@@ -124,6 +144,11 @@ declare namespace Roost {
     deliveryId?: string;
   }
 
+  /**
+   * The server refused the identity (401 or 403: polling stops until the next identify),
+   * or, in frame mode, the Roost server does not let this page's origin embed the
+   * runtime (403; user is the identified one, "" before any identify).
+   */
   interface IdentityError {
     user: string;
     status: number;

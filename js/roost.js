@@ -2,12 +2,12 @@
  * Roost runtime (Go compiled to WebAssembly) in a SharedWorker, or a dedicated
  * Worker where SharedWorker is missing, after the page's own load.
  *
- *   <script src="https://roost.example.com/roost/roost.js" data-site-id="example"></script>
+ *   <script src="/roost/roost.js" data-site-id="example"></script>
  *
  * data-site-id: the site id of the Roost server (required).
  * data-endpoint: the server's origin (default: the origin of this script).
- * Loaded from another origin than the page's (the server's), it runs the
- * worker in a hidden frame of that origin ("frame mode", see roost.d.ts).
+ * Loaded from another origin (the server's), it runs the worker in a hidden
+ * frame of that origin: "frame mode" (roost.d.ts).
  */
 (function () {
   "use strict";
@@ -18,13 +18,12 @@
   // may cache them for good. Empty in an unstamped copy.
   var version = "";
   var versioned = function (name) { return base + name + (version ? "?v=" + version : ""); };
-  var origin = new URL(base, location.href).origin; // the runtime's files'
+  var origin = new URL(base, location.href).origin;
   var config = {
     siteId: (script && script.getAttribute("data-site-id")) || "",
     endpoint: ((script && script.getAttribute("data-endpoint")) || origin).replace(/\/$/, "")
   };
-  // Frame mode: a page cannot start a worker of another origin, so a hidden
-  // frame of the server's origin starts it and relays (protocol.md).
+  // frame mode: this page may not start a worker of the files' origin
   var framed = origin !== location.origin && config.endpoint === origin;
 
   var queued = window.analytics;
@@ -32,8 +31,7 @@
   window.analytics = analytics;
 
   // ---- transport to the runtime -------------------------------------------
-  // port carries the ops: the worker's port, or in frame mode a
-  // MessageChannel to the frame, which relays them. Until then they wait.
+  // port: the worker's, or in frame mode a MessageChannel to the frame.
   var port = null;
   var outbox = [];
   var nextRid = 1;
@@ -139,12 +137,18 @@
   }
 
   // connect starts the runtime's worker, or joins the running SharedWorker.
+  // A browser that blocks the origin's cookies refuses it a SharedWorker,
+  // not a dedicated Worker.
+  var dedicated = typeof SharedWorker !== "function";
   function connect() {
     var url = versioned("roost-worker.js");
+    var shared = !dedicated;
     try {
-      var shared = typeof SharedWorker === "function";
       var worker = shared ? new SharedWorker(url, { name: "roost" }) : new Worker(url, { name: "roost" });
-      worker.onerror = function (e) { failed((e && e.message) || "the worker script " + url + " failed to load"); };
+      worker.onerror = function (e) {
+        if (shared && port === worker.port) { dedicated = true; revive(); }
+        else failed((e && e.message) || "the worker script " + url + " failed to load");
+      };
       attach(shared ? worker.port : worker);
     } catch (err) {
       failed(err);
@@ -153,9 +157,8 @@
     return true;
   }
 
-  // frame starts frame mode: a hidden frame of the runtime's origin says it
-  // is ready and is given a port. A page of an origin the site does not
-  // allow gets no frame (frame-ancestors), so never hears it.
+  // frame adds the frame, which says ready and is given a port; a page the
+  // site does not allow gets no frame (frame-ancestors), so hears nothing.
   function frame() {
     var el = document.createElement("iframe");
     el.hidden = true;
@@ -170,11 +173,11 @@
       el.contentWindow.postMessage('{"op":"connect"}', origin, [channel.port2]);
       attach(channel.port1);
     });
-    el.onload = function () { setTimeout(refused, 2000); };
+    el.onload = function () { el.onload = null; setTimeout(refused, 2000); };
     (document.body || document.documentElement).appendChild(el);
   }
 
-  // refused reports a frame that did not say it is ready (a late one still works).
+  // refused reports a frame that is not ready (a late one still works).
   function refused() {
     if (port) return;
     var error = "roost: the Roost server " + origin + " does not let pages of " + location.origin + " embed the runtime of site \"" +
@@ -199,12 +202,12 @@
   hello();
   document.addEventListener("visibilitychange", visible);
   // A page kept in the back/forward cache keeps its port; one that is gone
-  // says bye (in frame mode the frame does).
+  // says bye (in frame mode, the frame).
   window.addEventListener("pagehide", function (e) { if (!e.persisted && !framed) send({ op: "bye" }); });
   // A tab that dies without a bye (a crash, a page dropped from the back/forward
   // cache) must not count as visible forever: it holds a Web Lock while it lives
   // and names it to the runtime, which the browser hands the lock once the tab
-  // is gone. In frame mode the frame does: locks are per storage partition.
+  // is gone. In frame mode, the frame: locks are per storage partition.
   var tabLock = "";
   function holdTabLock() {
     if (!locks()) return;

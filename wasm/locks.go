@@ -23,10 +23,16 @@ type coordinator struct {
 
 // newCoordinator opens the origin's "roost" BroadcastChannel and hands every
 // message on it to receive; nil where the worker has no Web Locks or no
-// BroadcastChannel (each tab then polls for itself, as before).
+// BroadcastChannel (each tab then polls for itself, as before), or where
+// the browser denies it Web Locks: a browser that blocks the origin's
+// storage (its cookies blocked) rejects every lock request, so no runtime
+// would ever lead and poll.
 func newCoordinator(receive func([]byte)) *coordinator {
 	navigator := js.Global().Get("navigator")
 	if !navigator.Truthy() || !navigator.Get("locks").Truthy() || !jsBroadcastChannel.Truthy() {
+		return nil
+	}
+	if _, err := await(context.Background(), navigator.Get("locks").Call("query")); err != nil {
 		return nil
 	}
 	channel := jsBroadcastChannel.New("roost")

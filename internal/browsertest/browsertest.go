@@ -5,10 +5,13 @@ package browsertest
 import (
 	"context"
 	"errors"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -17,9 +20,9 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// Files are the runtime's files as make runtime copies them: the built
+// sources are the runtime's files as make runtime copies them: the built
 // module's directory gets each from its path in the repository.
-var Files = map[string]string{
+var sources = map[string]string{
 	"js/roost.js":        "roost.js",
 	"js/roost-frame.js":  "roost-frame.js",
 	"js/roost-worker.js": "roost-worker.js",
@@ -61,7 +64,7 @@ func build() (string, error) {
 		return "", &buildError{string(out), err}
 	}
 	copies := map[string]string{filepath.Join(runtime.GOROOT(), "lib", "wasm", "wasm_exec.js"): "wasm_exec.js"}
-	for src, dst := range Files {
+	for src, dst := range sources {
 		copies[filepath.Join(root, src)] = dst
 	}
 	for src, dst := range copies {
@@ -142,3 +145,44 @@ func NewBrowser(t testing.TB, opts ...chromedp.ExecAllocatorOption) context.Cont
 	t.Cleanup(cancelT)
 	return tctx
 }
+
+// Median is the median of f over xs (0 for none).
+func Median[T any](xs []T, f func(T) float64) float64 {
+	vs := make([]float64, 0, len(xs))
+	for _, x := range xs {
+		vs = append(vs, f(x))
+	}
+	if len(vs) == 0 {
+		return 0
+	}
+	slices.Sort(vs)
+	if len(vs)%2 == 0 {
+		return (vs[len(vs)/2-1] + vs[len(vs)/2]) / 2
+	}
+	return vs[len(vs)/2]
+}
+
+// LoadAverage is the machine's 1-minute load average, where Linux tells it.
+func LoadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	return strings.Fields(string(b))[0]
+}
+
+// StatusRecorder is an http.ResponseWriter that keeps the status its
+// handler wrote (200 when it wrote none: set Status to that first).
+type StatusRecorder struct {
+	http.ResponseWriter
+	Status int
+}
+
+// WriteHeader keeps the status and writes it.
+func (w *StatusRecorder) WriteHeader(status int) {
+	w.Status = status
+	w.ResponseWriter.WriteHeader(status)
+}
+
+// Unwrap lets http.ResponseController reach the connection.
+func (w *StatusRecorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }

@@ -1,10 +1,10 @@
 // Command precompress readies a built runtime directory (make runtime's
-// build/roost) to be served: it versions the runtime, then writes a brotli
+// server/assets/dist) to be served: it versions the runtime, then writes a brotli
 // (quality 11) and a gzip (best compression) copy of each .wasm, .js and .css
 // file next to it, as name.br and name.gz. Copies that already hold a file's
 // bytes are left as they are.
 //
-//	go run ./tools/precompress build/roost
+//	go run ./tools/precompress server/assets/dist
 //
 // The version is a hash of the files roost.js loads (everything but roost.js
 // itself and the compressed copies). It is written to the file "version" and
