@@ -170,13 +170,14 @@ func (rs *roostServer) pollsDuring(t *testing.T, d time.Duration) int {
 // frame; its page needs no connect-src and no 'wasm-unsafe-eval': the worker
 // runs under the policy its script is served with.
 func TestDataEndpointMode(t *testing.T) {
-	rs := startRoost(t)
+	sh := reserveShop(t)
+	rs := startRoost(t, []string{sh.URL})
 	browser := browsertest.NewBrowser(t)
 	files, err := assets.New(os.DirFS(browsertest.Runtime(t)), assets.Options{Endpoint: rs.URL})
 	require.NoError(t, err)
 	const pagePolicy = "default-src 'none'; script-src 'self'; worker-src 'self'; style-src 'self'; img-src 'self' data:; " +
 		"connect-src 'none'; object-src 'none'; base-uri 'none'; form-action 'none'; report-uri /csp-report"
-	sh := newShop(t, "/roost/roost.js", pagePolicy, files, `data-site-id="`+siteID+`"`, `data-endpoint="`+rs.URL+`"`)
+	sh.open(t, "/roost/roost.js", pagePolicy, files, `data-site-id="`+siteID+`"`, `data-endpoint="`+rs.URL+`"`)
 	id := rs.sendInbox(t, "ORD-1")
 	tab := openTab(t, browser, sh.URL+"/")
 	waitShown(t, tab, id)
@@ -197,7 +198,7 @@ func TestDataEndpointMode(t *testing.T) {
 // runs the runtime in its own SharedWorker, as before, under a policy with
 // no connect-src and no 'wasm-unsafe-eval' (the worker has its own).
 func TestDirectModeOnTheServersOrigin(t *testing.T) {
-	rs := startRoost(t)
+	rs := startRoost(t, nil)
 	browser := browsertest.NewBrowser(t)
 	id := rs.sendInbox(t, "ORD-1")
 	tab := openTab(t, browser, rs.own.URL+"/")

@@ -5,10 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"io/fs"
 	"net"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -21,8 +19,8 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/roostmsg/roost/internal/browsertest"
 	"github.com/roostmsg/roost/server"
-	"github.com/roostmsg/roost/server/assets"
-	"github.com/roostmsg/roost/server/sqlite"
+	"github.com/roostmsg/roost/server/httpapi"
+	"github.com/roostmsg/roost/server/service"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -30,7 +28,8 @@ import (
 // The browser tests of frame mode: a shop's page on one origin
 // (http://127.0.0.1:<port>) embeds the runtime, with one script tag, from a
 // Roost server on another (http://localhost:<port>): two sites, so the
-// runtime's frame is a third-party one, in a process of its own.
+// runtime's frame is a third-party one, in a process of its own. The Roost
+// server is server/service's, wired as cmd/roost runs it.
 
 const (
 	siteID     = "example"
@@ -44,15 +43,13 @@ const (
 // / (direct mode). It records the browser-side requests (/v1/client/*) and
 // the runtime files asked for.
 type roostServer struct {
-	URL  string // http://localhost:<port>
-	own  *shop  // the page on the server's own origin
-	srv  *server.Server
+	URL  string      // http://localhost:<port>
+	own  *shop       // the page on the server's own origin
 	down atomic.Bool // while set, /v1/ requests get no answer (the connection is closed)
 
 	mu       sync.Mutex
 	requests []clientRequest
 	files    map[string][]time.Time // runtime file path -> when asked for
-	allowed  []string               // the site's allowed page origins
 }
 
 // clientRequest is one /v1/client/* request.
@@ -63,11 +60,11 @@ type clientRequest struct {
 }
 
 // roostOption changes the server's settings.
-type roostOption func(*server.Config)
+type roostOption func(*service.Config)
 
 // withTiers sets the poll tiers.
 func withTiers(active, inactive, low time.Duration) roostOption {
-	return func(c *server.Config) { c.TierActive, c.TierInactive, c.TierLow = active, inactive, low }
+	return func(c *service.Config) { c.TierActive, c.TierInactive, c.TierLow = active, inactive, low }
 }
 
 // listen listens on a free loopback port.
@@ -79,44 +76,43 @@ func listen(t *testing.T) net.Listener {
 }
 
 // startRoost starts the Roost server with a new store, the test's templates
-// and the built runtime. No page of another origin may embed it until allow.
-func startRoost(t *testing.T, opts ...roostOption) *roostServer {
+// and the built runtime; its site allows the page origins allowed (and its
+// own).
+func startRoost(t *testing.T, allowed []string, opts ...roostOption) *roostServer {
 	t.Helper()
-	return startRoostFiles(t, os.DirFS(browsertest.Runtime(t)), opts...)
+	return startRoostDir(t, browsertest.Runtime(t), allowed, opts...)
 }
 
-// startFramed starts the Roost server and a shop on another origin that
-// embeds it (frame mode), allowed to.
+// startFramed starts a shop and the Roost server that allows it, and serves
+// the shop's page embedding the runtime from that server (frame mode).
 func startFramed(t *testing.T, opts ...roostOption) (*roostServer, *shop) {
 	t.Helper()
-	rs := startRoost(t, opts...)
-	sh := startShop(t, rs.URL)
-	rs.allow(sh.URL)
+	sh := reserveShop(t)
+	rs := startRoost(t, []string{sh.URL}, opts...)
+	sh.open(t, rs.URL+"/roost/roost.js", policy(rs.URL), nil)
 	return rs, sh
 }
 
-// startRoostFiles is startRoost with the runtime's files from files.
-func startRoostFiles(t *testing.T, files fs.FS, opts ...roostOption) *roostServer {
+// startRoostDir is startRoost with the runtime's files from dir.
+func startRoostDir(t *testing.T, dir string, allowed []string, opts ...roostOption) *roostServer {
 	t.Helper()
-	db, err := sqlite.Open(filepath.Join(t.TempDir(), "roost.db"))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
-	t.Cleanup(func() { db.Close() })
-	cfg := server.Config{APIKey: apiKey, SiteID: siteID, IdentitySecret: siteSecret, SendRateLimit: -1,
-		TierActive: 150 * time.Millisecond, TierInactive: 400 * time.Millisecond, TierLow: 800 * time.Millisecond}
+	rs := &roostServer{URL: "http://localhost:" + strconv.Itoa(ln.Addr().(*net.TCPAddr).Port), files: map[string][]time.Time{}}
+	cfg := service.Config{
+		DB: filepath.Join(t.TempDir(), "roost.db"), RuntimeDir: dir,
+		Sites:   []httpapi.Site{{ID: siteID, IdentitySecret: siteSecret, Origins: allowed}},
+		APIKeys: []string{apiKey}, SendRateLimit: -1,
+		TierActive: 150 * time.Millisecond, TierInactive: 400 * time.Millisecond, TierLow: 800 * time.Millisecond,
+	}
 	for _, o := range opts {
 		o(&cfg)
 	}
-	rs := &roostServer{srv: server.New(cfg, db), files: map[string][]time.Time{}}
-	h, err := assets.New(files, assets.Options{FrameAncestors: rs.frameAncestors})
+	svc, err := service.Open(cfg)
 	require.NoError(t, err)
-	mux := http.NewServeMux()
-	mux.Handle("/roost/", http.StripPrefix("/roost", h))
-	mux.Handle("/v1/", rs.srv.Handler())
-	ln := listen(t)
-	rs.URL = "http://localhost:" + strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
 	rs.own = &shop{URL: rs.URL}
-	pages := rs.own.serve(t, "/roost/roost.js", directPolicy, mux)
-	hs := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	pages := rs.own.serve(t, "/roost/roost.js", directPolicy, svc.Handler())
+	recorded := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		at := time.Now()
 		if !strings.HasPrefix(r.URL.Path, "/v1/client/") || r.Method == http.MethodOptions {
 			if strings.HasPrefix(r.URL.Path, "/roost/") {
@@ -134,34 +130,23 @@ func startRoostFiles(t *testing.T, files fs.FS, opts ...roostOption) *roostServe
 				conn.Close()
 			}
 		} else {
-			mux.ServeHTTP(rec, r)
+			pages.ServeHTTP(rec, r)
 		}
 		rs.mu.Lock()
 		rs.requests = append(rs.requests, clientRequest{r.URL.Path, r.Header.Get("X-Roost-User"), r.Header.Get("X-Roost-Signature"), rec.Status, at})
 		rs.mu.Unlock()
-	})}
+	})
+	hs := &http.Server{Handler: recorded}
 	go hs.Serve(ln)
-	t.Cleanup(func() { hs.Close() })
+	t.Cleanup(func() {
+		hs.Close()
+		svc.Close()
+	})
 	rs.api(t, "POST", "/v1/transactional", `{"id":1,"name":"Order shipped","trigger_name":"order_shipped","channel":"inbox","topics":["orders"],
 		"content":{"title":"Order #{{trigger.order_id}} has shipped!","body":"Hi {{customer.first_name | default: \"there\"}}"}}`, http.StatusCreated)
 	rs.api(t, "POST", "/v1/transactional", `{"id":2,"name":"Welcome","trigger_name":"welcome","channel":"in_app",
 		"content":{"layout":"modal","title":"Welcome, {{trigger.name}}!","body":"Take 10% off.","actions":[{"name":"later","label":"Maybe later"}]}}`, http.StatusCreated)
 	return rs
-}
-
-// allow sets the page origins the site allows to embed the runtime.
-func (rs *roostServer) allow(origins ...string) {
-	rs.mu.Lock()
-	defer rs.mu.Unlock()
-	rs.allowed = origins
-}
-
-// frameAncestors is the server's Options.FrameAncestors: the test's site
-// allows its page origins, and there is no other site.
-func (rs *roostServer) frameAncestors(site string) ([]string, bool) {
-	rs.mu.Lock()
-	defer rs.mu.Unlock()
-	return rs.allowed, site == siteID
 }
 
 // api calls the send-side API and returns the decoded answer, which must have status want.
@@ -236,6 +221,7 @@ func (rs *roostServer) asked(path string) []time.Time {
 // on any.
 type shop struct {
 	URL string // http://127.0.0.1:<port>
+	ln  net.Listener
 
 	mu      sync.Mutex
 	reports []string
@@ -260,27 +246,34 @@ const directPolicy = "default-src 'none'; script-src 'self'; worker-src 'self'; 
 // when empty): frame mode.
 func startShop(t *testing.T, roost string, attrs ...string) *shop {
 	t.Helper()
-	return newShop(t, roost+"/roost/roost.js", policy(roost), nil, attrs...)
+	s := reserveShop(t)
+	s.open(t, roost+"/roost/roost.js", policy(roost), nil, attrs...)
+	return s
 }
 
-// newShop serves the shop's page at / on a new origin with the policy
-// pagePolicy, embedding the runtime with a script tag of src and attrs; files,
-// when not nil, serves the runtime's files at /roost/ on the same origin.
-func newShop(t *testing.T, src, pagePolicy string, files http.Handler, attrs ...string) *shop {
+// reserveShop takes a new origin for a shop, which serves nothing until
+// open: the Roost server that allows it can be started in between.
+func reserveShop(t *testing.T) *shop {
 	t.Helper()
-	s := &shop{}
+	ln := listen(t)
+	t.Cleanup(func() { ln.Close() })
+	return &shop{URL: "http://" + ln.Addr().String(), ln: ln}
+}
+
+// open serves the shop's page at / with the policy pagePolicy, embedding
+// the runtime with a script tag of src and attrs; files, when not nil,
+// serves the runtime's files at /roost/ on the same origin.
+func (s *shop) open(t *testing.T, src, pagePolicy string, files http.Handler, attrs ...string) {
+	t.Helper()
 	var next http.Handler = http.NotFoundHandler()
 	if files != nil {
 		mux := http.NewServeMux()
 		mux.Handle("/roost/", http.StripPrefix("/roost", files))
 		next = mux
 	}
-	ln := listen(t)
-	s.URL = "http://" + ln.Addr().String()
 	hs := &http.Server{Handler: s.serve(t, src, pagePolicy, next, attrs...)}
-	go hs.Serve(ln)
+	go hs.Serve(s.ln)
 	t.Cleanup(func() { hs.Close() })
-	return s
 }
 
 // serve answers the shop's page at / and /other (with the policy

@@ -2,8 +2,9 @@ package assets_test
 
 import (
 	"context"
-	"io/fs"
+	"net/http"
 	"os"
+	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/roostmsg/roost/internal/browsertest"
+	"github.com/roostmsg/roost/server/assets"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -29,12 +31,12 @@ func identityError(t *testing.T, tab context.Context) map[string]any {
 // reaches the message server, and the page gets an identity-error, and a
 // console error, that says what to configure.
 func TestFrameRefused(t *testing.T) {
-	rs := startRoost(t)
+	allowed, unknown := reserveShop(t), reserveShop(t)
+	rs := startRoost(t, []string{allowed.URL, unknown.URL})
 	browser := browsertest.NewBrowser(t)
-	allowed := startShop(t, rs.URL)
+	allowed.open(t, rs.URL+"/roost/roost.js", policy(rs.URL), nil)
 	other := startShop(t, rs.URL) // http://127.0.0.1 on another port: another origin, the same site
-	unknown := startShop(t, rs.URL, `data-site-id="nosuch"`)
-	rs.allow(allowed.URL, unknown.URL)
+	unknown.open(t, rs.URL+"/roost/roost.js", policy(rs.URL), nil, `data-site-id="nosuch"`)
 
 	for _, tt := range []struct {
 		name, url string
@@ -98,26 +100,31 @@ func TestFrameLateReady(t *testing.T) {
 	assert.Equal(t, 1, n, "one spurious event")
 }
 
-// without is fsys less the files named.
-type without struct {
-	fs.FS
-	names []string
-}
-
-func (w without) Open(name string) (fs.File, error) {
-	if slices.Contains(w.names, name) {
-		return nil, fs.ErrNotExist
+// runtimeWithout returns a copy of the built runtime's directory less
+// the files named.
+func runtimeWithout(t *testing.T, names ...string) string {
+	t.Helper()
+	src, dir := browsertest.Runtime(t), t.TempDir()
+	entries, err := os.ReadDir(src)
+	require.NoError(t, err)
+	for _, e := range entries {
+		if slices.Contains(names, e.Name()) || e.IsDir() {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(src, e.Name()))
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(filepath.Join(dir, e.Name()), b, 0o644))
 	}
-	return w.FS.Open(name)
+	return dir
 }
 
 // TestFrameModeWorkerCannotStart: a frame whose worker script cannot be
 // loaded (neither as a SharedWorker nor as a dedicated Worker) tells the
 // page, which reports it as a message-error (and rejects its calls).
 func TestFrameModeWorkerCannotStart(t *testing.T) {
-	rs := startRoostFiles(t, without{os.DirFS(browsertest.Runtime(t)), []string{"roost-worker.js", "roost-worker.js.br", "roost-worker.js.gz"}})
-	sh := startShop(t, rs.URL)
-	rs.allow(sh.URL)
+	sh := reserveShop(t)
+	rs := startRoostDir(t, runtimeWithout(t, "roost-worker.js", "roost-worker.js.br", "roost-worker.js.gz"), []string{sh.URL})
+	sh.open(t, rs.URL+"/roost/roost.js", policy(rs.URL), nil)
 	browser := browsertest.NewBrowser(t)
 	tab := openTab(t, browser, sh.URL+"/")
 	got, err := chromedp.Run(tab, chromedp.Poll[string](`(window.__events.find(e => e.name === "message-error") || {data: {}}).data.error || false`,
@@ -125,4 +132,26 @@ func TestFrameModeWorkerCannotStart(t *testing.T) {
 	require.NoError(t, err, "the page hears that the runtime cannot start")
 	assert.Contains(t, got, "roost: the runtime cannot start: the worker script roost-worker.js")
 	assert.Zero(t, rs.count(func(clientRequest) bool { return true }), "nothing reached the server")
+}
+
+// TestDataEndpointModeRefused: a page of an origin the site does not allow
+// that serves the runtime's files itself and names the server in
+// data-endpoint (no frame to refuse) is refused by the server: its
+// requests are answered 403, nothing is read or written, and the page's
+// identity-error says which origin to add.
+func TestDataEndpointModeRefused(t *testing.T) {
+	rs := startRoost(t, nil)
+	rs.sendInbox(t, "ORD-1")
+	files, err := assets.New(os.DirFS(browsertest.Runtime(t)), assets.Options{Endpoint: rs.URL})
+	require.NoError(t, err)
+	sh := reserveShop(t)
+	sh.open(t, "/roost/roost.js", directPolicy, files, `data-site-id="`+siteID+`"`, `data-endpoint="`+rs.URL+`"`)
+	tab := openTab(t, browsertest.NewBrowser(t), sh.URL+"/")
+	got := identityError(t, tab)
+	assert.Equal(t, float64(403), got["status"])
+	assert.Contains(t, got["error"], `origin "`+sh.URL+`" is not allowed for site "example"`)
+	assert.Zero(t, rs.count(func(r clientRequest) bool { return r.status != http.StatusForbidden }), "every request was refused")
+	shown, err := chromedp.Run(tab, chromedp.Evaluate[int](`document.querySelectorAll("#inbox li").length`))
+	require.NoError(t, err)
+	assert.Zero(t, shown, "nothing is shown")
 }
