@@ -5,13 +5,13 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+	"github.com/roostmsg/roost/internal/browsertest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -143,14 +143,14 @@ func TestBenchStartup(t *testing.T) {
 
 	result := map[string]any{
 		"runs":                  startupRuns,
-		"wasm_asked_ms":         median(withRoost, func(l startupLoad) float64 { return l.WasmAskedMs }),
-		"first_poll_ms":         median(withRoost, func(l startupLoad) float64 { return l.FirstPollMs }),
-		"first_message_ms":      median(withRoost, func(l startupLoad) float64 { return l.FirstMessageMs }),
-		"load_event_ms":         median(withRoost, func(l startupLoad) float64 { return l.LoadEventMs }),
-		"load_event_no_roost":   median(withoutRoost, func(v float64) float64 { return v }),
+		"wasm_asked_ms":         browsertest.Median(withRoost, func(l startupLoad) float64 { return l.WasmAskedMs }),
+		"first_poll_ms":         browsertest.Median(withRoost, func(l startupLoad) float64 { return l.FirstPollMs }),
+		"first_message_ms":      browsertest.Median(withRoost, func(l startupLoad) float64 { return l.FirstMessageMs }),
+		"load_event_ms":         browsertest.Median(withRoost, func(l startupLoad) float64 { return l.LoadEventMs }),
+		"load_event_no_roost":   browsertest.Median(withoutRoost, func(v float64) float64 { return v }),
 		"traced_runs":           tracedRuns,
-		"longest_task_cpu_ms":   median(longestCPU, func(v float64) float64 { return v }),
-		"longest_task_wall_ms":  median(longestWall, func(v float64) float64 { return v }),
+		"longest_task_cpu_ms":   browsertest.Median(longestCPU, func(v float64) float64 { return v }),
+		"longest_task_wall_ms":  browsertest.Median(longestWall, func(v float64) float64 { return v }),
 		"loads":                 withRoost,
 		"loads_no_roost":        withoutRoost,
 		"longest_task_cpu_all":  longestCPU,
@@ -162,22 +162,6 @@ func TestBenchStartup(t *testing.T) {
 	if dir := os.Getenv("ROOST_BENCH_OUT"); dir != "" {
 		require.NoError(t, os.WriteFile(filepath.Join(dir, "startup.json"), out, 0o644))
 	}
-}
-
-// median is the median of f over xs (0 for none).
-func median[T any](xs []T, f func(T) float64) float64 {
-	vs := make([]float64, 0, len(xs))
-	for _, x := range xs {
-		vs = append(vs, f(x))
-	}
-	if len(vs) == 0 {
-		return 0
-	}
-	slices.Sort(vs)
-	if len(vs)%2 == 0 {
-		return (vs[len(vs)/2-1] + vs[len(vs)/2]) / 2
-	}
-	return vs[len(vs)/2]
 }
 
 // ms is d in milliseconds.

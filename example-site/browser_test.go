@@ -292,18 +292,7 @@ func (s *testSite) count(match func(clientRequest) bool) int {
 // api calls the send-side API with the App API key and decodes the JSON answer.
 func (s *testSite) api(t *testing.T, method, path, key, body string) (int, map[string]any) {
 	t.Helper()
-	req, err := http.NewRequest(method, s.URL+path, strings.NewReader(body))
-	require.NoError(t, err)
-	req.Header.Set("Authorization", "Bearer "+key)
-	req.Header.Set("Content-Type", "application/json")
-	res, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	defer res.Body.Close()
-	raw, err := io.ReadAll(res.Body)
-	require.NoError(t, err)
-	var out map[string]any
-	require.NoError(t, json.Unmarshal(raw, &out), string(raw))
-	return res.StatusCode, out
+	return browsertest.API(t, s.URL, key, method, path, body)
 }
 
 // newBrowser starts headless Chromium for one test.

@@ -4,7 +4,9 @@ package browsertest
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -186,3 +188,21 @@ func (w *StatusRecorder) WriteHeader(status int) {
 
 // Unwrap lets http.ResponseController reach the connection.
 func (w *StatusRecorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// API calls a Roost server's send-side API at base with the App API key
+// and returns the answer's status and its body decoded as a JSON object.
+func API(t *testing.T, base, key, method, path, body string) (int, map[string]any) {
+	t.Helper()
+	req, err := http.NewRequest(method, base+path, strings.NewReader(body))
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+key)
+	req.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer res.Body.Close()
+	raw, err := io.ReadAll(res.Body)
+	require.NoError(t, err)
+	var out map[string]any
+	require.NoError(t, json.Unmarshal(raw, &out), "%s %s: %s", method, path, raw)
+	return res.StatusCode, out
+}

@@ -2,7 +2,6 @@ package assets_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -152,18 +151,8 @@ func startRoostDir(t *testing.T, dir string, allowed []string, opts ...roostOpti
 // api calls the send-side API and returns the decoded answer, which must have status want.
 func (rs *roostServer) api(t *testing.T, method, path, body string, want int) map[string]any {
 	t.Helper()
-	req, err := http.NewRequest(method, rs.URL+path, strings.NewReader(body))
-	require.NoError(t, err)
-	req.Header.Set("Authorization", "Bearer "+apiKey)
-	req.Header.Set("Content-Type", "application/json")
-	res, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	defer res.Body.Close()
-	raw, err := io.ReadAll(res.Body)
-	require.NoError(t, err)
-	require.Equal(t, want, res.StatusCode, "%s %s: %s", method, path, raw)
-	var out map[string]any
-	require.NoError(t, json.Unmarshal(raw, &out), string(raw))
+	status, out := browsertest.API(t, rs.URL, apiKey, method, path, body)
+	require.Equal(t, want, status, "%s %s: %v", method, path, out)
 	return out
 }
 

@@ -38,11 +38,7 @@ func (h *Handler) handleListTemplates(w http.ResponseWriter, r *http.Request) er
 
 // handleGetTemplate answers GET /v1/transactional/{id}.
 func (h *Handler) handleGetTemplate(w http.ResponseWriter, r *http.Request) error {
-	id, err := templateID(r)
-	if err != nil {
-		return err
-	}
-	t, err := h.srv.FindTemplate(r.Context(), id)
+	t, err := h.pathTemplate(r)
 	if err != nil {
 		return err
 	}
@@ -52,16 +48,21 @@ func (h *Handler) handleGetTemplate(w http.ResponseWriter, r *http.Request) erro
 
 // handleListContents answers GET /v1/transactional/{id}/contents.
 func (h *Handler) handleListContents(w http.ResponseWriter, r *http.Request) error {
-	id, err := templateID(r)
-	if err != nil {
-		return err
-	}
-	t, err := h.srv.FindTemplate(r.Context(), id)
+	t, err := h.pathTemplate(r)
 	if err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"contents": t.Contents})
 	return nil
+}
+
+// pathTemplate returns the template the {id} path value names, or ENOTFOUND.
+func (h *Handler) pathTemplate(r *http.Request) (*server.Template, error) {
+	id, err := templateID(r)
+	if err != nil {
+		return nil, err
+	}
+	return h.srv.FindTemplate(r.Context(), id)
 }
 
 // handleCreateTemplate answers POST /v1/transactional: a new template,
