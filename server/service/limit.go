@@ -4,30 +4,38 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
 )
 
-// slowAfter is how long a connection may go without sending a whole
-// request header before a full listener may close it to make room.
-const slowAfter = time.Second
+// defaultSlowAfter is how long a connection may go without sending a
+// whole request header before a full listener may close it to make room.
+const defaultSlowAfter = time.Second
 
-// overloaded is what a connection past the cap is told before it is closed.
-const overloaded = "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 1\r\n" +
-	"Connection: close\r\nContent-Length: 69\r\n\r\n" + `{"meta":{"error":"the server is at its connection limit; try again"}}` + "\n"
+// overloadedBody is the JSON error a connection past the cap is told.
+const overloadedBody = `{"meta":{"error":"the server is at its connection limit; try again"}}` + "\n"
+
+// overloaded is the whole answer a connection past the cap gets before it
+// is closed.
+var overloaded = []byte("HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 1\r\n" +
+	"Connection: close\r\nContent-Length: " + strconv.Itoa(len(overloadedBody)) + "\r\n\r\n" + overloadedBody)
 
 // limitListener caps the open connections of a listener at max, so that
 // many slow or idle clients cannot use up the process's file descriptors
 // and lock everyone else out. At the cap, accepting a connection first
 // makes room: it closes an idle keep-alive connection (its client simply
 // reconnects), else the oldest connection that has not sent a request
-// header within slowAfter (a slow client, or an attack); failing both, the
+// header within l.slowAfter (a slow client, or an attack); failing both, the
 // new connection is answered 503 and closed at once. track must be the
 // http.Server's ConnState.
 type limitListener struct {
 	net.Listener
 	max int
 	log *slog.Logger
+	// slowAfter is how long a connection may go without a whole request
+	// header before it may be closed to make room (defaultSlowAfter).
+	slowAfter time.Duration
 
 	mu    sync.Mutex
 	conns map[net.Conn]*connInfo
@@ -42,7 +50,7 @@ type connInfo struct {
 
 // newLimitListener returns ln capped at max open connections (0: no cap).
 func newLimitListener(ln net.Listener, max int, log *slog.Logger) *limitListener {
-	return &limitListener{Listener: ln, max: max, log: log, conns: map[net.Conn]*connInfo{}}
+	return &limitListener{Listener: ln, max: max, log: log, slowAfter: defaultSlowAfter, conns: map[net.Conn]*connInfo{}}
 }
 
 // Accept implements net.Listener.
@@ -65,7 +73,7 @@ func (l *limitListener) Accept() (net.Conn, error) {
 			return c, nil
 		}
 		_ = c.SetWriteDeadline(time.Now().Add(time.Second))
-		_, _ = c.Write([]byte(overloaded))
+		_, _ = c.Write(overloaded)
 		c.Close()
 	}
 }
@@ -78,7 +86,7 @@ func (l *limitListener) makeRoom() (net.Conn, bool) {
 	}
 	var victim net.Conn
 	var oldest time.Time
-	slowBefore := time.Now().Add(-slowAfter)
+	slowBefore := time.Now().Add(-l.slowAfter)
 	for c, info := range l.conns {
 		switch {
 		case info.state == http.StateIdle && (victim == nil || l.conns[victim].state != http.StateIdle || info.since.Before(oldest)):
