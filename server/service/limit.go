@@ -1,11 +1,13 @@
 package service
 
 import (
+	"container/list"
 	"log/slog"
 	"net"
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -24,11 +26,12 @@ var overloaded = []byte("HTTP/1.1 503 Service Unavailable\r\nContent-Type: appli
 // limitListener caps the open connections of a listener at max, so that
 // many slow or idle clients cannot use up the process's file descriptors
 // and lock everyone else out. At the cap, accepting a connection first
-// makes room: it closes an idle keep-alive connection (its client simply
-// reconnects), else the oldest connection that has not sent a request
-// header within l.slowAfter (a slow client, or an attack); failing both, the
-// new connection is answered 503 and closed at once. track must be the
-// http.Server's ConnState.
+// makes room: it closes the oldest idle keep-alive connection (its client
+// simply reconnects), else the oldest connection that has not sent a
+// request header within slowAfter (a slow client, or an attack); failing
+// both, the new connection is answered 503 and closed at once. Making room
+// takes constant time: the idle and the header-less connections wait in
+// two queues, oldest first. track must be the http.Server's ConnState.
 type limitListener struct {
 	net.Listener
 	max int
@@ -36,21 +39,39 @@ type limitListener struct {
 	// slowAfter is how long a connection may go without a whole request
 	// header before it may be closed to make room (defaultSlowAfter).
 	slowAfter time.Duration
+	// stats counts open and shed connections, for the metrics.
+	stats *connStats
 
 	mu    sync.Mutex
 	conns map[net.Conn]*connInfo
-	shed  int // connections closed to make room or refused, for the log
+	// idle and fresh queue the connections in StateIdle and in StateNew,
+	// oldest first: the first of either is the one to close.
+	idle, fresh list.List
+	shed        int // connections closed to make room or refused, for the log
 }
 
 // connInfo is what the listener knows of an open connection.
 type connInfo struct {
+	conn  net.Conn
 	state http.ConnState
-	since time.Time // when it entered state
+	since time.Time     // when it entered state
+	queue *list.List    // idle, fresh, or nil when it is in neither
+	elem  *list.Element // its place in queue
 }
 
-// newLimitListener returns ln capped at max open connections (0: no cap).
-func newLimitListener(ln net.Listener, max int, log *slog.Logger) *limitListener {
-	return &limitListener{Listener: ln, max: max, log: log, slowAfter: defaultSlowAfter, conns: map[net.Conn]*connInfo{}}
+// connStats counts a listener's connections for the metrics.
+type connStats struct {
+	open                atomic.Int64
+	idle, slow, refused atomic.Uint64 // closed to make room, or refused
+}
+
+// newLimitListener returns ln capped at max open connections (0: no
+// cap), counting them in stats (nil: counts of its own).
+func newLimitListener(ln net.Listener, max int, log *slog.Logger, stats *connStats) *limitListener {
+	if stats == nil {
+		stats = &connStats{}
+	}
+	return &limitListener{Listener: ln, max: max, log: log, slowAfter: defaultSlowAfter, stats: stats, conns: map[net.Conn]*connInfo{}}
 }
 
 // Accept implements net.Listener.
@@ -63,7 +84,10 @@ func (l *limitListener) Accept() (net.Conn, error) {
 		l.mu.Lock()
 		victim, ok := l.makeRoom()
 		if ok {
-			l.conns[c] = &connInfo{state: http.StateNew, since: time.Now()}
+			info := &connInfo{conn: c}
+			l.conns[c] = info
+			l.enter(info, http.StateNew)
+			l.stats.open.Add(1)
 		}
 		l.mu.Unlock()
 		if victim != nil {
@@ -84,27 +108,23 @@ func (l *limitListener) makeRoom() (net.Conn, bool) {
 	if len(l.conns) < l.max {
 		return nil, true
 	}
-	var victim net.Conn
-	var oldest time.Time
-	slowBefore := time.Now().Add(-l.slowAfter)
-	for c, info := range l.conns {
-		switch {
-		case info.state == http.StateIdle && (victim == nil || l.conns[victim].state != http.StateIdle || info.since.Before(oldest)):
-			victim, oldest = c, info.since
-		case info.state == http.StateNew && info.since.Before(slowBefore) &&
-			(victim == nil || (l.conns[victim].state == http.StateNew && info.since.Before(oldest))):
-			victim, oldest = c, info.since
-		}
-	}
 	l.shed++
 	if l.shed == 1 || l.shed%1000 == 0 {
 		l.log.Warn("at the connection limit: closing idle and slow connections, refusing new ones if none", "max_conns", l.max, "shed_so_far", l.shed)
 	}
-	if victim == nil {
+	var victim *connInfo
+	if e := l.idle.Front(); e != nil {
+		victim = e.Value.(*connInfo)
+		l.stats.idle.Add(1)
+	} else if e := l.fresh.Front(); e != nil && time.Since(e.Value.(*connInfo).since) >= l.slowAfter {
+		victim = e.Value.(*connInfo)
+		l.stats.slow.Add(1)
+	} else {
+		l.stats.refused.Add(1)
 		return nil, false
 	}
-	delete(l.conns, victim) // closed by the caller; ConnState then reports it closed
-	return victim, true
+	l.forget(victim) // closed by the caller; ConnState then reports it closed
+	return victim.conn, true
 }
 
 // track follows each connection's state (http.Server.ConnState).
@@ -114,12 +134,38 @@ func (l *limitListener) track(c net.Conn, state http.ConnState) {
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	switch state {
-	case http.StateClosed, http.StateHijacked:
-		delete(l.conns, c)
+	info, ok := l.conns[c]
+	switch {
+	case !ok: // closed to make room
+	case state == http.StateClosed || state == http.StateHijacked:
+		l.forget(info)
 	default:
-		if info, ok := l.conns[c]; ok {
-			info.state, info.since = state, time.Now()
-		}
+		l.enter(info, state)
 	}
+}
+
+// enter moves info to state, at the back of its state's queue. l.mu is held.
+func (l *limitListener) enter(info *connInfo, state http.ConnState) {
+	if info.queue != nil {
+		info.queue.Remove(info.elem)
+	}
+	info.state, info.since, info.queue, info.elem = state, time.Now(), nil, nil
+	switch state {
+	case http.StateIdle:
+		info.queue = &l.idle
+	case http.StateNew:
+		info.queue = &l.fresh
+	}
+	if info.queue != nil {
+		info.elem = info.queue.PushBack(info)
+	}
+}
+
+// forget drops info from the listener. l.mu is held.
+func (l *limitListener) forget(info *connInfo) {
+	if info.queue != nil {
+		info.queue.Remove(info.elem)
+	}
+	delete(l.conns, info.conn)
+	l.stats.open.Add(-1)
 }

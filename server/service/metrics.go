@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -25,11 +26,13 @@ type metrics struct {
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
 	inFlight prometheus.Gauge
+	// conns counts the main listener's connections (limitListener).
+	conns *connStats
 }
 
 // newMetrics registers the metrics of srv and its store db.
 func newMetrics(srv *server.Server, db *sqlite.DB) *metrics {
-	m := &metrics{reg: prometheus.NewRegistry()}
+	m := &metrics{reg: prometheus.NewRegistry(), conns: &connStats{}}
 	m.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "roost_http_requests_total", Help: "HTTP requests answered, by route pattern, method and status.",
 	}, []string{"route", "method", "status"})
@@ -56,6 +59,11 @@ func newMetrics(srv *server.Server, db *sqlite.DB) *metrics {
 		batches.Observe(float64(writes))
 		commits.Observe(took.Seconds())
 	})
+	shed := func(reason string, n *atomic.Uint64) prometheus.Collector {
+		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "roost_http_connections_shed_total",
+			Help:        "Connections closed at the connection limit to make room (idle, slow: no request header for a second), or refused with 503.",
+			ConstLabels: prometheus.Labels{"reason": reason}}, func() float64 { return float64(n.Load()) })
+	}
 	queued := &queuedCount{srv: srv}
 	m.reg.MustRegister(m.requests, m.latency, m.inFlight, batches, commits,
 		stat("roost_sends_total", "Sends accepted (drafts included), by channel.", prometheus.Labels{"channel": "inbox"},
@@ -73,6 +81,10 @@ func newMetrics(srv *server.Server, db *sqlite.DB) *metrics {
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "roost_queued_messages", Help: "Messages queued for people now: what polls return (counted at most every 10 s).",
 		}, queued.value),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "roost_http_connections_open", Help: "Open connections of the main listener (counted when -max-conns caps them).",
+		}, func() float64 { return float64(m.conns.open.Load()) }),
+		shed("idle", &m.conns.idle), shed("slow", &m.conns.slow), shed("refused", &m.conns.refused),
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)

@@ -132,7 +132,7 @@ func (s *Service) Run(ctx context.Context, ready func(addr, metricsAddr net.Addr
 // are closed), stops the background work, and returns; the store stays
 // open until Close, so no request in flight ever finds it closed.
 func (s *Service) Serve(ctx context.Context, ln, mln net.Listener) error {
-	limited := newLimitListener(ln, s.cfg.MaxConns, s.log)
+	limited := newLimitListener(ln, s.cfg.MaxConns, s.log, s.metrics.conns)
 	hs := &http.Server{
 		Handler:           s.handler,
 		ReadHeaderTimeout: s.cfg.ReadHeaderTimeout,
