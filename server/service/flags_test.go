@@ -64,7 +64,7 @@ func TestFlags_Env(t *testing.T) {
 		"ROOST_ADDR": "127.0.0.1:9000", "ROOST_DB": "/data/roost.db", "ROOST_MAX_CONNS": "64",
 		"ROOST_READ_TIMEOUT": "3s", "ROOST_RATE_LIMIT": "-1", "ROOST_INSECURE_UNSIGNED_IDENTITIES": "true",
 		"ROOST_POLL_CACHE": "1MiB", "ROOST_API_KEY": "k1 k2", "ROOST_METRICS_ADDR": "127.0.0.1:9100",
-		"ROOST_SITE": "shop=https://shop.example,https://www.shop.example blog=https://blog.example",
+		"ROOST_SITE":        "shop=https://shop.example,https://www.shop.example blog=https://blog.example",
 		"ROOST_SITE_SECRET": "shop=s1 blog=s2",
 	}
 	cfg := mustParseFlags(t, nil, env)

@@ -15,6 +15,9 @@ import (
 // whole request header before a full listener may close it to make room.
 const defaultSlowAfter = time.Second
 
+// shedLogEvery is how often, at most, a listener at its cap says so in the log.
+const shedLogEvery = 10 * time.Second
+
 // overloadedBody is the JSON error a connection past the cap is told.
 const overloadedBody = `{"meta":{"error":"the server is at its connection limit; try again"}}` + "\n"
 
@@ -47,7 +50,7 @@ type limitListener struct {
 	// idle and fresh queue the connections in StateIdle and in StateNew,
 	// oldest first: the first of either is the one to close.
 	idle, fresh list.List
-	shed        int // connections closed to make room or refused, for the log
+	loggedAt    time.Time // of the last shedding line (logShedding)
 }
 
 // connInfo is what the listener knows of an open connection.
@@ -108,10 +111,7 @@ func (l *limitListener) makeRoom() (net.Conn, bool) {
 	if len(l.conns) < l.max {
 		return nil, true
 	}
-	l.shed++
-	if l.shed == 1 || l.shed%1000 == 0 {
-		l.log.Warn("at the connection limit: closing idle and slow connections, refusing new ones if none", "max_conns", l.max, "shed_so_far", l.shed)
-	}
+	defer l.logShedding()
 	var victim *connInfo
 	if e := l.idle.Front(); e != nil {
 		victim = e.Value.(*connInfo)
@@ -125,6 +125,16 @@ func (l *limitListener) makeRoom() (net.Conn, bool) {
 	}
 	l.forget(victim) // closed by the caller; ConnState then reports it closed
 	return victim.conn, true
+}
+
+// logShedding logs that the listener is at its cap, at most every
+// shedLogEvery, with the connections shed so far. l.mu is held.
+func (l *limitListener) logShedding() {
+	if now := time.Now(); now.Sub(l.loggedAt) >= shedLogEvery {
+		l.loggedAt = now
+		l.log.Warn("at the connection limit: closing idle and slow connections, refusing new ones if none", "max_conns", l.max,
+			"closed_idle", l.stats.idle.Load(), "closed_slow", l.stats.slow.Load(), "refused", l.stats.refused.Load())
+	}
 }
 
 // track follows each connection's state (http.Server.ConnState).
