@@ -154,7 +154,7 @@ func (c *Config) Validate() error {
 			errs = append(errs, fmt.Errorf("%s is negative (%d)", setting(n.name), n.v))
 		}
 	}
-	if c.MetricsAddr != "" && c.MetricsAddr == c.Addr {
+	if c.MetricsAddr != "" && c.MetricsAddr == c.Addr && !strings.HasSuffix(c.Addr, ":0") { // :0, a free port each
 		errs = append(errs, fmt.Errorf("%s %s is -addr: leave it empty to serve /metrics on -addr", setting("metrics-addr"), c.MetricsAddr))
 	}
 	return errors.Join(errs...)
