@@ -129,7 +129,9 @@ func TestRequestLog_NoSecrets(t *testing.T) {
 	ts := startService(t, nil)
 	sig := server.SignIdentity(testSecret, testUser)
 	const wrongKey, wrongSig, query = "roost_wrong_key_71c3", "0123456789abcdef0123456789abcdef", "token=q-value-e4a2"
-	auth := func(key string) []string { return []string{"Authorization", "Bearer " + key, "Content-Type", "application/json"} }
+	auth := func(key string) []string {
+		return []string{"Authorization", "Bearer " + key, "Content-Type", "application/json"}
+	}
 	client := func(s string) []string {
 		return []string{"X-Roost-Site", testSite, "X-Roost-User", testUser, "X-Roost-Signature", s, "Content-Type", "application/json"}
 	}
