@@ -162,3 +162,27 @@ func mapKeys(m map[string]float64) []string {
 	}
 	return keys
 }
+
+// TestServe_ShutdownTimeout: a request still running when the shutdown
+// timeout ends has its connection closed, and Serve returns.
+func TestServe_ShutdownTimeout(t *testing.T) {
+	ts := startService(t, func(cfg *service.Config) { cfg.ShutdownTimeout = 50 * time.Millisecond })
+	started, release := make(chan struct{}), make(chan struct{})
+	defer close(release)
+	ts.svc.Handle("GET /hang", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		close(started)
+		<-release
+	}))
+	failed := make(chan error, 1)
+	go func() {
+		resp, err := http.Get(ts.base + "/hang")
+		if err == nil {
+			resp.Body.Close()
+		}
+		failed <- err
+	}()
+	<-started
+	require.NoError(t, ts.stop())
+	assert.Error(t, <-failed, "the hung request's connection was closed")
+	assert.Contains(t, ts.logs.String(), "requests still running at the shutdown timeout")
+}
