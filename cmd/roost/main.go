@@ -33,6 +33,7 @@ var commandOrder = []string{"serve", "sign", "templates", "keygen", "version"}
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	context.AfterFunc(ctx, stop) // a second signal stops roost at once, without waiting
 	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
 	switch {
 	case errors.Is(err, flag.ErrHelp): // -h printed the usage

@@ -118,3 +118,22 @@ func TestSIGTERM_FinishesRequestsInFlight(t *testing.T) {
 		assert.NoError(t, err, "acknowledged delivery %s", id)
 	}
 }
+
+// TestSIGTERM_Twice: a second signal stops roost at once, without
+// waiting for the requests in flight.
+func TestSIGTERM_Twice(t *testing.T) {
+	p := startRoost(t)
+	startSlowSend(t, p.addr(), 1)
+	waitUntil(t, "the send is in flight", func() bool {
+		return metric(t, p.base+"/metrics", "roost_http_requests_in_flight") >= 1
+	})
+	require.NoError(t, p.cmd.Process.Signal(syscall.SIGTERM))
+	waitUntil(t, "roost is shutting down", func() bool { return strings.Contains(p.logs.String(), "shutting down") })
+	require.NoError(t, p.cmd.Process.Signal(syscall.SIGTERM))
+	select {
+	case <-p.exited:
+	case <-time.After(10 * time.Second):
+		t.Fatal("roost did not stop at the second SIGTERM")
+	}
+	assert.Error(t, p.exitErr, "killed by the signal, not a clean exit")
+}
