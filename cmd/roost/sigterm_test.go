@@ -84,8 +84,9 @@ func TestSIGTERM_FinishesRequestsInFlight(t *testing.T) {
 		}
 		return isRefused(err)
 	})
-	_, err := http.Get(p.base + "/healthz")
-	assert.True(t, isRefused(err), "a request after SIGTERM is refused: %v", err)
+	fresh := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	_, err := fresh.Get(p.base + "/healthz")
+	assert.True(t, isRefused(err), "a request on a new connection after SIGTERM is refused: %v", err)
 
 	var ids []string
 	for i, s := range sends {

@@ -2,6 +2,7 @@ package service
 
 import (
 	"container/list"
+	"context"
 	"log/slog"
 	"net"
 	"net/http"
@@ -45,6 +46,9 @@ type limitListener struct {
 	// stats counts open and shed connections, for the metrics.
 	stats *connStats
 
+	closeOnce sync.Once
+	closeErr  error
+
 	mu    sync.Mutex
 	conns map[net.Conn]*connInfo
 	// idle and fresh queue the connections in StateIdle and in StateNew,
@@ -81,7 +85,7 @@ func newLimitListener(ln net.Listener, max int, log *slog.Logger, stats *connSta
 func (l *limitListener) Accept() (net.Conn, error) {
 	for {
 		c, err := l.Listener.Accept()
-		if err != nil || l.max <= 0 {
+		if err != nil {
 			return c, err
 		}
 		l.mu.Lock()
@@ -108,7 +112,7 @@ func (l *limitListener) Accept() (net.Conn, error) {
 // makeRoom reports whether one more connection may be open, and the
 // connection to close for it, if one must go. l.mu is held.
 func (l *limitListener) makeRoom() (net.Conn, bool) {
-	if len(l.conns) < l.max {
+	if l.max <= 0 || len(l.conns) < l.max {
 		return nil, true
 	}
 	defer l.logShedding()
@@ -139,9 +143,6 @@ func (l *limitListener) logShedding() {
 
 // track follows each connection's state (http.Server.ConnState).
 func (l *limitListener) track(c net.Conn, state http.ConnState) {
-	if l.max <= 0 {
-		return
-	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	info, ok := l.conns[c]
@@ -178,4 +179,29 @@ func (l *limitListener) forget(info *connInfo) {
 	}
 	delete(l.conns, info.conn)
 	l.stats.open.Add(-1)
+}
+
+// Close implements net.Listener; closing it again does nothing (Serve
+// closes it before http.Server.Shutdown does).
+func (l *limitListener) Close() error {
+	l.closeOnce.Do(func() { l.closeErr = l.Listener.Close() })
+	return l.closeErr
+}
+
+// drain waits until no connection is open, for grace at most, or until
+// ctx is done.
+func (l *limitListener) drain(ctx context.Context, grace time.Duration) {
+	timeout := time.NewTimer(grace)
+	defer timeout.Stop()
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for l.stats.open.Load() > 0 {
+		select {
+		case <-ctx.Done():
+			return
+		case <-timeout.C:
+			return
+		case <-tick.C:
+		}
+	}
 }

@@ -82,7 +82,7 @@ func newMetrics(srv *server.Server, db *sqlite.DB) *metrics {
 			Name: "roost_queued_messages", Help: "Messages queued for people now: what polls return (counted at most every 10 s).",
 		}, queued.value),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-			Name: "roost_http_connections_open", Help: "Open connections of the main listener (counted when -max-conns caps them).",
+			Name: "roost_http_connections_open", Help: "Open connections of the main listener.",
 		}, func() float64 { return float64(m.conns.open.Load()) }),
 		shed("idle", &m.conns.idle), shed("slow", &m.conns.slow), shed("refused", &m.conns.refused),
 		collectors.NewGoCollector(),

@@ -1,9 +1,13 @@
 package service_test
 
 import (
+	"bufio"
+	"io"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -185,4 +189,40 @@ func TestServe_ShutdownTimeout(t *testing.T) {
 	require.NoError(t, ts.stop())
 	assert.Error(t, <-failed, "the hung request's connection was closed")
 	assert.Contains(t, ts.logs.String(), "requests still running at the shutdown timeout")
+}
+
+// TestServe_KeepAliveAtShutdown: a request sent on an idle keep-alive
+// connection just after the shutdown began is answered, with
+// Connection: close, rather than lost with the connection.
+func TestServe_KeepAliveAtShutdown(t *testing.T) {
+	ts := startService(t, nil)
+	c, err := net.Dial("tcp", strings.TrimPrefix(ts.base, "http://"))
+	require.NoError(t, err)
+	defer c.Close()
+	require.NoError(t, c.SetDeadline(time.Now().Add(10*time.Second)))
+	r := bufio.NewReader(c)
+	get := func() *http.Response {
+		_, err := io.WriteString(c, "GET /healthz HTTP/1.1\r\nHost: roost.test\r\n\r\n")
+		require.NoError(t, err)
+		resp, err := http.ReadResponse(r, nil)
+		require.NoError(t, err)
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp
+	}
+	require.Equal(t, http.StatusOK, get().StatusCode)
+
+	stopped := make(chan error, 1)
+	go func() { stopped <- ts.stop() }()
+	for !strings.Contains(ts.logs.String(), "shutting down") {
+		time.Sleep(time.Millisecond)
+	}
+	resp := get()
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	assert.True(t, resp.Close, "answered with Connection: close")
+	_, err = r.ReadByte()
+	assert.ErrorIs(t, err, io.EOF, "then closed")
+	_, err = net.Dial("tcp", strings.TrimPrefix(ts.base, "http://"))
+	assert.ErrorIs(t, err, syscall.ECONNREFUSED, "no new connection is accepted")
+	require.NoError(t, <-stopped)
 }
