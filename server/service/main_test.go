@@ -92,6 +92,9 @@ func startService(t *testing.T, configure func(cfg *service.Config)) *testServic
 func (ts *testService) stop() error {
 	var err error
 	ts.stopOnce.Do(func() {
+		// The test's idle keep-alive connections would hold the shutdown
+		// for its drain (drainGrace).
+		http.DefaultClient.CloseIdleConnections()
 		ts.cancel()
 		err = <-ts.done
 	})
