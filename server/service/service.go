@@ -134,9 +134,9 @@ func (s *Service) Run(ctx context.Context, ready func(addr, metricsAddr net.Addr
 const drainGrace = 500 * time.Millisecond
 
 // Serve serves on ln (and the metrics on mln, if not nil) until ctx is
-// done. Then it stops accepting connections; for drainGrace at most, an
-// open connection may carry one more request, after which it is closed;
-// then it closes the idle connections, lets the requests in flight finish
+// done. Then it stops accepting connections and, for drainGrace at most,
+// lets each open one carry one more request, answered with Connection:
+// close; then it closes the idle ones, lets the requests in flight finish
 // (for cfg.ShutdownTimeout in all, after which their connections are
 // closed), stops the background work, and returns. The store stays open
 // until Close, so no request in flight ever finds it closed.
