@@ -73,3 +73,8 @@ node:
 	else \
 		echo "The wasm tests need Node.js: install it (Debian/Ubuntu: sudo apt-get install nodejs), then run make test again."; exit 1; \
 	fi
+
+.PHONY: roost
+## roost: the server binary (cmd/roost) with the browser runtime built in, in bin/roost
+roost: runtime
+	$(GO) build -trimpath -o bin/roost ./cmd/roost

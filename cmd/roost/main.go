@@ -20,24 +20,30 @@ var commands = map[string]struct {
 	summary string
 	run     func(ctx context.Context, args []string, env func(string) string, stdout, stderr io.Writer) error
 }{
-	"serve":     {"run the server (the default command)", serve},
-	"sign":      {"print the signature of a user id, as a site's backend makes it", sign},
-	"templates": {"import or export templates (the seed format): roost templates import|export FILE", templates},
-	"keygen":    {"print a new random secret, for an App API key or a site secret", keygen},
-	"version":   {"print the version of roost and of its browser runtime", version},
+	"serve":       {"run the server (the default command)", serve},
+	"sign":        {"print the signature of a user id, as a site's backend makes it", sign},
+	"templates":   {"import or export templates (the seed format): roost templates import|export FILE", templates},
+	"keygen":      {"print a new random secret, for an App API key or a site secret", keygen},
+	"healthcheck": {"exit 0 if the roost on ROOST_ADDR answers /healthz, else 1 (a container's HEALTHCHECK)", healthcheck},
+	"version":     {"print the version of roost and of its browser runtime", version},
 }
 
 // commandOrder is the order `roost -h` lists them in.
-var commandOrder = []string{"serve", "sign", "templates", "keygen", "version"}
+var commandOrder = []string{"serve", "sign", "templates", "keygen", "healthcheck", "version"}
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	context.AfterFunc(ctx, stop) // a second signal stops roost at once, without waiting
 	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
 	switch {
 	case errors.Is(err, flag.ErrHelp): // -h printed the usage
 	case err != nil:
 		fmt.Fprintln(os.Stderr, "roost:", err)
+		var ec exitCode
+		if errors.As(err, &ec) {
+			os.Exit(ec.code)
+		}
 		os.Exit(2)
 	}
 }
@@ -66,7 +72,7 @@ func run(ctx context.Context, args []string, env func(string) string, stdout, st
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "Usage: roost [COMMAND] [FLAGS]\n\nCommands:")
 	for _, name := range commandOrder {
-		fmt.Fprintf(w, "  %-10s %s\n", name, commands[name].summary)
+		fmt.Fprintf(w, "  %-12s %s\n", name, commands[name].summary)
 	}
 	fmt.Fprintln(w, "\n`roost COMMAND -h` lists a command's flags; every flag can also be set by its environment variable (ROOST_...).")
 }

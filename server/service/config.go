@@ -143,14 +143,19 @@ func (c *Config) Validate() error {
 		{"write-timeout", c.WriteTimeout}, {"idle-timeout", c.IdleTimeout}, {"shutdown-timeout", c.ShutdownTimeout},
 	} {
 		if d.v < 0 {
-			errs = append(errs, fmt.Errorf("-%s is negative (%v)", d.name, d.v))
+			errs = append(errs, fmt.Errorf("%s is negative (%v)", setting(d.name), d.v))
 		}
 	}
-	if c.MaxConns < 0 || c.MaxHeaderBytes < 0 {
-		errs = append(errs, errors.New("-max-conns and -max-header-bytes must not be negative"))
+	for _, n := range []struct {
+		name string
+		v    int
+	}{{"max-conns", c.MaxConns}, {"max-header-bytes", c.MaxHeaderBytes}} {
+		if n.v < 0 {
+			errs = append(errs, fmt.Errorf("%s is negative (%d)", setting(n.name), n.v))
+		}
 	}
-	if c.MetricsAddr != "" && c.MetricsAddr == c.Addr {
-		errs = append(errs, fmt.Errorf("-metrics-addr %s is -addr: leave it empty to serve /metrics on -addr", c.MetricsAddr))
+	if c.MetricsAddr != "" && c.MetricsAddr == c.Addr && !strings.HasSuffix(c.Addr, ":0") { // :0, a free port each
+		errs = append(errs, fmt.Errorf("%s %s is -addr: leave it empty to serve /metrics on -addr", setting("metrics-addr"), c.MetricsAddr))
 	}
 	return errors.Join(errs...)
 }

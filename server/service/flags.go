@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"os"
 	"strconv"
 	"strings"
@@ -39,6 +40,15 @@ type Flags struct {
 func EnvName(name string) string {
 	return "ROOST_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
 }
+
+// setting names the flag name and its variable in an error message:
+// "-max-conns (ROOST_MAX_CONNS)".
+func setting(name string) string {
+	return "-" + name + " (" + EnvName(name) + ")"
+}
+
+// secretFlags are the flags whose values no message may show.
+var secretFlags = map[string]bool{"api-key": true, "site-secret": true}
 
 // BindFlags defines on fs the flags of every Config setting.
 func BindFlags(fs *flag.FlagSet) *Flags {
@@ -104,10 +114,10 @@ func (f *Flags) Config(getenv func(string) string) (Config, error) {
 	if c.Logger, err = newLogger(f.logFormat, f.logLevel, f.LogOutput); err != nil {
 		errs = append(errs, err)
 	}
-	keys, err := withFile(f.keys, f.keyFile, "-api-key-file")
+	keys, err := withFile(f.keys, f.keyFile, "api-key-file")
 	errs = append(errs, err)
 	c.APIKeys = keys
-	secrets, err := withFile(f.secret, f.secretFile, "-site-secret-file")
+	secrets, err := withFile(f.secret, f.secretFile, "site-secret-file")
 	errs = append(errs, err)
 	c.Sites, err = parseSites(f.sites, secrets)
 	errs = append(errs, err)
@@ -138,23 +148,46 @@ func (f *Flags) applyEnv(getenv func(string) string) error {
 		}
 		for _, v := range values {
 			if err := fl.Value.Set(v); err != nil {
-				errs = append(errs, fmt.Errorf("%s: %w", env, err))
+				shown := strconv.Quote(v)
+				if secretFlags[fl.Name] {
+					shown = "(a secret, not shown)"
+				}
+				errs = append(errs, fmt.Errorf("%s=%s: invalid value for -%s: %w%s", env, shown, fl.Name, err, hint(fl.Value)))
 			}
 		}
 	})
 	return errors.Join(errs...)
 }
 
+// hint says how a value of v's kind is written, for an error message.
+func hint(v flag.Value) string {
+	g, ok := v.(flag.Getter)
+	if !ok {
+		return ""
+	}
+	switch g.Get().(type) {
+	case time.Duration:
+		return "; write a duration like 500ms, 30s or 2m"
+	case bool:
+		return "; write true or false"
+	case int:
+		return "; write a whole number"
+	case float64:
+		return "; write a number"
+	}
+	return ""
+}
+
 // withFile returns values and those of the file at path (one per line,
-// blank lines and #comments skipped), if a path is given.
-func withFile(values []string, path, flagName string) ([]string, error) {
+// blank lines and #comments skipped), if a path is given by the flag name.
+func withFile(values []string, path, name string) ([]string, error) {
 	out := append([]string(nil), values...)
 	if path == "" {
 		return out, nil
 	}
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return out, fmt.Errorf("%s: %w", flagName, err)
+		return out, fmt.Errorf("%s: %w", setting(name), err)
 	}
 	n := 0
 	for line := range strings.Lines(string(b)) {
@@ -164,7 +197,7 @@ func withFile(values []string, path, flagName string) ([]string, error) {
 		}
 	}
 	if n == 0 {
-		return out, fmt.Errorf("%s: %s holds no value", flagName, path)
+		return out, fmt.Errorf("%s: %s holds no value", setting(name), path)
 	}
 	return out, nil
 }
@@ -184,7 +217,7 @@ func parseSites(specs, secrets []string) ([]httpapi.Site, error) {
 			}
 		}
 		if _, dup := index[s.ID]; dup {
-			errs = append(errs, fmt.Errorf("-site %s is given twice", s.ID))
+			errs = append(errs, fmt.Errorf("%s: site %s is given twice", setting("site"), s.ID))
 			continue
 		}
 		index[s.ID] = len(sites)
@@ -202,11 +235,11 @@ func parseSites(specs, secrets []string) ([]httpapi.Site, error) {
 		}
 		switch {
 		case !ok:
-			errs = append(errs, errors.New("a -site-secret names no -site: write it as ID=SECRET with the id of a -site"))
+			errs = append(errs, fmt.Errorf("%s: a secret names no -site: write it as ID=SECRET with the id of a -site", setting("site-secret")))
 		case strings.TrimSpace(secret) == "":
-			errs = append(errs, fmt.Errorf("the secret of site %s is empty", sites[i].ID))
+			errs = append(errs, fmt.Errorf("%s: the secret of site %s is empty", setting("site-secret"), sites[i].ID))
 		case sites[i].IdentitySecret != "":
-			errs = append(errs, fmt.Errorf("site %s has two secrets", sites[i].ID))
+			errs = append(errs, fmt.Errorf("%s: site %s has two secrets", setting("site-secret"), sites[i].ID))
 		default:
 			sites[i].IdentitySecret = strings.TrimSpace(secret)
 		}
@@ -222,7 +255,7 @@ func newLogger(format, level string, out io.Writer) (*slog.Logger, error) {
 	}
 	var lv slog.Level
 	if err := lv.UnmarshalText([]byte(level)); err != nil {
-		return nil, fmt.Errorf("-log-level %q: use debug, info, warn or error", level)
+		return nil, fmt.Errorf("%s %q: use debug, info, warn or error", setting("log-level"), level)
 	}
 	opts := &slog.HandlerOptions{Level: lv}
 	switch format {
@@ -231,7 +264,7 @@ func newLogger(format, level string, out io.Writer) (*slog.Logger, error) {
 	case "json":
 		return slog.New(slog.NewJSONHandler(out, opts)), nil
 	}
-	return nil, fmt.Errorf("-log-format %q: use text or json", format)
+	return nil, fmt.Errorf("%s %q: use text or json", setting("log-format"), format)
 }
 
 // listValue is a flag that may be repeated.
@@ -271,7 +304,7 @@ func (s *sizeValue) Set(v string) error {
 	mult := map[string]int{"": 1, "B": 1, "K": 1 << 10, "KB": 1 << 10, "KiB": 1 << 10, "M": 1 << 20, "MB": 1 << 20, "MiB": 1 << 20,
 		"G": 1 << 30, "GB": 1 << 30, "GiB": 1 << 30}[unit]
 	n, err := strconv.Atoi(strings.TrimSpace(num))
-	if err != nil || mult == 0 || n < 0 {
+	if err != nil || mult == 0 || n < 0 || n > math.MaxInt/mult {
 		return fmt.Errorf("%q is not a size: write 64MiB, 512KiB or a number of bytes", v)
 	}
 	*s = sizeValue(n * mult)

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -25,11 +26,13 @@ type metrics struct {
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
 	inFlight prometheus.Gauge
+	// conns counts the main listener's connections (limitListener).
+	conns *connStats
 }
 
 // newMetrics registers the metrics of srv and its store db.
 func newMetrics(srv *server.Server, db *sqlite.DB) *metrics {
-	m := &metrics{reg: prometheus.NewRegistry()}
+	m := &metrics{reg: prometheus.NewRegistry(), conns: &connStats{}}
 	m.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "roost_http_requests_total", Help: "HTTP requests answered, by route pattern, method and status.",
 	}, []string{"route", "method", "status"})
@@ -56,6 +59,11 @@ func newMetrics(srv *server.Server, db *sqlite.DB) *metrics {
 		batches.Observe(float64(writes))
 		commits.Observe(took.Seconds())
 	})
+	shed := func(reason string, n *atomic.Uint64) prometheus.Collector {
+		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "roost_http_connections_shed_total",
+			Help:        "Connections closed at the connection limit to make room (idle, slow: no request header for a second), or refused with 503.",
+			ConstLabels: prometheus.Labels{"reason": reason}}, func() float64 { return float64(n.Load()) })
+	}
 	queued := &queuedCount{srv: srv}
 	m.reg.MustRegister(m.requests, m.latency, m.inFlight, batches, commits,
 		stat("roost_sends_total", "Sends accepted (drafts included), by channel.", prometheus.Labels{"channel": "inbox"},
@@ -73,6 +81,10 @@ func newMetrics(srv *server.Server, db *sqlite.DB) *metrics {
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "roost_queued_messages", Help: "Messages queued for people now: what polls return (counted at most every 10 s).",
 		}, queued.value),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "roost_http_connections_open", Help: "Open connections of the main listener.",
+		}, func() float64 { return float64(m.conns.open.Load()) }),
+		shed("idle", &m.conns.idle), shed("slow", &m.conns.slow), shed("refused", &m.conns.refused),
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
@@ -93,9 +105,21 @@ func (m *metrics) instrument(next http.Handler) http.Handler {
 		rec := &recorder{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(rec, r)
 		route := routeOf(r)
-		m.requests.WithLabelValues(route, r.Method, strconv.Itoa(rec.status)).Inc()
+		m.requests.WithLabelValues(route, methodLabel(r.Method), strconv.Itoa(rec.status)).Inc()
 		m.latency.WithLabelValues(route).Observe(time.Since(start).Seconds())
 	})
+}
+
+// methodLabel is the metrics label of a request method: the method when
+// it is a standard one, else "other", so that clients cannot make a label
+// value (and a time series) per made-up method.
+func methodLabel(method string) string {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodOptions, http.MethodConnect, http.MethodTrace:
+		return method
+	}
+	return "other"
 }
 
 // queuedCount is the number of queued messages, read at most every

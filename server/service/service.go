@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/roostmsg/roost/server"
@@ -169,15 +170,29 @@ func (s *Service) Run(ctx context.Context, ready func(addr, metricsAddr net.Addr
 	return s.Serve(ctx, ln, mln)
 }
 
+// drainGrace is how long a shutdown lets open connections carry one more
+// request (answered with Connection: close) before closing the idle ones:
+// a keep-alive client whose request is already on its way when its idle
+// connection is closed gets no answer at all.
+const drainGrace = 500 * time.Millisecond
+
 // Serve serves on ln (and the metrics on mln, if not nil) until ctx is
-// done. Then it stops accepting connections, lets the requests in flight
-// finish (for cfg.ShutdownTimeout at most, after which their connections
-// are closed), stops the background work, and returns; the store stays
-// open until Close, so no request in flight ever finds it closed.
+// done. Then it stops accepting connections and, for drainGrace at most,
+// lets each open one carry one more request, answered with Connection:
+// close; then it closes the idle ones, lets the requests in flight finish
+// (for cfg.ShutdownTimeout in all, after which their connections are
+// closed), stops the background work, and returns. The store stays open
+// until Close, so no request in flight ever finds it closed.
 func (s *Service) Serve(ctx context.Context, ln, mln net.Listener) error {
-	limited := newLimitListener(ln, s.cfg.MaxConns, s.log)
+	limited := newLimitListener(ln, s.cfg.MaxConns, s.log, s.metrics.conns)
+	var draining atomic.Bool
 	hs := &http.Server{
-		Handler:           s.handler,
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if draining.Load() {
+				w.Header().Set("Connection", "close") // the server closes it after this answer
+			}
+			s.handler.ServeHTTP(w, r)
+		}),
 		ReadHeaderTimeout: s.cfg.ReadHeaderTimeout,
 		ReadTimeout:       s.cfg.ReadTimeout,
 		WriteTimeout:      s.cfg.WriteTimeout,
@@ -208,6 +223,9 @@ func (s *Service) Serve(ctx context.Context, ln, mln net.Listener) error {
 	start := time.Now()
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
 	defer cancel()
+	draining.Store(true)
+	_ = limited.Close() // new connections are refused
+	limited.drain(shutdownCtx, drainGrace)
 	var wg sync.WaitGroup
 	for _, h := range servers {
 		wg.Go(func() {

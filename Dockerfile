@@ -1,0 +1,36 @@
+# syntax=docker/dockerfile:1
+# Roost's server image: the roost binary (cmd/roost, with the browser runtime
+# built in) on distroless, as a non-root user, its database on the /data volume.
+#
+#   docker build -t roost .
+#   docker run -p 8080:8080 -v roost-data:/data -e ROOST_SITE=shop=https://shop.example.com \
+#     -e ROOST_API_KEY=... -e ROOST_SITE_SECRET=... roost
+#
+# deploy/compose.yaml runs it with its secrets in files. NOTE: written where
+# no registry is reachable, so this file has never been built: it is kept
+# minimal and standard; check it on its first build.
+
+FROM golang:1.26-bookworm AS build
+RUN apt-get update && apt-get install -y --no-install-recommends nodejs && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+COPY go.mod go.sum ./
+COPY third_party/ third_party/
+RUN go mod download
+COPY . .
+# A static binary (the SQLite driver is pure Go), for the distroless image.
+ENV CGO_ENABLED=0
+RUN make roost
+RUN mkdir /data
+
+FROM gcr.io/distroless/static-debian12:nonroot
+COPY --from=build /src/bin/roost /roost
+COPY --from=build --chown=65532:65532 /data /data
+ENV ROOST_ADDR=:8080 \
+    ROOST_DB=/data/roost.db
+VOLUME /data
+EXPOSE 8080
+USER 65532:65532
+# distroless has no curl: roost asks itself (GET /healthz on ROOST_ADDR).
+HEALTHCHECK --interval=10s --timeout=5s --start-period=10s --retries=3 CMD ["/roost", "healthcheck"]
+ENTRYPOINT ["/roost"]
+CMD ["serve"]
