@@ -4,11 +4,9 @@ import (
 	"context"
 	"io"
 	"net/http"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,32 +16,12 @@ import (
 	"github.com/roostmsg/roost/server"
 )
 
-// syncBuffer is a bytes buffer safe for one writer and readers.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf strings.Builder
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // startServe runs `roost serve` in this process with args and env on a
 // free loopback port, and returns its base URL and its log. It stops at
 // the end of the test, and the test fails unless it stops cleanly.
 func startServe(t *testing.T, env map[string]string, args ...string) (string, *syncBuffer) {
 	t.Helper()
-	runtimeDir := t.TempDir()
-	require.NoError(t, os.WriteFile(filepath.Join(runtimeDir, "roost.js"), []byte("/* shim */"), 0o644))
-	args = append([]string{"serve", "-addr", "127.0.0.1:0", "-db", filepath.Join(t.TempDir(), "roost.db"), "-runtime-dir", runtimeDir}, args...)
+	args = append([]string{"serve", "-addr", "127.0.0.1:0", "-db", filepath.Join(t.TempDir(), "roost.db"), "-runtime-dir", fakeRuntime(t)}, args...)
 	ctx, cancel := context.WithCancel(context.Background())
 	logs := &syncBuffer{}
 	done := make(chan error, 1)

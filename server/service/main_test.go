@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -16,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/roostmsg/roost/inbox"
@@ -51,13 +53,22 @@ type testService struct {
 	stopOnce    sync.Once
 }
 
+// fakeRuntime returns the directory of a stand-in for a built runtime: the
+// service serves its files, and these tests run none of them.
+func fakeRuntime(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "roost.js"), []byte("/* shim */"), 0o644))
+	return dir
+}
+
 // startService opens and runs a service whose settings configure may
 // change; it is stopped and closed when the test ends.
 func startService(t *testing.T, configure func(cfg *service.Config)) *testService {
 	t.Helper()
 	logs := &syncBuffer{}
 	cfg := service.Config{
-		Addr: "127.0.0.1:0", DB: filepath.Join(t.TempDir(), "roost.db"),
+		Addr: "127.0.0.1:0", DB: filepath.Join(t.TempDir(), "roost.db"), RuntimeDir: fakeRuntime(t),
 		Sites:   []httpapi.Site{{ID: testSite, IdentitySecret: testSecret}},
 		APIKeys: []string{testKey}, SendRateLimit: -1, ShutdownTimeout: 5 * time.Second,
 		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
@@ -206,4 +217,17 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// TestOpen_WithoutARuntime: a runtime directory with no build in it stops
+// the service before its database is created, saying what to do.
+func TestOpen_WithoutARuntime(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "roost.db")
+	_, err := service.Open(service.Config{DB: db, RuntimeDir: t.TempDir(),
+		Sites: []httpapi.Site{{ID: testSite, IdentitySecret: testSecret}}, APIKeys: []string{testKey}})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "holds no built runtime")
+	assert.Contains(t, err.Error(), "make runtime")
+	_, err = os.Stat(db)
+	assert.ErrorIs(t, err, os.ErrNotExist)
 }
