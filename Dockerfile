@@ -11,7 +11,6 @@
 # minimal and standard; check it on its first build.
 
 FROM golang:1.26-bookworm AS build
-RUN apt-get update && apt-get install -y --no-install-recommends nodejs && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY go.mod go.sum ./
 COPY third_party/ third_party/
