@@ -17,8 +17,11 @@ COPY third_party/ third_party/
 RUN go mod download
 COPY . .
 # A static binary (the SQLite driver is pure Go), for the distroless image.
+# VERSION is what `roost version` says (.git is not in the build context):
+# docker build --build-arg VERSION=$(git describe --always) .
+ARG VERSION=devel
 ENV CGO_ENABLED=0
-RUN make roost
+RUN make roost VERSION=$VERSION
 RUN mkdir /data
 
 FROM gcr.io/distroless/static-debian12:nonroot

@@ -79,6 +79,8 @@ node:
 	fi
 
 .PHONY: roost
+# VERSION is what `roost version` says: the git commit (git describe), or devel.
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
 ## roost: the server binary (cmd/roost) with the browser runtime built in, in bin/roost
 roost: runtime
-	$(GO) build -trimpath -o bin/roost ./cmd/roost
+	$(GO) build -trimpath -ldflags="-X main.buildTag=$(VERSION)" -o bin/roost ./cmd/roost
