@@ -14,6 +14,8 @@ import (
 	"github.com/roostmsg/roost/server"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/roostmsg/roost/internal/browsertest"
 )
 
 // These tests need no browser: the site's own backend and its wiring of the server.
@@ -24,22 +26,13 @@ func openTestSite(t *testing.T, o options) (*site, *httptest.Server) {
 		o.SiteID = "example"
 	}
 	if o.Assets == "" {
-		o.Assets = fakeRuntime(t)
+		o.Assets = browsertest.FakeRuntime(t)
 	}
 	s, err := openSite(context.Background(), o)
 	require.NoError(t, err)
 	ts := httptest.NewServer(s.handler)
 	t.Cleanup(func() { ts.Close(); s.Close() })
 	return s, ts
-}
-
-// fakeRuntime returns the directory of a stand-in for a built runtime: the
-// tests that need no browser need its files served, not run.
-func fakeRuntime(t *testing.T) string {
-	t.Helper()
-	dir := t.TempDir()
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "roost.js"), []byte("/* shim */"), 0o644))
-	return dir
 }
 
 // get sends a GET with headers and returns the status and body.
@@ -98,7 +91,7 @@ func TestSessionSignatureIsAcceptedByTheServer(t *testing.T) {
 
 func TestSecretsPersistAcrossRestarts(t *testing.T) {
 	dir := t.TempDir()
-	first, err := openSite(context.Background(), options{DataDir: dir, SiteID: "example", Assets: fakeRuntime(t)})
+	first, err := openSite(context.Background(), options{DataDir: dir, SiteID: "example", Assets: browsertest.FakeRuntime(t)})
 	require.NoError(t, err)
 	require.NoError(t, first.Close())
 	assert.True(t, strings.HasPrefix(first.apiKey, "roost_"), first.apiKey)

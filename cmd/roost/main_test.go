@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/roostmsg/roost/internal/browsertest"
 )
 
 // The settings the tests run roost with.
@@ -50,15 +52,6 @@ func roostBinary(t *testing.T) string {
 	})
 	require.NoError(t, buildErr)
 	return binary
-}
-
-// fakeRuntime returns the directory of a stand-in for a built runtime: the
-// server serves its files, and these tests run none of them.
-func fakeRuntime(t *testing.T) string {
-	t.Helper()
-	dir := t.TempDir()
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "roost.js"), []byte("/* shim */"), 0o644))
-	return dir
 }
 
 // TestMain removes the binary the tests built.
@@ -95,7 +88,7 @@ func startRoost(t *testing.T, extra ...string) *proc {
 	out, err := exec.Command(bin, "templates", "-db", db, "import", seedPath).CombinedOutput()
 	require.NoError(t, err, "%s", out)
 
-	args := append([]string{"serve", "-addr", "127.0.0.1:0", "-db", db, "-runtime-dir", fakeRuntime(t), "-site", testSite, "-site-secret", testSecret,
+	args := append([]string{"serve", "-addr", "127.0.0.1:0", "-db", db, "-runtime-dir", browsertest.FakeRuntime(t), "-site", testSite, "-site-secret", testSecret,
 		"-api-key", testKey, "-rate-limit", "-1", "-log-level", "debug"}, extra...)
 	p := &proc{t: t, cmd: exec.Command(bin, args...), db: db, logs: &syncBuffer{}, exited: make(chan struct{})}
 	stderr, err := p.cmd.StderrPipe()

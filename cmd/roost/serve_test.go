@@ -13,6 +13,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/roostmsg/roost/internal/browsertest"
+
 	"github.com/roostmsg/roost/server"
 )
 
@@ -21,7 +23,7 @@ import (
 // the end of the test, and the test fails unless it stops cleanly.
 func startServe(t *testing.T, env map[string]string, args ...string) (string, *syncBuffer) {
 	t.Helper()
-	args = append([]string{"serve", "-addr", "127.0.0.1:0", "-db", filepath.Join(t.TempDir(), "roost.db"), "-runtime-dir", fakeRuntime(t)}, args...)
+	args = append([]string{"serve", "-addr", "127.0.0.1:0", "-db", filepath.Join(t.TempDir(), "roost.db"), "-runtime-dir", browsertest.FakeRuntime(t)}, args...)
 	ctx, cancel := context.WithCancel(context.Background())
 	logs := &syncBuffer{}
 	done := make(chan error, 1)

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/roostmsg/roost/server/assets"
 	"github.com/stretchr/testify/require"
 )
 
@@ -205,4 +206,16 @@ func API(t *testing.T, base, key, method, path, body string) (int, map[string]an
 	var out map[string]any
 	require.NoError(t, json.Unmarshal(raw, &out), "%s %s: %s", method, path, raw)
 	return res.StatusCode, out
+}
+
+// FakeRuntime returns the directory of a stand-in for a built runtime:
+// every file a build has, holding a placeholder, for tests that need the
+// files served but never run.
+func FakeRuntime(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	for _, name := range assets.BuiltFiles() {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte("/* "+name+" */"), 0o644))
+	}
+	return dir
 }

@@ -4,6 +4,7 @@ import (
 	"embed"
 	"errors"
 	"io/fs"
+	"slices"
 )
 
 // dist is the runtime make runtime built into server/assets/dist when this
@@ -33,10 +34,24 @@ func builtIn(embedded fs.FS) (fs.FS, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, name := range builtFiles {
-		if _, err := fs.Stat(sub, name); err != nil {
-			return nil, ErrNotBuilt
-		}
+	if Missing(sub) != "" {
+		return nil, ErrNotBuilt
 	}
 	return sub, nil
+}
+
+// Missing returns the first of the files a built runtime has that fsys
+// lacks, or "" when it has them all.
+func Missing(fsys fs.FS) string {
+	for _, name := range builtFiles {
+		if _, err := fs.Stat(fsys, name); err != nil {
+			return name
+		}
+	}
+	return ""
+}
+
+// BuiltFiles returns the names of the files a built runtime has.
+func BuiltFiles() []string {
+	return slices.Clone(builtFiles)
 }

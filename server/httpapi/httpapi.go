@@ -6,6 +6,7 @@
 package httpapi
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -102,6 +103,8 @@ func NormalizeOrigin(origin string) (string, error) {
 		return bad("the scheme must be http or https")
 	case u.Host == "" || u.User != nil:
 		return bad("it has no host")
+	case strings.ContainsAny(u.Host, "*"):
+		return bad("an origin is one host: list each, wildcards are not taken")
 	case u.Path != "" || u.RawQuery != "" || u.Fragment != "":
 		return bad("an origin has no path, query or fragment")
 	}
@@ -110,6 +113,27 @@ func NormalizeOrigin(origin string) (string, error) {
 		host = host[:strings.LastIndex(host, ":")]
 	}
 	return u.Scheme + "://" + host, nil
+}
+
+// ValidateAPIKey returns an error unless key can be an App API key: not
+// empty, no white space.
+func ValidateAPIKey(key string) error {
+	if strings.TrimSpace(key) == "" || strings.ContainsAny(key, " \t\r\n\ufeff") {
+		return errors.New("an API key is empty or has white space in it")
+	}
+	return nil
+}
+
+// PublicOrigin returns the origin of a public base URL
+// (https://roost.example.com), or an error saying how to write it: the
+// server is served at the root of its origin, so the URL has no path.
+func PublicOrigin(publicURL string) (string, error) {
+	u, err := url.Parse(publicURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
+		(u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
+		return "", fmt.Errorf("public URL %q: write it as https://roost.example.com (the server is served at the root of its origin)", publicURL)
+	}
+	return NormalizeOrigin(u.Scheme + "://" + u.Host)
 }
 
 // Handler answers the routes of docs/protocol.md.
@@ -137,8 +161,8 @@ func New(srv *server.Server, cfg Config) (*Handler, error) {
 	h := &Handler{srv: srv, cfg: cfg, sites: map[string]*Site{},
 		limit: newRateLimiter(cfg.SendRateLimit, cfg.SendRateBurst)}
 	for _, key := range cfg.APIKeys {
-		if strings.TrimSpace(key) == "" || strings.ContainsAny(key, " \t\r\n") {
-			return nil, fmt.Errorf("an API key is empty or has white space in it")
+		if err := ValidateAPIKey(key); err != nil {
+			return nil, err
 		}
 	}
 	for i := range cfg.Sites {
@@ -156,11 +180,10 @@ func New(srv *server.Server, cfg Config) (*Handler, error) {
 		h.sites[s.ID] = &s
 	}
 	if cfg.PublicURL != "" {
-		u, err := url.Parse(cfg.PublicURL)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return nil, fmt.Errorf("public URL %q: write it as https://roost.example.com", cfg.PublicURL)
+		var err error
+		if h.public, err = PublicOrigin(cfg.PublicURL); err != nil {
+			return nil, err
 		}
-		h.public, _ = NormalizeOrigin(u.Scheme + "://" + u.Host)
 	}
 	h.routes()
 	return h, nil

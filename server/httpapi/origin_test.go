@@ -97,6 +97,7 @@ func TestNew_Errors(t *testing.T) {
 		{"ErrDuplicateSite", httpapi.Config{Sites: []httpapi.Site{{ID: "a"}, {ID: "a"}}}, "configured twice"},
 		{"ErrOriginPath", httpapi.Config{Sites: []httpapi.Site{{ID: "a", Origins: []string{"https://a.example/app"}}}}, "no path"},
 		{"ErrOriginScheme", httpapi.Config{Sites: []httpapi.Site{{ID: "a", Origins: []string{"shop.example.com"}}}}, "http or https"},
+		{"ErrOriginWildcard", httpapi.Config{Sites: []httpapi.Site{{ID: "a", Origins: []string{"https://*.example.com"}}}}, "wildcards are not taken"},
 		{"ErrEmptyKey", httpapi.Config{APIKeys: []string{" "}}, "API key"},
 		{"ErrPublicURL", httpapi.Config{PublicURL: "roost.example.com"}, "public URL"},
 	} {

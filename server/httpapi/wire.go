@@ -47,11 +47,23 @@ func ErrorStatus(err error) int {
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	switch server.ErrorCode(err) {
 	case server.EINTERNAL:
-		h.cfg.Logger.Error("internal error", "method", r.Method, "path", r.URL.Path, "err", err)
+		h.cfg.Logger.Error("internal error", "method", r.Method, "route", route(r), "err", err)
 	case server.ENOSPACE:
-		h.cfg.Logger.Error("disk full: a write was refused", "method", r.Method, "path", r.URL.Path)
+		h.cfg.Logger.Error("disk full: a write was refused", "method", r.Method, "route", route(r))
 	}
 	WriteError(w, err)
+}
+
+// route is the route pattern that took r, without its method: what a log
+// line names instead of the path, which holds person and delivery ids.
+func route(r *http.Request) string {
+	if _, path, ok := strings.Cut(r.Pattern, " "); ok {
+		return path
+	}
+	if r.Pattern == "" {
+		return "other"
+	}
+	return r.Pattern
 }
 
 // errorBody is the body of every error answer.

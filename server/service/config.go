@@ -9,9 +9,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
+	"net"
 	"strings"
 	"time"
 
+	"github.com/roostmsg/roost/server"
 	"github.com/roostmsg/roost/server/httpapi"
 )
 
@@ -134,6 +137,32 @@ func (c *Config) Validate() error {
 	if len(c.APIKeys) == 0 {
 		errs = append(errs, errors.New("no App API key: set -api-key (ROOST_API_KEY or ROOST_API_KEY_FILE); `roost keygen` makes one"))
 	}
+	for _, key := range c.APIKeys {
+		if err := httpapi.ValidateAPIKey(key); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", setting("api-key"), err))
+			break
+		}
+	}
+	if c.PublicURL != "" {
+		if _, err := httpapi.PublicOrigin(c.PublicURL); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", setting("public-url"), err))
+		}
+	}
+	for _, a := range []struct{ name, addr string }{{"addr", c.Addr}, {"metrics-addr", c.MetricsAddr}} {
+		if a.addr == "" {
+			continue
+		}
+		if _, port, err := net.SplitHostPort(a.addr); err != nil || port == "" {
+			errs = append(errs, fmt.Errorf("%s %q: write it as HOST:PORT or :PORT (127.0.0.1:8080, :8080)", setting(a.name), a.addr))
+		}
+	}
+	if math.IsNaN(c.SendRateLimit) || math.IsInf(c.SendRateLimit, 0) {
+		errs = append(errs, fmt.Errorf("%s is not a number of requests a second", setting("rate-limit")))
+	}
+	if c.SendRateBurst < 0 {
+		errs = append(errs, fmt.Errorf("%s is negative (%d): 0 means twice -rate-limit", setting("rate-burst"), c.SendRateBurst))
+	}
+	errs = append(errs, c.validateTiers())
 	for _, d := range []struct {
 		name string
 		v    time.Duration
@@ -158,4 +187,53 @@ func (c *Config) Validate() error {
 		errs = append(errs, fmt.Errorf("%s %s is -addr: leave it empty to serve /metrics on -addr", setting("metrics-addr"), c.MetricsAddr))
 	}
 	return errors.Join(errs...)
+}
+
+// MinTier is the shortest poll interval a tier may have: shorter would
+// have every open tab poll the server many times a second.
+const MinTier = 100 * time.Millisecond
+
+// validateTiers returns an error unless the tiers (zero: the default) are
+// at least MinTier and ordered: active, inactive, low.
+func (c *Config) validateTiers() error {
+	tier := func(v, def time.Duration) time.Duration {
+		if v == 0 {
+			return def
+		}
+		return v
+	}
+	active, inactive, low := tier(c.TierActive, server.DefaultTierActive), tier(c.TierInactive, server.DefaultTierInactive), tier(c.TierLow, server.DefaultTierLow)
+	for _, t := range []struct {
+		name string
+		v    time.Duration
+	}{{"tier-active", active}, {"tier-inactive", inactive}, {"tier-low", low}} {
+		if t.v > 0 && t.v < MinTier {
+			return fmt.Errorf("%s %v is shorter than %v: every open tab would poll that often", setting(t.name), t.v, MinTier)
+		}
+	}
+	if active > inactive || inactive > low {
+		return fmt.Errorf("the poll tiers are out of order (%v, %v, %v): -tier-active <= -tier-inactive <= -tier-low", active, inactive, low)
+	}
+	return nil
+}
+
+// ShortSecret is the length under which Warnings calls an API key or a
+// site secret short (roost keygen makes 70 characters).
+const ShortSecret = 16
+
+// Warnings returns what in c is allowed but unwise, for the log at start.
+func (c *Config) Warnings() []string {
+	var w []string
+	for _, key := range c.APIKeys {
+		if len(key) < ShortSecret {
+			w = append(w, fmt.Sprintf("an App API key is under %d characters: anyone who guesses it can send as your backend; `roost keygen` makes one", ShortSecret))
+			break
+		}
+	}
+	for _, s := range c.Sites {
+		if s.IdentitySecret != "" && len(s.IdentitySecret) < ShortSecret {
+			w = append(w, fmt.Sprintf("the secret of site %s is under %d characters: anyone who guesses it can sign any user id; `roost keygen` makes one", s.ID, ShortSecret))
+		}
+	}
+	return w
 }

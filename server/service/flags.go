@@ -1,6 +1,7 @@
 package service
 
 import (
+	"bytes"
 	"errors"
 	"flag"
 	"fmt"
@@ -189,6 +190,7 @@ func withFile(values []string, path, name string) ([]string, error) {
 	if err != nil {
 		return out, fmt.Errorf("%s: %w", setting(name), err)
 	}
+	b = bytes.TrimPrefix(b, []byte("\ufeff")) // a byte order mark, from an editor on Windows
 	n := 0
 	for line := range strings.Lines(string(b)) {
 		if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
@@ -226,7 +228,7 @@ func parseSites(specs, secrets []string) ([]httpapi.Site, error) {
 	for _, secret := range secrets {
 		i, ok := -1, false
 		if id, value, found := strings.Cut(secret, "="); found {
-			if i, ok = index[id]; ok {
+			if i, ok = index[strings.TrimSpace(id)]; ok {
 				secret = value
 			}
 		}

@@ -3,8 +3,10 @@ package service_test
 import (
 	"flag"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -104,6 +106,12 @@ func TestFlags_Files(t *testing.T) {
 	cfg = mustParseFlags(t, []string{"-site", "shop=*", "-site-secret-file", writeFile(t, "one", "bare-secret\n"), "-api-key-file", keys}, nil)
 	assert.Equal(t, []httpapi.Site{{ID: "shop", IdentitySecret: "bare-secret", Origins: []string{"*"}}}, cfg.Sites)
 	assert.Equal(t, []string{"k1", "k2"}, cfg.APIKeys)
+
+	// Saved by an editor on Windows: a byte order mark, CRLF, spaces around "=".
+	cfg = mustParseFlags(t, []string{"-site", "shop", "-site-secret-file", writeFile(t, "bom", "\ufeffshop = s3cret\r\n"),
+		"-api-key-file", writeFile(t, "bomkeys", "\ufeffk9\r\n")}, nil)
+	assert.Equal(t, "s3cret", cfg.Sites[0].IdentitySecret)
+	assert.Equal(t, []string{"k9"}, cfg.APIKeys)
 }
 
 // TestFlags_Sites: ID=ORIGIN,ORIGIN; a secret is ID=SECRET, or the bare
@@ -190,6 +198,14 @@ func TestConfig_Validate(t *testing.T) {
 		{"NegativeTimeout", func(c *service.Config) { c.ReadTimeout = -time.Second }, []string{"-read-timeout (ROOST_READ_TIMEOUT) is negative"}},
 		{"NegativeMaxConns", func(c *service.Config) { c.MaxConns = -1 }, []string{"-max-conns (ROOST_MAX_CONNS) is negative"}},
 		{"MetricsOnAddr", func(c *service.Config) { c.MetricsAddr = c.Addr }, []string{"-metrics-addr", "is -addr"}},
+		{"KeyWithSpace", func(c *service.Config) { c.APIKeys = []string{"two words"} }, []string{"-api-key (ROOST_API_KEY)", "white space"}},
+		{"PublicURLWithAPath", func(c *service.Config) { c.PublicURL = "https://example.com/roost/" }, []string{"-public-url (ROOST_PUBLIC_URL)", "root of its origin"}},
+		{"PublicURLWithoutScheme", func(c *service.Config) { c.PublicURL = "roost.example.com" }, []string{"-public-url", "https://roost.example.com"}},
+		{"AddrWithoutPort", func(c *service.Config) { c.Addr = "localhost" }, []string{"-addr (ROOST_ADDR)", "HOST:PORT"}},
+		{"RateNaN", func(c *service.Config) { c.SendRateLimit = math.NaN() }, []string{"-rate-limit", "not a number"}},
+		{"NegativeBurst", func(c *service.Config) { c.SendRateBurst = -5 }, []string{"-rate-burst", "negative"}},
+		{"TierTooShort", func(c *service.Config) { c.TierActive = time.Millisecond }, []string{"-tier-active", "shorter than 100ms"}},
+		{"TiersOutOfOrder", func(c *service.Config) { c.TierActive = 2 * time.Minute }, []string{"out of order"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			c := valid()
@@ -207,6 +223,15 @@ func TestConfig_Validate(t *testing.T) {
 		c.Sites[0].IdentitySecret = ""
 		c.AllowUnsignedIdentities = true
 		assert.NoError(t, c.Validate())
+	})
+	t.Run("WarnsOfShortSecrets", func(t *testing.T) {
+		c := valid()
+		w := c.Warnings()
+		require.Len(t, w, 2)
+		assert.Contains(t, w[0], "App API key is under 16 characters")
+		assert.Contains(t, w[1], "secret of site shop is under 16 characters")
+		c.APIKeys, c.Sites[0].IdentitySecret = []string{strings.Repeat("k", 16)}, strings.Repeat("s", 16)
+		assert.Empty(t, c.Warnings())
 	})
 	t.Run("Everything", func(t *testing.T) {
 		err := (&service.Config{}).Validate()

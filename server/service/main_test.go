@@ -20,6 +20,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/roostmsg/roost/internal/browsertest"
+
 	"github.com/roostmsg/roost/inbox"
 	"github.com/roostmsg/roost/server"
 	"github.com/roostmsg/roost/server/httpapi"
@@ -53,22 +55,13 @@ type testService struct {
 	stopOnce    sync.Once
 }
 
-// fakeRuntime returns the directory of a stand-in for a built runtime: the
-// service serves its files, and these tests run none of them.
-func fakeRuntime(t *testing.T) string {
-	t.Helper()
-	dir := t.TempDir()
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "roost.js"), []byte("/* shim */"), 0o644))
-	return dir
-}
-
 // startService opens and runs a service whose settings configure may
 // change; it is stopped and closed when the test ends.
 func startService(t *testing.T, configure func(cfg *service.Config)) *testService {
 	t.Helper()
 	logs := &syncBuffer{}
 	cfg := service.Config{
-		Addr: "127.0.0.1:0", DB: filepath.Join(t.TempDir(), "roost.db"), RuntimeDir: fakeRuntime(t),
+		Addr: "127.0.0.1:0", DB: filepath.Join(t.TempDir(), "roost.db"), RuntimeDir: browsertest.FakeRuntime(t),
 		Sites:   []httpapi.Site{{ID: testSite, IdentitySecret: testSecret}},
 		APIKeys: []string{testKey}, SendRateLimit: -1, ShutdownTimeout: 5 * time.Second,
 		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),

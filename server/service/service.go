@@ -9,7 +9,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -103,10 +102,11 @@ func wire(cfg Config, db *sqlite.DB, files fs.FS) (*Service, error) {
 // error saying how to get them.
 func RuntimeFiles(dir string) (fs.FS, error) {
 	if dir != "" {
-		if _, err := os.Stat(filepath.Join(dir, "roost.js")); err != nil {
-			return nil, fmt.Errorf("-runtime-dir %s holds no built runtime (%w): run `make runtime` and name its server/assets/dist", dir, err)
+		files := os.DirFS(dir)
+		if missing := assets.Missing(files); missing != "" {
+			return nil, fmt.Errorf("%s %s holds no built runtime (no %s): run `make runtime` and name its server/assets/dist", setting("runtime-dir"), dir, missing)
 		}
-		return os.DirFS(dir), nil
+		return files, nil
 	}
 	files, err := assets.Embedded()
 	if err != nil {
