@@ -56,3 +56,19 @@ func TestHealthcheck(t *testing.T) {
 	_, err = check(nil, "-addr", "nonsense")
 	assert.ErrorContains(t, err, `-addr "nonsense"`)
 }
+
+// TestHealthcheck_ReadyAndMetricsAddr: -ready asks /readyz; with
+// ROOST_METRICS_ADDR set, its uncapped listener is the one asked.
+func TestHealthcheck_ReadyAndMetricsAddr(t *testing.T) {
+	var asked atomic.Value
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { asked.Store(r.URL.Path) }))
+	defer srv.Close()
+	_, port, err := net.SplitHostPort(srv.Listener.Addr().String())
+	require.NoError(t, err)
+	env := map[string]string{"ROOST_ADDR": "127.0.0.1:1", "ROOST_METRICS_ADDR": "127.0.0.1:" + port}
+	getenv := func(k string) string { return env[k] }
+	require.NoError(t, run(context.Background(), []string{"healthcheck", "-ready"}, getenv, io.Discard, io.Discard))
+	assert.Equal(t, "/readyz", asked.Load())
+	require.NoError(t, run(context.Background(), []string{"healthcheck"}, getenv, io.Discard, io.Discard))
+	assert.Equal(t, "/healthz", asked.Load())
+}

@@ -39,7 +39,9 @@ func main() {
 	switch {
 	case errors.Is(err, flag.ErrHelp): // -h printed the usage
 	case err != nil:
-		fmt.Fprintln(os.Stderr, "roost:", err)
+		if !errors.As(err, new(loggedError)) {
+			fmt.Fprintln(os.Stderr, "roost:", err)
+		}
 		var ec exitCode
 		if errors.As(err, &ec) {
 			os.Exit(ec.code)

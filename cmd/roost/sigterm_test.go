@@ -8,6 +8,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -15,6 +17,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/roostmsg/roost/internal/browsertest"
 
 	"github.com/roostmsg/roost/server/sqlite"
 )
@@ -137,4 +141,42 @@ func TestSIGTERM_Twice(t *testing.T) {
 		t.Fatal("roost did not stop at the second SIGTERM")
 	}
 	assert.Error(t, p.exitErr, "killed by the signal, not a clean exit")
+}
+
+// TestSIGHUP_DoesNotStopRoost: SIGHUP (systemctl reload, a closed
+// terminal) is not a stop: roost keeps serving and says how to apply new
+// settings.
+func TestSIGHUP_DoesNotStopRoost(t *testing.T) {
+	p := startRoost(t)
+	require.NoError(t, p.cmd.Process.Signal(syscall.SIGHUP))
+	waitUntil(t, "the log says SIGHUP is ignored", func() bool { return strings.Contains(p.logs.String(), "SIGHUP ignored") })
+	resp, err := http.Get(p.base + "/healthz")
+	require.NoError(t, err, "still serving")
+	resp.Body.Close()
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	select {
+	case <-p.exited:
+		t.Fatalf("roost exited on SIGHUP: %v", p.exitErr)
+	default:
+	}
+}
+
+// TestServe_JSONLogHasTheFatalError: a failure after the logger exists
+// (here the address is taken) is a JSON line too, and the exit status 2.
+func TestServe_JSONLogHasTheFatalError(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer busy.Close()
+	cmd := exec.Command(roostBinary(t), "serve", "-addr", busy.Addr().String(), "-db", filepath.Join(t.TempDir(), "roost.db"),
+		"-runtime-dir", browsertest.FakeRuntime(t), "-site", testSite, "-site-secret", testSecret, "-api-key", testKey, "-log-format", "json")
+	out, err := cmd.CombinedOutput()
+	var exit *exec.ExitError
+	require.ErrorAs(t, err, &exit)
+	assert.Equal(t, 2, exit.ExitCode())
+	last := strings.TrimSpace(string(out))
+	last = last[strings.LastIndex(last, "\n")+1:]
+	var line map[string]any
+	require.NoError(t, json.Unmarshal([]byte(last), &line), "the last line is JSON: %s", out)
+	assert.Equal(t, "ERROR", line["level"])
+	assert.Contains(t, line["err"], "address already in use")
 }

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/roostmsg/roost/server"
 )
@@ -87,13 +88,20 @@ func (h *Handler) client(next clientHandler) http.Handler {
 func (h *Handler) identify(r *http.Request) (string, error) {
 	id, user := r.Header.Get("X-Roost-Site"), r.Header.Get("X-Roost-User")
 	if id == "" {
+		h.refused.add("", RefusedUnknownSite)
 		return "", server.Errorf(server.EUNAUTHORIZED, "missing X-Roost-Site header")
 	}
 	site := h.sites[id]
 	if site == nil {
+		h.refused.add("", RefusedUnknownSite)
 		return "", server.Errorf(server.EUNAUTHORIZED, "unknown site %s", server.Quote(id))
 	}
 	if origin := r.Header.Get("Origin"); origin != "" && !h.originAllowed(site, origin, r.Host) {
+		h.refused.add(id, RefusedOrigin)
+		if h.refused.shouldLog(id, origin, time.Now()) {
+			h.cfg.Logger.Warn("refused browser requests from a page origin the site does not allow (logged once a minute): add it to the site's origins if it is yours",
+				"site", id, "origin", server.Quote(origin))
+		}
 		return "", server.Errorf(server.EFORBIDDEN, "origin %s is not allowed for site %s: add it to the site's allowed origins", server.Quote(origin), server.Quote(id))
 	}
 	if user == "" {
@@ -104,6 +112,7 @@ func (h *Handler) identify(r *http.Request) (string, error) {
 	}
 	if site.IdentitySecret != "" {
 		if err := server.VerifyIdentity(site.IdentitySecret, user, r.Header.Get("X-Roost-Signature")); err != nil {
+			h.refused.add(id, RefusedSignature)
 			return "", err
 		}
 	}

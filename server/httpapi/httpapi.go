@@ -144,6 +144,8 @@ type Handler struct {
 	public string // the origin of cfg.PublicURL, or ""
 	limit  *rateLimiter
 	mux    *http.ServeMux
+	// refused counts the browser requests refused before the rules.
+	refused refusals
 }
 
 // New returns the handler of srv's routes with cfg, its zero fields set to
@@ -192,6 +194,16 @@ func New(srv *server.Server, cfg Config) (*Handler, error) {
 // ServeHTTP implements http.Handler.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.mux.ServeHTTP(w, r)
+}
+
+// SiteIDs returns the ids of the configured sites.
+func (h *Handler) SiteIDs() []string {
+	ids := make([]string, 0, len(h.sites))
+	for id := range h.sites {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return ids
 }
 
 // SiteOrigins returns the page origins allowed for the site with id (see

@@ -1,6 +1,8 @@
 package httpapi_test
 
 import (
+	"bytes"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -117,4 +119,38 @@ func TestAPIKeys_Rotation(t *testing.T) {
 	}
 	w := f.do(http.MethodPost, "/v1/send/inbox_message", seedSend, "Authorization", "Bearer "+testKey)
 	assert.Equal(t, http.StatusUnauthorized, w.Code)
+}
+
+// TestRefusalsAreCountedAndTheOriginLogged: refused browser requests are
+// counted by site and reason, and a refused origin is logged once a
+// minute at most, so an operator learns which origin to add.
+func TestRefusalsAreCountedAndTheOriginLogged(t *testing.T) {
+	f := newFixture(t)
+	var logs bytes.Buffer
+	h, err := httpapi.New(f.srv, httpapi.Config{Sites: []httpapi.Site{{ID: "shop", IdentitySecret: "s3cret"}},
+		Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	require.NoError(t, err)
+	poll := func(site, origin, sig string) int {
+		req := httptest.NewRequest(http.MethodGet, "/v1/client/poll", nil)
+		req.Header.Set("X-Roost-Site", site)
+		req.Header.Set("X-Roost-User", "user_123")
+		req.Header.Set("X-Roost-Signature", sig)
+		if origin != "" {
+			req.Header.Set("Origin", origin)
+		}
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		return w.Code
+	}
+	for range 3 {
+		assert.Equal(t, http.StatusForbidden, poll("shop", "https://other.example", server.SignIdentity("s3cret", "user_123")))
+	}
+	assert.Equal(t, http.StatusForbidden, poll("shop", "", "0123"))
+	assert.Equal(t, http.StatusUnauthorized, poll("nosuch", "", ""))
+	assert.Equal(t, uint64(3), h.Refusals("shop", httpapi.RefusedOrigin))
+	assert.Equal(t, uint64(1), h.Refusals("shop", httpapi.RefusedSignature))
+	assert.Equal(t, uint64(1), h.Refusals("", httpapi.RefusedUnknownSite))
+	assert.Equal(t, 1, strings.Count(logs.String(), `origin="\"https://other.example\""`), logs.String())
+	assert.NotContains(t, logs.String(), "s3cret")
+	assert.Equal(t, []string{"shop"}, h.SiteIDs())
 }

@@ -47,23 +47,26 @@ func ErrorStatus(err error) int {
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	switch server.ErrorCode(err) {
 	case server.EINTERNAL:
-		h.cfg.Logger.Error("internal error", "method", r.Method, "route", route(r), "err", err)
+		h.cfg.Logger.Error("internal error", "method", r.Method, "route", Route(r), "err", err)
 	case server.ENOSPACE:
-		h.cfg.Logger.Error("disk full: a write was refused", "method", r.Method, "route", route(r))
+		h.cfg.Logger.Error("disk full: a write was refused", "method", r.Method, "route", Route(r))
 	}
 	WriteError(w, err)
 }
 
-// route is the route pattern that took r, without its method: what a log
-// line names instead of the path, which holds person and delivery ids.
-func route(r *http.Request) string {
-	if _, path, ok := strings.Cut(r.Pattern, " "); ok {
-		return path
+// Route is the route pattern that took r (http.ServeMux sets it), without
+// its method, or "other" for none or the catch-all "/": what logs and
+// metrics name instead of the path, which holds person and delivery ids
+// and is anyone's to choose.
+func Route(r *http.Request) string {
+	p := r.Pattern
+	if _, path, ok := strings.Cut(p, " "); ok {
+		p = path
 	}
-	if r.Pattern == "" {
+	if p == "" || p == "/" {
 		return "other"
 	}
-	return r.Pattern
+	return p
 }
 
 // errorBody is the body of every error answer.

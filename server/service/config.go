@@ -77,6 +77,8 @@ type Config struct {
 	// MaintainEvery is how often the background work runs (Server.Maintain).
 	MaintainEvery time.Duration
 
+	// Version is the server's version, for the metric roost_build_info.
+	Version string
 	// Logger receives the server's logs; nil means slog.Default().
 	Logger *slog.Logger
 	// Now is the clock; nil means time.Now (tests set it).

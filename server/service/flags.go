@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"math"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -78,7 +79,7 @@ func BindFlags(fs *flag.FlagSet) *Flags {
 	f.pollCache = sizeValue(server.DefaultPollCacheBytes)
 	fs.Var(&f.pollCache, "poll-cache", f.usage("poll-cache", "memory for cached poll answers (64MiB, 512KiB, bytes; 0: none)"))
 	str(&c.PublicURL, "public-url", "", "the server's public base URL, https://roost.example.com (the origin its own pages and frames have)")
-	str(&c.MetricsAddr, "metrics-addr", "", "serve /metrics on this address instead of -addr")
+	str(&c.MetricsAddr, "metrics-addr", "", "serve /metrics on this address instead of -addr, with /healthz and /readyz (uncapped: for probes)")
 	str(&c.RuntimeDir, "runtime-dir", "", "serve the browser runtime from this directory (make runtime's build) instead of the one built in")
 	str(&f.logFormat, "log-format", "text", "log format: text or json")
 	str(&f.logLevel, "log-level", "info", "log level: debug (a line per request), info, warn or error")
@@ -97,6 +98,23 @@ func (f *Flags) usage(name, text string) string {
 	env := EnvName(name)
 	f.envs[name] = env
 	return text + " (env " + env + ")"
+}
+
+// UnknownEnv returns the ROOST_* variables of environ (as os.Environ gives
+// it) that name no flag: a misspelt setting, which would be silently
+// ignored otherwise.
+func (f *Flags) UnknownEnv(environ []string) []string {
+	known := map[string]bool{}
+	f.fs.VisitAll(func(fl *flag.Flag) { known[EnvName(fl.Name)] = true })
+	var unknown []string
+	for _, kv := range environ {
+		name, _, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(name, "ROOST_") && !known[name] {
+			unknown = append(unknown, name)
+		}
+	}
+	slices.Sort(unknown)
+	return unknown
 }
 
 // Config returns the configuration the parsed flags and the environment

@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"math"
 	"net/http"
 	"strconv"
 	"sync"
@@ -13,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/roostmsg/roost/server"
+	"github.com/roostmsg/roost/server/httpapi"
 	"github.com/roostmsg/roost/server/sqlite"
 )
 
@@ -31,7 +33,7 @@ type metrics struct {
 }
 
 // newMetrics registers the metrics of srv and its store db.
-func newMetrics(srv *server.Server, db *sqlite.DB) *metrics {
+func newMetrics(srv *server.Server, db *sqlite.DB, api *httpapi.Handler, build prometheus.Labels) *metrics {
 	m := &metrics{reg: prometheus.NewRegistry(), conns: &connStats{}}
 	m.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "roost_http_requests_total", Help: "HTTP requests answered, by route pattern, method and status.",
@@ -85,9 +87,22 @@ func newMetrics(srv *server.Server, db *sqlite.DB) *metrics {
 			Name: "roost_http_connections_open", Help: "Open connections of the main listener.",
 		}, func() float64 { return float64(m.conns.open.Load()) }),
 		shed("idle", &m.conns.idle), shed("slow", &m.conns.slow), shed("refused", &m.conns.refused),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "roost_build_info", Help: "Always 1: the labels say which roost and runtime run.", ConstLabels: build},
+			func() float64 { return 1 }),
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
+	for _, site := range append([]string{""}, api.SiteIDs()...) {
+		for _, reason := range httpapi.RefusalReasons {
+			if (site == "") != (reason == httpapi.RefusedUnknownSite) {
+				continue // an unknown site is refused as such, a known one for its origin or signature
+			}
+			m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+				Name: "roost_client_refused_total", Help: "Browser requests refused before the rules, by site (\"\" for an unknown one) and reason.",
+				ConstLabels: prometheus.Labels{"site": site, "reason": reason},
+			}, func() float64 { return float64(api.Refusals(site, reason)) }))
+		}
+	}
 	return m
 }
 
@@ -104,7 +119,7 @@ func (m *metrics) instrument(next http.Handler) http.Handler {
 		defer m.inFlight.Dec()
 		rec := &recorder{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(rec, r)
-		route := routeOf(r)
+		route := httpapi.Route(r)
 		m.requests.WithLabelValues(route, methodLabel(r.Method), strconv.Itoa(rec.status)).Inc()
 		m.latency.WithLabelValues(route).Observe(time.Since(start).Seconds())
 	})
@@ -131,8 +146,8 @@ type queuedCount struct {
 	last float64
 }
 
-// value returns the count, reading it again when it is old; -1 when the
-// store cannot count.
+// value returns the count, reading it again when it is old; NaN (unknown)
+// when the store cannot count.
 func (q *queuedCount) value() float64 {
 	q.mu.Lock()
 	defer q.mu.Unlock()
@@ -143,7 +158,7 @@ func (q *queuedCount) value() float64 {
 	defer cancel()
 	n, err := q.srv.CountQueued(ctx)
 	if err != nil {
-		return -1
+		return math.NaN()
 	}
 	q.at, q.last = time.Now(), float64(n)
 	return q.last

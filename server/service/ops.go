@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"github.com/roostmsg/roost/server/httpapi"
 	"log/slog"
 	"net/http"
 	"time"
@@ -46,19 +47,10 @@ func (s *Service) logRequests(next http.Handler) http.Handler {
 		rec := &recorder{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(rec, r)
 		s.log.LogAttrs(r.Context(), slog.LevelDebug, "request",
-			slog.String("method", r.Method), slog.String("route", routeOf(r)),
+			slog.String("method", r.Method), slog.String("route", httpapi.Route(r)),
 			slog.Int("status", rec.status), slog.Int64("bytes", rec.bytes),
-			slog.Duration("took", time.Since(start)))
+			slog.String("took", time.Since(start).String()))
 	})
-}
-
-// routeOf is the route pattern that served r (ServeMux sets it on the
-// request), or "other" when none did.
-func routeOf(r *http.Request) string {
-	if r.Pattern == "" || r.Pattern == "/" {
-		return "other"
-	}
-	return r.Pattern
 }
 
 // recorder keeps the status and the size of an answer.

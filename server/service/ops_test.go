@@ -97,6 +97,19 @@ func TestMetrics(t *testing.T) {
 	ts.do("BREW", ts.base+"/healthz", "")
 	moved(requests("other", "other", "404"), 1) // a made-up method makes no label of its own
 	assert.NotContains(t, strings.Join(mapKeys(before), "\n"), "BREW")
+
+	ts.do(http.MethodGet, ts.base+"/v1/client/poll", "", "X-Roost-Site", testSite, "X-Roost-User", testUser, "X-Roost-Signature", "00")
+	moved(`roost_client_refused_total{reason="signature",site="`+testSite+`"}`, 1)
+	ts.do(http.MethodGet, ts.base+"/v1/client/poll", "", "X-Roost-Site", "nosuch", "X-Roost-User", testUser)
+	moved(`roost_client_refused_total{reason="unknown_site",site=""}`, 1)
+	var build string
+	for name, v := range before {
+		if strings.HasPrefix(name, "roost_build_info{") && v == 1 {
+			build = name
+		}
+	}
+	assert.Contains(t, build, `goversion="go1.`, "roost_build_info says which Go built it")
+	assert.Contains(t, build, `runtime="`)
 }
 
 // TestMetrics_Queued: roost_queued_messages counts what polls would
@@ -124,6 +137,12 @@ func TestMetrics_OwnAddr(t *testing.T) {
 	assert.Equal(t, http.StatusNotFound, status, "not on the main listener")
 	ts.send("inbox_message", seedSend)
 	assert.Equal(t, 1.0, ts.scrape(ts.metricsBase + "/metrics")[`roost_sends_total{channel="inbox"}`])
+	for path, want := range map[string]int{"/healthz": 200, "/readyz": 200, "/v1/client/poll": 404, "/anything": 404} {
+		status, _, _ := ts.do(http.MethodGet, ts.metricsBase+path, "")
+		assert.Equal(t, want, status, "the metrics listener: %s", path)
+	}
+	status, _, _ = ts.do(http.MethodPost, ts.metricsBase+"/metrics", "")
+	assert.Equal(t, http.StatusMethodNotAllowed, status)
 }
 
 // TestRequestLog_NoSecrets: the debug log has a line per request and no

@@ -1,6 +1,7 @@
 package service
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -9,9 +10,13 @@ import (
 	"net"
 	"net/http"
 	"os"
+	goruntime "runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/roostmsg/roost/server"
 	"github.com/roostmsg/roost/server/assets"
@@ -80,7 +85,8 @@ func wire(cfg Config, db *sqlite.DB, files fs.FS) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("-runtime-dir %s: %w", cfg.RuntimeDir, err)
 	}
-	s.metrics = newMetrics(s.srv, db)
+	s.metrics = newMetrics(s.srv, db, s.api, prometheus.Labels{
+		"version": cmp.Or(cfg.Version, "unknown"), "runtime": runtimeVersion(files), "goversion": goruntime.Version()})
 	s.mux = http.NewServeMux()
 	s.mux.Handle("/v1/", s.api)
 	s.mux.Handle("/roost/", http.StripPrefix("/roost", runtime))
@@ -113,6 +119,15 @@ func RuntimeFiles(dir string) (fs.FS, error) {
 		return nil, fmt.Errorf("%w; or serve a build with -runtime-dir", err)
 	}
 	return files, nil
+}
+
+// runtimeVersion is the version stamped in the runtime's files, or "unversioned".
+func runtimeVersion(files fs.FS) string {
+	b, err := fs.ReadFile(files, "version")
+	if err != nil {
+		return "unversioned"
+	}
+	return strings.TrimSpace(string(b))
 }
 
 // Store returns the service's store, for what must be written before it
@@ -205,7 +220,14 @@ func (s *Service) Serve(ctx context.Context, ln, mln net.Listener) error {
 	errc := make(chan error, 2)
 	go func() { errc <- hs.Serve(limited) }()
 	if mln != nil {
-		ms := &http.Server{Handler: s.metrics.handler(), ReadHeaderTimeout: s.cfg.ReadHeaderTimeout,
+		// The metrics listener also answers the health checks: it has no
+		// connection cap, so an orchestrator's probe is answered even while
+		// the main listener is full of slow clients.
+		ops := http.NewServeMux()
+		ops.Handle("GET /metrics", s.metrics.handler())
+		ops.HandleFunc("GET /healthz", s.healthz)
+		ops.HandleFunc("GET /readyz", s.readyz)
+		ms := &http.Server{Handler: ops, ReadHeaderTimeout: s.cfg.ReadHeaderTimeout, IdleTimeout: s.cfg.IdleTimeout,
 			WriteTimeout: s.cfg.WriteTimeout, ErrorLog: hs.ErrorLog}
 		servers = append(servers, ms)
 		go func() { errc <- ms.Serve(mln) }()
@@ -219,7 +241,7 @@ func (s *Service) Serve(ctx context.Context, ln, mln net.Listener) error {
 	case <-ctx.Done():
 	case err = <-errc: // a listener failed
 	}
-	s.log.Info("shutting down: finishing the requests in flight", "timeout", s.cfg.ShutdownTimeout)
+	s.log.Info("shutting down: finishing the requests in flight", "timeout", s.cfg.ShutdownTimeout.String())
 	start := time.Now()
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
 	defer cancel()
@@ -238,7 +260,7 @@ func (s *Service) Serve(ctx context.Context, ln, mln net.Listener) error {
 	wg.Wait()
 	stopMaintain()
 	maintaining.Wait()
-	s.log.Info("shut down", "took", time.Since(start).Round(time.Millisecond))
+	s.log.Info("shut down", "took", time.Since(start).Round(time.Millisecond).String())
 	if err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
