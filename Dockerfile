@@ -2,9 +2,12 @@
 # Roost's server image: the roost binary (cmd/roost, with the browser runtime
 # built in) on distroless, as a non-root user, its database on the /data volume.
 #
-#   docker build -t roost .
-#   docker run -p 8080:8080 -v roost-data:/data -e ROOST_SITE=shop=https://shop.example.com \
-#     -e ROOST_API_KEY=... -e ROOST_SITE_SECRET=... roost
+#   docker build --build-arg VERSION=$(git describe --always --dirty) -t roost .
+#   docker run --stop-timeout 40 -p 127.0.0.1:8080:8080 -v roost-data:/data \
+#     --env-file roost.env roost       # ROOST_SITE, ROOST_API_KEY, ROOST_SITE_SECRET
+#
+# /metrics, /healthz and /readyz are also on :9090 (ROOST_METRICS_ADDR), which
+# has no connection cap: scrape and probe there, and do not publish it.
 #
 # deploy/compose.yaml runs it with its secrets in files. NOTE: written where
 # no registry is reachable, so this file has never been built: it is kept
@@ -28,11 +31,12 @@ FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /src/bin/roost /roost
 COPY --from=build --chown=65532:65532 /data /data
 ENV ROOST_ADDR=:8080 \
+    ROOST_METRICS_ADDR=:9090 \
     ROOST_DB=/data/roost.db
 VOLUME /data
-EXPOSE 8080
+EXPOSE 8080 9090
 USER 65532:65532
-# distroless has no curl: roost asks itself (GET /healthz on ROOST_ADDR).
+# distroless has no curl: roost asks itself (GET /healthz on ROOST_METRICS_ADDR).
 HEALTHCHECK --interval=10s --timeout=5s --start-period=10s --retries=3 CMD ["/roost", "healthcheck"]
 ENTRYPOINT ["/roost"]
 CMD ["serve"]

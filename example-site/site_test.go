@@ -110,6 +110,8 @@ func TestSecretsPersistAcrossRestarts(t *testing.T) {
 	assert.Equal(t, first.siteSecret, second.siteSecret)
 	status, body := pollAs(t, ts.URL, "user_123", server.SignIdentity(first.siteSecret, "user_123"))
 	assert.Equal(t, http.StatusOK, status, body)
+	ts.Close()
+	require.NoError(t, second.Close(), "one server per database: stop it before the next")
 
 	// A configured secret wins over the kept one.
 	third, ts := openTestSite(t, options{DataDir: dir, APIKey: "k", SiteSecret: "configured"})

@@ -224,3 +224,20 @@ func TestOpen_WithoutARuntime(t *testing.T) {
 	_, err = os.Stat(db)
 	assert.ErrorIs(t, err, os.ErrNotExist)
 }
+
+// TestOpen_OneRoostPerDatabase: a second service on the same database is
+// refused while the first runs, and opens once it is closed.
+func TestOpen_OneRoostPerDatabase(t *testing.T) {
+	cfg := service.Config{DB: filepath.Join(t.TempDir(), "roost.db"), RuntimeDir: browsertest.FakeRuntime(t),
+		Sites: []httpapi.Site{{ID: testSite, IdentitySecret: testSecret}}, APIKeys: []string{testKey}}
+	first, err := service.Open(cfg)
+	require.NoError(t, err)
+	_, err = service.Open(cfg)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "another roost serves it (pid ")
+	assert.Contains(t, err.Error(), "one roost serve per database")
+	require.NoError(t, first.Close())
+	second, err := service.Open(cfg)
+	require.NoError(t, err, "the lock went with the first")
+	require.NoError(t, second.Close())
+}

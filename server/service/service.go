@@ -34,6 +34,8 @@ type Service struct {
 	api     *httpapi.Handler
 	metrics *metrics
 	mux     *http.ServeMux
+	// unlock releases the database's lock (lockDB).
+	unlock func()
 	// fallback answers what no route takes: 404, unless Handle("/") replaced it.
 	fallback http.Handler
 	// handler is mux with request logging and metrics around it.
@@ -51,8 +53,13 @@ func Open(cfg Config) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
+	unlock, err := lockDB(cfg.DB)
+	if err != nil {
+		return nil, err
+	}
 	db, err := sqlite.Open(cfg.DB)
 	if err != nil {
+		unlock()
 		return nil, fmt.Errorf("database: %w", err)
 	}
 	if cfg.Now != nil {
@@ -61,8 +68,10 @@ func Open(cfg Config) (*Service, error) {
 	s, err := wire(cfg, db, files)
 	if err != nil {
 		db.Close()
+		unlock()
 		return nil, err
 	}
+	s.unlock = unlock
 	return s, nil
 }
 
@@ -267,7 +276,12 @@ func (s *Service) Serve(ctx context.Context, ln, mln net.Listener) error {
 	return nil
 }
 
-// Close closes the store. Call it after Run or Serve returned.
+// Close closes the store and releases its lock. Call it after Run or
+// Serve returned.
 func (s *Service) Close() error {
-	return s.db.Close()
+	err := s.db.Close()
+	if s.unlock != nil {
+		s.unlock()
+	}
+	return err
 }
