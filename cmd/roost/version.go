@@ -49,6 +49,9 @@ func version(ctx context.Context, args []string, env func(string) string, stdout
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%s takes no arguments, got %q", fs.Name(), fs.Args())
+	}
 	info, _ := debug.ReadBuildInfo()
 	goVersion := "unknown"
 	if info != nil {
@@ -63,6 +66,9 @@ func keygen(ctx context.Context, args []string, env func(string) string, stdout,
 	fs := newFlagSet("keygen", "keygen\n\nPrints a new random secret (256 bits, hex), for -api-key or -site-secret.", stderr)
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%s takes no arguments, got %q", fs.Name(), fs.Args())
 	}
 	var b [32]byte
 	if _, err := rand.Read(b[:]); err != nil {
