@@ -90,7 +90,10 @@ func TestTemplatesImportExport(t *testing.T) {
 
 	out, _, err := runRoost(t, nil, "templates", "-db", db, "import", "../../example-site/seed.json")
 	require.NoError(t, err)
-	assert.Contains(t, out, "imported 4 templates and 1 people")
+	assert.Equal(t, "created the database "+db+"\ncreated 4, replaced 0, unchanged 0 templates; created 1 people\n", out)
+	out, _, err = runRoost(t, nil, "templates", "-db", db, "import", "../../example-site/seed.json")
+	require.NoError(t, err)
+	assert.Equal(t, "created 0, replaced 0, unchanged 4 templates; created 0 people\n", out, "importing again changes nothing")
 
 	exported := filepath.Join(dir, "export.json")
 	_, _, err = runRoost(t, map[string]string{"ROOST_DB": db}, "templates", "export", exported)

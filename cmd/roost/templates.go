@@ -15,20 +15,33 @@ import (
 // templates imports or exports the templates of a database, in the seed
 // file format ({"templates": [...], "people": [...]}).
 func templates(ctx context.Context, args []string, env func(string) string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("templates", "templates [-db FILE] import|export FILE\n\n"+
-		"import: every template of FILE is created or replaced (by id), after the checks the API makes;\n"+
-		"        every person of FILE is created if missing. FILE - reads standard input.\n"+
+	fs := newFlagSet("templates", "templates [-db FILE] import [-replace] [-dry-run] FILE | export FILE\n\n"+
+		"import: every template of FILE is created, or replaced (by id) when it differs from the stored one,\n"+
+		"        after the checks the API makes; every person of FILE is created if missing. FILE - reads\n"+
+		"        standard input. A template of FILE whose id is a template with another trigger_name in the\n"+
+		"        database is a conflict: the import writes nothing, unless -replace is given.\n"+
 		"export: writes every template to FILE (- for standard output), in the form import reads.\n"+
 		"The database may be in use by a running server: templates change no cached poll answer.", stderr)
 	db := fs.String("db", envOr(env, "ROOST_DB", "roost.db"), "the database: a SQLite file (env ROOST_DB)")
+	replace := fs.Bool("replace", false, "import: replace the templates whose id the database gives another trigger_name")
+	dryRun := fs.Bool("dry-run", false, "import: say what the import would do, and write nothing")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if fs.NArg() != 2 || (fs.Arg(0) != "import" && fs.Arg(0) != "export") {
+	verb := fs.Arg(0)
+	if fs.NArg() > 0 { // flags may follow import or export too
+		if err := fs.Parse(fs.Args()[1:]); err != nil {
+			return err
+		}
+	}
+	if fs.NArg() != 1 || (verb != "import" && verb != "export") {
 		fs.Usage()
 		return errors.New("say import FILE or export FILE")
 	}
-	if _, err := os.Stat(*db); err != nil && fs.Arg(0) == "export" {
+	if verb == "import" {
+		return runImport(ctx, *db, fs.Arg(0), *replace, *dryRun, stdout)
+	}
+	if _, err := os.Stat(*db); err != nil {
 		return fmt.Errorf("-db %s: %w", *db, err)
 	}
 	store, err := sqlite.Open(*db)
@@ -36,19 +49,54 @@ func templates(ctx context.Context, args []string, env func(string) string, stdo
 		return err
 	}
 	defer store.Close()
-	if fs.Arg(0) == "export" {
-		return exportTemplates(ctx, store, fs.Arg(1), stdout)
-	}
-	n, people, err := importTemplates(ctx, store, fs.Arg(1))
+	return exportTemplates(ctx, store, fs.Arg(0), stdout)
+}
+
+// runImport imports the seed file at path (- for stdin) into the database
+// file db, as the templates command's usage says, and reports what it did
+// (or would do, with dryRun) to stdout.
+func runImport(ctx context.Context, db, path string, replace, dryRun bool, stdout io.Writer) error {
+	seed, err := readSeed(path)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "imported %d templates and %d people (those missing created) into %s\n", n, people, *db)
+	_, statErr := os.Stat(db)
+	missing := errors.Is(statErr, os.ErrNotExist)
+	var store server.Store // nil: a database that does not exist yet
+	if !missing || !dryRun {
+		s, err := sqlite.Open(db)
+		if err != nil {
+			return err
+		}
+		defer s.Close()
+		store = s
+		if missing {
+			fmt.Fprintf(stdout, "created the database %s\n", db)
+		}
+	}
+	plan, err := planImport(ctx, store, seed)
+	if err != nil {
+		return err
+	}
+	if err := plan.refusal(path, db, replace); err != nil {
+		return err
+	}
+	if dryRun {
+		if missing {
+			fmt.Fprintf(stdout, "-dry-run: the database %s does not exist; the import would create it\n", db)
+		}
+		fmt.Fprintf(stdout, "-dry-run, nothing written: %s\n", plan)
+		return nil
+	}
+	if err := plan.apply(ctx, store, path); err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, plan)
 	return nil
 }
 
-// importTemplates applies the seed file at path (- for stdin) to store.
-func importTemplates(ctx context.Context, store server.Store, path string) (int, int, error) {
+// readSeed reads and checks the seed file at path (- for stdin).
+func readSeed(path string) (*server.Seed, error) {
 	var data []byte
 	var err error
 	if path == "-" {
@@ -57,23 +105,13 @@ func importTemplates(ctx context.Context, store server.Store, path string) (int,
 		data, err = os.ReadFile(path)
 	}
 	if err != nil {
-		return 0, 0, err
+		return nil, err
 	}
 	seed, err := server.ParseSeed(data)
 	if err != nil {
-		return 0, 0, fmt.Errorf("%s: %s", path, server.ErrorMessage(err))
+		return nil, fmt.Errorf("%s: %s", path, server.ErrorMessage(err))
 	}
-	for i := range seed.Templates {
-		if err := store.UpsertTemplate(ctx, &seed.Templates[i]); err != nil {
-			return i, 0, fmt.Errorf("%s: template %d: %s", path, seed.Templates[i].ID, server.ErrorMessage(err))
-		}
-	}
-	for i := range seed.People {
-		if _, err := store.CreatePersonIfMissing(ctx, &seed.People[i]); err != nil {
-			return len(seed.Templates), i, fmt.Errorf("%s: person %s: %s", path, server.Quote(seed.People[i].ID), server.ErrorMessage(err))
-		}
-	}
-	return len(seed.Templates), len(seed.People), nil
+	return seed, nil
 }
 
 // exportTemplates writes every template of store to path (- for stdout).

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io/fs"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -45,14 +46,34 @@ type DB struct {
 	closeOnce           sync.Once
 	// observe, when set, is told of each commit (ObserveCommits).
 	observe atomic.Pointer[func(writes int, took time.Duration)]
+	// migrated are the names of the migrations Open applied.
+	migrated []string
 }
 
 // Open opens or creates the database file at path, in WAL mode with
 // synchronous=FULL (a committed write survives a crash or kill -9), and
-// applies the migrations it has not applied yet.
+// applies the migrations it has not applied yet (see Migrated).
+//
+// Before it changes anything in the file, it refuses, saying what to fix:
+// a path SQLite could not open for writing (a missing or unwritable
+// directory, a directory, a read-only file), a file that is not a Roost
+// database (see ApplicationID), and a database migrated by a newer roost.
+// A new file is created with mode 0600.
 func Open(path string) (*DB, error) {
 	if path == "" || strings.ContainsAny(path, "?#") || strings.HasPrefix(path, "file:") {
 		return nil, fmt.Errorf("sqlite: invalid database path %q", path)
+	}
+	if err := prepareFile(path); err != nil {
+		return nil, err
+	}
+	names, err := fs.Glob(migrationFS, "migrations/*.sql")
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(names)
+	stamp, err := checkDatabase(path, names)
+	if err != nil {
+		return nil, err
 	}
 	const common = "?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)"
 	write, err := sql.Open("sqlite", path+common+"&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)")
@@ -64,7 +85,7 @@ func Open(path string) (*DB, error) {
 	db := &DB{write: write, writeStmts: &stmtCache{pool: write}, Now: time.Now,
 		jobs: make(chan *writeJob), closing: make(chan struct{}), writerDone: make(chan struct{})}
 	go db.writeLoop()
-	if err := db.migrate(context.Background()); err != nil {
+	if err := db.migrate(context.Background(), stamp, names); err != nil {
 		db.stopWriter()
 		write.Close()
 		return nil, fmt.Errorf("sqlite: %s: %w", path, err)
@@ -95,29 +116,44 @@ func (db *DB) stopWriter() {
 	<-db.writerDone
 }
 
-// migrate applies, in name order and each in its own transaction, the
-// embedded migrations not yet recorded in the migrations table.
-func (db *DB) migrate(ctx context.Context) error {
+// Migrated returns the names of the migrations (such as "0002_send_api.sql")
+// that Open applied to the database, in the order it applied them: every
+// migration for a new database, none for one already up to date. The
+// server logs them.
+func (db *DB) Migrated() []string {
+	return slices.Clone(db.migrated)
+}
+
+// migrate stamps the database with ApplicationID if stamp is set, then
+// applies, in order and each in its own transaction, the migrations of
+// names (embedded files) not yet recorded in the migrations table.
+func (db *DB) migrate(ctx context.Context, stamp bool, names []string) error {
+	if stamp {
+		if _, err := db.write.ExecContext(ctx, fmt.Sprintf(`PRAGMA application_id = %d`, ApplicationID)); err != nil {
+			return fmt.Errorf("set application_id: %w", err)
+		}
+	}
 	if _, err := db.write.ExecContext(ctx,
 		`CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
 		return fmt.Errorf("create migrations table: %w", err)
 	}
-	names, err := fs.Glob(migrationFS, "migrations/*.sql")
-	if err != nil {
-		return err
-	}
-	sort.Strings(names)
 	for _, name := range names {
-		if err := db.migrateFile(ctx, name); err != nil {
+		applied, err := db.migrateFile(ctx, name)
+		if err != nil {
 			return fmt.Errorf("migration %s: %w", name, err)
+		}
+		if applied {
+			db.migrated = append(db.migrated, strings.TrimPrefix(name, "migrations/"))
 		}
 	}
 	return nil
 }
 
-// migrateFile applies one migration unless it is recorded as applied.
-func (db *DB) migrateFile(ctx context.Context, name string) error {
-	return db.update(ctx, func(ctx context.Context, tx *txn) error {
+// migrateFile applies one migration unless it is recorded as applied, and
+// reports whether it applied it.
+func (db *DB) migrateFile(ctx context.Context, name string) (bool, error) {
+	applied := false
+	err := db.update(ctx, func(ctx context.Context, tx *txn) error {
 		var n int
 		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM migrations WHERE name = ?`, name).Scan(&n); err != nil {
 			return err
@@ -132,8 +168,10 @@ func (db *DB) migrateFile(ctx context.Context, name string) error {
 			return err
 		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO migrations (name, applied_at) VALUES (?, ?)`, name, db.Now().UnixMilli())
+		applied = err == nil
 		return err
 	})
+	return applied, err
 }
 
 // view runs fn in a read-only transaction: one consistent snapshot.
