@@ -53,6 +53,9 @@ func runService(ctx context.Context, cfg service.Config, log *slog.Logger) error
 	if err != nil {
 		return err
 	}
+	if m := svc.Migrated(); len(m) > 0 {
+		log.Info("database migrated", "db", cfg.DB, "migrations", strings.Join(m, " "))
+	}
 	for _, w := range cfg.Warnings() {
 		log.Warn(w)
 	}

@@ -53,6 +53,9 @@ func Open(cfg Config) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := sqlite.PrepareFile(cfg.DB); err != nil { // what to fix, before the lock file beside it
+		return nil, err
+	}
 	unlock, err := lockDB(cfg.DB)
 	if err != nil {
 		return nil, err
@@ -138,6 +141,9 @@ func runtimeVersion(files fs.FS) string {
 	}
 	return strings.TrimSpace(string(b))
 }
+
+// Migrated returns the database migrations Open applied.
+func (s *Service) Migrated() []string { return s.db.Migrated() }
 
 // Store returns the service's store, for what must be written before it
 // serves (the example site's seed). A write made on it goes around the

@@ -63,7 +63,7 @@ func Open(path string) (*DB, error) {
 	if path == "" || strings.ContainsAny(path, "?#") || strings.HasPrefix(path, "file:") {
 		return nil, fmt.Errorf("sqlite: invalid database path %q", path)
 	}
-	if err := prepareFile(path); err != nil {
+	if err := PrepareFile(path); err != nil {
 		return nil, err
 	}
 	names, err := fs.Glob(migrationFS, "migrations/*.sql")

@@ -29,11 +29,11 @@ const firstMigration = "migrations/0001_init.sql"
 // pointElsewhere ends the errors of a file that is not a Roost database.
 const pointElsewhere = "point -db at a new file or a Roost database"
 
-// prepareFile checks that SQLite can open path for writing, and says what
+// PrepareFile checks that SQLite can open path for writing, and says what
 // to fix when it cannot; when path does not exist it creates it, empty and
 // readable by its owner only (mode 0600: it will hold personal data).
 // SQLite gives the -wal and -shm files it creates the database's mode.
-func prepareFile(path string) error {
+func PrepareFile(path string) error {
 	dir := filepath.Dir(path)
 	if abs, err := filepath.Abs(dir); err == nil {
 		dir = abs
