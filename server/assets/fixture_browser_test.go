@@ -45,6 +45,8 @@ type roostServer struct {
 	URL  string      // http://localhost:<port>
 	own  *shop       // the page on the server's own origin
 	down atomic.Bool // while set, /v1/ requests get no answer (the connection is closed)
+	// lose, when set, is a runtime file (/roost/...) the server answers 404.
+	lose atomic.Pointer[string]
 
 	mu       sync.Mutex
 	requests []clientRequest
@@ -113,6 +115,10 @@ func startRoostDir(t *testing.T, dir string, allowed []string, opts ...roostOpti
 	pages := rs.own.serve(t, "/roost/roost.js", directPolicy, svc.Handler())
 	recorded := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		at := time.Now()
+		if lost := rs.lose.Load(); lost != nil && r.URL.Path == *lost {
+			http.NotFound(w, r)
+			return
+		}
 		if !strings.HasPrefix(r.URL.Path, "/v1/client/") || r.Method == http.MethodOptions {
 			if strings.HasPrefix(r.URL.Path, "/roost/") {
 				rs.mu.Lock()

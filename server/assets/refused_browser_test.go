@@ -4,8 +4,6 @@ import (
 	"context"
 	"net/http"
 	"os"
-	"path/filepath"
-	"slices"
 	"testing"
 	"time"
 
@@ -100,31 +98,13 @@ func TestFrameLateReady(t *testing.T) {
 	assert.Equal(t, 1, n, "one spurious event")
 }
 
-// runtimeWithout returns a copy of the built runtime's directory less
-// the files named.
-func runtimeWithout(t *testing.T, names ...string) string {
-	t.Helper()
-	src, dir := browsertest.Runtime(t), t.TempDir()
-	entries, err := os.ReadDir(src)
-	require.NoError(t, err)
-	for _, e := range entries {
-		if slices.Contains(names, e.Name()) || e.IsDir() {
-			continue
-		}
-		b, err := os.ReadFile(filepath.Join(src, e.Name()))
-		require.NoError(t, err)
-		require.NoError(t, os.WriteFile(filepath.Join(dir, e.Name()), b, 0o644))
-	}
-	return dir
-}
-
 // TestFrameModeWorkerCannotStart: a frame whose worker script cannot be
 // loaded (neither as a SharedWorker nor as a dedicated Worker) tells the
 // page, which reports it as a message-error (and rejects its calls).
 func TestFrameModeWorkerCannotStart(t *testing.T) {
-	sh := reserveShop(t)
-	rs := startRoostDir(t, runtimeWithout(t, "roost-worker.js", "roost-worker.js.br", "roost-worker.js.gz"), []string{sh.URL})
-	sh.open(t, rs.URL+"/roost/roost.js", policy(rs.URL), nil)
+	rs, sh := startFramed(t)
+	worker := "/roost/roost-worker.js"
+	rs.lose.Store(&worker)
 	browser := browsertest.NewBrowser(t)
 	tab := openTab(t, browser, sh.URL+"/")
 	got, err := chromedp.Run(tab, chromedp.Poll[string](`(window.__events.find(e => e.name === "message-error") || {data: {}}).data.error || false`,
