@@ -1,8 +1,7 @@
 package main
 
 import (
-	"io/fs"
-	"strings"
+	"cmp"
 
 	"github.com/roostmsg/roost/server/assets"
 )
@@ -14,9 +13,5 @@ func runtimeVersion() string {
 	if err != nil {
 		return "not built in (run `make roost`)"
 	}
-	b, err := fs.ReadFile(files, "version")
-	if err != nil {
-		return "unversioned"
-	}
-	return strings.TrimSpace(string(b))
+	return cmp.Or(assets.Version(files), "unversioned")
 }

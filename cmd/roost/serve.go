@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"log/slog"
 	"net"
 	"os"
@@ -88,10 +87,13 @@ func runService(ctx context.Context, cfg service.Config, log *slog.Logger) error
 	}()
 	err = svc.Run(ctx, func(addr, metricsAddr net.Addr) {
 		attrs := []any{"addr", addr.String(), "db", cfg.DB, "api_keys", len(cfg.APIKeys), "version", buildVersion(),
-			"runtime", runtimeVersionOf(cfg.RuntimeDir), "tiers", fmt.Sprintf("%v/%v/%v", cfg.TierActive, cfg.TierInactive, cfg.TierLow),
+			"runtime", svc.RuntimeVersion(), "tiers", fmt.Sprintf("%v/%v/%v", cfg.TierActive, cfg.TierInactive, cfg.TierLow),
 			"rate_limit", cfg.SendRateLimit}
 		if cfg.PublicURL != "" {
 			attrs = append(attrs, "public_url", cfg.PublicURL)
+		}
+		if cfg.RuntimeDir != "" {
+			attrs = append(attrs, "runtime_dir", cfg.RuntimeDir)
 		}
 		if metricsAddr != nil {
 			attrs = append(attrs, "metrics_addr", metricsAddr.String())
@@ -109,16 +111,3 @@ type loggedError struct{ error }
 
 // Unwrap returns the error.
 func (e loggedError) Unwrap() error { return e.error }
-
-// runtimeVersionOf is the version of the runtime in dir, or of the one
-// built in when dir is "".
-func runtimeVersionOf(dir string) string {
-	if dir == "" {
-		return runtimeVersion()
-	}
-	b, err := fs.ReadFile(os.DirFS(dir), "version")
-	if err != nil {
-		return "unversioned (" + dir + ")"
-	}
-	return strings.TrimSpace(string(b)) + " (" + dir + ")"
-}

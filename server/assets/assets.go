@@ -209,11 +209,16 @@ func (h *handler) etag(file string, content io.ReadSeeker) (string, error) {
 	return etag, nil
 }
 
-// version is the build's version, the file "version" that tools/precompress
-// writes ("" when the runtime is not versioned). It is read on each request:
-// a runtime rebuilt in a directory while the server runs changes it.
+// version is the build's version (Version). It is read on each request: a
+// runtime rebuilt in a directory while the server runs changes it.
 func (h *handler) version() string {
-	b, err := fs.ReadFile(h.fsys, "version")
+	return Version(h.fsys)
+}
+
+// Version returns the version of the built runtime in fsys: the file
+// "version" that tools/precompress writes, "" when it is not versioned.
+func Version(fsys fs.FS) string {
+	b, err := fs.ReadFile(fsys, "version")
 	if err != nil {
 		return ""
 	}

@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"os"
 	goruntime "runtime"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -36,6 +35,8 @@ type Service struct {
 	mux     *http.ServeMux
 	// unlock releases the database's lock (lockDB).
 	unlock func()
+	// runtime is the version of the runtime's files it serves.
+	runtime string
 	// fallback answers what no route takes: 404, unless Handle("/") replaced it.
 	fallback http.Handler
 	// handler is mux with request logging and metrics around it.
@@ -97,8 +98,9 @@ func wire(cfg Config, db *sqlite.DB, files fs.FS) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("-runtime-dir %s: %w", cfg.RuntimeDir, err)
 	}
+	s.runtime = cmp.Or(assets.Version(files), "unversioned")
 	s.metrics = newMetrics(s.srv, db, s.api, prometheus.Labels{
-		"version": cmp.Or(cfg.Version, "unknown"), "runtime": runtimeVersion(files), "goversion": goruntime.Version()})
+		"version": cmp.Or(cfg.Version, "unknown"), "runtime": s.runtime, "goversion": goruntime.Version()})
 	s.mux = http.NewServeMux()
 	s.mux.Handle("/v1/", s.api)
 	s.mux.Handle("/roost/", http.StripPrefix("/roost", runtime))
@@ -133,14 +135,9 @@ func RuntimeFiles(dir string) (fs.FS, error) {
 	return files, nil
 }
 
-// runtimeVersion is the version stamped in the runtime's files, or "unversioned".
-func runtimeVersion(files fs.FS) string {
-	b, err := fs.ReadFile(files, "version")
-	if err != nil {
-		return "unversioned"
-	}
-	return strings.TrimSpace(string(b))
-}
+// RuntimeVersion returns the version of the browser runtime the service
+// serves (assets.Version), or "unversioned".
+func (s *Service) RuntimeVersion() string { return s.runtime }
 
 // Migrated returns the database migrations Open applied.
 func (s *Service) Migrated() []string { return s.db.Migrated() }
