@@ -1,0 +1,118 @@
+package server
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/roostmsg/roost/inbox"
+)
+
+// maxExpiresAfterDays is the longest expires_after_days Validate takes
+// (template.go has the bound as a literal).
+const maxExpiresAfterDays = 3650
+
+// validTemplate is a normalized template Validate accepts.
+func validTemplate() *Template {
+	return &Template{ID: 7, Name: "Order shipped", TriggerName: "order_shipped", Channel: inbox.ChannelInbox,
+		Topics: []string{"orders"}, Contents: []Content{
+			{ID: 1, Language: "", Body: json.RawMessage(`{"title":"Shipped"}`)},
+			{ID: 2, Language: "fr", Body: json.RawMessage(`{"title":"Expédiée"}`)},
+		}}
+}
+
+// TestTemplate_Validate: the form rules of a template (ids, trigger
+// names, expiry, the sizes of names and the description, contents), each
+// at its bound: the last value allowed passes, the first beyond it is an
+// EINVALID error saying what is wrong.
+func TestTemplate_Validate(t *testing.T) {
+	long := func(n int) string { return strings.Repeat("a", n) }
+	nameTooLong := fmt.Sprintf("at most %d bytes", maxNameLen)
+	expiryRange := fmt.Sprintf("expires_after_days must be between 0 and %d", maxExpiresAfterDays)
+	for _, tt := range []struct {
+		name   string
+		change func(tm *Template)
+		err    string // "" when valid
+	}{
+		{"OKValid", func(tm *Template) {}, ""},
+
+		{"OKIDOne", func(tm *Template) { tm.ID = 1 }, ""},
+		{"ErrIDZero", func(tm *Template) { tm.ID = 0 }, "template id must be a positive integer"},
+		{"ErrIDNegative", func(tm *Template) { tm.ID = -3 }, "template id must be a positive integer"},
+
+		{"ErrNameMissing", func(tm *Template) { tm.Name = "" }, "name is required"},
+		{"ErrNameBlank", func(tm *Template) { tm.Name = " \t" }, "name is required"},
+		{"OKNameAtLimit", func(tm *Template) { tm.Name = long(maxNameLen) }, ""},
+		{"ErrNameTooLong", func(tm *Template) { tm.Name = long(maxNameLen + 1) }, nameTooLong},
+		{"ErrNameNotUTF8", func(tm *Template) { tm.Name = "caf\xe9" }, "not valid UTF-8"},
+
+		{"ErrTriggerMissing", func(tm *Template) { tm.TriggerName = "" }, "trigger_name is required"},
+		{"ErrTriggerBlank", func(tm *Template) { tm.TriggerName = "  " }, "trigger_name is required"},
+		{"ErrTriggerSpaces", func(tm *Template) { tm.TriggerName = " order_shipped" }, "surrounding spaces"},
+		{"ErrTriggerTrailingNewline", func(tm *Template) { tm.TriggerName = "order_shipped\n" }, "surrounding spaces"},
+		{"ErrTriggerDigits", func(tm *Template) { tm.TriggerName = "12" }, "must not be a number"},
+		{"ErrTriggerZero", func(tm *Template) { tm.TriggerName = "0" }, "must not be a number"},
+		{"OKTriggerDigitsAndLetter", func(tm *Template) { tm.TriggerName = "12a" }, ""},
+		{"OKTriggerInnerSpace", func(tm *Template) { tm.TriggerName = "order shipped" }, ""},
+		{"OKTriggerAtLimit", func(tm *Template) { tm.TriggerName = long(maxNameLen) }, ""},
+		{"ErrTriggerTooLong", func(tm *Template) { tm.TriggerName = long(maxNameLen + 1) }, nameTooLong},
+		{"ErrTriggerNotUTF8", func(tm *Template) { tm.TriggerName = "order\xff" }, "not valid UTF-8"},
+
+		{"OKInApp", func(tm *Template) { tm.Channel = inbox.ChannelInApp }, ""},
+		{"ErrChannelMissing", func(tm *Template) { tm.Channel = "" }, "channel must be"},
+		{"ErrChannelUnknown", func(tm *Template) { tm.Channel = "email" }, "channel must be"},
+
+		{"OKExpiryDefault", func(tm *Template) { tm.ExpiresAfterDays = 0 }, ""},
+		{"OKExpiryAtLimit", func(tm *Template) { tm.ExpiresAfterDays = maxExpiresAfterDays }, ""},
+		{"ErrExpiryTooLong", func(tm *Template) { tm.ExpiresAfterDays = maxExpiresAfterDays + 1 }, expiryRange},
+		{"ErrExpiryNegative", func(tm *Template) { tm.ExpiresAfterDays = -1 }, expiryRange},
+
+		{"OKDescriptionAtLimit", func(tm *Template) { tm.Description = long(maxDescriptionLen) }, ""},
+		{"ErrDescriptionTooLong", func(tm *Template) { tm.Description = long(maxDescriptionLen + 1) }, fmt.Sprintf("description must be UTF-8 of at most %d bytes", maxDescriptionLen)},
+		{"ErrDescriptionNotUTF8", func(tm *Template) { tm.Description = "\xc3" }, "description must be UTF-8"},
+
+		{"OKTypeAtLimit", func(tm *Template) { tm.Type = long(maxNameLen) }, ""},
+		{"ErrTypeTooLong", func(tm *Template) { tm.Type = long(maxNameLen + 1) }, nameTooLong},
+		{"OKTopicAtLimit", func(tm *Template) { tm.Topics = []string{long(maxNameLen)} }, ""},
+		{"ErrTopicTooLong", func(tm *Template) { tm.Topics = []string{"orders", long(maxNameLen + 1)} }, nameTooLong},
+		{"ErrTopicEmpty", func(tm *Template) { tm.Topics = []string{""} }, "topic \"\" must be non-empty"},
+		{"ErrTopicNotUTF8", func(tm *Template) { tm.Topics = []string{"\xff"} }, "must be non-empty UTF-8"},
+
+		{"ErrNotNormalized", func(tm *Template) { tm.Content = json.RawMessage(`{"title":"x"}`) }, "not normalized"},
+		{"ErrNoDefaultContent", func(tm *Template) { tm.Contents = tm.Contents[1:] }, "a default content"},
+		{"ErrNoContents", func(tm *Template) { tm.Contents = nil }, "a default content"},
+		{"ErrTwoDefaults", func(tm *Template) { tm.Contents[1].Language = "" }, "appears twice"},
+		{"ErrContentIDTwice", func(tm *Template) { tm.Contents[1].ID = 1 }, "content id 1 appears twice"},
+		{"ErrContentIDZero", func(tm *Template) { tm.Contents[1].ID = 0 }, "content ids must be positive integers"},
+		{"ErrLanguageTwiceIgnoringCase", func(tm *Template) {
+			tm.Contents = append(tm.Contents, Content{ID: 3, Language: "FR", Body: json.RawMessage(`{}`)})
+		}, `language "FR" appears twice`},
+		{"ErrLanguageTwiceUnderscore", func(tm *Template) {
+			tm.Contents = append(tm.Contents, Content{ID: 3, Language: "pt-BR", Body: json.RawMessage(`{}`)},
+				Content{ID: 4, Language: "pt_br", Body: json.RawMessage(`{}`)})
+		}, `language "pt_br" appears twice`},
+		{"ErrLanguageNotATag", func(tm *Template) { tm.Contents[1].Language = "f r" }, "must be a tag like"},
+		{"ErrLanguageTooLong", func(tm *Template) { tm.Contents[1].Language = long(maxNameLen + 1) }, "must be a tag like"},
+		{"OKLanguageAtLimit", func(tm *Template) { tm.Contents[1].Language = long(maxNameLen) }, ""},
+		{"ErrBodyNotObject", func(tm *Template) { tm.Contents[1].Body = json.RawMessage(`["x"]`) }, "body must be a JSON object"},
+		{"ErrBodyNull", func(tm *Template) { tm.Contents[0].Body = json.RawMessage(`null`) }, "body must be a JSON object"},
+		{"ErrBodyMissing", func(tm *Template) { tm.Contents[0].Body = nil }, "body must be a JSON object"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			tm := validTemplate()
+			tt.change(tm)
+			err := tm.Validate()
+			if tt.err == "" {
+				assert.NoError(t, err)
+				return
+			}
+			require.Error(t, err)
+			assert.Equal(t, EINVALID, ErrorCode(err), "a client's mistake: a 400")
+			assert.Contains(t, ErrorMessage(err), tt.err)
+		})
+	}
+}
