@@ -25,9 +25,11 @@ import (
 	"github.com/roostmsg/roost/server/httpapi"
 )
 
-// The server load test is a measurement, not a test: it runs only with
-// ROOST_BENCH=1 (`make bench`), asserts nothing about speed, and writes its
-// results as JSON to $ROOST_BENCH_OUT/server.json when that is set.
+// The server load test is a measurement: it runs only with ROOST_BENCH=1
+// (`make bench`), asserts nothing about speed, and writes its results as
+// JSON to $ROOST_BENCH_OUT/server.json when that is set. It fails when any
+// request failed (an error or another status than the phase's), naming the
+// first: figures of a server that answered errors are not figures.
 
 const (
 	loadPeople    = 10_000
@@ -46,6 +48,8 @@ type loadResult struct {
 	// StoreReads is how many FindQueue calls the phase made per request.
 	StoreReads float64 `json:"store_reads_per_request"`
 	Errors     int     `json:"errors"`
+	// FirstError describes the first failed request, if any.
+	FirstError string `json:"first_error,omitempty"`
 }
 
 // countingStore counts the store reads a poll makes.
@@ -135,6 +139,11 @@ func TestLoad(t *testing.T) {
 		require.NoError(t, err)
 		require.NoError(t, os.WriteFile(filepath.Join(dir, "server.json"), out, 0o644))
 	}
+	for _, r := range results {
+		if r.Errors > 0 {
+			t.Errorf("%s: %d requests failed; the first: %s", r.Name, r.Errors, r.FirstError)
+		}
+	}
 }
 
 // benchPerson is the id of the load test's i-th person.
@@ -195,7 +204,7 @@ func loadPhase(t *testing.T, client *http.Client, store *countingStore, name str
 	reads := store.findQueue.Load()
 	var mu sync.Mutex
 	var latencies []time.Duration
-	errors := 0
+	errors, firstError := 0, ""
 	var wg sync.WaitGroup
 	start := time.Now()
 	deadline := start.Add(loadPhaseTime)
@@ -203,20 +212,29 @@ func loadPhase(t *testing.T, client *http.Client, store *countingStore, name str
 		wg.Go(func() {
 			rng := rand.New(rand.NewPCG(uint64(w), 42))
 			var mine []time.Duration
-			bad := 0
+			bad, first := 0, ""
+			fail := func(what string) {
+				if bad++; first == "" {
+					first = what
+				}
+			}
 			for time.Now().Before(deadline) {
 				req, done := next(rng)
 				at := time.Now()
 				res, err := client.Do(req)
 				if err != nil {
-					bad++
+					fail(err.Error())
 					continue
+				}
+				var body []byte
+				if res.StatusCode != want {
+					body, _ = io.ReadAll(io.LimitReader(res.Body, 512))
 				}
 				_, _ = io.Copy(io.Discard, res.Body)
 				res.Body.Close()
 				mine = append(mine, time.Since(at))
 				if res.StatusCode != want {
-					bad++
+					fail(fmt.Sprintf("%s %s: status %d, not %d: %s", req.Method, req.URL.Path, res.StatusCode, want, body))
 				} else if done != nil {
 					done(res)
 				}
@@ -224,13 +242,16 @@ func loadPhase(t *testing.T, client *http.Client, store *countingStore, name str
 			mu.Lock()
 			latencies = append(latencies, mine...)
 			errors += bad
+			if firstError == "" {
+				firstError = first
+			}
 			mu.Unlock()
 		})
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
 	slices.Sort(latencies)
-	r := loadResult{Name: name, Requests: len(latencies), Errors: errors}
+	r := loadResult{Name: name, Requests: len(latencies), Errors: errors, FirstError: firstError}
 	if len(latencies) > 0 {
 		r.PerSec = float64(len(latencies)) / elapsed.Seconds()
 		r.P50Ms = ms(latencies[len(latencies)/2])
