@@ -129,3 +129,59 @@ func TestDrafts_Limit(t *testing.T) {
 		assert.Contains(t, errorMessage(t, w), "from 1 to 1000", "limit=%s", limit)
 	}
 }
+
+// TestRateLimit_RetryAfterIsEnough: Retry-After is in whole seconds,
+// rounded up: a client that waits what it says is served, at any rate.
+func TestRateLimit_RetryAfterIsEnough(t *testing.T) {
+	for _, rate := range []float64{0.4, 3, 100} {
+		t.Run(strconv.FormatFloat(rate, 'f', -1, 64), func(t *testing.T) {
+			f := newFixtureWith(t, func(cfg *config) { cfg.http.SendRateLimit, cfg.http.SendRateBurst = rate, 1 })
+			for i := range 5 {
+				w := f.app(http.MethodGet, "/v1/transactional", "")
+				if w.Code == http.StatusOK {
+					continue
+				}
+				require.Equal(t, http.StatusTooManyRequests, w.Code, "request %d", i)
+				secs, err := strconv.Atoi(w.Header().Get("Retry-After"))
+				require.NoError(t, err, "Retry-After is whole seconds: %q", w.Header().Get("Retry-After"))
+				require.Positive(t, secs)
+				f.clock.Add(time.Duration(secs) * time.Second)
+				assert.Equal(t, http.StatusOK, f.app(http.MethodGet, "/v1/transactional", "").Code,
+					"request %d, after waiting Retry-After: %d s", i, secs)
+			}
+		})
+	}
+}
+
+// TestSend_DefaultExpiry: a template without expires_after_days makes
+// messages that expire 60 days after they become visible.
+func TestSend_DefaultExpiry(t *testing.T) {
+	f := newFixture(t)
+	putTemplate(t, f, 20, `{"name":"Plain","trigger_name":"plain","channel":"inbox","content":{"title":"hi"}}`)
+	id := f.send("inbox_message", `{"transactional_message_id":"plain","identifiers":{"id":"user_123"}}`)
+	const sixtyDays = 60 * 24 * 3600
+	st := getDelivery(t, f, id)
+	assert.EqualValues(t, fixtureStart.Unix()+sixtyDays, st["expires_at"], "60 days after send_at")
+	msgs := f.poll("user_123").Messages
+	require.Len(t, msgs, 1)
+	assert.Equal(t, fixtureStart.Add(sixtyDays*time.Second).UnixMilli(), msgs[0].ExpiresAtMs)
+
+	f.clock.Add(sixtyDays*time.Second - time.Second)
+	assert.Len(t, f.poll("user_123").Messages, 1, "a second before it expires")
+	f.clock.Add(time.Second)
+	assert.Empty(t, f.poll("user_123").Messages, "expired, unmarked")
+}
+
+// TestSend_EmailFindsTheOldestPerson: identifiers.email names the oldest
+// person whose email attribute matches, ignoring case, when several have it.
+func TestSend_EmailFindsTheOldestPerson(t *testing.T) {
+	f := newFixture(t)
+	// The older person has the later id, so that id order cannot pass for age.
+	for _, p := range []struct{ id, email string }{{"zed", "Shared@Example.com"}, {"amy", "shared@example.com"}} {
+		w := f.app(http.MethodPut, "/v1/people/"+p.id, `{"attributes":{"email":"`+p.email+`"}}`)
+		require.Equal(t, http.StatusOK, w.Code, w.Body.String())
+		f.clock.Add(time.Minute)
+	}
+	id := f.send("inbox_message", `{"transactional_message_id":1,"identifiers":{"email":"SHARED@example.COM"}}`)
+	assert.Equal(t, "zed", getDelivery(t, f, id)["person_id"])
+}
