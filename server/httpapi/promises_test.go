@@ -185,3 +185,19 @@ func TestSend_EmailFindsTheOldestPerson(t *testing.T) {
 	id := f.send("inbox_message", `{"transactional_message_id":1,"identifiers":{"email":"SHARED@example.COM"}}`)
 	assert.Equal(t, "zed", getDelivery(t, f, id)["person_id"])
 }
+
+// TestPoll_MessagesInSentAtOrder: a poll lists messages in sent_at_ms
+// order (when each became visible), not in the order they were sent: a
+// message scheduled an hour ahead comes after one sent a minute later
+// for at once.
+func TestPoll_MessagesInSentAtOrder(t *testing.T) {
+	f := newFixture(t)
+	scheduled := f.send("inbox_message", sendWith(`"send_at":`+strconv.FormatInt(fixtureStart.Add(time.Hour).Unix(), 10)))
+	f.clock.Add(time.Minute)
+	now := f.send("inbox_message", seedSend)
+	f.clock.Add(2 * time.Hour)
+	msgs := f.poll("user_123").Messages
+	require.Len(t, msgs, 2)
+	assert.Equal(t, []string{now, scheduled}, []string{msgs[0].DeliveryID, msgs[1].DeliveryID})
+	assert.Less(t, msgs[0].SentAtMs, msgs[1].SentAtMs)
+}
