@@ -58,7 +58,7 @@ func TestPoll_CacheControl(t *testing.T) {
 // 200 requests and 100 a second on average (docs/protocol.md, Send side).
 // The fixture's clock stands still, so the count is exact: 200 requests
 // pass, the 201st is a 429; a second later exactly 100 more pass. Another
-// key has a bucket of its own.
+// key has a bucket of its own. A rate set without a burst bursts twice it.
 func TestRateLimit_Defaults(t *testing.T) {
 	const otherKey = "other-api-key"
 	assert.Equal(t, 100, httpapi.DefaultSendRateLimit, "the documented default")
@@ -89,10 +89,14 @@ func TestRateLimit_Defaults(t *testing.T) {
 	assert.Equal(t, 100, passed(testKey, 300), "100 a second on average")
 	f.clock.Add(time.Minute)
 	assert.Equal(t, 200, passed(testKey, 300), "the bucket refills to the burst, no more")
+
+	f = newFixtureWith(t, func(cfg *config) { cfg.http.SendRateLimit, cfg.http.SendRateBurst = 5, 0 })
+	assert.Equal(t, 10, passed(testKey, 30), "no burst set: twice the rate")
 }
 
 // TestDrafts_Limit: GET /v1/drafts answers at most limit drafts, oldest
-// first; limit defaults to 100 and may be at most 1000 (1001 is a 400).
+// first, of the person asked for or everyone's; limit defaults to 100 and
+// may be at most 1000 (1001 is a 400).
 func TestDrafts_Limit(t *testing.T) {
 	f := newFixture(t)
 	const drafts = 101
@@ -117,11 +121,14 @@ func TestDrafts_Limit(t *testing.T) {
 		}
 		return got
 	}
+	other := sendAnswer(t, f, "inbox_message", `{"transactional_message_id":1,"identifiers":{"id":"bo"},"queue_draft":true}`)["delivery_id"].(string)
 	assert.Equal(t, ids[:3], list("?limit=3"), "a limit limits, oldest first")
-	assert.Equal(t, ids[:1], list("?person=user_123&limit=1"))
 	assert.Equal(t, ids[:100], list(""), "the default is 100")
-	assert.Equal(t, ids, list("?limit=1000"), "1000 is allowed")
+	assert.Equal(t, append(ids[:drafts:drafts], other), list("?limit=1000"), "1000 is allowed")
 	assert.Equal(t, ids, list("?limit="+strconv.Itoa(drafts)))
+	assert.Equal(t, ids[:2], list("?person=user_123&limit=2"))
+	assert.Equal(t, ids, list("?person=user_123&limit=1000"), "one person's drafts")
+	assert.Equal(t, []string{other}, list("?person=bo"))
 
 	for _, limit := range []string{"1001", "100000", "-1"} {
 		w := f.app(http.MethodGet, "/v1/drafts?limit="+limit, "")
