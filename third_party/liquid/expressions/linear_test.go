@@ -87,7 +87,7 @@ func TestParseLongListsKeepsOrder(t *testing.T) {
 func BenchmarkParseCycle50000(b *testing.B) {
 	args := cycleArgs(50_000)
 	b.ReportAllocs()
-	for b.Loop() {
+	for i := 0; i < b.N; i++ {
 		if _, err := ParseStatement(CycleStatementSelector, args); err != nil {
 			b.Fatal(err)
 		}
@@ -99,7 +99,7 @@ func BenchmarkParseCycle50000(b *testing.B) {
 func BenchmarkParseWhen50000(b *testing.B) {
 	args := whenArgs(50_000)
 	b.ReportAllocs()
-	for b.Loop() {
+	for i := 0; i < b.N; i++ {
 		if _, err := ParseStatement(WhenStatementSelector, args); err != nil {
 			b.Fatal(err)
 		}
