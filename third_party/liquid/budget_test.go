@@ -1,6 +1,7 @@
 package liquid
 
 import (
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -74,4 +75,19 @@ func TestRenderBudgetDeadline(t *testing.T) {
 	requireLimit(t, err, "its time")
 	_, err = renderBudget(t, strings.Repeat(`{{ "a" }}`, 16), b) // checked every 16th node
 	requireLimit(t, err, "its time")
+}
+
+// Roost: a range's bounds may be JSON numbers (int64, float64, json.Number).
+func TestRangeOfJSONNumbers(t *testing.T) {
+	for _, n := range []any{int64(3), float64(3), json.Number("3")} {
+		tpl, err := NewEngine().ParseString(`{% for i in (1..n) %}{{ i }}{% endfor %}`)
+		require.NoError(t, err)
+		out, serr := tpl.RenderString(Bindings{"n": n})
+		require.NoError(t, serr)
+		require.Equal(t, "123", out, "%T", n)
+	}
+	tpl, err := NewEngine().ParseString(`{% for i in (1..n) %}{{ i }}{% endfor %}`)
+	require.NoError(t, err)
+	_, serr := tpl.RenderString(Bindings{"n": 2.5})
+	require.Error(t, serr)
 }
