@@ -1,11 +1,14 @@
 package client_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/roostmsg/roost/render"
 )
 
 // A message whose data takes its template over the render budget (a loop
@@ -29,8 +32,8 @@ func TestRenderBudgetOverrunReportedOthersShown(t *testing.T) {
 	}
 	require.Contains(t, errs, "loop")
 	require.Contains(t, errs, "doubling")
-	assert.Contains(t, errs["loop"], "render budget exceeded: more than 10000 loop iterations")
-	assert.Contains(t, errs["doubling"], "render budget exceeded: more than 1048576 bytes")
+	assert.Contains(t, errs["loop"], fmt.Sprintf("render budget exceeded: more than %d loop iterations", render.MaxLoopIterations))
+	assert.Contains(t, errs["doubling"], fmt.Sprintf("render budget exceeded: more than %d bytes", render.MaxRenderBytes))
 	h.next(t, 1, snapshotWith(1, 1)) // the good message shows
 	h.server.waitPolls(t, "user_123", 2)
 }

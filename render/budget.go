@@ -18,12 +18,12 @@ const (
 	// MaxLoopIterations bounds the loop iterations ({% for %},
 	// {% tablerow %}) of a message, all loops together; a range (a..b)
 	// longer than it is an error too.
-	MaxLoopIterations = 10_000
+	MaxLoopIterations = 2_000
 	// MaxRenderBytes bounds the bytes a message's rendering writes (output
 	// and captured text alike) plus the bytes of the values its filters
 	// make (a string's length, 16 bytes an array item): with the next, it
 	// bounds the memory of assigned and captured strings.
-	MaxRenderBytes = 1 << 20
+	MaxRenderBytes = 256 << 10
 	// MaxRenderTime bounds the time of a message's rendering, in the runtime
 	// and in the save check's trial rendering with empty data. The native
 	// server is some 5 to 10 times faster than the runtime's WebAssembly, so
