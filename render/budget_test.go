@@ -156,10 +156,20 @@ func TestCompileParsesOutsideTheLock(t *testing.T) {
 		assert.NoError(t, err)
 	}()
 	<-inBig // the big parse has begun and waits
-	out, err := r.Content(contentOf("Hi {{ customer.name }}"), map[string]any{"name": "Ada"}, nil)
-	require.NoError(t, err)
-	assert.JSONEq(t, `{"body":"Hi Ada"}`, string(out))
-	require.NoError(t, r.Check("{% if x %}y{% endif %}"))
+	others := make(chan struct{})
+	go func() {
+		defer close(others)
+		out, err := r.Content(contentOf("Hi {{ customer.name }}"), map[string]any{"name": "Ada"}, nil)
+		assert.NoError(t, err)
+		assert.JSONEq(t, `{"body":"Hi Ada"}`, string(out))
+		assert.NoError(t, r.Check("{% if x %}y{% endif %}"))
+	}()
+	select {
+	case <-others:
+	case <-time.After(10 * time.Second): // a failure only: passing never waits
+		close(release)
+		t.Fatal("other sources waited for a parse to end: Compile holds its lock while parsing")
+	}
 	close(release)
 	wg.Wait()
 	assert.Equal(t, 3, r.CachedTemplates())
