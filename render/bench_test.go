@@ -1,7 +1,10 @@
 package render_test
 
 import (
+	"encoding/json"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/roostmsg/roost/render"
 )
@@ -22,5 +25,45 @@ func BenchmarkContentCached(b *testing.B) {
 		if _, err := r.Content(orderShipped, customer, trigger); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// worstCases are messages that spend (nearly) all of one limit of the render
+// budget without going over it: what a template can make the runtime do.
+var worstCases = []struct {
+	name     string
+	src      string
+	customer map[string]any
+}{
+	// MaxLoopIterations iterations of a loop over data.
+	{"Iterations", `{% for i in (1..customer.n) %}x{% endfor %}`, map[string]any{"n": render.MaxLoopIterations}},
+	// Nearly MaxRenderBytes of output, in MaxLoopIterations pieces.
+	{"Output", `{% for i in (1..customer.n) %}` + strings.Repeat("x", render.MaxRenderBytes/render.MaxLoopIterations-1) + `{% endfor %}`, map[string]any{"n": render.MaxLoopIterations}},
+	// A string doubled up to a quarter of MaxRenderBytes (the strings made add up to half).
+	{"Doubling", `{% assign s = "ab" %}` + strings.Repeat(`{% assign s = s | append: s %}`, 15) + `{{ s | size }}`, nil},
+	// A slow body: MaxLoopIterations iterations of 100 filters, stopped by MaxRenderTime.
+	{"Time", `{% for i in (1..customer.n) %}` + strings.Repeat(`{{ i | plus: 1 }}`, 100) + `{% endfor %}`, map[string]any{"n": render.MaxLoopIterations}},
+}
+
+// BenchmarkWorstCase renders each of worstCases: what one message can make
+// the runtime do within the iterations and bytes (with all the time it
+// needs), and the Time case, which MaxRenderTime stops. Under GOOS=js
+// GOARCH=wasm it is the runtime's figure.
+func BenchmarkWorstCase(b *testing.B) {
+	for _, wc := range worstCases {
+		b.Run(wc.name, func(b *testing.B) {
+			r := render.New()
+			if wc.name != "Time" {
+				r.SetRenderTime(time.Hour) // the cost of the work itself, however slow the machine
+			}
+			content, _ := json.Marshal(map[string]string{"body": wc.src})
+			b.ReportAllocs()
+			for b.Loop() {
+				_, err := r.Content(content, wc.customer, nil)
+				if err != nil && (wc.name != "Time" || !strings.Contains(err.Error(), "its time")) {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

@@ -38,20 +38,46 @@ func (r *Renderer) CheckContent(content json.RawMessage) error {
 		}
 		return src, nil
 	})
-	return err
+	if err != nil {
+		return err
+	}
+	return r.trial(content)
+}
+
+// trial renders content with empty data, as the runtime would, and returns
+// the *Error of a rendering that runs over the render budget (or its
+// MaxRenderTime), or nil. Other errors depend on data and are not reported.
+func (r *Renderer) trial(content json.RawMessage) error {
+	_, err := r.content(content, nil, nil, budget(r.renderTime))
+	if e, ok := err.(*Error); ok && e.OverBudget() {
+		return e
+	}
+	return nil
 }
 
 // Check checks the syntax of one Liquid source and returns nil or an *Error
 // with no Field. It refuses what Liquid fails to parse (an unterminated or
 // stray block, an unknown tag, a malformed expression), a filter the
 // Renderer does not define anywhere in the source (Liquid itself only notices
-// one when it renders it, and then only in the branches taken), and a "{{" or
-// "{%" that is never closed (Liquid would print it as text). Errors that
-// depend on data, such as a filter given a value it cannot take, are not
-// reported. Text meant to show "{{" literally goes in {% raw %}…{% endraw %}.
+// one when it renders it, and then only in the branches taken), a "{{" or
+// "{%" that is never closed (Liquid would print it as text), and the include
+// tag. Errors that depend on data, such as a filter given a value it cannot
+// take, are not reported. Text meant to show "{{" literally goes in
+// {% raw %}…{% endraw %}.
+//
+// It also refuses a source that cannot render within the render budget
+// (budget.go) for any data, an *Error for which OverBudget is true: a
+// constant range (1..100000) or nested loops over constant ranges of more
+// than MaxLoopIterations, or a rendering with empty data that already runs
+// over the budget.
 func (r *Renderer) Check(src string) error {
 	if e := r.check(src); e != nil {
 		return e
+	}
+	content, _ := json.Marshal(map[string]string{"": src})
+	if err := r.trial(content); err != nil {
+		err.(*Error).Field = ""
+		return err
 	}
 	return nil
 }
@@ -64,16 +90,18 @@ func (r *Renderer) check(src string) *Error {
 	if err != nil {
 		return liquidError("", err)
 	}
-	return r.checkNode(tpl.GetRoot())
+	return r.checkNode(tpl.GetRoot(), 1)
 }
 
-// checkNode looks for undefined filters and unclosed delimiters in the parsed
-// template n. Comments are dropped by the parser and raw blocks are skipped.
-func (r *Renderer) checkNode(n lrender.Node) *Error {
+// checkNode looks for undefined filters, unclosed delimiters, the include
+// tag and constant ranges over the budget in the parsed template n, inside
+// loops over constant ranges of iters iterations in all. Comments are
+// dropped by the parser and raw blocks are skipped.
+func (r *Renderer) checkNode(n lrender.Node, iters int) *Error {
 	switch n := n.(type) {
 	case *lrender.SeqNode:
 		for _, c := range n.Children {
-			if e := r.checkNode(c); e != nil {
+			if e := r.checkNode(c, iters); e != nil {
 				return e
 			}
 		}
@@ -81,17 +109,26 @@ func (r *Renderer) checkNode(n lrender.Node) *Error {
 		if e := r.checkToken(n.Token); e != nil {
 			return e
 		}
+		if ranges := constantRanges(n.Token.Args); (n.Name == "for" || n.Name == "tablerow") && len(ranges) > 0 {
+			iters = min(iters*ranges[0], MaxLoopIterations+1) // ranges[0] <= MaxLoopIterations (checkToken)
+			if iters > MaxLoopIterations {
+				return overBudgetError(n.Token, fmt.Sprintf("%d loop iterations (nested loops over constant ranges)", MaxLoopIterations))
+			}
+		}
 		for _, c := range n.Body {
-			if e := r.checkNode(c); e != nil {
+			if e := r.checkNode(c, iters); e != nil {
 				return e
 			}
 		}
 		for _, c := range n.Clauses {
-			if e := r.checkNode(c); e != nil {
+			if e := r.checkNode(c, iters); e != nil {
 				return e
 			}
 		}
 	case *lrender.TagNode:
+		if n.Token.Name == "include" {
+			return &Error{Line: n.Token.SourceLoc.LineNo, Reason: errInclude + " in " + n.Token.Source}
+		}
 		return r.checkToken(n.Token)
 	case *lrender.ObjectNode:
 		return r.checkToken(n.Token)
@@ -110,8 +147,13 @@ func (r *Renderer) checkNode(n lrender.Node) *Error {
 }
 
 // checkToken reports the first filter in a tag's or object's expression that
-// the Renderer does not define.
+// the Renderer does not define, or a constant range over MaxLoopIterations.
 func (r *Renderer) checkToken(t parser.Token) *Error {
+	for _, n := range constantRanges(t.Args) {
+		if n > MaxLoopIterations {
+			return overBudgetError(t, fmt.Sprintf("%d loop iterations (a range of %d values)", MaxLoopIterations, n))
+		}
+	}
 	for _, name := range filterNames(t.Args) {
 		if !r.hasFilter(name) {
 			return &Error{

@@ -16,8 +16,48 @@ import (
 // registerFilters adds the filters message templates need beyond Liquid's
 // standard ones (and replaces its date filter with one that also takes unix
 // time, as message data usually carries it).
+//
+// replace and join replace Liquid's with ones that refuse, before making
+// it, a string over MaxRenderBytes: their result can be the square of their
+// input's size ("aaaa" | replace: "", s).
 func registerFilters(e *liquid.Engine) {
 	e.RegisterFilter("date", dateFilter)
+	e.RegisterFilter("replace", replaceFilter)
+	e.RegisterFilter("join", joinFilter)
+}
+
+// replaceFilter is strings.ReplaceAll, refusing a result over MaxRenderBytes.
+func replaceFilter(s, old, repl string) (string, error) {
+	n := strings.Count(s, old) // with old "", the runes of s + 1
+	if grow := len(repl) - len(old); n > 0 && grow > 0 {
+		if n > (MaxRenderBytes-len(s))/grow {
+			return "", errResultTooLong("replace", len(s)+min(n, MaxRenderBytes)*grow)
+		}
+	}
+	return strings.ReplaceAll(s, old, repl), nil
+}
+
+// joinFilter is Liquid's join (items printed as fmt.Sprint does, nil items
+// left out, " " by default), refusing a result over MaxRenderBytes.
+func joinFilter(a []any, sep func(string) string) (string, error) {
+	s := sep(" ")
+	items := make([]string, 0, len(a))
+	size := 0
+	for _, v := range a {
+		if v == nil {
+			continue
+		}
+		item := fmt.Sprint(v)
+		if len(items) > 0 {
+			size += len(s)
+		}
+		size += len(item)
+		if size > MaxRenderBytes {
+			return "", errResultTooLong("join", size)
+		}
+		items = append(items, item)
+	}
+	return strings.Join(items, s), nil
 }
 
 // defaultDateFormat is the format of {{ x | date }} without one (Liquid's).
@@ -42,7 +82,32 @@ func dateFilter(v any, format func(string) string) (string, error) {
 	if err != nil {
 		return fmt.Sprint(v), nil
 	}
-	return tuesday.Strftime(format(defaultDateFormat), t)
+	f := format(defaultDateFormat)
+	if n := strftimeBound(f); n > MaxRenderBytes {
+		return "", errResultTooLong("date", n)
+	}
+	return tuesday.Strftime(f, t)
+}
+
+// strftimeBound is more than the length of any time formatted with the
+// strftime format f: a directive's width ("%1000000Y") may pad it.
+func strftimeBound(f string) int {
+	n := len(f)
+	for i := 0; i < len(f); i++ {
+		if f[i] != '%' {
+			continue
+		}
+		for i+1 < len(f) && strings.IndexByte("-_^#0:", f[i+1]) >= 0 {
+			i++
+		}
+		w := 0
+		for i+1 < len(f) && '0' <= f[i+1] && f[i+1] <= '9' {
+			w = min(w*10+int(f[i+1]-'0'), 1<<30)
+			i++
+		}
+		n += 64 + w
+	}
+	return n
 }
 
 // toTime reads v as the date filter takes it.

@@ -8,13 +8,17 @@ package render
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/osteele/liquid"
+	"github.com/osteele/liquid/expressions"
+	lrender "github.com/osteele/liquid/render"
 )
 
 // maxCachedTemplates bounds the compiled-template cache; past it the cache is reset.
@@ -23,6 +27,10 @@ const maxCachedTemplates = 1024
 // Renderer renders message content. It is safe for concurrent use.
 type Renderer struct {
 	engine *liquid.Engine
+	// renderTime is MaxRenderTime (tests may change it).
+	renderTime time.Duration
+	// parseHook, when set (by tests), is called before each parse, outside the lock.
+	parseHook func(src string)
 
 	mu    sync.Mutex
 	cache map[string]cached
@@ -38,8 +46,16 @@ type cached struct {
 func New() *Renderer {
 	engine := liquid.NewEngine()
 	registerFilters(engine)
-	return &Renderer{engine: engine, cache: map[string]cached{}}
+	// Liquid's include reads a file: never on the server, and there are no
+	// files in the runtime. Check refuses the tag; this is the fence.
+	engine.RegisterTag("include", func(lrender.Context) (string, error) {
+		return "", errors.New(errInclude)
+	})
+	return &Renderer{engine: engine, renderTime: MaxRenderTime, cache: map[string]cached{}}
 }
+
+// errInclude is the error of the include tag.
+const errInclude = "the include tag is not supported (message templates have no files)"
 
 // Error is content whose template failed to parse, to check or to render, or
 // content that is not a JSON object. Its message names the field and the line,
@@ -107,25 +123,53 @@ func liquidError(path string, err error) *Error {
 }
 
 // Compile parses src, or returns the template compiled before from the same
-// source. A parse error's LineNumber is the 1-based line in src.
+// source. A parse error's LineNumber is the 1-based line in src. The parse
+// runs outside the Renderer's lock, so one long parse holds up no other
+// (two callers may parse the same new source at once; both get a template).
 func (r *Renderer) Compile(src string) (*liquid.Template, error) {
 	r.mu.Lock()
-	defer r.mu.Unlock()
-	if c, ok := r.cache[src]; ok {
+	c, ok := r.cache[src]
+	r.mu.Unlock()
+	if ok {
 		return c.tpl, c.err
 	}
-	// Line numbers start at 1, so that an error's LineNumber is the 1-based
-	// line (ParseString would count from 0) and 0 means no line.
-	tpl, serr := r.engine.ParseTemplateLocation([]byte(src), "", 1)
-	c := cached{tpl: tpl}
-	if serr != nil {
-		c.err = serr
+	if r.parseHook != nil {
+		r.parseHook(src)
 	}
+	c = r.parse(src)
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	if len(r.cache) >= maxCachedTemplates {
 		clear(r.cache)
 	}
 	r.cache[src] = c
 	return c.tpl, c.err
+}
+
+// panicError is the error of a panic p in Liquid, without the stack trace
+// Liquid adds to some.
+func panicError(p any) error {
+	if c, ok := p.(interface{ Cause() error }); ok && c.Cause() != nil {
+		p = c.Cause()
+	}
+	return fmt.Errorf("Liquid failed: %v", p)
+}
+
+// parse parses src; a panic in Liquid's parser is an error.
+func (r *Renderer) parse(src string) (c cached) {
+	defer func() {
+		if p := recover(); p != nil {
+			c = cached{err: panicError(p)}
+		}
+	}()
+	// Line numbers start at 1, so that an error's LineNumber is the 1-based
+	// line (ParseString would count from 0) and 0 means no line.
+	tpl, serr := r.engine.ParseTemplateLocation([]byte(src), "", 1)
+	c.tpl = tpl
+	if serr != nil {
+		c.err = serr
+	}
+	return c
 }
 
 // CachedTemplates reports how many template sources are compiled and cached.
@@ -135,8 +179,9 @@ func (r *Renderer) CachedTemplates() int {
 	return len(r.cache)
 }
 
-// source renders one Liquid source; a source without markup is returned unparsed.
-func (r *Renderer) source(src string, b liquid.Bindings) (string, error) {
+// source renders one Liquid source, spending budget; a source without
+// markup is returned unparsed. A panic in Liquid (a filter's) is an error.
+func (r *Renderer) source(src string, b liquid.Bindings, budget *expressions.Budget) (out string, err error) {
 	if !strings.Contains(src, "{") {
 		return src, nil
 	}
@@ -144,11 +189,16 @@ func (r *Renderer) source(src string, b liquid.Bindings) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	out, serr := tpl.RenderString(b)
+	defer func() {
+		if p := recover(); p != nil {
+			out, err = "", panicError(p)
+		}
+	}()
+	bs, serr := tpl.RenderBudget(b, budget)
 	if serr != nil {
 		return "", serr
 	}
-	return out, nil
+	return string(bs), nil
 }
 
 func bindings(customer, trigger map[string]any) liquid.Bindings {
@@ -164,15 +214,21 @@ func bindings(customer, trigger map[string]any) liquid.Bindings {
 // Content renders every string value of the JSON object content and returns the
 // rendered object. Non-string values are kept as they are. The first field that
 // fails yields an *Error and no output: content is never returned half-rendered.
-// A URL field (url.go) that renders to an unsafe URL fails too.
+// A URL field (url.go) that renders to an unsafe URL fails too. All the fields
+// together spend one render budget (budget.go): past it, the *Error's reason
+// is "render budget exceeded: more than …".
 func (r *Renderer) Content(content json.RawMessage, customer, trigger map[string]any) (json.RawMessage, error) {
+	return r.content(content, customer, trigger, budget(r.renderTime))
+}
+
+func (r *Renderer) content(content json.RawMessage, customer, trigger map[string]any, budget *expressions.Budget) (json.RawMessage, error) {
 	doc, err := decodeObject(content)
 	if err != nil {
 		return nil, err
 	}
 	b := bindings(customer, trigger)
 	out, err := walk(doc, "", func(path, src string) (string, error) {
-		s, err := r.source(src, b)
+		s, err := r.source(src, b, budget)
 		if err != nil {
 			return "", liquidError(path, err)
 		}

@@ -2,6 +2,7 @@ package server
 
 import (
 	"encoding/json"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -72,6 +73,11 @@ const maxNameLen = 200
 
 // maxDescriptionLen bounds a template's description, in bytes.
 const maxDescriptionLen = 2000
+
+// MaxContentBytes bounds one content of a template: its body, the JSON
+// object as given, in bytes. It bounds the work of the save check and of
+// every runtime's parse; a bigger body is refused (400).
+const MaxContentBytes = 64 << 10
 
 // Normalize folds t.Content into t.Contents as the default content (id 1
 // when free) and gives every content without an id the next free one. It returns an
@@ -159,6 +165,9 @@ func (t *Template) validateContents() error {
 		case !isJSONObject(c.Body):
 			return Errorf(EINVALID, "template %d: content %d: body must be a JSON object", t.ID, c.ID)
 		}
+		if err := t.checkContentSize(c); err != nil {
+			return err
+		}
 		ids[c.ID], langs[key] = true, true
 		if c.Language == "" {
 			defaults++
@@ -168,6 +177,32 @@ func (t *Template) validateContents() error {
 		return Errorf(EINVALID, "template %d: a default content (\"content\", or a content with language \"\") is required", t.ID)
 	}
 	return nil
+}
+
+// checkContentSize returns an EINVALID error when c's body is over
+// MaxContentBytes.
+func (t *Template) checkContentSize(c Content) error {
+	if len(c.Body) <= MaxContentBytes {
+		return nil
+	}
+	return Errorf(EINVALID, "template %s, %s (id %d): the body is %d bytes, over the limit of %d bytes",
+		t.name(), c.describe(), c.ID, len(c.Body), MaxContentBytes)
+}
+
+// name is how errors name t: its id, or its trigger name before it has one.
+func (t *Template) name() string {
+	if t.ID == 0 {
+		return Quote(t.TriggerName)
+	}
+	return strconv.Itoa(t.ID)
+}
+
+// describe is how errors name c: "default content" or `content "fr"`.
+func (c Content) describe() string {
+	if c.Language == "" {
+		return "default content"
+	}
+	return "content " + Quote(c.Language)
 }
 
 // DefaultContent returns t's default content; t must be valid.

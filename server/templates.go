@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"strconv"
 
 	"github.com/roostmsg/roost/render"
 )
@@ -122,19 +121,22 @@ func (s *Server) prepareTemplate(t *Template) error {
 }
 
 // CheckLiquid returns an EINVALID error naming the content, field, line
-// and reason of the first Liquid syntax error in t's contents, as r finds them.
+// and reason of the first Liquid error in t's contents, as r finds them: a
+// body over MaxContentBytes (before any parse), a syntax error, or a
+// template that cannot render within the render budget (render/budget.go).
 func CheckLiquid(r *render.Renderer, t *Template) error {
 	for _, c := range t.Contents {
+		if err := t.checkContentSize(c); err != nil {
+			return err
+		}
+	}
+	for _, c := range t.Contents {
 		if err := r.CheckContent(c.Body); err != nil {
-			lang := "default content"
-			if c.Language != "" {
-				lang = "content " + Quote(c.Language)
+			kind := "Liquid syntax error"
+			if rerr, ok := err.(*render.Error); ok && rerr.OverBudget() {
+				kind = "over the render budget"
 			}
-			name := strconv.Itoa(t.ID)
-			if t.ID == 0 {
-				name = Quote(t.TriggerName)
-			}
-			return Errorf(EINVALID, "template %s, %s (id %d): Liquid syntax error: %v", name, lang, c.ID, err)
+			return Errorf(EINVALID, "template %s, %s (id %d): %s: %v", t.name(), c.describe(), c.ID, kind, err)
 		}
 	}
 	return nil

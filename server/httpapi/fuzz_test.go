@@ -5,6 +5,16 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/roostmsg/roost/internal/fuzzbudget"
+)
+
+// The budget of one template body in FuzzTemplateBody: the save check of a
+// body of MaxSendBody, on a loaded machine.
+const (
+	templateFuzzTime = 5 * time.Second
+	templateFuzzHeap = 512 << 20
 )
 
 // FuzzSendBody checks that no send body makes the server fail with 500.
@@ -39,8 +49,22 @@ func FuzzSendBody(f *testing.F) {
 }
 
 // FuzzTemplateBody checks that no template body, created or replaced,
-// makes the server fail with 500 or answer an error without {"meta":{"error":...}}.
+// makes the server fail with 500 or answer an error without
+// {"meta":{"error":...}}, or take more than templateFuzzTime or grow the
+// heap by more than templateFuzzHeap (the save check parses and renders).
 func FuzzTemplateBody(f *testing.F) {
+	for _, src := range []string{
+		`{% cycle ` + strings.TrimSuffix(strings.Repeat(`"aaaa",`, 50_000), ",") + ` %}`, // 300 KB: 13 GB before
+		`{% cycle ` + strings.TrimSuffix(strings.Repeat(`"a",`, 16_000), ",") + ` %}`,    // under MaxContentBytes
+		`{% case x %}{% when ` + strings.TrimSuffix(strings.Repeat(`1,`, 30_000), ",") + ` %}y{% endcase %}`,
+		`{% for i in (1..100000000) %}x{% endfor %}`,
+		`{% assign s = "ab" %}` + strings.Repeat(`{% assign s = s | append: s %}`, 30),
+		`{% for i in (1..customer.n) %}x{% endfor %}`,
+		`{{ 0 | date: "%1000000Y" }}{{ (1..3) | map: "x" | uniq }}{{ (5..1) | join }}`,
+		`{{ 99999999999999999999 }}`, `{% include "/etc/passwd" %}`,
+	} {
+		f.Add(templateWithBody(src))
+	}
 	for _, seed := range []string{
 		`{"name":"n","trigger_name":"t","channel":"inbox","content":{"title":"{{customer.first_name}}"}}`,
 		`{"name":"n","trigger_name":"t","channel":"in_app","content":{},"contents":[{"language":"fr","body":{"a":"{% if x %}b{% endif %}"}}]}`,
@@ -57,7 +81,7 @@ func FuzzTemplateBody(f *testing.F) {
 			req := httptest.NewRequest(route.method, route.path, strings.NewReader(body))
 			req.Header.Set("Authorization", "Bearer "+testKey)
 			w := httptest.NewRecorder()
-			fx.h.ServeHTTP(w, req)
+			fuzzbudget.Run(t, route.method+" "+route.path, templateFuzzTime, templateFuzzHeap, func() { fx.h.ServeHTTP(w, req) })
 			if w.Code >= 500 || (w.Code >= 300 && !strings.Contains(w.Body.String(), `"meta":{"error":`)) {
 				t.Fatalf("%s %s %q: %d %s", route.method, route.path, body, w.Code, w.Body.String())
 			}

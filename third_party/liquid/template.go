@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 
+	"github.com/osteele/liquid/expressions"
 	"github.com/osteele/liquid/parser"
 	"github.com/osteele/liquid/render"
 )
@@ -36,6 +37,17 @@ func (t *Template) Render(vars Bindings) ([]byte, SourceError) {
 	buf := new(bytes.Buffer)
 	err := render.Render(t.root, buf, vars, *t.cfg)
 	if err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// RenderBudget executes the template with the specified variable bindings,
+// spending b (nil: no limit): past it, rendering stops with an error that
+// wraps an *expressions.LimitError (Roost addition).
+func (t *Template) RenderBudget(vars Bindings, b *expressions.Budget) ([]byte, SourceError) {
+	buf := new(bytes.Buffer)
+	if err := render.RenderBudget(t.root, buf, vars, *t.cfg, b); err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil

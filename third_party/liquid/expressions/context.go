@@ -10,16 +10,25 @@ type Context interface {
 	Clone() Context
 	Get(string) any
 	Set(string, any)
+	// Budget returns the budget evaluation spends, or nil (Roost addition).
+	Budget() *Budget
 }
 
 type context struct {
 	Config
 	bindings map[string]any
+	budget   *Budget
 }
 
 // NewContext makes a new expression evaluation context.
 func NewContext(vars map[string]any, cfg Config) Context {
-	return &context{cfg, vars}
+	return &context{cfg, vars, nil}
+}
+
+// NewBudgetContext makes a new expression evaluation context whose filters
+// and ranges spend b (Roost addition).
+func NewBudgetContext(vars map[string]any, cfg Config, b *Budget) Context {
+	return &context{cfg, vars, b}
 }
 
 func (ctx *context) Clone() Context {
@@ -27,8 +36,11 @@ func (ctx *context) Clone() Context {
 	for k, v := range ctx.bindings {
 		bindings[k] = v
 	}
-	return &context{ctx.Config, bindings}
+	return &context{ctx.Config, bindings, ctx.budget}
 }
+
+// Budget returns the budget evaluation spends, or nil.
+func (ctx *context) Budget() *Budget { return ctx.budget }
 
 // Get looks up a variable value in the expression context.
 func (ctx *context) Get(name string) any {

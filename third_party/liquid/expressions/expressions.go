@@ -58,6 +58,8 @@ func (e expression) Evaluate(ctx Context) (out any, err error) {
 				err = e
 			case FilterError:
 				err = e
+			case *LimitError: // Roost addition
+				err = e
 			case error:
 				panic(&rethrownError{e, debug.Stack()})
 			default:

@@ -27,7 +27,7 @@ func init() {
 }
 %type<f> expr rel filtered cond
 %type<filter_params> filter_params
-%type<exprs> exprs expr2
+%type<exprs> exprs
 %type<cycle> cycle
 %type<cyclefn> cycle2
 %type<ss> cycle3
@@ -64,15 +64,17 @@ cycle2:
   }
 ;
 
+// cycle3 and exprs are left-recursive and append in place, so that a list
+// of n values is parsed in O(n) time and memory: a right-recursive rule that
+// prepends keeps every suffix on the parser's stack (O(n^2)).
 cycle3:
   /* empty */ { $$ = []string{} }
-| ',' string cycle3 { $$ = append([]string{$2}, $3...) }
+| cycle3 ',' string { $$ = append($1, $3) }
 ;
 
-exprs: expr expr2 { $$ = append([]Expression{&expression{$1}}, $2...) } ;
-expr2:
-  /* empty */    { $$ = []Expression{} }
-| ',' expr expr2 { $$ = append([]Expression{&expression{$2}}, $3...) }
+exprs:
+  expr { $$ = []Expression{&expression{$1}} }
+| exprs ',' expr { $$ = append($1, &expression{$3}) }
 ;
 
 string: LITERAL {

@@ -31,6 +31,9 @@ func (e FilterError) Error() string {
 	return fmt.Sprintf("error applying filter %q (%q)", e.FilterName, e.Err)
 }
 
+// Unwrap returns the filter's error (Roost addition).
+func (e FilterError) Unwrap() error { return e.Err }
+
 type valueFn func(Context) values.Value
 
 // AddFilter adds a filter to the filter dictionary.
@@ -66,6 +69,9 @@ func (ctx *context) ApplyFilter(name string, receiver valueFn, params []valueFn)
 	if !ok {
 		panic(UndefinedFilter(name))
 	}
+	if err := ctx.budget.Check(); err != nil {
+		return nil, err
+	}
 	fr := reflect.ValueOf(filter)
 	args := []any{receiver(ctx).Interface()}
 	for i, param := range params {
@@ -84,6 +90,9 @@ func (ctx *context) ApplyFilter(name string, receiver valueFn, params []valueFn)
 		if e, ok := err.(*values.CallParityError); ok {
 			err = &values.CallParityError{NumArgs: e.NumArgs - 1, NumParams: e.NumParams - 1}
 		}
+		return nil, err
+	}
+	if err := ctx.budget.spendValue(out); err != nil {
 		return nil, err
 	}
 	switch out := out.(type) {

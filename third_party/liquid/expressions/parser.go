@@ -6,6 +6,7 @@ package expressions
 
 import (
 	"fmt"
+	"strconv"
 
 	"github.com/osteele/liquid/values"
 )
@@ -41,6 +42,10 @@ func parse(source string) (p *parseValue, err error) {
 				err = e
 			case UndefinedFilter:
 				err = e
+			case *strconv.NumError:
+				// Roost: a number literal out of range ({{ 99999999999999999999 }})
+				// is a syntax error; upstream's lexer panic crashed the program.
+				err = SyntaxError(fmt.Sprintf("%s in %q", e.Err, e.Num))
 			default:
 				panic(r)
 			}

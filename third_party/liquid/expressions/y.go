@@ -101,78 +101,72 @@ var yyExca = [...]int8{
 
 const yyPrivate = 57344
 
-const yyLast = 117
+const yyLast = 106
 
 var yyAct = [...]int8{
-	9, 47, 42, 18, 8, 2, 76, 23, 14, 15,
-	10, 11, 43, 34, 3, 4, 5, 6, 35, 25,
-	38, 10, 11, 60, 41, 43, 46, 51, 52, 53,
-	54, 55, 56, 57, 58, 25, 25, 12, 44, 39,
-	25, 26, 69, 24, 61, 62, 65, 63, 12, 66,
-	64, 68, 45, 21, 7, 16, 48, 26, 26, 19,
-	70, 77, 26, 14, 15, 72, 73, 1, 75, 36,
-	37, 71, 78, 79, 74, 20, 25, 80, 14, 15,
-	81, 27, 28, 31, 32, 40, 13, 17, 33, 59,
-	49, 50, 30, 29, 25, 22, 67, 0, 26, 27,
-	28, 31, 32, 0, 0, 0, 33, 0, 0, 0,
-	30, 29, 0, 0, 0, 0, 26,
+	9, 18, 2, 42, 25, 8, 61, 23, 73, 27,
+	28, 31, 32, 34, 25, 35, 33, 57, 25, 41,
+	30, 29, 14, 15, 10, 11, 26, 49, 50, 51,
+	52, 53, 54, 55, 56, 45, 26, 58, 46, 74,
+	26, 59, 38, 60, 43, 63, 25, 64, 39, 66,
+	62, 12, 24, 44, 25, 75, 76, 21, 68, 27,
+	28, 31, 32, 71, 70, 16, 33, 19, 26, 67,
+	30, 29, 14, 15, 77, 7, 26, 78, 10, 11,
+	69, 1, 3, 4, 5, 6, 14, 15, 47, 48,
+	36, 37, 72, 20, 13, 40, 17, 22, 65, 0,
+	0, 0, 0, 0, 0, 12,
 }
 
 var yyPact = [...]int16{
-	6, -1000, 61, 50, 55, 48, 17, -1000, 21, 87,
-	-1000, -1000, 17, -1000, 17, 17, -6, 14, -3, -1000,
-	13, 36, 1, 28, 85, -1000, 17, 17, 17, 17,
-	17, 17, 17, 17, 69, -9, -1000, -1000, 17, -1000,
-	-1000, 55, -1000, 55, -1000, 17, -1000, -1000, 17, -1000,
-	17, 12, 33, 33, 33, 33, 33, 33, 33, 17,
-	-1000, 46, -16, -16, 21, 33, 28, -22, 33, -1000,
-	29, -1000, -1000, -1000, 67, -1000, 17, -1000, -1000, 17,
-	33, 33,
+	74, -32768, 69, 60, 63, 52, 20, -32768, 30, 47,
+	-32768, -32768, 20, -32768, 20, 20, 16, 23, -8, -32768,
+	19, 37, 10, 11, 83, -32768, 20, 20, 20, 20,
+	20, 20, 20, 20, -3, 5, -32768, -32768, 20, -32768,
+	-32768, 63, -22, -32768, 20, -32768, 20, -32768, 20, 39,
+	11, 11, 11, 11, 11, 11, 11, 20, -32768, 55,
+	-32768, 63, 30, 11, 11, -20, 11, -32768, 7, -32768,
+	-22, -32768, 50, 20, -32768, -32768, 20, 11, 11,
 }
 
 var yyPgo = [...]int8{
-	0, 0, 54, 4, 5, 96, 95, 1, 87, 85,
-	2, 75, 74, 3, 67,
+	0, 0, 75, 5, 2, 98, 97, 96, 95, 3,
+	93, 92, 1, 81,
 }
 
 var yyR1 = [...]int8{
-	0, 14, 14, 14, 14, 14, 8, 9, 9, 10,
-	10, 6, 7, 7, 13, 11, 12, 12, 12, 1,
-	1, 1, 1, 1, 1, 3, 3, 3, 5, 5,
-	2, 2, 2, 2, 2, 2, 2, 2, 4, 4,
-	4,
+	0, 13, 13, 13, 13, 13, 7, 8, 8, 9,
+	9, 6, 6, 12, 10, 11, 11, 11, 1, 1,
+	1, 1, 1, 1, 3, 3, 3, 5, 5, 2,
+	2, 2, 2, 2, 2, 2, 2, 4, 4, 4,
 }
 
 var yyR2 = [...]int8{
 	0, 2, 5, 3, 3, 3, 2, 3, 1, 0,
-	3, 2, 0, 3, 1, 4, 0, 2, 3, 1,
-	1, 2, 4, 5, 3, 1, 3, 4, 1, 3,
-	1, 3, 3, 3, 3, 3, 3, 3, 1, 3,
-	3,
+	3, 1, 3, 1, 4, 0, 2, 3, 1, 1,
+	2, 4, 5, 3, 1, 3, 4, 1, 3, 1,
+	3, 3, 3, 3, 3, 3, 3, 1, 3, 3,
 }
 
 var yyChk = [...]int16{
-	-1000, -14, -4, 8, 9, 10, 11, -2, -3, -1,
-	4, 5, 31, 25, 17, 18, 5, -8, -13, 4,
-	-11, 5, -6, -1, 22, 7, 29, 12, 13, 24,
+	-32768, -13, -4, 8, 9, 10, 11, -2, -3, -1,
+	4, 5, 31, 25, 17, 18, 5, -7, -12, 4,
+	-10, 5, -6, -1, 22, 7, 29, 12, 13, 24,
 	23, 14, 15, 19, -1, -4, -2, -2, 26, 25,
-	-9, 27, -10, 28, 25, 16, 25, -7, 28, 5,
-	6, -1, -1, -1, -1, -1, -1, -1, -1, 20,
-	32, -4, -13, -13, -3, -1, -1, -5, -1, 30,
-	-1, 25, -10, -10, -12, -7, 28, 32, 5, 6,
-	-1, -1,
+	-8, 27, -9, 25, 16, 25, 28, 5, 6, -1,
+	-1, -1, -1, -1, -1, -1, -1, 20, 32, -4,
+	-12, 28, -3, -1, -1, -5, -1, 30, -1, 25,
+	-9, -12, -11, 28, 32, 5, 6, -1, -1,
 }
 
 var yyDef = [...]int8{
-	0, -2, 0, 0, 0, 0, 0, 38, 30, 25,
-	19, 20, 0, 1, 0, 0, 0, 0, 9, 14,
-	0, 0, 0, 12, 0, 21, 0, 0, 0, 0,
-	0, 0, 0, 0, 25, 0, 39, 40, 0, 3,
-	6, 0, 8, 0, 4, 0, 5, 11, 0, 26,
-	0, 0, 31, 32, 33, 34, 35, 36, 37, 0,
-	24, 0, 9, 9, 16, 25, 12, 27, 28, 22,
-	0, 2, 7, 10, 15, 13, 0, 23, 17, 0,
-	29, 18,
+	0, -2, 0, 0, 0, 0, 0, 37, 29, 24,
+	18, 19, 0, 1, 0, 0, 0, 0, 9, 13,
+	0, 0, 0, 11, 0, 20, 0, 0, 0, 0,
+	0, 0, 0, 0, 24, 0, 38, 39, 0, 3,
+	6, 0, 8, 4, 0, 5, 0, 25, 0, 0,
+	30, 31, 32, 33, 34, 35, 36, 0, 23, 0,
+	9, 0, 15, 24, 12, 26, 27, 21, 0, 2,
+	7, 10, 14, 0, 22, 16, 0, 28, 17,
 }
 
 var yyTok1 = [...]int8{
@@ -239,7 +233,7 @@ func yyNewParser() yyParser {
 	return &yyParserImpl{}
 }
 
-const yyFlag = -1000
+const yyFlag = -32768
 
 func yyTokname(c int) string {
 	if c >= 1 && c-1 < len(yyToknames) {
@@ -589,37 +583,31 @@ yydefault:
 		}
 	case 9:
 		yyDollar = yyS[yypt-0 : yypt+1]
-//line expressions.y:68
+//line expressions.y:71
 		{
 			yyVAL.ss = []string{}
 		}
 	case 10:
 		yyDollar = yyS[yypt-3 : yypt+1]
-//line expressions.y:69
-		{
-			yyVAL.ss = append([]string{yyDollar[2].s}, yyDollar[3].ss...)
-		}
-	case 11:
-		yyDollar = yyS[yypt-2 : yypt+1]
 //line expressions.y:72
 		{
-			yyVAL.exprs = append([]Expression{&expression{yyDollar[1].f}}, yyDollar[2].exprs...)
+			yyVAL.ss = append(yyDollar[1].ss, yyDollar[3].s)
+		}
+	case 11:
+		yyDollar = yyS[yypt-1 : yypt+1]
+//line expressions.y:76
+		{
+			yyVAL.exprs = []Expression{&expression{yyDollar[1].f}}
 		}
 	case 12:
-		yyDollar = yyS[yypt-0 : yypt+1]
-//line expressions.y:74
+		yyDollar = yyS[yypt-3 : yypt+1]
+//line expressions.y:77
 		{
-			yyVAL.exprs = []Expression{}
+			yyVAL.exprs = append(yyDollar[1].exprs, &expression{yyDollar[3].f})
 		}
 	case 13:
-		yyDollar = yyS[yypt-3 : yypt+1]
-//line expressions.y:75
-		{
-			yyVAL.exprs = append([]Expression{&expression{yyDollar[2].f}}, yyDollar[3].exprs...)
-		}
-	case 14:
 		yyDollar = yyS[yypt-1 : yypt+1]
-//line expressions.y:78
+//line expressions.y:80
 		{
 			s, ok := yyDollar[1].val.(string)
 			if !ok {
@@ -627,22 +615,22 @@ yydefault:
 			}
 			yyVAL.s = s
 		}
-	case 15:
+	case 14:
 		yyDollar = yyS[yypt-4 : yypt+1]
-//line expressions.y:86
+//line expressions.y:88
 		{
 			name, expr, mods := yyDollar[1].name, yyDollar[3].f, yyDollar[4].loopmods
 			yyVAL.loop = Loop{name, &expression{expr}, mods}
 		}
-	case 16:
+	case 15:
 		yyDollar = yyS[yypt-0 : yypt+1]
-//line expressions.y:92
+//line expressions.y:94
 		{
 			yyVAL.loopmods = loopModifiers{}
 		}
-	case 17:
+	case 16:
 		yyDollar = yyS[yypt-2 : yypt+1]
-//line expressions.y:93
+//line expressions.y:95
 		{
 			switch yyDollar[2].name {
 			case "reversed":
@@ -652,9 +640,9 @@ yydefault:
 			}
 			yyVAL.loopmods = yyDollar[1].loopmods
 		}
-	case 18:
+	case 17:
 		yyDollar = yyS[yypt-3 : yypt+1]
-//line expressions.y:102
+//line expressions.y:104
 		{
 			switch yyDollar[2].name {
 			case "cols":
@@ -668,71 +656,71 @@ yydefault:
 			}
 			yyVAL.loopmods = yyDollar[1].loopmods
 		}
-	case 19:
+	case 18:
 		yyDollar = yyS[yypt-1 : yypt+1]
-//line expressions.y:118
+//line expressions.y:120
 		{
 			val := yyDollar[1].val
 			yyVAL.f = func(Context) values.Value { return values.ValueOf(val) }
 		}
-	case 20:
+	case 19:
 		yyDollar = yyS[yypt-1 : yypt+1]
-//line expressions.y:119
+//line expressions.y:121
 		{
 			name := yyDollar[1].name
 			yyVAL.f = func(ctx Context) values.Value { return values.ValueOf(ctx.Get(name)) }
 		}
-	case 21:
+	case 20:
 		yyDollar = yyS[yypt-2 : yypt+1]
-//line expressions.y:120
+//line expressions.y:122
 		{
 			yyVAL.f = makeObjectPropertyExpr(yyDollar[1].f, yyDollar[2].name)
 		}
-	case 22:
+	case 21:
 		yyDollar = yyS[yypt-4 : yypt+1]
-//line expressions.y:121
+//line expressions.y:123
 		{
 			yyVAL.f = makeIndexExpr(yyDollar[1].f, yyDollar[3].f)
 		}
-	case 23:
+	case 22:
 		yyDollar = yyS[yypt-5 : yypt+1]
-//line expressions.y:122
+//line expressions.y:124
 		{
 			yyVAL.f = makeRangeExpr(yyDollar[2].f, yyDollar[4].f)
 		}
-	case 24:
+	case 23:
 		yyDollar = yyS[yypt-3 : yypt+1]
-//line expressions.y:123
+//line expressions.y:125
 		{
 			yyVAL.f = yyDollar[2].f
 		}
-	case 26:
+	case 25:
 		yyDollar = yyS[yypt-3 : yypt+1]
-//line expressions.y:128
+//line expressions.y:130
 		{
 			yyVAL.f = makeFilter(yyDollar[1].f, yyDollar[3].name, nil)
 		}
-	case 27:
+	case 26:
 		yyDollar = yyS[yypt-4 : yypt+1]
-//line expressions.y:129
+//line expressions.y:131
 		{
 			yyVAL.f = makeFilter(yyDollar[1].f, yyDollar[3].name, yyDollar[4].filter_params)
 		}
-	case 28:
+	case 27:
 		yyDollar = yyS[yypt-1 : yypt+1]
-//line expressions.y:133
+//line expressions.y:135
 		{
 			yyVAL.filter_params = []valueFn{yyDollar[1].f}
 		}
-	case 29:
+	case 28:
 		yyDollar = yyS[yypt-3 : yypt+1]
-//line expressions.y:135
+//line expressions.y:137
 		{
 			yyVAL.filter_params = append(yyDollar[1].filter_params, yyDollar[3].f)
 		}
-	case 31:
+	case 30:
 		yyDollar = yyS[yypt-3 : yypt+1]
-//line expressions.y:139
+//line expressions.y:141
 		{
 			fa, fb := yyDollar[1].f, yyDollar[3].f
 			yyVAL.f = func(ctx Context) values.Value {
@@ -740,9 +728,9 @@ yydefault:
 				return values.ValueOf(a.Equal(b))
 			}
 		}
-	case 32:
+	case 31:
 		yyDollar = yyS[yypt-3 : yypt+1]
-//line expressions.y:146
+//line expressions.y:148
 		{
 			fa, fb := yyDollar[1].f, yyDollar[3].f
 			yyVAL.f = func(ctx Context) values.Value {
@@ -750,9 +738,9 @@ yydefault:
 				return values.ValueOf(!a.Equal(b))
 			}
 		}
-	case 33:
+	case 32:
 		yyDollar = yyS[yypt-3 : yypt+1]
-//line expressions.y:153
+//line expressions.y:155
 		{
 			fa, fb := yyDollar[1].f, yyDollar[3].f
 			yyVAL.f = func(ctx Context) values.Value {
@@ -760,9 +748,9 @@ yydefault:
 				return values.ValueOf(b.Less(a))
 			}
 		}
-	case 34:
+	case 33:
 		yyDollar = yyS[yypt-3 : yypt+1]
-//line expressions.y:160
+//line expressions.y:162
 		{
 			fa, fb := yyDollar[1].f, yyDollar[3].f
 			yyVAL.f = func(ctx Context) values.Value {
@@ -770,9 +758,9 @@ yydefault:
 				return values.ValueOf(a.Less(b))
 			}
 		}
-	case 35:
+	case 34:
 		yyDollar = yyS[yypt-3 : yypt+1]
-//line expressions.y:167
+//line expressions.y:169
 		{
 			fa, fb := yyDollar[1].f, yyDollar[3].f
 			yyVAL.f = func(ctx Context) values.Value {
@@ -780,9 +768,9 @@ yydefault:
 				return values.ValueOf(b.Less(a) || a.Equal(b))
 			}
 		}
-	case 36:
+	case 35:
 		yyDollar = yyS[yypt-3 : yypt+1]
-//line expressions.y:174
+//line expressions.y:176
 		{
 			fa, fb := yyDollar[1].f, yyDollar[3].f
 			yyVAL.f = func(ctx Context) values.Value {
@@ -790,24 +778,24 @@ yydefault:
 				return values.ValueOf(a.Less(b) || a.Equal(b))
 			}
 		}
-	case 37:
+	case 36:
 		yyDollar = yyS[yypt-3 : yypt+1]
-//line expressions.y:181
+//line expressions.y:183
 		{
 			yyVAL.f = makeContainsExpr(yyDollar[1].f, yyDollar[3].f)
 		}
-	case 39:
+	case 38:
 		yyDollar = yyS[yypt-3 : yypt+1]
-//line expressions.y:186
+//line expressions.y:188
 		{
 			fa, fb := yyDollar[1].f, yyDollar[3].f
 			yyVAL.f = func(ctx Context) values.Value {
 				return values.ValueOf(fa(ctx).Test() && fb(ctx).Test())
 			}
 		}
-	case 40:
+	case 39:
 		yyDollar = yyS[yypt-3 : yypt+1]
-//line expressions.y:192
+//line expressions.y:194
 		{
 			fa, fb := yyDollar[1].f, yyDollar[3].f
 			yyVAL.f = func(ctx Context) values.Value {

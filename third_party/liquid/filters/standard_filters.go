@@ -274,6 +274,14 @@ func splitFilter(s, sep string) any {
 func uniqFilter(a []any) (result []any) {
 	seenMap := map[any]bool{}
 	seen := func(item any) bool {
+		// Roost: nil is comparable (reflect.TypeOf(nil).Kind() panicked)
+		if item == nil {
+			if seenMap[nil] {
+				return true
+			}
+			seenMap[nil] = true
+			return false
+		}
 		if k := reflect.TypeOf(item).Kind(); k < reflect.Array || k == reflect.Ptr || k == reflect.UnsafePointer {
 			if seenMap[item] {
 				return true

@@ -52,6 +52,11 @@ func (e *sourceLocError) Cause() error {
 	return e.cause
 }
 
+// Unwrap returns the cause, for errors.As (Roost addition).
+func (e *sourceLocError) Unwrap() error {
+	return e.cause
+}
+
 func (e *sourceLocError) Path() string {
 	return e.Pathname
 }

@@ -53,6 +53,9 @@ type Context interface {
 	TagName() string
 	// WrapError creates a new error that records the source location from the current context.
 	WrapError(err error) Error
+	// Iterate spends one loop iteration of the rendering's budget; a loop
+	// calls it before each iteration and stops at its error (Roost addition).
+	Iterate() error
 }
 
 type rendererContext struct {
@@ -101,7 +104,12 @@ func (c rendererContext) Evaluate(expr expressions.Expression) (out any, err err
 
 // EvaluateString evaluates an expression within the template context.
 func (c rendererContext) EvaluateString(source string) (out any, err error) {
-	return expressions.EvaluateString(source, expressions.NewContext(c.ctx.bindings, c.ctx.config.Config.Config))
+	return expressions.EvaluateString(source, expressions.NewBudgetContext(c.ctx.bindings, c.ctx.config.Config.Config, c.ctx.budget))
+}
+
+// Iterate spends one loop iteration of the rendering's budget.
+func (c rendererContext) Iterate() error {
+	return c.ctx.budget.Iterate()
 }
 
 // Bindings returns the current lexical environment.
@@ -122,7 +130,7 @@ func (c rendererContext) ExpandTagArg() (string, error) {
 			return "", err
 		}
 		buf := new(bytes.Buffer)
-		err = Render(root, buf, c.ctx.bindings, c.ctx.config)
+		err = RenderBudget(root, buf, c.ctx.bindings, c.ctx.config, c.ctx.budget)
 		if err != nil {
 			return "", err
 		}
@@ -168,7 +176,7 @@ func (c rendererContext) RenderFile(filename string, b map[string]any) (string, 
 		bindings[k] = v
 	}
 	buf := new(bytes.Buffer)
-	if err := Render(root, buf, bindings, c.ctx.config); err != nil {
+	if err := RenderBudget(root, buf, bindings, c.ctx.config, c.ctx.budget); err != nil {
 		return "", err
 	}
 	return buf.String(), nil

@@ -11,20 +11,21 @@ import (
 type nodeContext struct {
 	bindings map[string]any
 	config   Config
+	budget   *expressions.Budget // Roost addition; nil is no limit
 }
 
 // newNodeContext creates a new evaluation context.
-func newNodeContext(scope map[string]any, c Config) nodeContext {
+func newNodeContext(scope map[string]any, c Config, b *expressions.Budget) nodeContext {
 	// The assign tag modifies the scope, so make a copy first.
 	// TODO this isn't really the right place for this.
 	vars := map[string]any{}
 	for k, v := range scope {
 		vars[k] = v
 	}
-	return nodeContext{vars, c}
+	return nodeContext{vars, c, b}
 }
 
 // Evaluate evaluates an expression within the template context.
 func (c nodeContext) Evaluate(expr expressions.Expression) (out any, err error) {
-	return expr.Evaluate(expressions.NewContext(c.bindings, c.config.Config.Config))
+	return expr.Evaluate(expressions.NewBudgetContext(c.bindings, c.config.Config.Config, c.budget))
 }

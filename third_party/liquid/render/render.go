@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"time"
 
+	"github.com/osteele/liquid/expressions"
 	"github.com/osteele/liquid/parser"
 
 	"github.com/osteele/liquid/values"
@@ -15,8 +16,15 @@ import (
 
 // Render renders the render tree.
 func Render(node Node, w io.Writer, vars map[string]any, c Config) Error {
-	tw := trimWriter{w: w}
-	if err := node.render(&tw, newNodeContext(vars, c)); err != nil {
+	return RenderBudget(node, w, vars, c, nil)
+}
+
+// RenderBudget renders the render tree, spending b (nil: no limit); it
+// stops with an error that wraps an *expressions.LimitError when b runs out
+// (Roost addition).
+func RenderBudget(node Node, w io.Writer, vars map[string]any, c Config, b *expressions.Budget) Error {
+	tw := trimWriter{w: w, budget: b}
+	if err := node.render(&tw, newNodeContext(vars, c, b)); err != nil {
 		return err
 	}
 	if _, err := tw.Flush(); err != nil {
@@ -29,9 +37,12 @@ func Render(node Node, w io.Writer, vars map[string]any, c Config) Error {
 func (c nodeContext) RenderSequence(w io.Writer, seq []Node) Error {
 	tw, ok := w.(*trimWriter)
 	if !ok {
-		tw = &trimWriter{w: w}
+		tw = &trimWriter{w: w, budget: c.budget}
 	}
 	for _, n := range seq {
+		if err := c.budget.Tick(); err != nil {
+			return wrapRenderError(err, n)
+		}
 		if err := n.render(tw, c); err != nil {
 			return err
 		}
@@ -82,6 +93,9 @@ func (n *ObjectNode) render(w *trimWriter, ctx nodeContext) Error {
 
 func (n *SeqNode) render(w *trimWriter, ctx nodeContext) Error {
 	for _, c := range n.Children {
+		if err := ctx.budget.Tick(); err != nil {
+			return wrapRenderError(err, c)
+		}
 		if err := c.render(w, ctx); err != nil {
 			return err
 		}

@@ -4,15 +4,18 @@ import (
 	"bytes"
 	"io"
 	"unicode"
+
+	"github.com/osteele/liquid/expressions"
 )
 
 // A trimWriter provides whitespace control around a wrapped io.Writer.
 // The caller should call TrimLeft(bool) and TrimRight(bool) respectively
 // before and after processing a tag or expression, and Flush() at completion.
 type trimWriter struct {
-	w    io.Writer
-	buf  bytes.Buffer
-	trim bool
+	w      io.Writer
+	buf    bytes.Buffer
+	trim   bool
+	budget *expressions.Budget // Roost: every byte written is spent; nil is no limit
 }
 
 // Write writes b to the current buffer. If the trim flag is set,
@@ -21,6 +24,9 @@ type trimWriter struct {
 // set, the current buffer is flushed before b is written.
 // Write only returns the bytes written to w during a flush.
 func (tw *trimWriter) Write(b []byte) (n int, err error) {
+	if err := tw.budget.Spend(len(b)); err != nil {
+		return 0, err
+	}
 	if tw.trim {
 		b = bytes.TrimLeftFunc(b, unicode.IsSpace)
 		tw.trim = false

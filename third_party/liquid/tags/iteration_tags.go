@@ -118,6 +118,9 @@ func (loop loopRenderer) render(iter iterable, w io.Writer, ctx render.Context) 
 	cycleMap := map[string]int{}
 loop:
 	for i, l := 0, iter.Len(); i < l; i++ {
+		if err := ctx.Iterate(); err != nil { // Roost: the rendering's budget
+			return ctx.WrapError(err)
+		}
 		ctx.Set(loop.Variable, iter.Index(i))
 		ctx.Set(forloopVarName, map[string]any{
 			"first":   i == 0,
@@ -129,9 +132,16 @@ loop:
 			"length":  l,
 			".cycles": cycleMap,
 		})
-		decorator.before(w, i)
+		// Roost: a decorator's write error (the budget's) stops the loop; upstream panicked
+		if err := decorator.before(w, i); err != nil {
+			return ctx.WrapError(err)
+		}
 		err := ctx.RenderChildren(w)
-		decorator.after(w, i, l)
+		if err == nil {
+			if derr := decorator.after(w, i, l); derr != nil {
+				return ctx.WrapError(derr)
+			}
+		}
 		switch {
 		case err == nil:
 		// fall through
@@ -167,40 +177,40 @@ func makeLoopDecorator(loop loopRenderer, ctx render.Context) (loopDecorator, er
 }
 
 type loopDecorator interface {
-	before(io.Writer, int)
-	after(io.Writer, int, int)
+	before(io.Writer, int) error
+	after(io.Writer, int, int) error
 }
 
 type forLoopDecorator struct{}
 
-func (d forLoopDecorator) before(io.Writer, int)     {}
-func (d forLoopDecorator) after(io.Writer, int, int) {}
+func (d forLoopDecorator) before(io.Writer, int) error     { return nil }
+func (d forLoopDecorator) after(io.Writer, int, int) error { return nil }
 
 type tableRowDecorator int
 
-func (c tableRowDecorator) before(w io.Writer, i int) {
+func (c tableRowDecorator) before(w io.Writer, i int) error {
 	cols := int(c)
 	row, col := i/cols, i%cols
 	if col == 0 {
 		if _, err := fmt.Fprintf(w, `<tr class="row%d">`, row+1); err != nil {
-			panic(err)
+			return err
 		}
 	}
-	if _, err := fmt.Fprintf(w, `<td class="col%d">`, col+1); err != nil {
-		panic(err)
-	}
+	_, err := fmt.Fprintf(w, `<td class="col%d">`, col+1)
+	return err
 }
 
-func (c tableRowDecorator) after(w io.Writer, i, l int) {
+func (c tableRowDecorator) after(w io.Writer, i, l int) error {
 	cols := int(c)
 	if _, err := io.WriteString(w, `</td>`); err != nil {
-		panic(err)
+		return err
 	}
 	if (i+1)%cols == 0 || i+1 == l {
 		if _, err := io.WriteString(w, `</tr>`); err != nil {
-			panic(err)
+			return err
 		}
 	}
+	return nil
 }
 
 func applyLoopModifiers(loop expressions.Loop, ctx render.Context, iter iterable) (iterable, error) {

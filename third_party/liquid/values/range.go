@@ -10,8 +10,14 @@ func NewRange(b, e int) Range {
 	return Range{b, e}
 }
 
-// Len is in the iteration interface
-func (r Range) Len() int { return r.e + 1 - r.b }
+// Len is in the iteration interface. (Roost: a range whose end is before
+// its start is empty; upstream gave a negative length, and AsArray panicked.)
+func (r Range) Len() int {
+	if r.e < r.b {
+		return 0
+	}
+	return r.e + 1 - r.b
+}
 
 // Index is in the iteration interface
 func (r Range) Index(i int) any { return r.b + i }

@@ -1,7 +1,9 @@
 package values
 
 import (
+	"encoding/json"
 	"fmt"
+	"math"
 	"reflect"
 	"strings"
 )
@@ -99,8 +101,21 @@ func (v wrapperValue) PropertyValue(Value) Value { return nilValue }
 func (v wrapperValue) Test() bool                { return v.value != nil && v.value != false }
 
 func (v wrapperValue) Int() int {
-	if n, ok := v.value.(int); ok {
+	// Roost: JSON data gives int64, float64 or json.Number; upstream took
+	// only int, so a range from data, (1..customer.n), was an error.
+	switch n := v.value.(type) {
+	case int:
 		return n
+	case int64:
+		return int(n)
+	case float64:
+		if n == math.Trunc(n) && math.Abs(n) < 1<<53 {
+			return int(n)
+		}
+	case json.Number:
+		if i, err := n.Int64(); err == nil {
+			return int(i)
+		}
 	}
 	panic(conversionError("", v.value, reflect.TypeOf(1)))
 }

@@ -1,0 +1,63 @@
+package render_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/roostmsg/roost/internal/fuzzbudget"
+	"github.com/roostmsg/roost/render"
+)
+
+// The fuzz targets' budgets for one input: over them, the input fails.
+const (
+	fuzzMaxTime = 2 * time.Second // a check and two renders of MaxRenderTime each, with room for a loaded machine
+	fuzzMaxHeap = 256 << 20
+)
+
+// attackSources are the templates that hung or exhausted the save check or
+// the runtime before the parser was linear and rendering had a budget.
+var attackSources = []string{
+	`{% cycle ` + strings.TrimSuffix(strings.Repeat(`"a",`, 50_000), ",") + ` %}`,
+	`{% case x %}{% when ` + strings.TrimSuffix(strings.Repeat(`1,`, 50_000), ",") + ` %}y{% endcase %}`,
+	attackRange,
+	attackDoubling,
+	attackDataRange,
+	`{% for i in (1..1000) %}{% for j in (1..1000) %}x{% endfor %}{% endfor %}`,
+	`{% capture s %}ab{% endcapture %}` + strings.Repeat(`{% capture s %}{{ s }}{{ s }}{% endcapture %}`, 30),
+	`{% assign s = "` + strings.Repeat("a", 2000) + `" %}{{ s | replace: "", s | replace: "", s }}`,
+	`{{ 0 | date: "%1000000Y%1000000Y" }}`,
+	`{{ (1..100000000) | join: "," }}`,
+	`{{ (1..3) | map: "x" | uniq }}`,
+	`{{ (5..1) | join }}`,
+	`{{ 99999999999999999999 }}`,
+	`{% include "/etc/passwd" %}`,
+}
+
+// FuzzCheckAndRender checks that no Liquid source makes Check or Content
+// panic, take more than fuzzMaxTime, or grow the heap by more than
+// fuzzMaxHeap, with data that takes loops far: customer.n is 10^8 and
+// trigger.s a string.
+func FuzzCheckAndRender(f *testing.F) {
+	for _, src := range attackSources {
+		f.Add(src)
+	}
+	f.Add("Hi {{ customer.first_name | default: 'there' }}, {% for i in trigger.items %}{{ i }}{% endfor %}")
+	r := render.New()
+	customer := map[string]any{"n": 100_000_000, "first_name": "Ada"}
+	trigger := map[string]any{"s": "ab", "items": []any{1, "two", nil}}
+	f.Fuzz(func(t *testing.T, src string) {
+		fuzzbudget.Run(t, "source "+clip(src), fuzzMaxTime, fuzzMaxHeap, func() {
+			_ = r.Check(src)
+			_, _ = r.Content(contentOf(src), customer, trigger)
+		})
+	})
+}
+
+// clip shortens s for a failure message.
+func clip(s string) string {
+	if len(s) > 200 {
+		return s[:200] + "…"
+	}
+	return s
+}
