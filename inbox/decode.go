@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"strconv"
 )
@@ -69,39 +70,91 @@ func DecodePollResponse(body []byte) (PollResponse, error) {
 		return PollResponse{}, fmt.Errorf("poll answer: %w", err)
 	}
 	if body[messages] == '[' {
+		var elems []element
 		_, err = eachElement(body, messages, func(raw []byte, depth int) {
-			m, err := decodeMessage(raw, depth)
-			if err != nil {
-				res.Dropped = append(res.Dropped, Problem{DeliveryID: deliveryIDOf(raw), Err: err})
-				return
-			}
-			res.Messages = append(res.Messages, m)
+			elems = append(elems, element{raw, depth})
 		})
 		if err != nil { // the scan above only matched the array's brackets
 			return PollResponse{}, fmt.Errorf("poll answer: %w", err)
 		}
+		res.Messages, res.Dropped = decodeMessages(elems)
 	}
 	return res, nil
 }
 
-// decodeMessage decodes one element of a poll answer's messages, which
-// nests depth deep.
-func decodeMessage(raw []byte, depth int) (Message, error) {
-	var m Message
-	if raw[0] != '{' {
-		return m, errors.New("message is not a JSON object")
+// element is one raw element of a poll answer's messages, and how deep it nests.
+type element struct {
+	raw   []byte
+	depth int
+}
+
+// decodeMessages decodes each element that is a message object nested no
+// deeper than MaxDataDepth allows; the others, and those encoding/json
+// cannot decode, are dropped. One decoder reads them all, as a stream of
+// objects, so the cost per message stays that of encoding/json (a decoder
+// for each would cost a KB or so per message); after broken JSON it
+// cannot go on, and a new one starts with the next object.
+func decodeMessages(elems []element) (msgs []Message, dropped []Problem) {
+	var objects [][]byte // the elements the decoder reads
+	for _, e := range elems {
+		if e.raw[0] == '{' && e.depth <= MaxDataDepth+1 {
+			objects = append(objects, e.raw)
+		}
 	}
-	if depth > MaxDataDepth+1 {
-		return m, fmt.Errorf("message data nests deeper than %d levels", MaxDataDepth)
+	msgs = make([]Message, 0, len(objects))
+	var dec *json.Decoder
+	for _, e := range elems {
+		var err error
+		switch {
+		case e.raw[0] != '{':
+			err = errors.New("message is not a JSON object")
+		case e.depth > MaxDataDepth+1:
+			err = fmt.Errorf("message data nests deeper than %d levels", MaxDataDepth)
+		default:
+			if dec == nil {
+				dec = json.NewDecoder(&chunks{chunks: objects})
+				dec.UseNumber()
+			}
+			objects = objects[1:]
+			msgs = append(msgs, Message{})
+			m := &msgs[len(msgs)-1]
+			if err = dec.Decode(m); err == nil {
+				m.Trigger = numbersIn(m.Trigger).(map[string]any)
+				m.Customer = numbersIn(m.Customer).(map[string]any)
+				continue
+			}
+			msgs = msgs[:len(msgs)-1]
+			if _, ok := err.(*json.UnmarshalTypeError); !ok {
+				dec = nil // broken JSON: the decoder is stuck on it
+			}
+			err = fmt.Errorf("message cannot be read: %w", err)
+		}
+		dropped = append(dropped, Problem{DeliveryID: deliveryIDOf(e.raw), Err: err})
 	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	if err := dec.Decode(&m); err != nil {
-		return Message{}, fmt.Errorf("message cannot be read: %w", err)
+	return msgs, dropped
+}
+
+// chunks reads the byte slices chunks one after the other (it does not
+// change them).
+type chunks struct {
+	chunks [][]byte
+	off    int // in chunks[0]
+}
+
+// Read implements io.Reader.
+func (c *chunks) Read(p []byte) (int, error) {
+	n := 0
+	for n < len(p) && len(c.chunks) > 0 {
+		k := copy(p[n:], c.chunks[0][c.off:])
+		n, c.off = n+k, c.off+k
+		if c.off == len(c.chunks[0]) {
+			c.chunks, c.off = c.chunks[1:], 0
+		}
 	}
-	m.Trigger = numbersIn(m.Trigger).(map[string]any)
-	m.Customer = numbersIn(m.Customer).(map[string]any)
-	return m, nil
+	if n == 0 {
+		return 0, io.EOF
+	}
+	return n, nil
 }
 
 // deliveryIDOf returns the delivery_id of a raw message that could not be
