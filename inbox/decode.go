@@ -13,8 +13,9 @@ import (
 // MaxDataDepth is the deepest a message's data may nest as JSON: its
 // trigger data, the person's attributes and its content (an object of
 // scalars is depth 1). The runtime drops a message nested deeper, so no
-// message can make decoding or rendering costly or, in the whole answer,
-// reach encoding/json's depth limit.
+// message's nesting makes decoding or rendering it costly, or takes the
+// whole answer past encoding/json's depth limit (10,000) when the leading
+// tab passes it on to the others.
 const MaxDataDepth = 100
 
 // Errors of a poll answer that cannot be used at all (DecodePollResponse
@@ -30,8 +31,9 @@ var (
 // deeper than MaxDataDepth, broken JSON inside it) is left out of Messages
 // and listed in Dropped, with its delivery id when it has a string one, and
 // the others are kept. A next_poll_ms or tier of the wrong type is ignored.
-// Only an answer that is not a JSON object, or whose messages are missing
-// or not an array (null is none), or that is cut short, is an error.
+// Only an answer that cannot be used at all is an error: not a JSON
+// object, messages missing or not an array (null is none), or not JSON
+// around the messages (cut short, something after it, a missing comma).
 //
 // Numbers in trigger and customer data become int64 when whole (so Liquid
 // prints 1234567, not 1.234567e+06) and float64 otherwise; a number no
