@@ -59,6 +59,8 @@ type peerMsg struct {
 	Status  int             `json:"status,omitempty"`
 	Body    []byte          `json:"body,omitempty"`
 	Mark    *inbox.Event    `json:"mark,omitempty"`
+	// Dropped are the messages of Answer's poll answer that could not be decoded (poison.go).
+	Dropped []peerDrop `json:"dropped,omitempty"`
 }
 
 // sharedLoop is a session's poll loop. Without a coordinator it is the
@@ -83,6 +85,7 @@ type sharedLoop struct {
 	local   bool                 // a tab of this runtime shows the person
 	peers   map[string]time.Time // visible peers, until when
 	last    json.RawMessage      // the group's last poll answer, for a newcomer
+	dropped []peerDrop           // the messages last could not hold (poison.go)
 }
 
 // newSharedLoop makes session s's loop; r.mu is held.
@@ -196,17 +199,19 @@ func (l *sharedLoop) broadcast(m peerMsg) {
 }
 
 // deliver takes the loop's poll answer into the store and, when leading,
-// gives it to the group.
+// gives it to the group, with the messages that could not be decoded (each
+// tab reports them).
 func (l *sharedLoop) deliver(res inbox.PollResponse) int {
 	if l.coord != nil {
 		b, err := json.Marshal(res)
 		l.s.r.mu.Lock()
 		if err == nil && l.leading {
-			l.last = b
-			l.broadcast(peerMsg{Kind: peerAnswer, Answer: b})
+			l.last, l.dropped = b, peerDrops(res.Dropped)
+			l.broadcast(peerMsg{Kind: peerAnswer, Answer: b, Dropped: l.dropped})
 		}
 		l.s.r.mu.Unlock()
 	}
+	l.s.reject(res.Dropped)
 	return l.s.deliver(res)
 }
 
@@ -226,8 +231,9 @@ func (l *sharedLoop) report(err error) {
 }
 
 // receive handles a message of another session of the group; r.mu is held.
-// It returns an answer to take into the store once r.mu is released.
-func (l *sharedLoop) receive(m peerMsg) (answer json.RawMessage) {
+// It returns an answer (kind peerAnswer) to take into the store once r.mu
+// is released.
+func (l *sharedLoop) receive(m peerMsg) (answer *peerMsg) {
 	switch m.Kind {
 	case peerHello, peerPresence:
 		if m.Visible {
@@ -239,7 +245,7 @@ func (l *sharedLoop) receive(m peerMsg) (answer json.RawMessage) {
 		if m.Kind == peerHello {
 			l.broadcast(peerMsg{Kind: peerPresence, Visible: l.local})
 			if l.leading && l.last != nil {
-				l.broadcast(peerMsg{Kind: peerAnswer, Answer: l.last})
+				l.broadcast(peerMsg{Kind: peerAnswer, Answer: l.last, Dropped: l.dropped})
 			}
 		}
 	case peerBye:
@@ -259,8 +265,8 @@ func (l *sharedLoop) receive(m peerMsg) (answer json.RawMessage) {
 		}
 	case peerAnswer:
 		if !l.leading {
-			l.last = m.Answer
-			return m.Answer
+			l.last, l.dropped = m.Answer, m.Dropped
+			return &m
 		}
 	}
 	return nil
@@ -277,7 +283,7 @@ func (r *Runtime) Peer(raw []byte) {
 	r.mu.Lock()
 	var (
 		target *session
-		answer json.RawMessage
+		answer *peerMsg
 	)
 	for _, s := range r.sessions {
 		if s.loop.key == m.Key {
@@ -289,9 +295,11 @@ func (r *Runtime) Peer(raw []byte) {
 	if answer == nil {
 		return
 	}
-	res, err := inbox.DecodePollResponse(answer)
-	if err != nil {
-		return // the leader decoded it; it cannot be bad unless another version sent it
+	res, err := inbox.DecodePollResponse(answer.Answer)
+	if err != nil { // the leader decoded it: a runtime of another version sent it
+		target.reportPollError(fmt.Errorf("poll: bad answer from another tab: %w", err))
+		return
 	}
+	target.reject(append(problems(answer.Dropped), res.Dropped...))
 	target.deliver(res)
 }

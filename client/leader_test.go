@@ -21,6 +21,8 @@ import (
 type browser struct {
 	server        *fakeServer
 	presenceEvery time.Duration
+	// poison, when set, is a raw message put first in every poll answer (poison_test.go).
+	poison string
 
 	mu      sync.Mutex
 	holders map[string]*lockRequest   // by lock name
@@ -107,6 +109,10 @@ func (m *member) Fetch(ctx context.Context, req client.Request) (client.Response
 	}
 	if req.URL == "http://roost.test/v1/client/poll" {
 		m.polls.Add(1)
+		if m.b.poison != "" {
+			res, err := m.b.server.Fetch(ctx, req)
+			return withPoison(res, m.b.poison), err
+		}
 	}
 	return m.b.server.Fetch(ctx, req)
 }

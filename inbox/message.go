@@ -6,6 +6,9 @@ package inbox
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Channel names where a message is shown.
@@ -50,6 +53,8 @@ func (m *Message) Validate() error {
 	switch {
 	case m.DeliveryID == "":
 		return fmt.Errorf("message has no delivery_id")
+	case strings.ContainsFunc(m.DeliveryID, oddInID):
+		return fmt.Errorf("message %q: delivery_id holds a control character or invalid UTF-8", m.DeliveryID)
 	case m.Channel != ChannelInbox && m.Channel != ChannelInApp:
 		return fmt.Errorf("message %s: unknown channel %q", m.DeliveryID, m.Channel)
 	case len(m.Content) == 0 || m.Content[0] != '{':
@@ -63,6 +68,13 @@ func (m *Message) Validate() error {
 	return nil
 }
 
+// oddInID reports whether r has no place in a delivery id: a control
+// character, or U+FFFD (what invalid UTF-8 decodes to). Events could never
+// name such a delivery.
+func oddInID(r rune) bool {
+	return unicode.IsControl(r) || r == utf8.RuneError
+}
+
 // PollResponse is the body of a 200 answer to a poll.
 type PollResponse struct {
 	// Messages are the person's queued inbox and in-app messages.
@@ -71,6 +83,9 @@ type PollResponse struct {
 	NextPollMs int64 `json:"next_poll_ms"`
 	// Tier names the polling tier the interval comes from: "low", "inactive" or "active".
 	Tier string `json:"tier"`
+	// Dropped are the messages of the answer DecodePollResponse could not
+	// decode, left out of Messages; never sent.
+	Dropped []Problem `json:"-"`
 }
 
 // Event kinds the browser reports about a delivery.

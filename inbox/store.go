@@ -148,6 +148,16 @@ func (s *Store) apply(id, typ string) (bool, error) {
 	return false, nil
 }
 
+// Reject records messages of a poll answer that could not be decoded
+// (PollResponse.Dropped) and returns those not reported before: each
+// delivery is reported once, as by Replace.
+func (s *Store) Reject(dropped []Problem) (problems []Problem) {
+	for _, p := range dropped {
+		problems = s.fail(problems, p.DeliveryID, p.Err)
+	}
+	return problems
+}
+
 func (s *Store) fail(problems []Problem, id string, err error) []Problem {
 	if s.failed[id] {
 		return problems

@@ -69,7 +69,10 @@ type Loop struct {
 	transport Transport
 	schedule  *Schedule
 	clock     Clock
-	// Deliver receives every new poll body and returns how many messages are queued.
+	// Deliver receives every new poll body and returns how many messages are
+	// queued. Messages the body held but could not be decoded are in its
+	// Dropped: the answer is still a good one (only an answer that cannot be
+	// used at all is a failure, with backoff).
 	deliver func(inbox.PollResponse) int
 	// report receives every failure; the loop goes on.
 	report func(error)
