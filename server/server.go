@@ -56,6 +56,8 @@ type Server struct {
 	// polls caches poll answers; nil when Config.PollCacheBytes is negative.
 	polls *pollCache
 	stats counters
+	// eventLocks has one person's events applied at a time (ApplyEvents).
+	eventLocks personLocks
 }
 
 // New returns a server with cfg, its zero fields set to their defaults,
