@@ -78,7 +78,7 @@ func (ce clientEvent) event() (inbox.Event, string) {
 }
 
 // handleEvents answers POST /v1/client/events: it applies a batch of the
-// person's events in one transaction and says which ids are acknowledged
+// person's events (server.ApplyEvents) and says which ids are acknowledged
 // and which are rejected for good.
 func (h *Handler) handleEvents(w http.ResponseWriter, r *http.Request, personID string) error {
 	var batch eventsRequest
