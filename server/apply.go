@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"math"
 	"slices"
 	"time"
 
@@ -23,7 +24,8 @@ func CheckEventsBatch(n int) error {
 // RejectEvent, RejectIdentify, or the person's attributes limit). An event
 // whose id was applied before is acknowledged and changes nothing; an
 // applied event's id is recorded in the same transaction as its change.
-// More than MaxEventsPerBatch events are EINVALID.
+// More than MaxEventsPerBatch events are EINVALID; a batch over the
+// person's budget (EventsPerSecond, EventsBurst) is ERATELIMIT.
 //
 // What one transaction writes is bounded whatever the events: the person
 // once (at most MaxPersonAttributesJSON of attributes, however many
@@ -36,6 +38,10 @@ func (s *Server) ApplyEvents(ctx context.Context, personID string, events []inbo
 	}
 	if err := ValidatePersonID(personID); err != nil {
 		return nil, err
+	}
+	if ok, wait := s.eventBudget.take(personID, len(events), s.Now()); !ok {
+		return nil, Errorf(ERATELIMIT, "too many events from this person: at most %d a second on average, %d at once; "+
+			"nothing of this batch was applied: send it again in %d s", EventsPerSecond, EventsBurst, int(math.Ceil(wait.Seconds())))
 	}
 	reasons := make([]string, len(events))
 	// sizes are those of identify events' attributes, measured before the

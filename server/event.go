@@ -26,6 +26,12 @@ const (
 	maxAttributeKeyLen = 150
 	// maxIdentifyJSON bounds the JSON encoding of an identify event's attributes, in bytes.
 	maxIdentifyJSON = 16 << 10
+	// EventsPerSecond and EventsBurst bound the events one person may
+	// post: EventsPerSecond a second on average, EventsBurst at once. A
+	// batch over the budget is refused whole (ERATELIMIT), nothing of it
+	// applied, and takes nothing from it; the runtime sends it again later.
+	EventsPerSecond = 100
+	EventsBurst     = 2 * MaxEventsPerBatch
 	// MaxClicksPerDelivery is how many clicks a delivery keeps: the first
 	// ones. A click past them is acknowledged (it marks an inbox message
 	// delivered, as any click does) and is not added to Delivery.Clicks.

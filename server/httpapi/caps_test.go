@@ -128,3 +128,38 @@ func TestClicksLimit(t *testing.T) {
 	assert.Len(t, st["clicks"], server.MaxClicksPerDelivery)
 	assert.Equal(t, true, st["delivered"])
 }
+
+func TestEventsBudget(t *testing.T) {
+	f := newFixture(t)
+	id := f.send("inbox_message", seedSend)
+	batch := func(prefix string, n int) []inbox.Event {
+		es := make([]inbox.Event, n)
+		for i := range es {
+			es[i] = ev(fmt.Sprintf("%s%d", prefix, i), id, "clicked", "x")
+		}
+		return es
+	}
+	// The fixture's clock stands still: nothing refills until it moves.
+	for i := range server.EventsBurst / server.MaxEventsPerBatch {
+		postEvents(t, f, "user_123", batch(fmt.Sprint("b", i, "-"), server.MaxEventsPerBatch)...)
+	}
+	refused := func(es ...inbox.Event) string {
+		t.Helper()
+		w := f.client(http.MethodPost, "/v1/client/events", "user_123", events(es...), "Content-Type", "application/json")
+		require.Equal(t, http.StatusTooManyRequests, w.Code, w.Body.String())
+		return errorMessage(t, w)
+	}
+	assert.Equal(t, fmt.Sprintf("too many events from this person: at most %d a second on average, %d at once; "+
+		"nothing of this batch was applied: send it again in 1 s", server.EventsPerSecond, server.EventsBurst),
+		refused(ev("open", id, "opened")))
+	assert.Equal(t, false, getDelivery(t, f, id)["opened"], "nothing of a refused batch is applied")
+	assert.Equal(t, []string{"i1"}, postEvents(t, f, "someone_else", identifyEv("i1", map[string]any{"a": 1})).Acknowledged,
+		"another person has a budget of their own")
+
+	f.clock.Add(time.Second) // 100 events
+	assert.Contains(t, refused(batch("late", server.EventsPerSecond+1)...), "send it again in 1 s", "101 do not fit")
+	resp := postEvents(t, f, "user_123", append(batch("c", server.EventsPerSecond-1), ev("open", id, "opened"))...)
+	assert.Len(t, resp.Acknowledged, server.EventsPerSecond, "100 do, the refused batch took nothing")
+	assert.Equal(t, true, getDelivery(t, f, id)["opened"])
+	refused(ev("open2", id, "opened"))
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -41,6 +42,9 @@ const (
 	clickLen = 200
 )
 
+// errOverBudget is a hostile post refused with 429: over the person's events budget.
+var errOverBudget = errors.New("over the events budget")
+
 // hostileResult is what one run of the scenario measured.
 type hostileResult struct {
 	Seconds float64 `json:"seconds"`
@@ -49,10 +53,12 @@ type hostileResult struct {
 	IdentifyPostBytes  int     `json:"identify_post_bytes"`
 	IdentifyPostHoldMs float64 `json:"identify_post_hold_ms"`
 	// The hostile person's posts (identify and clicks), their events and bytes.
-	HostilePosts        int     `json:"hostile_posts"`
-	HostileClickPosts   int     `json:"hostile_click_posts"`
-	HostileEvents       int     `json:"hostile_events"`
-	HostileRejected     int     `json:"hostile_rejected"`
+	HostilePosts      int `json:"hostile_posts"`
+	HostileClickPosts int `json:"hostile_click_posts"`
+	HostileEvents     int `json:"hostile_events"`
+	HostileRejected   int `json:"hostile_rejected"`
+	// HostileRefused counts posts refused whole (429: over the events budget).
+	HostileRefused      int     `json:"hostile_refused"`
 	HostileMBPerSec     float64 `json:"hostile_mb_per_sec"`
 	HostileEventsPerSec float64 `json:"hostile_events_per_sec"`
 	// The other person's sends alone, before the hostile person starts.
@@ -85,6 +91,7 @@ type hostileResult struct {
 	// the writer's hold for the last one.
 	ClickBatches     int     `json:"click_batches"`
 	ClickBatchBytes  int     `json:"click_batch_clicks_bytes"`
+	ClickBatchKept   int     `json:"click_batch_clicks_kept"`
 	LastClickBatchMs float64 `json:"last_click_batch_hold_ms"`
 }
 
@@ -207,6 +214,9 @@ func runHostile(t *testing.T, d time.Duration, clickBatches int) hostileResult {
 			return resp, err
 		}
 		defer res.Body.Close()
+		if res.StatusCode == http.StatusTooManyRequests {
+			return resp, errOverBudget
+		}
 		if res.StatusCode != http.StatusOK {
 			b, _ := io.ReadAll(res.Body)
 			return resp, fmt.Errorf("events post: %d %s", res.StatusCode, b)
@@ -254,27 +264,36 @@ func runHostile(t *testing.T, d time.Duration, clickBatches int) hostileResult {
 	first := identifyPost(0)
 	r.IdentifyPostBytes = len(first)
 	hold.Store(0)
-	_, err := post(http.DefaultClient, first)
+	firstResp, err := post(http.DefaultClient, first)
 	require.NoError(t, err)
 	r.IdentifyPostHoldMs = ms(time.Duration(hold.Swap(0)))
 
 	ctx, stop := context.WithTimeout(context.Background(), d)
 	defer stop()
 	var wg sync.WaitGroup
-	var posts, clickPosts, evs, rejected atomic.Int64
+	var posts, clickPosts, evs, rejected, refused atomic.Int64
+	rejected.Add(int64(len(firstResp.Rejected)))
 	var sent atomic.Int64
 	var hostileErr atomic.Value
+	// The hostile bodies are made beforehand, so that making them does
+	// not take the server's CPU; they repeat after a few posts.
+	const kept = 8
+	var identifyBodies, clickBodies [kept][]byte
+	for n := range kept {
+		identifyBodies[n], clickBodies[n] = identifyPost(n+1), clicksPost(n+1, deliveries[0])
+	}
 	hostile := func(clicks bool) {
 		c := &http.Client{}
-		for n := 1; n == 1 || ctx.Err() == nil; n++ { // one post at least
-			var body []byte
+		for n := 0; n == 0 || ctx.Err() == nil; n++ { // one post at least
+			body := identifyBodies[n%kept]
 			if clicks {
-				body = clicksPost(n, deliveries[0])
-			} else {
-				body = identifyPost(n)
+				body = clickBodies[n%kept]
 			}
 			resp, err := post(c, body)
-			if err != nil {
+			if errors.Is(err, errOverBudget) {
+				refused.Add(1)
+				continue
+			} else if err != nil {
 				hostileErr.Store(err)
 				return
 			}
@@ -287,6 +306,16 @@ func runHostile(t *testing.T, d time.Duration, clickBatches int) hostileResult {
 			rejected.Add(int64(len(resp.Rejected)))
 		}
 	}
+	// The server's clock follows real time meanwhile: the events budget refills.
+	wg.Go(func() {
+		last := time.Now()
+		for ctx.Err() == nil {
+			time.Sleep(5 * time.Millisecond)
+			now := time.Now()
+			f.clock.Add(now.Sub(last))
+			last = now
+		}
+	})
 	busy.Store(0)
 	start := time.Now()
 	wg.Go(func() { hostile(false) })
@@ -301,20 +330,22 @@ func runHostile(t *testing.T, d time.Duration, clickBatches int) hostileResult {
 	r.LongestHoldMs = ms(time.Duration(hold.Load()))
 	r.WriterBusy = float64(busy.Load()) / float64(elapsed)
 	r.HostilePosts, r.HostileClickPosts = int(posts.Load()), int(clickPosts.Load())
-	r.HostileEvents, r.HostileRejected = int(evs.Load()), int(rejected.Load())
+	r.HostileEvents, r.HostileRejected, r.HostileRefused = int(evs.Load()), int(rejected.Load()), int(refused.Load())
 	r.HostileMBPerSec = float64(sent.Load()) / 1e6 / elapsed.Seconds()
 	r.HostileEventsPerSec = float64(evs.Load()) / elapsed.Seconds()
 	r.VictimSends, r.VictimP50Ms, r.VictimP99Ms = len(latencies), pct(latencies, 50), pct(latencies, 99)
 
 	r.ClickBatches = clickBatches
 	for n := range clickBatches {
+		f.clock.Add(server.EventsBurst / server.EventsPerSecond * time.Second) // a full budget
 		hold.Store(0)
 		_, err := post(http.DefaultClient, clicksPost(1_000_000+n, deliveries[1])) // ids not used before
 		require.NoError(t, err)
 		r.LastClickBatchMs = ms(time.Duration(hold.Load()))
 	}
-	batchClicks, _ := json.Marshal(getDelivery(t, f, deliveries[1])["clicks"])
-	r.ClickBatchBytes = len(batchClicks)
+	batchClicks := getDelivery(t, f, deliveries[1])["clicks"].([]any)
+	b, _ := json.Marshal(batchClicks)
+	r.ClickBatchBytes, r.ClickBatchKept = len(b), len(batchClicks)
 
 	p, err := f.srv.FindPerson(context.Background(), hostileUser)
 	require.NoError(t, err)
@@ -332,22 +363,22 @@ func runHostile(t *testing.T, d time.Duration, clickBatches int) hostileResult {
 
 	t.Logf("other person's sends alone: %d, p50 %.1f ms, p99 %.1f ms", r.AloneSends, r.AloneP50Ms, r.AloneP99Ms)
 	t.Logf("one identify post of %d bytes alone: writer held %.1f ms", r.IdentifyPostBytes, r.IdentifyPostHoldMs)
-	t.Logf("hostile for %.1f s: %d posts (%d of clicks), %.0f events/s, %.2f MB/s, %d events rejected; at most %d of its posts in the store at once",
-		r.Seconds, r.HostilePosts, r.HostileClickPosts, r.HostileEventsPerSec, r.HostileMBPerSec, r.HostileRejected, r.MaxRunning)
+	t.Logf("hostile for %.1f s: %d posts (%d of clicks), %.0f events/s, %.2f MB/s, %d events rejected, %d posts refused (429); at most %d of its posts in the store at once",
+		r.Seconds, r.HostilePosts, r.HostileClickPosts, r.HostileEventsPerSec, r.HostileMBPerSec, r.HostileRejected, r.HostileRefused, r.MaxRunning)
 	t.Logf("other person's sends meanwhile: %d, %d errors, p50 %.1f ms, p99 %.1f ms; writer's longest hold %.1f ms, busy %.0f%% of the time",
 		r.VictimSends, r.VictimErrors, r.VictimP50Ms, r.VictimP99Ms, r.LongestHoldMs, 100*r.WriterBusy)
 	t.Logf("hostile person stored: attributes %d bytes, %d clicks (%d bytes) on one message; poll %d bytes; one post saved the person at most %d times, %d bytes",
 		r.AttributesBytes, r.ClicksKept, r.ClicksBytes, r.PollBytes, r.MaxPersonSaves, r.MaxPersonSaveBytes)
-	t.Logf("%d click batches on another message: its clicks %d bytes, the last batch held the writer %.1f ms",
-		r.ClickBatches, r.ClickBatchBytes, r.LastClickBatchMs)
+	t.Logf("%d click batches on another message (budget refilled before each): its clicks %d (%d bytes), the last batch held the writer %.1f ms",
+		r.ClickBatches, r.ClickBatchKept, r.ClickBatchBytes, r.LastClickBatchMs)
 	return r
 }
 
 // TestHostilePerson runs the scenario for about 3 s and checks what
 // cannot flake: every other send succeeds, the hostile person's stored
-// attributes and clicks stay within the limits, so does their poll, each
-// events transaction saves the person at most once, and one person's posts
-// reach the store one at a time. The speeds it logs are measured by
+// attributes and clicks stay within the limits, so does their poll, posts
+// over their events budget are refused, each events transaction saves the
+// person at most once, and one person's posts reach the store one at a time. The speeds it logs are measured by
 // TestBenchHostile (make bench).
 func TestHostilePerson(t *testing.T) {
 	r := runHostile(t, 2*time.Second, 3)
@@ -356,8 +387,9 @@ func TestHostilePerson(t *testing.T) {
 	assert.LessOrEqual(t, r.AttributesBytes, server.MaxPersonAttributesJSON)
 	assert.Greater(t, r.AttributesBytes, server.MaxPersonAttributesJSON/2, "filled up to about the limit")
 	assert.NotZero(t, r.HostileRejected, "identify events past the limit are rejected")
-	assert.Equal(t, server.MaxClicksPerDelivery, r.ClicksKept)
-	assert.LessOrEqual(t, r.ClickBatchBytes, r.ClicksBytes, "more batches add nothing")
+	assert.NotZero(t, r.HostileRefused, "posts over the person's events budget are refused")
+	assert.Equal(t, server.MaxClicksPerDelivery, r.ClickBatchKept, "the first clicks are kept, no more")
+	assert.LessOrEqual(t, r.ClicksKept, server.MaxClicksPerDelivery)
 	// Every message of a poll carries the attributes: a poll is bounded by
 	// the messages queued times the limit (plus each message's own size).
 	assert.LessOrEqual(t, r.PollBytes, hostileMessages*(server.MaxPersonAttributesJSON+2048))

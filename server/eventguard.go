@@ -1,0 +1,104 @@
+package server
+
+import (
+	"context"
+	"math"
+	"sync"
+	"time"
+)
+
+// personLocks lets one call at a time run for each person: ApplyEvents
+// holds a person's lock while the store applies their batch, so one
+// person's batches reach the store's writer one after another, however
+// many connections they post from. The zero value is ready to use.
+type personLocks struct {
+	mu sync.Mutex
+	// held maps a person to the channel that is closed when their lock is
+	// released; a person whose lock is free is not in it.
+	held map[string]chan struct{}
+}
+
+// lock waits until personID's lock is free and takes it, or returns ctx's
+// error if ctx is done first. The caller must call unlock once.
+func (l *personLocks) lock(ctx context.Context, personID string) (unlock func(), err error) {
+	for {
+		l.mu.Lock()
+		if l.held == nil {
+			l.held = map[string]chan struct{}{}
+		}
+		wait, busy := l.held[personID]
+		if !busy {
+			done := make(chan struct{})
+			l.held[personID] = done
+			l.mu.Unlock()
+			return func() {
+				l.mu.Lock()
+				delete(l.held, personID)
+				l.mu.Unlock()
+				close(done)
+			}, nil
+		}
+		l.mu.Unlock()
+		select {
+		case <-wait:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+}
+
+// eventBudget is a token bucket of events per person (EventsPerSecond,
+// EventsBurst): ApplyEvents takes a batch's events from the person's
+// bucket, or refuses the batch. Buckets that have refilled are forgotten,
+// so memory stays bounded by the people who posted in the last
+// EventsBurst/EventsPerSecond seconds. The zero value is ready to use.
+type eventBudget struct {
+	mu      sync.Mutex
+	buckets map[string]budgetBucket
+	swept   time.Time
+}
+
+// budgetBucket is one person's tokens as of at.
+type budgetBucket struct {
+	tokens float64
+	at     time.Time
+}
+
+// tokensAt returns b's tokens at now: refilled, at most EventsBurst.
+func (b budgetBucket) tokensAt(now time.Time) float64 {
+	return math.Min(EventsBurst, b.tokens+now.Sub(b.at).Seconds()*EventsPerSecond)
+}
+
+// take takes n tokens from personID's bucket at now. When there are not
+// that many, it takes none and returns false and how long until there are.
+func (e *eventBudget) take(personID string, n int, now time.Time) (bool, time.Duration) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.buckets == nil {
+		e.buckets = map[string]budgetBucket{}
+	}
+	e.sweep(now)
+	b, ok := e.buckets[personID]
+	tokens := float64(EventsBurst)
+	if ok {
+		tokens = b.tokensAt(now)
+	}
+	if tokens < float64(n) {
+		return false, time.Duration((float64(n) - tokens) / EventsPerSecond * float64(time.Second))
+	}
+	e.buckets[personID] = budgetBucket{tokens: tokens - float64(n), at: now}
+	return true, 0
+}
+
+// sweep forgets, at most once a minute, the buckets that are full again.
+func (e *eventBudget) sweep(now time.Time) {
+	if now.Sub(e.swept) < time.Minute {
+		return
+	}
+	e.swept = now
+	for id, b := range e.buckets {
+		if b.tokensAt(now) >= EventsBurst {
+			delete(e.buckets, id)
+		}
+	}
+}
