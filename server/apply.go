@@ -40,8 +40,7 @@ func (s *Server) ApplyEvents(ctx context.Context, personID string, events []inbo
 		return nil, err
 	}
 	if ok, wait := s.eventBudget.take(personID, len(events), s.Now()); !ok {
-		return nil, Errorf(ERATELIMIT, "too many events from this person: at most %d a second on average, %d at once; "+
-			"nothing of this batch was applied: send it again in %d s", EventsPerSecond, EventsBurst, int(math.Ceil(wait.Seconds())))
+		return nil, overEventsBudget(wait)
 	}
 	reasons := make([]string, len(events))
 	// sizes are those of identify events' attributes, measured before the
@@ -74,6 +73,24 @@ func (s *Server) ApplyEvents(ctx context.Context, personID string, events []inbo
 		}
 	}
 	return reasons, nil
+}
+
+// CheckEventsBudget returns ERATELIMIT when personID has no events left
+// in their budget (EventsPerSecond, EventsBurst), as ApplyEvents would:
+// the HTTP layer asks before it reads a batch, so that a person posting
+// over the budget does not cost the server the reading of every batch.
+func (s *Server) CheckEventsBudget(personID string) error {
+	if ok, wait := s.eventBudget.check(personID, s.Now()); !ok {
+		return overEventsBudget(wait)
+	}
+	return nil
+}
+
+// overEventsBudget is the ERATELIMIT error of a batch over the person's
+// events budget, which has room again after wait.
+func overEventsBudget(wait time.Duration) error {
+	return Errorf(ERATELIMIT, "too many events from this person: at most %d a second on average, %d at once; "+
+		"nothing of this batch was applied: send it again in %d s", EventsPerSecond, EventsBurst, max(1, int(math.Ceil(wait.Seconds()))))
 }
 
 // eventsPerWrite is the most events one write transaction of the store

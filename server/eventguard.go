@@ -70,7 +70,9 @@ func (b budgetBucket) tokensAt(now time.Time) float64 {
 }
 
 // take takes n tokens from personID's bucket at now. When there are not
-// that many, it takes none and returns false and how long until there are.
+// that many, it takes them all the same, down to EventsBurst below zero
+// (posting faster than the budget only makes the wait longer), and returns
+// false and how long until there are n again.
 func (e *eventBudget) take(personID string, n int, now time.Time) (bool, time.Duration) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -78,16 +80,38 @@ func (e *eventBudget) take(personID string, n int, now time.Time) (bool, time.Du
 		e.buckets = map[string]budgetBucket{}
 	}
 	e.sweep(now)
-	b, ok := e.buckets[personID]
-	tokens := float64(EventsBurst)
-	if ok {
-		tokens = b.tokensAt(now)
+	tokens := e.tokensAt(personID, now)
+	if tokens >= float64(n) {
+		e.buckets[personID] = budgetBucket{tokens: tokens - float64(n), at: now}
+		return true, 0
 	}
-	if tokens < float64(n) {
-		return false, time.Duration((float64(n) - tokens) / EventsPerSecond * float64(time.Second))
+	e.buckets[personID] = budgetBucket{tokens: math.Max(tokens-float64(n), -EventsBurst), at: now}
+	return false, untilTokens(float64(n), e.buckets[personID].tokens)
+}
+
+// check reports whether personID's bucket has a token at now, without
+// taking any, or how long until it has: a batch of a person in debt is
+// refused before it is even read.
+func (e *eventBudget) check(personID string, now time.Time) (bool, time.Duration) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if tokens := e.tokensAt(personID, now); tokens < 1 {
+		return false, untilTokens(1, tokens)
 	}
-	e.buckets[personID] = budgetBucket{tokens: tokens - float64(n), at: now}
 	return true, 0
+}
+
+// tokensAt returns personID's tokens at now; e.mu is held.
+func (e *eventBudget) tokensAt(personID string, now time.Time) float64 {
+	if b, ok := e.buckets[personID]; ok {
+		return b.tokensAt(now)
+	}
+	return EventsBurst
+}
+
+// untilTokens is how long a bucket with tokens takes to have n.
+func untilTokens(n, tokens float64) time.Duration {
+	return time.Duration((n - tokens) / EventsPerSecond * float64(time.Second))
 }
 
 // sweep forgets, at most once a minute, the buckets that are full again.

@@ -157,9 +157,12 @@ func TestEventsBudget(t *testing.T) {
 		"another person has a budget of their own")
 
 	f.clock.Add(time.Second) // 100 events
-	assert.Contains(t, refused(batch("late", server.EventsPerSecond+1)...), "send it again in 1 s", "101 do not fit")
+	assert.Contains(t, refused(batch("late", server.EventsPerSecond+1)...), "send it again in 2 s",
+		"101 do not fit, and count all the same: the budget is 1 below zero")
+	refused(ev("open", id, "opened")) // in debt: refused before it is read
+	f.clock.Add(1010 * time.Millisecond)
 	resp := postEvents(t, f, "user_123", append(batch("c", server.EventsPerSecond-1), ev("open", id, "opened"))...)
-	assert.Len(t, resp.Acknowledged, server.EventsPerSecond, "100 do, the refused batch took nothing")
+	assert.Len(t, resp.Acknowledged, server.EventsPerSecond, "once paid off, 100 fit")
 	assert.Equal(t, true, getDelivery(t, f, id)["opened"])
 	refused(ev("open2", id, "opened"))
 }

@@ -337,7 +337,7 @@ func runHostile(t *testing.T, d time.Duration, clickBatches int) hostileResult {
 
 	r.ClickBatches = clickBatches
 	for n := range clickBatches {
-		f.clock.Add(server.EventsBurst / server.EventsPerSecond * time.Second) // a full budget
+		f.clock.Add(2 * server.EventsBurst / server.EventsPerSecond * time.Second) // a full budget, debt paid
 		hold.Store(0)
 		_, err := post(http.DefaultClient, clicksPost(1_000_000+n, deliveries[1])) // ids not used before
 		require.NoError(t, err)
