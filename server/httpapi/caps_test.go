@@ -159,7 +159,9 @@ func TestEventsBudget(t *testing.T) {
 	f.clock.Add(time.Second) // 100 events
 	assert.Contains(t, refused(batch("late", server.EventsPerSecond+1)...), "send it again in 2 s",
 		"101 do not fit, and count all the same: the budget is 1 below zero")
-	refused(ev("open", id, "opened")) // in debt: refused before it is read
+	refused(ev("open", id, "opened"))
+	w := f.client(http.MethodPost, "/v1/client/events", "user_123", `{"events":[`, "Content-Type", "application/json")
+	assert.Equal(t, http.StatusTooManyRequests, w.Code, "in debt, a batch is refused before it is read")
 	f.clock.Add(1010 * time.Millisecond)
 	resp := postEvents(t, f, "user_123", append(batch("c", server.EventsPerSecond-1), ev("open", id, "opened"))...)
 	assert.Len(t, resp.Acknowledged, server.EventsPerSecond, "once paid off, 100 fit")

@@ -84,8 +84,9 @@ type hostileResult struct {
 	MaxPersonSaves     int `json:"max_person_saves"`
 	MaxPersonSaveBytes int `json:"max_person_save_bytes"`
 	// MaxRunning is the most events posts of the hostile person the store
-	// ran at once.
-	MaxRunning int `json:"max_running"`
+	// ran at once; MaxRecorded the most events one transaction recorded.
+	MaxRunning  int `json:"max_running"`
+	MaxRecorded int `json:"max_recorded"`
 	// ClickBatches posts of clicks, one after another, on another of the
 	// hostile person's messages: the bytes of its clicks after them, and
 	// the writer's hold for the last one.
@@ -103,6 +104,7 @@ type writeCountingStore struct {
 	maxSaves, maxSaveBytes int
 	running                map[string]int
 	maxRunning             int
+	maxRecorded            int
 }
 
 func (s *writeCountingStore) UpdateEvents(ctx context.Context, personID string, fn func(tx server.EventTx) error) error {
@@ -121,14 +123,21 @@ func (s *writeCountingStore) UpdateEvents(ctx context.Context, personID string, 
 	s.mu.Lock()
 	s.running[personID]--
 	s.maxSaves, s.maxSaveBytes = max(s.maxSaves, c.saves), max(s.maxSaveBytes, c.saveBytes)
+	s.maxRecorded = max(s.maxRecorded, c.recorded)
 	s.mu.Unlock()
 	return err
 }
 
-// countingTx counts SavePerson calls and the attribute JSON they write.
+// countingTx counts SavePerson calls and the attribute JSON they write,
+// and the events recorded.
 type countingTx struct {
 	server.EventTx
-	saves, saveBytes int
+	saves, saveBytes, recorded int
+}
+
+func (c *countingTx) RecordEvent(e inbox.Event, deliveryID string, at, now time.Time) error {
+	c.recorded++
+	return c.EventTx.RecordEvent(e, deliveryID, at, now)
 }
 
 func (c *countingTx) SavePerson(p *server.Person) error {
@@ -359,6 +368,7 @@ func runHostile(t *testing.T, d time.Duration, clickBatches int) hostileResult {
 	r.PollBytes = w.Body.Len()
 	counting.mu.Lock()
 	r.MaxPersonSaves, r.MaxPersonSaveBytes, r.MaxRunning = counting.maxSaves, counting.maxSaveBytes, counting.maxRunning
+	r.MaxRecorded = counting.maxRecorded
 	counting.mu.Unlock()
 
 	t.Logf("other person's sends alone: %d, p50 %.1f ms, p99 %.1f ms", r.AloneSends, r.AloneP50Ms, r.AloneP99Ms)
@@ -396,6 +406,8 @@ func TestHostilePerson(t *testing.T) {
 	assert.LessOrEqual(t, r.MaxPersonSaves, 1, "one save of the person per transaction, however many identify events")
 	assert.LessOrEqual(t, r.MaxPersonSaveBytes, server.MaxPersonAttributesJSON)
 	assert.Equal(t, 1, r.MaxRunning, "one person's posts reach the store one at a time")
+	assert.NotZero(t, r.MaxRecorded)
+	assert.Less(t, r.MaxRecorded, server.MaxEventsPerBatch, "a batch of 500 clicks is applied in smaller transactions")
 	// Not a speed check: before the limits one post held the writer for
 	// 12 to 24 s; a bounded post takes milliseconds.
 	assert.Less(t, r.LongestHoldMs, 5000.0, "the writer's longest commit")
