@@ -29,8 +29,7 @@ const (
 	// EventsPerSecond and EventsBurst bound the events one person may
 	// post: EventsPerSecond a second on average, EventsBurst at once. A
 	// batch over the budget is refused whole (ERATELIMIT), nothing of it
-	// applied, and counts all the same (the budget goes into debt, at most
-	// EventsBurst); the runtime sends it again later.
+	// applied, and empties the budget; the runtime sends it again later.
 	EventsPerSecond = 100
 	EventsBurst     = 2 * MaxEventsPerBatch
 	// MaxClicksPerDelivery is how many clicks a delivery keeps: the first

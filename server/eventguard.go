@@ -58,10 +58,11 @@ type eventBudget struct {
 	swept   time.Time
 }
 
-// budgetBucket is one person's tokens as of at.
+// budgetBucket is one person's tokens as of at, and need, the size of
+// their last batch refused (0 once one is taken).
 type budgetBucket struct {
-	tokens float64
-	at     time.Time
+	tokens, need float64
+	at           time.Time
 }
 
 // tokensAt returns b's tokens at now: refilled, at most EventsBurst.
@@ -70,9 +71,8 @@ func (b budgetBucket) tokensAt(now time.Time) float64 {
 }
 
 // take takes n tokens from personID's bucket at now. When there are not
-// that many, it takes them all the same, down to EventsBurst below zero
-// (posting faster than the budget only makes the wait longer), and returns
-// false and how long until there are n again.
+// that many, it empties the bucket, so that posting over the budget only
+// makes the wait longer, and returns false and how long until there are n.
 func (e *eventBudget) take(personID string, n int, now time.Time) (bool, time.Duration) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -85,18 +85,23 @@ func (e *eventBudget) take(personID string, n int, now time.Time) (bool, time.Du
 		e.buckets[personID] = budgetBucket{tokens: tokens - float64(n), at: now}
 		return true, 0
 	}
-	e.buckets[personID] = budgetBucket{tokens: math.Max(tokens-float64(n), -EventsBurst), at: now}
-	return false, untilTokens(float64(n), e.buckets[personID].tokens)
+	e.buckets[personID] = budgetBucket{need: float64(n), at: now}
+	return false, untilTokens(float64(n), 0)
 }
 
-// check reports whether personID's bucket has a token at now, without
-// taking any, or how long until it has: a batch of a person in debt is
-// refused before it is even read.
+// check reports whether personID's bucket has a token at now, and room for
+// a batch as big as their last one refused, without taking any; or how
+// long until it has: until then their batches are refused before they are
+// even read, so that posting over the budget costs the server little.
 func (e *eventBudget) check(personID string, now time.Time) (bool, time.Duration) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if tokens := e.tokensAt(personID, now); tokens < 1 {
-		return false, untilTokens(1, tokens)
+	need := 1.0
+	if b, ok := e.buckets[personID]; ok {
+		need = math.Max(need, b.need)
+	}
+	if tokens := e.tokensAt(personID, now); tokens < need {
+		return false, untilTokens(need, tokens)
 	}
 	return true, 0
 }

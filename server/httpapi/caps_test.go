@@ -158,13 +158,16 @@ func TestEventsBudget(t *testing.T) {
 
 	f.clock.Add(time.Second) // 100 events
 	assert.Contains(t, refused(batch("late", server.EventsPerSecond+1)...), "send it again in 2 s",
-		"101 do not fit, and count all the same: the budget is 1 below zero")
+		"101 do not fit, and empty the budget")
 	refused(ev("open", id, "opened"))
 	w := f.client(http.MethodPost, "/v1/client/events", "user_123", `{"events":[`, "Content-Type", "application/json")
-	assert.Equal(t, http.StatusTooManyRequests, w.Code, "in debt, a batch is refused before it is read")
+	assert.Equal(t, http.StatusTooManyRequests, w.Code, "until 101 fit, a batch is refused before it is read")
 	f.clock.Add(1010 * time.Millisecond)
 	resp := postEvents(t, f, "user_123", append(batch("c", server.EventsPerSecond-1), ev("open", id, "opened"))...)
-	assert.Len(t, resp.Acknowledged, server.EventsPerSecond, "once paid off, 100 fit")
+	assert.Len(t, resp.Acknowledged, server.EventsPerSecond, "then 100 fit")
 	assert.Equal(t, true, getDelivery(t, f, id)["opened"])
-	refused(ev("open2", id, "opened"))
+	refused(batch("two", 2)...) // 1 left
+	f.clock.Add(20 * time.Millisecond)
+	assert.Equal(t, []string{"two0", "two1"}, postEvents(t, f, "user_123", batch("two", 2)...).Acknowledged,
+		"the same batch again, once it fits: no livelock")
 }
