@@ -19,11 +19,12 @@ func CheckEventsBatch(n int) error {
 }
 
 // ApplyEvents applies the events personID's browser reported, in order
-// and in write transactions of at most eventsPerWrite events, and returns one answer per event in order: ""
-// when it is acknowledged, else why it is rejected (ValidateEvent,
-// RejectEvent, RejectIdentify, or the person's attributes limit). An event
-// whose id was applied before is acknowledged and changes nothing; an
-// applied event's id is recorded in the same transaction as its change.
+// and in write transactions of at most eventsPerWrite events, and returns
+// one answer per event in order: "" when it is acknowledged, else why it
+// is rejected (ValidateEvent, RejectEvent, RejectIdentify, or the person's
+// attributes limit). An event whose id was applied before is acknowledged
+// and changes nothing; an applied event's id is recorded in the same
+// transaction as its change.
 // More than MaxEventsPerBatch events are EINVALID; a batch over the
 // person's budget (EventsPerSecond, EventsBurst) is ERATELIMIT.
 //
@@ -245,9 +246,9 @@ func loadPerson(tx EventTx, personID string) (*personChanges, error) {
 }
 
 // identify merges the attributes of the identify event e, whose
-// entrySizes are sizes, into the person's, or returns why it is rejected (RejectIdentify, or the
-// attributes limit), changing nothing. An applied one marks the person
-// changed (an unknown person is created by it).
+// entrySizes are sizes, into the person's, or returns why it is rejected
+// (RejectIdentify, or the attributes limit), changing nothing. An applied
+// one marks the person changed (an unknown person is created by it).
 func (c *personChanges) identify(e inbox.Event, sizes map[string]int) (string, error) {
 	if reason := RejectIdentify(e, c.p); reason != "" {
 		return reason, nil
