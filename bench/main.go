@@ -5,10 +5,10 @@
 // server under load on loopback. `make bench` builds the runtime and runs it
 // from the repository's root.
 //
-// It runs the packages' Go benchmarks (render, inbox) and two measurements
-// that are Go tests gated by ROOST_BENCH=1 (httpapi.TestLoad and
-// example-site's TestBenchStartup), which write JSON into a temporary
-// directory it names in ROOST_BENCH_OUT.
+// It runs the packages' Go benchmarks (render, inbox) and measurements
+// that are Go tests gated by ROOST_BENCH=1 (httpapi.TestLoad,
+// httpapi.TestBenchHostile and example-site's TestBenchStartup), which
+// write JSON into a temporary directory it names in ROOST_BENCH_OUT.
 package main
 
 import (
@@ -62,6 +62,9 @@ func main() {
 	step("server load (about 20 s)")
 	goTest(out, "./server/httpapi", "^TestLoad$")
 	serverTable(&b, out, polls)
+	step("one hostile person's events against another's sends (about 15 s)")
+	goTest(out, "./server/httpapi", "^TestBenchHostile$")
+	hostileTable(&b, out)
 
 	step("start-up in headless Chromium (about a minute)")
 	goTest(out, "./example-site", "^TestBenchStartup$")

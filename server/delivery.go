@@ -59,7 +59,8 @@ type Delivery struct {
 	Deleted bool
 	// Dismissed is whether the person dismissed the in-app message.
 	Dismissed bool
-	// Clicks are the action names clicked, in order.
+	// Clicks are the action names clicked, in order: the first
+	// MaxClicksPerDelivery of them.
 	Clicks []string
 }
 
@@ -181,7 +182,9 @@ func (d *Delivery) Apply(e inbox.Event, at time.Time) {
 	case inbox.EventDelivered:
 		d.Delivered = true
 	case inbox.EventClicked:
-		d.Clicks = append(d.Clicks, e.Action)
+		if len(d.Clicks) < MaxClicksPerDelivery {
+			d.Clicks = append(d.Clicks, e.Action)
+		}
 	}
 }
 

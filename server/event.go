@@ -26,6 +26,16 @@ const (
 	maxAttributeKeyLen = 150
 	// maxIdentifyJSON bounds the JSON encoding of an identify event's attributes, in bytes.
 	maxIdentifyJSON = 16 << 10
+	// EventsPerSecond and EventsBurst bound the events one person may
+	// post: EventsPerSecond a second on average, EventsBurst at once. A
+	// batch over the budget is refused whole (ERATELIMIT), nothing of it
+	// applied, and empties the budget; the runtime sends it again later.
+	EventsPerSecond = 100
+	EventsBurst     = 2 * MaxEventsPerBatch
+	// MaxClicksPerDelivery is how many clicks a delivery keeps: the first
+	// ones. A click past them is acknowledged (it marks an inbox message
+	// delivered, as any click does) and is not added to Delivery.Clicks.
+	MaxClicksPerDelivery = 100
 )
 
 // Reasons an event is rejected; the client drops a rejected event.
@@ -158,10 +168,11 @@ func RejectIdentify(e inbox.Event, p *Person) string {
 }
 
 // EventTime is when the server takes e to have happened: its at_ms, kept
-// between the delivery's queue time and now so a wrong browser clock cannot
-// move it outside what is possible. queuedAt is zero for an identify event,
-// which is about no delivery.
-func EventTime(e inbox.Event, queuedAt, now time.Time) time.Time {
+// between sendAt, when the delivery became visible to the browser (its
+// SendAt), and now, so that a wrong browser clock cannot move it outside
+// what is possible. sendAt is zero for an identify event, which is about no
+// delivery.
+func EventTime(e inbox.Event, sendAt, now time.Time) time.Time {
 	if e.AtMs <= 0 {
 		return now
 	}
@@ -169,8 +180,8 @@ func EventTime(e inbox.Event, queuedAt, now time.Time) time.Time {
 	switch {
 	case at.After(now):
 		return now
-	case at.Before(queuedAt):
-		return queuedAt
+	case at.Before(sendAt):
+		return sendAt
 	}
 	return at
 }

@@ -56,6 +56,10 @@ type Server struct {
 	// polls caches poll answers; nil when Config.PollCacheBytes is negative.
 	polls *pollCache
 	stats counters
+	// eventLocks has one person's events applied at a time, and
+	// eventBudget bounds how many they post (ApplyEvents).
+	eventLocks  personLocks
+	eventBudget eventBudget
 }
 
 // New returns a server with cfg, its zero fields set to their defaults,

@@ -108,8 +108,9 @@ type Queue struct {
 // EventTx is the part of a write transaction that applying one person's
 // events uses (Store.UpdateEvents). Its reads see its own writes.
 type EventTx interface {
-	// EventApplied reports whether the person's event with id was applied before.
-	EventApplied(id string) (bool, error)
+	// AppliedEvents returns which of ids name an event of the person that
+	// was applied before (one query for a batch, not one per event).
+	AppliedEvents(ids []string) (map[string]bool, error)
 	// FindPerson returns the person with id, or ENOTFOUND.
 	FindPerson(id string) (*Person, error)
 	// SavePerson creates p or replaces its attributes.
@@ -121,6 +122,6 @@ type EventTx interface {
 	SaveDelivery(d *Delivery) error
 	// RecordEvent records that the person's event e, about the delivery
 	// with deliveryID ("" for none), happened at at and was applied at now,
-	// so that EventApplied(e.ID) holds from then on.
+	// so that AppliedEvents reports e.ID from then on.
 	RecordEvent(e inbox.Event, deliveryID string, at, now time.Time) error
 }

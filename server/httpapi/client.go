@@ -78,9 +78,12 @@ func (ce clientEvent) event() (inbox.Event, string) {
 }
 
 // handleEvents answers POST /v1/client/events: it applies a batch of the
-// person's events in one transaction and says which ids are acknowledged
+// person's events (server.ApplyEvents) and says which ids are acknowledged
 // and which are rejected for good.
 func (h *Handler) handleEvents(w http.ResponseWriter, r *http.Request, personID string) error {
+	if err := h.srv.CheckEventsBudget(personID); err != nil {
+		return err // before reading: a person over the budget costs no decoding
+	}
 	var batch eventsRequest
 	if err := readJSON(w, r, MaxEventsBody, &batch); err != nil {
 		return err

@@ -67,6 +67,28 @@ func TestEvents(t *testing.T) {
 		assert.Empty(t, f.poll("user_123").Messages, "a deleted inbox message is gone")
 	})
 
+	t.Run("OKAtClamped", func(t *testing.T) {
+		// at_ms is kept between the message's send_at and now: a page's
+		// wrong clock cannot date an open before the message was visible,
+		// or after the server received it.
+		f := newFixture(t)
+		sendAt := fixtureStart.Add(time.Hour)
+		id := f.send("inbox_message", strings.Replace(seedSend, `"message_data"`,
+			fmt.Sprintf(`"send_at":%d,"message_data"`, sendAt.Unix()), 1))
+		f.clock.Add(2 * time.Hour)
+		now := f.clock.Now()
+		openedAt := func(eventID string, at time.Time) any {
+			e := ev(eventID, id, "opened")
+			e.AtMs = at.UnixMilli()
+			require.Equal(t, []string{eventID}, postEvents(t, f, "user_123", e).Acknowledged)
+			return getDelivery(t, f, id)["opened_at"]
+		}
+		assert.EqualValues(t, sendAt.Unix(), openedAt("before-queued", fixtureStart.Add(-time.Hour)), "before it was queued: its send_at")
+		assert.EqualValues(t, sendAt.Unix(), openedAt("before-send-at", sendAt.Add(-time.Minute)), "queued, not yet visible: its send_at")
+		assert.EqualValues(t, sendAt.Add(time.Minute).Unix(), openedAt("between", sendAt.Add(time.Minute)), "kept")
+		assert.EqualValues(t, now.Unix(), openedAt("future", now.Add(time.Hour)), "in the future: now")
+	})
+
 	t.Run("OKIdempotent", func(t *testing.T) {
 		f := newFixture(t)
 		id := f.send("inbox_message", seedSend)

@@ -2,8 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"time"
 
 	"github.com/roostmsg/roost/inbox"
@@ -25,14 +23,30 @@ type eventTx struct {
 	now      func() time.Time
 }
 
-// EventApplied implements server.EventTx.
-func (t *eventTx) EventApplied(id string) (bool, error) {
-	var one int
-	err := t.tx.QueryRowContext(t.ctx, `SELECT 1 FROM events WHERE person_id = ? AND id = ?`, t.personID, id).Scan(&one)
-	if errors.Is(err, sql.ErrNoRows) {
-		return false, nil
+// AppliedEvents implements server.EventTx.
+func (t *eventTx) AppliedEvents(ids []string) (map[string]bool, error) {
+	applied := map[string]bool{}
+	if len(ids) == 0 {
+		return applied, nil
 	}
-	return err == nil, err
+	list, err := encodeJSON(ids)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := t.tx.QueryContext(t.ctx, `
+		SELECT id FROM events WHERE person_id = ? AND id IN (SELECT value FROM json_each(?))`, t.personID, list)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		applied[id] = true
+	}
+	return applied, rows.Err()
 }
 
 // FindPerson implements server.EventTx.
