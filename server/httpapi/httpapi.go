@@ -143,7 +143,10 @@ type Handler struct {
 	sites  map[string]*Site
 	public string // the origin of cfg.PublicURL, or ""
 	limit  *rateLimiter
-	mux    *http.ServeMux
+	// keyFailures and sigFailures count failed authentications per
+	// client address: wrong API keys, wrong browser signatures.
+	keyFailures, sigFailures *failureLimiter
+	mux                      *http.ServeMux
 	// refused counts the browser requests refused before the rules.
 	refused refusals
 }
@@ -161,7 +164,9 @@ func New(srv *server.Server, cfg Config) (*Handler, error) {
 		cfg.SendRateBurst = max(1, int(2*cfg.SendRateLimit))
 	}
 	h := &Handler{srv: srv, cfg: cfg, sites: map[string]*Site{},
-		limit: newRateLimiter(cfg.SendRateLimit, cfg.SendRateBurst)}
+		limit:       newRateLimiter(cfg.SendRateLimit, cfg.SendRateBurst),
+		keyFailures: newFailureLimiter(MaxKeyFailures, AuthFailureWindow),
+		sigFailures: newFailureLimiter(MaxSignatureFailures, AuthFailureWindow)}
 	for _, key := range cfg.APIKeys {
 		if err := ValidateAPIKey(key); err != nil {
 			return nil, err
