@@ -124,8 +124,8 @@ func (l *failureLimiter) size() int {
 func (l *failureLimiter) refuse(w http.ResponseWriter, wait time.Duration, what string) error {
 	secs := max(1, int64(math.Ceil(wait.Seconds())))
 	w.Header().Set("Retry-After", strconv.FormatInt(secs, 10))
-	return server.Errorf(server.ERATELIMIT, "too many failed authentications from your address (%d %s in %s): retry after %d s",
-		l.max, what, l.window, secs)
+	return server.Errorf(server.ERATELIMIT, "too many failed authentications from your address (%d %s in %d s): retry after %d s",
+		l.max, what, int(l.window.Seconds()), secs)
 }
 
 // clientAddress is the address failed authentications are counted
