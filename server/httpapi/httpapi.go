@@ -59,9 +59,10 @@ type Site struct {
 	// "_" and "-", at most 64 of them.
 	ID string
 	// IdentitySecret signs the identities of the site's pages
-	// (server.SignIdentity): every browser request must carry the user
-	// id's signature. Empty: identities are not signed, and anyone can
-	// read and change anyone's messages by naming their id.
+	// (server.SignIdentity, or server.SignIdentityToken for a token that
+	// expires): every browser request must carry the user id's signature
+	// or an unexpired token. Empty: identities are not signed, and anyone
+	// can read and change anyone's messages by naming their id.
 	IdentitySecret string
 	// Origins are the page origins ("https://shop.example.com") allowed
 	// to use the site from another origin than the server's own, or
