@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/netip"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -129,23 +130,57 @@ func (l *failureLimiter) refuse(w http.ResponseWriter, wait time.Duration, what 
 }
 
 // clientAddress is the address failed authentications are counted
-// against: the IP of the connection (http.Request.RemoteAddr), an IPv6
-// one cut to its /64 network, since one host may hold all of those. Roost
-// reads no X-Forwarded-For: behind a reverse proxy every request has the
-// proxy's address.
+// against: the client's IP, an IPv6 one cut to its /64 network, since one
+// host may hold all of those. The client's IP is the connection's, unless
+// that is a proxy's (proxyHop): then it is the last address in
+// X-Forwarded-For that is not a proxy's, as the proxy appended it. A
+// reverse proxy on the same host or a private network (nginx, Caddy, a
+// Docker port) thus does not make every client one address; an address a
+// client writes into X-Forwarded-For itself is never the one taken when
+// the proxy appends the real one, as nginx's $proxy_add_x_forwarded_for
+// and Caddy do.
 func clientAddress(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
+	ip, ok := parseIP(r.RemoteAddr)
+	if !ok {
+		return r.RemoteAddr
 	}
-	ip, err := netip.ParseAddr(host)
-	if err != nil {
-		return host
+	if proxyHop(ip) {
+		hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+		for i := len(hops) - 1; i >= 0; i-- {
+			hop, ok := parseIP(strings.TrimSpace(hops[i]))
+			if !ok {
+				break // not an address: what is left of it cannot be trusted
+			}
+			ip = hop
+			if !proxyHop(hop) {
+				break
+			}
+		}
 	}
-	ip = ip.Unmap()
 	if ip.Is4() {
 		return ip.String()
 	}
-	p, _ := ip.WithZone("").Prefix(64)
+	p, _ := ip.Prefix(64)
 	return p.String()
+}
+
+// parseIP reads an IP, with or without a port, IPv4-mapped IPv6 as IPv4,
+// without its zone.
+func parseIP(s string) (netip.Addr, bool) {
+	if host, _, err := net.SplitHostPort(s); err == nil {
+		s = host
+	}
+	ip, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Addr{}, false
+	}
+	return ip.Unmap().WithZone(""), true
+}
+
+// proxyHop reports whether ip may be a reverse proxy's whose
+// X-Forwarded-For is read: a loopback or private address (127.0.0.0/8,
+// ::1, 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, fc00::/7), which no
+// client on the internet can connect from.
+func proxyHop(ip netip.Addr) bool {
+	return ip.IsLoopback() || ip.IsPrivate()
 }

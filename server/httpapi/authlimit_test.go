@@ -139,3 +139,21 @@ func TestAuthFailures_Signatures(t *testing.T) {
 	f.clock.Add(httpapi.AuthFailureWindow)
 	assert.Equal(t, http.StatusOK, poll(page, "user_123", server.SignIdentity(testSecret, "user_123")).Code)
 }
+
+// TestAuthFailures_BehindAProxy: behind a reverse proxy on the same host
+// or a private network, clients are told apart by the address the proxy
+// appended to X-Forwarded-For, so one client's wrong keys do not block the
+// backend's sends through the same proxy; an address a client wrote in the
+// header itself does not count.
+func TestAuthFailures_BehindAProxy(t *testing.T) {
+	f := newFixture(t)
+	const proxy = "127.0.0.1:6000"
+	for i := range 3 * httpapi.MaxKeyFailures {
+		f.from(proxy, http.MethodPost, "/v1/send/inbox_message", seedSend, "Authorization", "Bearer wrong",
+			"X-Forwarded-For", fmt.Sprintf("203.0.113.%d, 198.51.100.7", i)) // the attacker varies the first
+	}
+	w := f.from(proxy, http.MethodPost, "/v1/send/inbox_message", seedSend, "Authorization", "Bearer "+testKey, "X-Forwarded-For", "198.51.100.7")
+	assert.Equal(t, http.StatusTooManyRequests, w.Code, "the attacker's address, as the proxy saw it, is throttled")
+	w = f.from("172.17.0.1:6000", http.MethodPost, "/v1/send/inbox_message", seedSend, "Authorization", "Bearer "+testKey, "X-Forwarded-For", "203.0.113.9")
+	assert.Equal(t, http.StatusOK, w.Code, "the backend, through a proxy too, is not")
+}
