@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
+	"math"
 	"sync"
 	"time"
 
@@ -15,7 +16,8 @@ import (
 // content as it was at send time, the send's data, and what the browser
 // reported.
 type Delivery struct {
-	// ID is "dlv_" followed by a time-ordered unique hex string.
+	// ID is DeliveryIDPrefix followed by a time-ordered hex string that
+	// ends in DeliveryIDRandomBits random bits (see idGen).
 	ID string
 	// PersonID is the person the delivery is for.
 	PersonID string
@@ -280,30 +282,44 @@ func (d *Delivery) State(now time.Time) DeliveryState {
 	return s
 }
 
-// idGen makes delivery ids that sort in creation order: 12 hex digits of
-// unix milliseconds then 16 of a counter that starts at a random value each
-// millisecond and increases within it.
+// Delivery id form: "dlv_", then hex digits of the creation time, a
+// sequence within it, and 128 random bits.
+const (
+	// DeliveryIDPrefix starts every delivery id.
+	DeliveryIDPrefix = "dlv_"
+	// DeliveryIDRandomBits is how many random bits end a delivery id: ids
+	// cannot be guessed from others, even ones issued in the same
+	// millisecond.
+	DeliveryIDRandomBits = 128
+)
+
+// idGen makes delivery ids that sort in creation order and cannot be
+// guessed: 12 hex digits of unix milliseconds, 8 of a sequence that starts
+// at 0 each millisecond (so that ids of one millisecond keep their order:
+// polls and drafts list messages by time, then id), then 32 of
+// crypto/rand (DeliveryIDRandomBits).
 type idGen struct {
-	mu   sync.Mutex
-	ms   int64
-	next uint64
+	mu  sync.Mutex
+	ms  int64
+	seq uint32
 }
 
 // newID returns a fresh delivery id for time now.
 func (g *idGen) newID(now time.Time) string {
 	g.mu.Lock()
-	defer g.mu.Unlock()
 	ms := now.UnixMilli()
-	if ms <= g.ms {
-		ms = g.ms // the clock went back or stood still: stay ordered
-		g.next++
-	} else {
-		var b [8]byte
-		_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
-		g.ms, g.next = ms, binary.BigEndian.Uint64(b[:])>>1
+	switch {
+	case ms > g.ms:
+		g.ms, g.seq = ms, 0
+	case g.seq == math.MaxUint32: // 4 billion ids in a millisecond: borrow the next one
+		g.ms, g.seq = g.ms+1, 0
+	default: // the clock went back or stood still: stay ordered
+		g.seq++
 	}
-	var buf [14]byte
-	binary.BigEndian.PutUint64(buf[:8], uint64(ms)<<16)
-	binary.BigEndian.PutUint64(buf[6:], g.next)
-	return "dlv_" + hex.EncodeToString(buf[:])
+	var buf [6 + 4 + DeliveryIDRandomBits/8]byte
+	binary.BigEndian.PutUint64(buf[:8], uint64(g.ms)<<16)
+	binary.BigEndian.PutUint32(buf[6:10], g.seq)
+	g.mu.Unlock()
+	_, _ = rand.Read(buf[10:]) // crypto/rand.Read never fails
+	return DeliveryIDPrefix + hex.EncodeToString(buf[:])
 }

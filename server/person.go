@@ -2,7 +2,6 @@ package server
 
 import (
 	"strings"
-	"unicode/utf8"
 )
 
 // MaxPersonIDLen bounds a person's id, in bytes.
@@ -53,15 +52,16 @@ func ValidateAttributes(attrs map[string]any) error {
 	return nil
 }
 
-// ValidatePersonID returns an EINVALID error unless id is a usable person id.
+// ValidatePersonID returns an EINVALID error unless id is a usable person
+// id: an identifier (CheckIdentifier) of at most MaxPersonIDLen bytes. The
+// send, poll, events and people APIs all check ids with it, so an id the
+// send side takes can always poll.
 func ValidatePersonID(id string) error {
-	switch {
-	case strings.TrimSpace(id) == "":
+	if strings.TrimSpace(id) == "" {
 		return Errorf(EINVALID, "person id is required")
-	case len(id) > MaxPersonIDLen:
-		return Errorf(EINVALID, "person id is longer than %d bytes", MaxPersonIDLen)
-	case !utf8.ValidString(id):
-		return Errorf(EINVALID, "person id is not valid UTF-8")
+	}
+	if why := CheckIdentifier(id, MaxPersonIDLen); why != "" {
+		return Errorf(EINVALID, "person id %s %s", Quote(id), why)
 	}
 	return nil
 }

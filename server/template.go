@@ -121,8 +121,8 @@ func (t *Template) Validate() error {
 		return Errorf(EINVALID, "template %d: name is required", t.ID)
 	case strings.TrimSpace(t.TriggerName) == "":
 		return Errorf(EINVALID, "template %d: trigger_name is required", t.ID)
-	case strings.TrimSpace(t.TriggerName) != t.TriggerName:
-		return Errorf(EINVALID, "template %d: trigger_name %s has surrounding spaces", t.ID, Quote(t.TriggerName))
+	case CheckIdentifier(t.TriggerName, maxNameLen) != "":
+		return Errorf(EINVALID, "template %d: trigger_name %s %s", t.ID, Quote(t.TriggerName), CheckIdentifier(t.TriggerName, maxNameLen))
 	case IsDigits(t.TriggerName):
 		return Errorf(EINVALID, "template %d: trigger_name %s must not be a number (it would read as a template id)", t.ID, Quote(t.TriggerName))
 	case t.Channel != inbox.ChannelInbox && t.Channel != inbox.ChannelInApp:
@@ -134,14 +134,15 @@ func (t *Template) Validate() error {
 	case len(t.Content) > 0:
 		return Errorf(EINVALID, "template %d: not normalized", t.ID)
 	}
-	for _, s := range []string{t.Name, t.TriggerName, t.Type} {
-		if len(s) > maxNameLen || !utf8.ValidString(s) {
-			return Errorf(EINVALID, "template %d: %s is not valid UTF-8 of at most %d bytes", t.ID, Quote(s), maxNameLen)
-		}
+	if len(t.Name) > maxNameLen || !utf8.ValidString(t.Name) {
+		return Errorf(EINVALID, "template %d: %s is not valid UTF-8 of at most %d bytes", t.ID, Quote(t.Name), maxNameLen)
+	}
+	if why := CheckIdentifier(t.Type, maxNameLen); t.Type != "" && why != "" {
+		return Errorf(EINVALID, "template %d: type %s %s", t.ID, Quote(t.Type), why)
 	}
 	for _, topic := range t.Topics {
-		if topic == "" || len(topic) > maxNameLen || !utf8.ValidString(topic) {
-			return Errorf(EINVALID, "template %d: topic %s must be non-empty UTF-8 of at most %d bytes", t.ID, Quote(topic), maxNameLen)
+		if why := CheckIdentifier(topic, maxNameLen); why != "" {
+			return Errorf(EINVALID, "template %d: topic %s %s", t.ID, Quote(topic), why)
 		}
 	}
 	return t.validateContents()

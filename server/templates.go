@@ -101,6 +101,9 @@ func contentObject(raw json.RawMessage) (json.RawMessage, error) {
 	var text string
 	if json.Unmarshal(raw, &text) == nil {
 		raw = json.RawMessage(text)
+		if err := CheckJSONText(raw); err != nil {
+			return nil, Errorf(EINVALID, `"body": %s`, ErrorMessage(err))
+		}
 	}
 	if !isJSONObject(raw) {
 		return nil, Errorf(EINVALID, want)

@@ -7,7 +7,10 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -80,6 +83,29 @@ func TestSign(t *testing.T) {
 	assert.ErrorContains(t, err, "site shop has no secret")
 	_, _, err = runRoost(t, env, "sign")
 	assert.ErrorContains(t, err, "one user id")
+}
+
+// TestSign_TTL: roost sign -ttl prints an identity token the server's
+// verifier takes until the ttl has passed, and refuses after.
+func TestSign_TTL(t *testing.T) {
+	env := map[string]string{"ROOST_SITE": "shop", "ROOST_SITE_SECRET": "s3cret"}
+	before := time.Now()
+	out, _, err := runRoost(t, env, "sign", "-ttl", "1h", "user_123")
+	require.NoError(t, err)
+	token := strings.TrimSuffix(out, "\n")
+	require.Regexp(t, `^v1\.[1-9][0-9]*\.[0-9a-f]{64}$`, token)
+	exp, err := strconv.ParseInt(strings.Split(token, ".")[1], 10, 64)
+	require.NoError(t, err)
+	assert.InDelta(t, before.Add(time.Hour).Unix(), exp, 2, "it expires an hour from now")
+	assert.Equal(t, server.SignIdentityToken("s3cret", "user_123", time.Unix(exp, 0)), token)
+	require.NoError(t, server.VerifyIdentity("s3cret", "user_123", token, time.Unix(exp-1, 0)))
+	assert.True(t, server.IdentityExpired(server.VerifyIdentity("s3cret", "user_123", token, time.Unix(exp, 0))))
+	assert.Error(t, server.VerifyIdentity("s3cret", "user_456", token, before))
+
+	for _, bad := range []string{"-1h", "1ms", "10000h", "soon"} {
+		_, _, err := runRoost(t, env, "sign", "-ttl", bad, "user_123")
+		assert.Error(t, err, "-ttl %s", bad)
+	}
 }
 
 func TestTemplatesImportExport(t *testing.T) {

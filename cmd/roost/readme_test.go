@@ -7,8 +7,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -20,6 +22,10 @@ import (
 // signingHeading is the README subsection whose code blocks a site's
 // backend copies to sign its users' ids.
 const signingHeading = "### Sign identities on your backend"
+
+// tokenHeading is the README subsection whose code blocks make identity
+// tokens that expire.
+const tokenHeading = "#### Identity tokens that expire"
 
 // signingCases are the secrets and user ids the snippets are run with: a
 // secret as `roost keygen` prints it, and a user id that is not ASCII (the
@@ -35,13 +41,43 @@ var signingCases = []struct{ secret, user string }{
 // module of its own), the Node.js one with node (which `make test`
 // installs), and the Python and Ruby ones when python3 and ruby are here.
 func TestReadmeSigningSnippets(t *testing.T) {
-	blocks := readmeCodeBlocks(t, "../../README.md", signingHeading)
+	runSigningSnippets(t, signingHeading, func(t *testing.T, secret, user, out string, _, _ time.Time) {
+		assert.Equal(t, server.SignIdentity(secret, user)+"\n", out)
+	})
+}
+
+// TestReadmeTokenSnippets runs the README's identity token snippets the
+// same way, and checks what each prints against the server's verifier: a
+// token of the user id that expires an hour after it ran, accepted a
+// second before that and refused as expired from then on, and refused for
+// another id.
+func TestReadmeTokenSnippets(t *testing.T) {
+	runSigningSnippets(t, tokenHeading, func(t *testing.T, secret, user, out string, start, end time.Time) {
+		token := strings.TrimSuffix(out, "\n")
+		require.Regexp(t, `^v1\.[1-9][0-9]*\.[0-9a-f]{64}$`, token, "one token and a newline")
+		exp, err := strconv.ParseInt(strings.Split(token, ".")[1], 10, 64)
+		require.NoError(t, err)
+		assert.True(t, exp >= start.Add(time.Hour).Unix()-1 && exp <= end.Add(time.Hour).Unix()+1,
+			"it expires an hour after it ran, in seconds (got %d)", exp)
+		assert.Equal(t, server.SignIdentityToken(secret, user, time.Unix(exp, 0)), token)
+		assert.NoError(t, server.VerifyIdentity(secret, user, token, time.Unix(exp-1, 0)), "accepted until it expires")
+		assert.True(t, server.IdentityExpired(server.VerifyIdentity(secret, user, token, time.Unix(exp, 0))), "refused as expired from exp on")
+		assert.Error(t, server.VerifyIdentity(secret, user+"x", token, time.Unix(exp-1, 0)), "not another id's")
+	})
+}
+
+// runSigningSnippets runs each code block of the README's subsection
+// heading, one per language (Go, Node.js, Python, Ruby), for each of
+// signingCases, and checks what it printed with check; start and end
+// bound when it ran.
+func runSigningSnippets(t *testing.T, heading string, check func(t *testing.T, secret, user, out string, start, end time.Time)) {
+	blocks := readmeCodeBlocks(t, "../../README.md", heading)
 	langs := make([]string, 0, len(blocks))
 	for _, b := range blocks {
 		langs = append(langs, b.lang)
 	}
 	require.ElementsMatch(t, []string{"go", "js", "python", "ruby"}, langs,
-		"the README's %q has one snippet a language, each fenced with its language", signingHeading)
+		"the README's %q has one snippet a language, each fenced with its language", heading)
 
 	for _, b := range blocks {
 		t.Run(b.lang, func(t *testing.T) {
@@ -61,10 +97,14 @@ func TestReadmeSigningSnippets(t *testing.T) {
 				cmd := exec.Command(command[0], command[1:]...)
 				cmd.Dir = dir
 				cmd.Env = append(os.Environ(), "ROOST_SITE_SECRET="+c.secret, "USER_ID="+c.user, "LANG=C.UTF-8")
+				start := time.Now()
 				out, err := cmd.Output()
+				end := time.Now()
 				require.NoError(t, err, "the README's %s snippet (line %d) failed: %s", b.lang, b.line, stderrOf(err))
-				assert.Equal(t, server.SignIdentity(c.secret, c.user)+"\n", string(out),
-					"the README's %s snippet (line %d) signs %q", b.lang, b.line, c.user)
+				t.Run(c.user, func(t *testing.T) {
+					t.Logf("the README's %s snippet (line %d) for %q printed %q", b.lang, b.line, c.user, out)
+					check(t, c.secret, c.user, string(out), start, end)
+				})
 			}
 		})
 	}

@@ -6,19 +6,23 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/roostmsg/roost/server"
 	"github.com/roostmsg/roost/server/service"
 )
 
-// sign prints the signature of a user id for a site, from the same
-// settings serve reads (-site, -site-secret, or their variables).
+// sign prints the signature of a user id for a site, or with -ttl an
+// identity token that expires, from the same settings serve reads (-site,
+// -site-secret, or their variables).
 func sign(ctx context.Context, args []string, env func(string) string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("sign", "sign [-for SITE] [FLAGS] USER_ID\n\n"+
+	fs := newFlagSet("sign", "sign [-for SITE] [-ttl DURATION] [FLAGS] USER_ID\n\n"+
 		"Prints the signature a page passes to analytics.identify(USER_ID, attributes, {signature}): the hex\n"+
-		"HMAC-SHA256 of the id with the site's secret, as your backend makes it. The sites and secrets come from\n"+
-		"the flags and variables serve reads (ROOST_SITE, ROOST_SITE_SECRET or ROOST_SITE_SECRET_FILE).", stderr)
+		"HMAC-SHA256 of the id with the site's secret, as your backend makes it; with -ttl, an identity token\n"+
+		"v1.<exp>.<hmac> that the server accepts until -ttl from now. The sites and secrets come from the flags\n"+
+		"and variables serve reads (ROOST_SITE, ROOST_SITE_SECRET or ROOST_SITE_SECRET_FILE).", stderr)
 	siteID := fs.String("for", "", "the site whose secret signs (needed when there are several)")
+	ttl := fs.Duration("ttl", 0, "print an identity token that expires this long from now (1h, 30m), not a signature that never does")
 	flags := service.BindFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -26,6 +30,9 @@ func sign(ctx context.Context, args []string, env func(string) string, stdout, s
 	if fs.NArg() != 1 {
 		fs.Usage()
 		return errors.New("sign takes one user id")
+	}
+	if *ttl < 0 || *ttl > server.MaxIdentityTokenAhead || (*ttl > 0 && *ttl < time.Second) {
+		return fmt.Errorf("-ttl %s: give a duration from 1s to %s", *ttl, server.MaxIdentityTokenAhead)
 	}
 	cfg, err := flags.Config(env)
 	if err != nil {
@@ -44,7 +51,11 @@ func sign(ctx context.Context, args []string, env func(string) string, stdout, s
 		if s.IdentitySecret == "" {
 			return fmt.Errorf("site %s has no secret: set -site-secret (ROOST_SITE_SECRET or ROOST_SITE_SECRET_FILE)", s.ID)
 		}
-		_, err := fmt.Fprintln(stdout, server.SignIdentity(s.IdentitySecret, user))
+		sig := server.SignIdentity(s.IdentitySecret, user)
+		if *ttl > 0 {
+			sig = server.SignIdentityToken(s.IdentitySecret, user, time.Now().Add(*ttl))
+		}
+		_, err := fmt.Fprintln(stdout, sig)
 		return err
 	}
 	switch {

@@ -169,6 +169,9 @@ type personBody struct {
 
 // handleGetPerson answers GET /v1/people/{id}.
 func (h *Handler) handleGetPerson(w http.ResponseWriter, r *http.Request) error {
+	if err := server.ValidatePersonID(r.PathValue("id")); err != nil {
+		return err
+	}
 	p, err := h.srv.FindPerson(r.Context(), r.PathValue("id"))
 	if err != nil {
 		return err
@@ -234,7 +237,13 @@ func (h *Handler) handleListDrafts(w http.ResponseWriter, r *http.Request) error
 		}
 		limit = n
 	}
-	states, err := h.srv.ListDrafts(r.Context(), r.URL.Query().Get("person"), limit)
+	person := r.URL.Query().Get("person")
+	if person != "" {
+		if err := server.ValidatePersonID(person); err != nil {
+			return err
+		}
+	}
+	states, err := h.srv.ListDrafts(r.Context(), person, limit)
 	if err != nil {
 		return err
 	}

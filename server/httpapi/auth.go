@@ -19,11 +19,20 @@ type appHandler func(w http.ResponseWriter, r *http.Request) error
 // clientHandler is a browser-side handler for the identified person.
 type clientHandler func(w http.ResponseWriter, r *http.Request, personID string) error
 
-// app authenticates the App API key, then runs h.
+// app authenticates the App API key, then runs next. An address that
+// gave too many wrong keys (MaxKeyFailures) is refused before its key is
+// looked at, so that a right guess cannot be told from a wrong one.
 func (h *Handler) app(next appHandler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		addr, now := clientAddress(r), h.srv.Now()
+		if blocked, wait := h.keyFailures.blocked(addr, now); blocked {
+			h.fail(w, r, h.keyFailures.refuse(w, wait, "wrong API keys"))
+			return
+		}
 		key, err := h.checkAPIKey(r)
-		if err == nil {
+		if err != nil {
+			h.keyFailures.fail(addr, now)
+		} else {
 			err = h.checkRate(w, key)
 		}
 		if err == nil {
@@ -68,10 +77,17 @@ func (h *Handler) checkRate(w http.ResponseWriter, key string) error {
 }
 
 // client identifies the site and the person from the X-Roost-* headers,
-// checks the page's origin and the person's signature, then runs next.
+// checks the page's origin and the person's signature, then runs next. An
+// address that gave too many wrong signatures (MaxSignatureFailures) is
+// refused first.
 func (h *Handler) client(next clientHandler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		user, err := h.identify(r)
+		addr, now := clientAddress(r), h.srv.Now()
+		if blocked, wait := h.sigFailures.blocked(addr, now); blocked {
+			h.fail(w, r, h.sigFailures.refuse(w, wait, "wrong signatures"))
+			return
+		}
+		user, err := h.identify(r, addr, now)
 		if err == nil {
 			err = next(w, r, user)
 		}
@@ -84,8 +100,9 @@ func (h *Handler) client(next clientHandler) http.Handler {
 // identify returns the person a browser-side request is for, or why the
 // request is refused: EUNAUTHORIZED for a missing or unknown site or a
 // missing signature, EFORBIDDEN for an origin the site does not allow or a
-// wrong signature, EINVALID for a missing or invalid user.
-func (h *Handler) identify(r *http.Request) (string, error) {
+// wrong or expired signature, EINVALID for a missing or invalid user. A
+// missing or wrong signature counts against addr, at now.
+func (h *Handler) identify(r *http.Request, addr string, now time.Time) (string, error) {
 	id, user := r.Header.Get("X-Roost-Site"), r.Header.Get("X-Roost-User")
 	if id == "" {
 		h.refused.add("", RefusedUnknownSite)
@@ -111,8 +128,11 @@ func (h *Handler) identify(r *http.Request) (string, error) {
 		return "", err
 	}
 	if site.IdentitySecret != "" {
-		if err := server.VerifyIdentity(site.IdentitySecret, user, r.Header.Get("X-Roost-Signature")); err != nil {
+		if err := server.VerifyIdentity(site.IdentitySecret, user, r.Header.Get("X-Roost-Signature"), now); err != nil {
 			h.refused.add(id, RefusedSignature)
+			if !server.IdentityExpired(err) {
+				h.sigFailures.fail(addr, now) // an expired token was made by the backend: no guess
+			}
 			return "", err
 		}
 	}

@@ -1,12 +1,16 @@
 package httpapi_test
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/require"
+
+	"github.com/roostmsg/roost/inbox"
 	"github.com/roostmsg/roost/internal/fuzzbudget"
 )
 
@@ -17,9 +21,30 @@ const (
 	templateFuzzHeap = 512 << 20
 )
 
-// FuzzSendBody checks that no send body makes the server fail with 500.
+// sendAttackSeeds are send bodies of the attacks of issue 14: message_data
+// nested past any decoder's limit once a poll wraps it, ids that are not
+// UTF-8 or that can never poll, trigger names with NUL or bidi controls,
+// and a body near the size limit.
+var sendAttackSeeds = []string{
+	`{"transactional_message_id":1,"identifiers":{"id":"deep"},"message_data":` + nested(9998) + `}`,
+	`{"transactional_message_id":1,"identifiers":{"id":"deep"},"message_data":{"a":` + nested(62) + `}}`,
+	`{"transactional_message_id":1,"identifiers":{"id":"u"},"message_data":{"a":` + strings.Repeat("[", 70) + strings.Repeat("]", 70) + `}}`,
+	"{\"transactional_message_id\":1,\"identifiers\":{\"id\":\"bad\xffid\"}}",
+	`{"transactional_message_id":1,"identifiers":{"id":"nul\u0000id"}}`,
+	`{"transactional_message_id":1,"identifiers":{"id":"user_123\n"}}`,
+	`{"transactional_message_id":1,"identifiers":{"id":" user_123"}}`,
+	`{"transactional_message_id":1,"identifiers":{"email":"a@b.c\u202e"}}`,
+	`{"transactional_message_id":"new\u0000name","identifiers":{"id":"u"},"auto_create":true}`,
+	`{"transactional_message_id":"new\u202ename","identifiers":{"id":"u"},"auto_create":true}`,
+	`{"transactional_message_id":1,"identifiers":{"id":"` + strings.Repeat("é", 257) + `"}}`,
+	`{"transactional_message_id":1,"identifiers":{"id":"u"},"message_data":{"a":[` + strings.Repeat(`{"s":"\"[{"},`, 10000) + `0]}}`,
+}
+
+// FuzzSendBody checks that no send body makes the server fail with 500 or
+// take over the fuzz budget (fuzzbudget_test.go), and that an accepted
+// send can be polled: its message_data still decodes when a poll wraps it.
 func FuzzSendBody(f *testing.F) {
-	for _, seed := range []string{
+	for _, seed := range append([]string{
 		seedSend,
 		`{"transactional_message_id":3,"identifiers":{"email":"a@b.c"},"message_data":{"k":[1,{"x":null}]}}`,
 		`{"transactional_message_id":"1","identifiers":{"cio_id":"user_123"}}`,
@@ -31,19 +56,40 @@ func FuzzSendBody(f *testing.F) {
 		`{"transactional_message_id":"new_one","identifiers":{"id":"u"},"auto_create":true,"send_to_unsubscribed":false,"disable_message_retention":true}`,
 		`{"transactional_message_id":"welcome_offer","identifiers":{"id":"u"},"send_at":-1,"language":"é"}`,
 		`null`, `[]`, `{}`, `{"a":1}{`, "\xff\xfe",
-	} {
+	}, sendAttackSeeds...) {
 		f.Add(seed)
 	}
 	fx := newFixture(f)
 	f.Fuzz(func(t *testing.T, body string) {
-		for _, channel := range []string{"inbox_message", "in_app"} {
-			req := httptest.NewRequest(http.MethodPost, "/v1/send/"+channel, strings.NewReader(body))
+		var accepted []string
+		withinBudget(t, body, func() {
+			for _, channel := range []string{"inbox_message", "in_app"} {
+				req := httptest.NewRequest(http.MethodPost, "/v1/send/"+channel, strings.NewReader(body))
+				req.Header.Set("Authorization", "Bearer "+testKey)
+				w := httptest.NewRecorder()
+				fx.h.ServeHTTP(w, req)
+				if w.Code == http.StatusInternalServerError || (w.Code != http.StatusOK && !strings.Contains(w.Body.String(), `"meta":{"error":`)) {
+					t.Fatalf("POST %s %q: %d %s", channel, body, w.Code, w.Body.String())
+				}
+				if w.Code == http.StatusOK {
+					var resp struct {
+						DeliveryID string `json:"delivery_id"`
+					}
+					require.NoError(t, json.Unmarshal(w.Body.Bytes(), &resp))
+					accepted = append(accepted, resp.DeliveryID)
+				}
+			}
+		})
+		for _, id := range accepted {
+			// a poll wraps message_data two levels deeper than the delivery's state does
+			req := httptest.NewRequest(http.MethodGet, "/v1/deliveries/"+id, nil)
 			req.Header.Set("Authorization", "Bearer "+testKey)
 			w := httptest.NewRecorder()
 			fx.h.ServeHTTP(w, req)
-			if w.Code == http.StatusInternalServerError || (w.Code != http.StatusOK && !strings.Contains(w.Body.String(), `"meta":{"error":`)) {
-				t.Fatalf("POST %s %q: %d %s", channel, body, w.Code, w.Body.String())
-			}
+			require.Equal(t, http.StatusOK, w.Code)
+			var wrapped any
+			require.NoError(t, json.Unmarshal([]byte(`{"messages":[`+w.Body.String()+`]}`), &wrapped),
+				"an accepted send %q would make its person's poll undecodable", body)
 		}
 	})
 }
@@ -90,7 +136,8 @@ func FuzzTemplateBody(f *testing.F) {
 }
 
 // FuzzEventsBody checks that no events body makes the server fail with 500
-// or answer an error without {"meta":{"error":...}}.
+// or answer an error without {"meta":{"error":...}}, or take over the fuzz
+// budget (fuzzbudget_test.go).
 func FuzzEventsBody(f *testing.F) {
 	for _, seed := range []string{
 		`{"events":[{"id":"e1","delivery_id":"dlv_x","type":"opened","at_ms":1}]}`,
@@ -100,6 +147,14 @@ func FuzzEventsBody(f *testing.F) {
 		`{"events":[{"id":"c1","delivery_id":"dlv_x","type":"clicked","attributes":[1]}]}`,
 		`{"events":[{"id":"\ud800","type":"identify","attributes":{"\u0000":{"a":[null]}}}]}`,
 		`{"events":null}`, `{"events":[null]}`, `{}`, `[]`, `null`,
+		// attacks: identify attributes nested past a poll's decoder, bytes
+		// that are not UTF-8, control and bidi characters, a full batch
+		`{"events":[{"id":"d1","type":"identify","attributes":{"a":` + nested(9995) + `}}]}`,
+		`{"events":[{"id":"d2","type":"identify","attributes":{"a":` + nested(60) + `}}]}`,
+		"{\"events\":[{\"id\":\"i\xff\",\"type\":\"identify\",\"attributes\":{\"name\":\"\xfe\"}}]}",
+		`{"events":[{"id":"c\u0000","delivery_id":"dlv_x\u202e","type":"clicked","action":"a\u2066"}]}`,
+		`{"events":[` + strings.Repeat(`{"id":"o","delivery_id":"dlv_x","type":"opened"},`, 500) + `{"id":"z","delivery_id":"dlv_x","type":"opened"}]}`,
+		`{"events":[` + strings.Repeat(`{"id":"i","type":"identify","attributes":{"k":"`+strings.Repeat("v", 1000)+`"}},`, 400) + `null]}`,
 	} {
 		f.Add(seed)
 	}
@@ -107,13 +162,23 @@ func FuzzEventsBody(f *testing.F) {
 	id := fx.send("inbox_message", seedSend)
 	f.Add(`{"events":[{"id":"o","delivery_id":"` + id + `","type":"opened"},{"id":"i","type":"identify","attributes":{"a":1}}]}`)
 	f.Fuzz(func(t *testing.T, body string) {
-		req := httptest.NewRequest(http.MethodPost, "/v1/client/events", strings.NewReader(body))
+		withinBudget(t, body, func() {
+			req := httptest.NewRequest(http.MethodPost, "/v1/client/events", strings.NewReader(body))
+			req.Header.Set("X-Roost-Site", testSite)
+			req.Header.Set("X-Roost-User", "user_123")
+			w := httptest.NewRecorder()
+			fx.h.ServeHTTP(w, req)
+			if w.Code >= 500 || (w.Code != http.StatusOK && !strings.Contains(w.Body.String(), `"meta":{"error":`)) {
+				t.Fatalf("POST events %q: %d %s", body, w.Code, w.Body.String())
+			}
+		})
+		req := httptest.NewRequest(http.MethodGet, "/v1/client/poll", nil)
 		req.Header.Set("X-Roost-Site", testSite)
 		req.Header.Set("X-Roost-User", "user_123")
 		w := httptest.NewRecorder()
 		fx.h.ServeHTTP(w, req)
-		if w.Code >= 500 || (w.Code != http.StatusOK && !strings.Contains(w.Body.String(), `"meta":{"error":`)) {
-			t.Fatalf("POST events %q: %d %s", body, w.Code, w.Body.String())
-		}
+		require.Equal(t, http.StatusOK, w.Code)
+		_, err := inbox.DecodePollResponse(w.Body.Bytes())
+		require.NoError(t, err, "after events %q, user_123's poll no longer decodes", body)
 	})
 }

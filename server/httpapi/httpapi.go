@@ -59,9 +59,10 @@ type Site struct {
 	// "_" and "-", at most 64 of them.
 	ID string
 	// IdentitySecret signs the identities of the site's pages
-	// (server.SignIdentity): every browser request must carry the user
-	// id's signature. Empty: identities are not signed, and anyone can
-	// read and change anyone's messages by naming their id.
+	// (server.SignIdentity, or server.SignIdentityToken for a token that
+	// expires): every browser request must carry the user id's signature
+	// or an unexpired token. Empty: identities are not signed, and anyone
+	// can read and change anyone's messages by naming their id.
 	IdentitySecret string
 	// Origins are the page origins ("https://shop.example.com") allowed
 	// to use the site from another origin than the server's own, or
@@ -143,7 +144,10 @@ type Handler struct {
 	sites  map[string]*Site
 	public string // the origin of cfg.PublicURL, or ""
 	limit  *rateLimiter
-	mux    *http.ServeMux
+	// keyFailures and sigFailures count failed authentications per
+	// client address: wrong API keys, wrong browser signatures.
+	keyFailures, sigFailures *failureLimiter
+	mux                      *http.ServeMux
 	// refused counts the browser requests refused before the rules.
 	refused refusals
 }
@@ -161,7 +165,9 @@ func New(srv *server.Server, cfg Config) (*Handler, error) {
 		cfg.SendRateBurst = max(1, int(2*cfg.SendRateLimit))
 	}
 	h := &Handler{srv: srv, cfg: cfg, sites: map[string]*Site{},
-		limit: newRateLimiter(cfg.SendRateLimit, cfg.SendRateBurst)}
+		limit:       newRateLimiter(cfg.SendRateLimit, cfg.SendRateBurst),
+		keyFailures: newFailureLimiter(MaxKeyFailures, AuthFailureWindow),
+		sigFailures: newFailureLimiter(MaxSignatureFailures, AuthFailureWindow)}
 	for _, key := range cfg.APIKeys {
 		if err := ValidateAPIKey(key); err != nil {
 			return nil, err

@@ -5,7 +5,11 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -93,4 +97,73 @@ func hexUpper(s string) string {
 		}
 	}
 	return string(b)
+}
+
+// TestSignIdentityToken: a token is "v1.<exp>.<hmac>", the hmac the
+// lowercase hex HMAC-SHA256 of "v1.<exp>.<user id>" with the site secret,
+// so that any backend language can make one.
+func TestSignIdentityToken(t *testing.T) {
+	exp := time.Unix(1763803600, 0)
+	mac := hmac.New(sha256.New, []byte(testSecret))
+	mac.Write([]byte("v1.1763803600.user_123"))
+	assert.Equal(t, "v1.1763803600."+hex.EncodeToString(mac.Sum(nil)), server.SignIdentityToken(testSecret, "user_123", exp))
+	assert.Equal(t, "v1.0."+server.SignIdentity(testSecret, "v1.0.u"), server.SignIdentityToken(testSecret, "u", time.Unix(0, 0)))
+}
+
+// TestIdentityToken (attack: a signature leaked once works until the site
+// secret is rotated for everyone): a token is accepted until its expiry by
+// the server's clock, then refused with 403 and a message saying it
+// expired, while the plain signature keeps working.
+func TestIdentityToken(t *testing.T) {
+	f := newFixtureWith(t, signed(testSecret))
+	mine := f.send("inbox_message", seedSend)
+	now := f.clock.Now()
+	token := server.SignIdentityToken(testSecret, "user_123", now.Add(time.Hour))
+	poll := func(user, sig string) *httptest.ResponseRecorder {
+		return f.client(http.MethodGet, "/v1/client/poll", user, "", "X-Roost-Signature", sig)
+	}
+
+	w := poll("user_123", token)
+	require.Equal(t, http.StatusOK, w.Code, w.Body.String())
+	assert.Contains(t, w.Body.String(), mine)
+	assert.Equal(t, http.StatusOK, poll("user_123", hexUpper(token)).Code, "the hex may be upper case")
+	posted := f.client(http.MethodPost, "/v1/client/events", "user_123", events(ev("t1", mine, "opened")), "X-Roost-Signature", token)
+	require.Equal(t, http.StatusOK, posted.Code, posted.Body.String())
+
+	exp := strconv.FormatInt(now.Add(time.Hour).Unix(), 10)
+	for _, tt := range []struct{ name, user, sig, message string }{
+		{"ErrAnotherPersons", "user_456", token, "does not match the user id"},
+		{"ErrOtherSecret", "user_123", server.SignIdentityToken("other", "user_123", now.Add(time.Hour)), "does not match the user id"},
+		{"ErrExpiryChanged", "user_123", "v1." + strconv.FormatInt(now.Add(2*time.Hour).Unix(), 10) + token[len("v1.")+len(exp):], "does not match the user id"},
+		{"ErrPlainSignatureAsToken", "user_123", "v1." + exp + "." + server.SignIdentity(testSecret, "user_123"), "does not match the user id"},
+		{"ErrNoExpiry", "user_123", "v1." + server.SignIdentity(testSecret, "user_123"), "not an identity token"},
+		{"ErrExpiryNotDecimal", "user_123", "v1.0x10." + server.SignIdentity(testSecret, "user_123"), "not an identity token"},
+		{"ErrExpirySigned", "user_123", "v1.+" + exp + "." + server.SignIdentity(testSecret, "v1.+"+exp+".user_123"), "not an identity token"},
+		{"ErrExpiryLeadingZero", "user_123", "v1.0" + exp + "." + server.SignIdentity(testSecret, "v1.0"+exp+".user_123"), "not an identity token"},
+		{"ErrExpiryOverflows", "user_123", "v1.99999999999999999999." + server.SignIdentity(testSecret, "v1.99999999999999999999.user_123"), "not an identity token"},
+		{"ErrMilliseconds", "user_123", server.SignIdentityToken(testSecret, "user_123", time.Unix(now.Add(time.Hour).UnixMilli(), 0)), "not milliseconds"},
+		{"ErrTooFarAhead", "user_123", server.SignIdentityToken(testSecret, "user_123", now.Add(server.MaxIdentityTokenAhead+time.Minute)), "more than 400 days ahead"},
+		{"ErrExpiredLongAgo", "user_123", server.SignIdentityToken(testSecret, "user_123", time.Unix(0, 0)), server.MsgIdentityExpired},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			w := poll(tt.user, tt.sig)
+			require.Equal(t, http.StatusForbidden, w.Code, w.Body.String())
+			assert.Contains(t, errorMessage(t, w), tt.message)
+		})
+	}
+	assert.Equal(t, http.StatusOK, poll("user_123", server.SignIdentityToken(testSecret, "user_123", now.Add(server.MaxIdentityTokenAhead))).Code,
+		"an expiry MaxIdentityTokenAhead away is taken")
+
+	f.clock.Add(time.Hour - time.Second)
+	require.Equal(t, http.StatusOK, poll("user_123", token).Code, "a second before its expiry")
+	f.clock.Add(time.Second)
+	w = poll("user_123", token)
+	require.Equal(t, http.StatusForbidden, w.Code, "at its expiry")
+	msg := errorMessage(t, w)
+	assert.True(t, strings.HasPrefix(msg, server.MsgIdentityExpired), msg)
+	assert.Contains(t, msg, "ask the site's backend for a fresh one")
+	posted = f.client(http.MethodPost, "/v1/client/events", "user_123", events(ev("t2", mine, "deleted")), "X-Roost-Signature", token)
+	assert.Equal(t, http.StatusForbidden, posted.Code, "events too")
+	assert.Equal(t, http.StatusOK, poll("user_123", server.SignIdentity(testSecret, "user_123")).Code, "the plain signature still works")
+	assert.Equal(t, http.StatusOK, poll("user_123", server.SignIdentityToken(testSecret, "user_123", f.clock.Now().Add(time.Minute))).Code, "and so does a fresh token")
 }

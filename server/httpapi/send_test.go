@@ -30,7 +30,7 @@ func TestSend(t *testing.T) {
 		dec := json.NewDecoder(w.Body)
 		dec.UseNumber()
 		require.NoError(t, dec.Decode(&resp))
-		assert.Regexp(t, `^dlv_[0-9a-f]{28}$`, resp["delivery_id"])
+		assert.Regexp(t, `^dlv_[0-9a-f]{52}$`, resp["delivery_id"])
 		assert.Equal(t, json.Number("1763798400"), resp["queued_at"], "queued_at is integer unix seconds")
 		assert.Len(t, resp, 2)
 	})

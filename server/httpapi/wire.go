@@ -109,7 +109,9 @@ func writeBody(w http.ResponseWriter, status int, b []byte) {
 var newline = []byte{'\n'}
 
 // readJSON decodes r's body, at most limit bytes of one JSON object, into v.
-// Numbers decode as json.Number. Returns ETOOLARGE or EINVALID saying what is wrong.
+// Numbers decode as json.Number. Returns ETOOLARGE or EINVALID saying what
+// is wrong: a body that is not UTF-8 or nests deeper than
+// server.MaxJSONDepth is refused before it is decoded (server.CheckJSONText).
 func readJSON(w http.ResponseWriter, r *http.Request, limit int64, v any) error {
 	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	var tooLarge *http.MaxBytesError
@@ -118,6 +120,9 @@ func readJSON(w http.ResponseWriter, r *http.Request, limit int64, v any) error 
 		return server.Errorf(server.ETOOLARGE, "request body is over %d bytes", limit)
 	case err != nil:
 		return server.Errorf(server.EINVALID, "could not read the request body: %v", err)
+	}
+	if err := server.CheckJSONText(data); err != nil {
+		return err
 	}
 	trimmed := bytes.TrimLeft(data, " \t\r\n")
 	switch {
