@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"time"
 
@@ -18,6 +19,7 @@ type session struct {
 	user   string
 	store  *inbox.Store
 	loop   *sharedLoop
+	ctx    context.Context // ends when the session stops
 	cancel context.CancelFunc
 	// stopped is closed when no tab shows the person any more: polling ends,
 	// and the event sender ends once the outbox is empty.
@@ -32,8 +34,13 @@ type session struct {
 	changes, written uint64
 	finished         map[string]bool
 
-	// signature is the person's identity signature, "" for none (guarded by r.mu).
+	// signature is the one the session polls and sends events with, "" for
+	// none (guarded by r.mu).
 	signature string
+	// accepted are the signatures the server accepted for the person in this
+	// session, rejected those it refused since a tab last gave them, probing
+	// those being checked by a probe (identity.go; guarded by r.mu).
+	accepted, rejected, probing map[string]bool
 	// refused is set when the server refused the person's identity (401 or
 	// 403) with the current signature: polling and sending stop until the
 	// page identifies the person again (guarded by r.mu).
@@ -64,12 +71,19 @@ type session struct {
 }
 
 // startSession starts polling for user; r.mu is held. Events of an earlier
-// session of user that the server refused are taken over.
-func (r *Runtime) startSession(user, signature string) *session {
+// session of user that the server refused are taken over. A session that
+// replaces from (setSignature) takes over its messages and the server's
+// verdicts on signatures, so that the tabs' views do not blank.
+func (r *Runtime) startSession(user, signature string, from *session) *session {
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &session{r: r, user: user, signature: signature, cancel: cancel, flush: make(chan struct{}, 1), stopped: make(chan struct{}),
+	s := &session{r: r, user: user, signature: signature, ctx: ctx, cancel: cancel, flush: make(chan struct{}, 1), stopped: make(chan struct{}),
 		store: inbox.NewStore(r.renderer, r.opts.Clock.Now), outbox: r.held[user], finished: map[string]bool{},
-		expiryWake: make(chan struct{}, 1)}
+		expiryWake: make(chan struct{}, 1), accepted: map[string]bool{}, rejected: map[string]bool{}, probing: map[string]bool{}}
+	if from != nil {
+		s.store, s.answered, s.settled = from.store, from.answered, from.settled
+		maps.Copy(s.accepted, from.accepted)
+		maps.Copy(s.rejected, from.rejected)
+	}
 	s.learnedKeeper = newKeeper(s, learnedPrefix+user, "the poll tier")
 	s.inboxKeeper = newKeeper(s, inboxPrefix+user, "the inbox for the next page load")
 	s.inAppKeeper = newKeeper(s, inAppPrefix+user, "the persistent in-app messages")
@@ -106,17 +120,22 @@ func (s *session) resume() {
 }
 
 // refuse records that the server refused the identity sent with signature;
-// r.mu is held. It reports false, and changes nothing, when the page gave
-// another signature since (the caller then tries again with it). The page
-// hears of a refusal once, until the next identify.
+// r.mu is held. It reports false when the page gave another signature since,
+// or another tab of the person has one the server accepted, which the
+// session now uses (the caller then tries again with it); true when the
+// session is refused: it polls and sends nothing until a tab identifies the
+// person again. The tabs that gave the signature hear of the refusal once,
+// until they give it again (session.reject).
 func (s *session) refuse(signature string, status int, body []byte) bool {
 	if signature != s.signature {
 		return false
 	}
-	if !s.refused {
-		s.refused = true
-		s.r.emitUser(s.user, EventIdentityError, map[string]any{"user": s.user, "status": status, "error": serverError(status, body)})
+	s.reject(signature, status, body)
+	if alt := s.alternative(); alt != "" {
+		s.signature = alt
+		return false
 	}
+	s.refused = true
 	return true
 }
 
@@ -151,6 +170,9 @@ func (s *session) stop() {
 func (s *session) deliver(res inbox.PollResponse) int {
 	s.r.mu.Lock()
 	defer s.r.mu.Unlock()
+	if s.r.opts.Coordinator != nil {
+		s.accept(s.signature) // the group's answer: polled with this signature
+	}
 	if s.take(res.Messages) {
 		s.keepAnswer(res.Messages)
 	}
@@ -358,6 +380,9 @@ func (s *session) postEvents(ctx context.Context, batch []inbox.Event) (inbox.Ev
 	if res.Status != 200 {
 		return ack, fmt.Errorf("events: server answered %d", res.Status)
 	}
+	s.r.mu.Lock()
+	s.accept(signature)
+	s.r.mu.Unlock()
 	if err := json.Unmarshal(res.Body, &ack); err != nil {
 		return ack, fmt.Errorf("events: bad response body: %w", err)
 	}
@@ -398,11 +423,19 @@ func (s *session) post(ctx context.Context, batch []inbox.Event) error {
 	return nil
 }
 
-// request builds a browser-side request with the identity headers, and
-// returns the signature it carries ("" for none).
+// request builds a browser-side request with the identity headers of the
+// session's signature, and returns the signature it carries ("" for none).
 func (s *session) request(method, path string, body []byte) (Request, string) {
 	s.r.mu.Lock()
-	endpoint, site, signature := s.r.endpoint, s.r.siteID, s.signature
+	signature := s.signature
+	s.r.mu.Unlock()
+	return s.requestWith(method, path, body, signature), signature
+}
+
+// requestWith builds a browser-side request with the identity headers of signature.
+func (s *session) requestWith(method, path string, body []byte, signature string) Request {
+	s.r.mu.Lock()
+	endpoint, site := s.r.endpoint, s.r.siteID
 	s.r.mu.Unlock()
 	req := Request{Method: method, URL: endpoint + path, Body: body,
 		Header: map[string]string{"X-Roost-Site": site, "X-Roost-User": s.user}}
@@ -412,7 +445,7 @@ func (s *session) request(method, path string, body []byte) (Request, string) {
 	if body != nil {
 		req.Header["Content-Type"] = "application/json"
 	}
-	return req, signature
+	return req
 }
 
 // transport polls the server for a session.
@@ -428,6 +461,11 @@ func (t transport) Poll(ctx context.Context, etag string) (poller.Response, erro
 		req.Header["If-None-Match"] = etag
 	}
 	res, err := t.s.r.host.Fetch(ctx, req)
+	if err == nil && (res.Status == 200 || res.Status == 304) {
+		t.s.r.mu.Lock()
+		t.s.accept(signature)
+		t.s.r.mu.Unlock()
+	}
 	return poller.Response{Status: res.Status, ETag: res.ETag, Body: res.Body, RetryAfter: res.RetryAfter}, err
 }
 
