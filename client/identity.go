@@ -141,7 +141,7 @@ func (s *session) admits(p *port) bool { return s.accepted[p.signature] }
 // checking reports whether signature is being checked: by a probe, or as the
 // session's own before its first answer (or its wait) came; r.mu is held.
 func (s *session) checking(signature string) bool {
-	return s.probing[signature] || (signature == s.signature && !s.settled && !s.refused)
+	return s.probing[signature] || (signature == s.signature && s.pending)
 }
 
 // errNotAdmitted is the error of a change from a tab whose signature the
@@ -168,6 +168,9 @@ func (s *session) accept(signature string) {
 	}
 	s.accepted[signature] = true
 	delete(s.rejected, signature)
+	if signature == s.signature {
+		s.pending = false
+	}
 	r := s.r
 	if r.opts.Coordinator == nil && signature != s.signature && (s.refused || later(signature, s.signature)) {
 		s.signature = signature
@@ -189,6 +192,9 @@ func (s *session) accept(signature string) {
 // empty list, and their waiting attributes go; r.mu is held.
 func (s *session) reject(signature string, status int, body []byte) {
 	delete(s.accepted, signature)
+	if signature == s.signature {
+		s.pending = false
+	}
 	if s.rejected[signature] {
 		return
 	}

@@ -246,7 +246,7 @@ func (r *Runtime) setSignature(s *session, signature string) *session {
 		return s
 	}
 	if r.opts.Coordinator == nil {
-		s.signature = signature
+		s.signature, s.pending = signature, true // until the server's verdict, or a failed poll
 		return s
 	}
 	s.stop()

@@ -54,6 +54,10 @@ type session struct {
 	// answered, when a poll failed, or after Options.FirstAnswerWait (a
 	// follower tab or a hidden one may get no answer for long; guarded by r.mu).
 	settled bool
+	// pending is set while the server has given no verdict on signature and
+	// the first answer's wait is not over: the tabs that gave it wait
+	// (identity.go; guarded by r.mu).
+	pending bool
 
 	// stored is the last-received time last handed to storage (owned by the
 	// loop's goroutine).
@@ -78,7 +82,7 @@ func (r *Runtime) startSession(user, signature string, from *session) *session {
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &session{r: r, user: user, signature: signature, ctx: ctx, cancel: cancel, flush: make(chan struct{}, 1), stopped: make(chan struct{}),
 		store: inbox.NewStore(r.renderer, r.opts.Clock.Now), outbox: r.held[user], finished: map[string]bool{},
-		expiryWake: make(chan struct{}, 1), accepted: map[string]bool{}, rejected: map[string]bool{}, probing: map[string]bool{}}
+		expiryWake: make(chan struct{}, 1), accepted: map[string]bool{}, rejected: map[string]bool{}, probing: map[string]bool{}, pending: true}
 	if from != nil {
 		s.store, s.answered, s.settled = from.store, from.answered, from.settled
 		maps.Copy(s.accepted, from.accepted)
@@ -204,8 +208,8 @@ func (s *session) take(msgs []inbox.Message) bool {
 // answer any more; views resumed from a dead runtime still wait for one,
 // as an empty list would blank what their page shows. r.mu is held.
 func (s *session) settle() {
-	if !s.settled {
-		s.settled = true
+	if !s.settled || s.pending {
+		s.settled, s.pending = true, false
 		s.r.broadcast(s.user)
 	}
 }
