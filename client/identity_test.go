@@ -195,7 +195,9 @@ func newTokenRuntime(t *testing.T, opts client.Options) (*client.Runtime, *tabs,
 	return rt, h, clock
 }
 
-func expiring(m map[string]any) bool { return m["op"] == "emit" && m["name"] == client.EventIdentityExpiring }
+func expiring(m map[string]any) bool {
+	return m["op"] == "emit" && m["name"] == client.EventIdentityExpiring
+}
 
 func TestIdentityExpiringAsksForAFreshTokenAndItReplacesTheOld(t *testing.T) {
 	rt, h, clock := newTokenRuntime(t, client.Options{})
@@ -284,7 +286,9 @@ func TestWrongFreshTokenKeepsTheAcceptedOne(t *testing.T) {
 func TestDedicatedFreshTokenKeepsTheInbox(t *testing.T) {
 	b := newBrowser(t, 10_000, message("d1", "orders", `"Hi"`))
 	exp := time.Now().Add(time.Hour)
-	b.server.accepts = func(user, signature string) bool { return strings.HasPrefix(signature, "v1.") && !strings.HasSuffix(signature, ".bad") }
+	b.server.accepts = func(user, signature string) bool {
+		return strings.HasPrefix(signature, "v1.") && !strings.HasSuffix(signature, ".bad")
+	}
 	a := b.open(t, "user_123", token(exp, "aa"))
 	a.tabs.next(t, 1, snapshotWith(1, 1))
 	fresh := token(exp.Add(time.Hour), "bb")

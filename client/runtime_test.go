@@ -29,9 +29,9 @@ type fakeServer struct {
 	signatures map[string]string // when set, the X-Roost-Signature each user must send
 	// accepts, when set, decides instead of signatures which X-Roost-Signature
 	// the server accepts for a user (called with mu held).
-	accepts func(user, signature string) bool
-	eventPosts int               // every POST /v1/client/events, refused ones included
-	nextPollMs int64             // the poll answers' next_poll_ms (20 when zero)
+	accepts    func(user, signature string) bool
+	eventPosts int   // every POST /v1/client/events, refused ones included
+	nextPollMs int64 // the poll answers' next_poll_ms (20 when zero)
 	// pollStarted and pollRelease, when set, hold each poll until the test
 	// closes pollRelease (the answer is decided by the request as sent).
 	pollStarted chan struct{}
