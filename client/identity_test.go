@@ -325,3 +325,41 @@ func TestTabLockNameLimit(t *testing.T) {
 	defer h.mu.Unlock()
 	assert.NotContains(t, h.watched, longest+"x", "an over-long name is not watched")
 }
+
+// TestKeptInboxOnlyForItsOwnSignature: the inbox the last page load kept is
+// shown before any answer only to a tab that gives exactly the signature it
+// was polled with, and not when that is an identity token past its expiry.
+func TestKeptInboxOnlyForItsOwnSignature(t *testing.T) {
+	expired := token(time.Now().Add(-time.Minute), "aa") // the fake server checks no signature
+	for _, signature := range []string{"sig-a", expired} {
+		st := client.NewMemoryStorage()
+		rt1, h1 := newOutboxRuntime(t, st, false, message("d1", "orders", `"One"`))
+		send(rt1, 1, `{"op":"init","endpoint":"http://roost.test","siteId":"example"}`)
+		send(rt1, 1, `{"op":"identify","user":"user_123","signature":"`+signature+`"}`)
+		send(rt1, 1, `{"op":"view","view":1,"filter":{}}`)
+		h1.next(t, 1, snapshotWith(1, 1))
+		require.Eventually(t, func() bool {
+			raw, _, _ := st.Get(t.Context(), "inbox/user_123")
+			return strings.Contains(string(raw), `"d1"`)
+		}, 5*time.Second, time.Millisecond)
+		send(rt1, 1, `{"op":"bye"}`)
+
+		// A reload while the server is unreachable: two tabs of one runtime.
+		rt, h := newOutboxRuntime(t, st, true)
+		h.server.pollsDown = true
+		send(rt, 1, `{"op":"init","endpoint":"http://roost.test","siteId":"example"}`)
+		send(rt, 1, `{"op":"identify","user":"user_123","signature":"`+signature+`"}`)
+		send(rt, 1, `{"op":"view","view":1,"filter":{}}`)
+		if signature == expired {
+			h.until(t, 1, snapshotWith(1, 0), anyMessages, "the inbox kept for an expired token was shown")
+			continue
+		}
+		h.next(t, 1, snapshotWith(1, 1))
+		send(rt, 2, `{"op":"init","endpoint":"http://roost.test","siteId":"example"}`)
+		send(rt, 2, `{"op":"view","view":1,"filter":{}}`)
+		send(rt, 2, `{"op":"identify","user":"user_123","signature":"sig-b"}`)
+		h.until(t, 2, func(m map[string]any) bool { return m["op"] == "emit" && m["name"] == "message-error" }, anyMessages,
+			"a tab with another signature was shown the kept inbox")
+		h.drain(t, 2, anyMessages, "a tab with another signature was shown the kept inbox")
+	}
+}

@@ -124,17 +124,17 @@ func (s *session) resume() {
 }
 
 // refuse records that the server refused the identity sent with signature;
-// r.mu is held. It reports false when the page gave another signature since,
+// r.mu is held. It reports false when the session has another signature since,
 // or another tab of the person has one the server accepted, which the
 // session now uses (the caller then tries again with it); true when the
 // session is refused: it polls and sends nothing until a tab identifies the
 // person again. The tabs that gave the signature hear of the refusal once,
 // until they give it again (session.reject).
 func (s *session) refuse(signature string, status int, body []byte) bool {
+	s.reject(signature, status, body) // the tabs that still have it hear of it
 	if signature != s.signature {
 		return false
 	}
-	s.reject(signature, status, body)
 	if alt := s.alternative(); alt != "" {
 		s.signature = alt
 		return false
