@@ -347,12 +347,12 @@ func (r *Runtime) watchToken(p *port) {
 	done := make(chan struct{})
 	p.tokenDone = done
 	remaining := exp.Sub(r.opts.Clock.Now())
-	wait := max(remaining-min(r.opts.TokenLead, remaining/10), 0)
+	due := r.opts.Clock.After(max(remaining-min(r.opts.TokenLead, remaining/10), 0)) // started now, not when the goroutine runs
 	go func() {
 		select {
 		case <-done:
 			return
-		case <-r.opts.Clock.After(wait):
+		case <-due:
 		}
 		r.mu.Lock()
 		defer r.mu.Unlock()
