@@ -160,7 +160,7 @@ func (r *Runtime) receive(portID int, m inMsg) (durable *session, err error) {
 		err = r.identify(p, m.User, m.Signature, m.Attributes)
 		durable = r.sessions[m.User]
 	case OpReset:
-		if s := r.sessions[p.user]; s != nil && r.usersPorts(p.user) == 1 && s.admits(p) {
+		if s := r.sessions[p.user]; s != nil && r.usersPorts(p.user) == 1 && s.mayChange(p) == nil {
 			s.forgetInbox() // the person logged out: what this browser kept of their inbox goes
 		}
 		r.setUser(p, "")
