@@ -121,7 +121,8 @@ func (s *session) readKept(session context.Context, key, what string, v any) boo
 }
 
 // restoreInbox shows what the last page load kept of the person's inbox,
-// unless a poll answer came first; it runs on the loop's goroutine before
+// unless a poll answer came first, to the tabs with the signature it was
+// polled with (unless that is an identity token past its expiry); it runs on the loop's goroutine before
 // the first poll. A bad value is reported and ignored.
 func (s *session) restoreInbox(session context.Context) {
 	var kept storedInbox
@@ -133,5 +134,9 @@ func (s *session) restoreInbox(session context.Context) {
 	if s.answered || s.forgotten || kept.Messages == nil || kept.Signature != signatureDigest(s.signature) {
 		return
 	}
+	if exp, expires := tokenExpiry(s.signature); expires && !exp.After(s.r.opts.Clock.Now()) {
+		return // the server would refuse the token now
+	}
+	s.accept(s.signature) // the server answered this inbox to exactly this signature
 	s.take(kept.Messages)
 }

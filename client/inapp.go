@@ -246,8 +246,9 @@ func (st *inAppPerson) candidates(stored []inbox.InAppMessage) []inbox.InAppMess
 // rule, or nil when none can: visible, with a handler, on a matching route.
 func (r *Runtime) inAppTab(user, rule string) *port {
 	var best *port
+	s := r.sessions[user]
 	for _, p := range r.ports {
-		if p.user != user || !p.visible || !p.tab.listening || !inbox.MatchPage(rule, p.tab.route) {
+		if p.user != user || !p.visible || !p.tab.listening || !inbox.MatchPage(rule, p.tab.route) || s == nil || !s.admits(p) {
 			continue
 		}
 		if best == nil || p.tab.since > best.tab.since || (p.tab.since == best.tab.since && p.id < best.id) {

@@ -34,6 +34,10 @@ type Options struct {
 	// messages (a poll answer, or the inbox the last page load kept) before
 	// it shows an empty list; a failed poll ends the wait at once (2 s when zero).
 	FirstAnswerWait time.Duration
+	// TokenLead is how long before an identity token expires the tabs that
+	// gave it are asked for a fresh one (identity-expiring), at most a tenth
+	// of the token's remaining lifetime (60 s when zero).
+	TokenLead time.Duration
 }
 
 // Runtime is the one runtime instance of a browser (or of a tab, without
@@ -66,8 +70,16 @@ type Runtime struct {
 type port struct {
 	id   int
 	user string
-	// signature is the one the tab gave for user, for a session started later.
+	// signature is the one the tab gave for user (its own: an identify
+	// without one keeps the tab's last, never another tab's). The tab sees
+	// the person's messages only while the server accepts it (identity.go).
 	signature string
+	// attributes wait for the server to accept signature: a tab queues
+	// nothing for a person before its signature is accepted (identity.go).
+	attributes map[string]any
+	// tokenDone ends the wait for the expiry of the tab's identity token
+	// (identity.go); nil when it gave none.
+	tokenDone chan struct{}
 	visible   bool
 	views     map[int]inbox.Filter
 	// resumed are the views a tab showed before its runtime died: they get
@@ -93,6 +105,9 @@ func New(host Host, opts Options) *Runtime {
 	}
 	if opts.FirstAnswerWait <= 0 {
 		opts.FirstAnswerWait = 2 * time.Second
+	}
+	if opts.TokenLead <= 0 {
+		opts.TokenLead = defaultTokenLead
 	}
 	if opts.Storage == nil {
 		opts.Storage = NewMemoryStorage()
@@ -145,7 +160,7 @@ func (r *Runtime) receive(portID int, m inMsg) (durable *session, err error) {
 		err = r.identify(p, m.User, m.Signature, m.Attributes)
 		durable = r.sessions[m.User]
 	case OpReset:
-		if s := r.sessions[p.user]; s != nil && r.usersPorts(p.user) == 1 {
+		if s := r.sessions[p.user]; s != nil && r.usersPorts(p.user) == 1 && s.mayChange(p) == nil {
 			s.forgetInbox() // the person logged out: what this browser kept of their inbox goes
 		}
 		r.setUser(p, "")
@@ -167,6 +182,11 @@ func (r *Runtime) receive(portID int, m inMsg) (durable *session, err error) {
 		err = r.mark(p, m)
 		durable = r.sessions[p.user]
 	case OpRoute, OpInApp, OpDismiss, OpDecline:
+		if s := r.sessions[p.user]; m.Op == OpDismiss && s != nil {
+			if err = s.mayChange(p); err != nil {
+				break
+			}
+		}
 		err = r.receiveInApp(p, m)
 		if m.Op == OpDismiss {
 			durable = r.sessions[p.user]
@@ -181,58 +201,6 @@ func (r *Runtime) receive(portID int, m inMsg) (durable *session, err error) {
 	return durable, err
 }
 
-// identify moves tab p to user. A signature replaces the session's one (the
-// last one given wins); without one the session keeps its own. Identifying a
-// person the server refused tries again, once, with the (possibly new)
-// signature. Attributes, when given, are queued for the server.
-func (r *Runtime) identify(p *port, user, signature string, attributes map[string]any) error {
-	if err := r.setAttributes(user, attributes); err != nil {
-		return err
-	}
-	again := user == p.user
-	if !again || signature != "" {
-		p.signature = signature
-	}
-	r.setUser(p, user)
-	if s := r.sessions[user]; s != nil {
-		if signature != "" {
-			s = r.setSignature(s, signature)
-		}
-		if s.refused {
-			s.resume()
-		} else if again {
-			s.loop.Wake()
-		}
-	}
-	return nil
-}
-
-// maxAttributesJSON bounds the JSON of the attributes one identify gives
-// (the server's limit for an identify event).
-const maxAttributesJSON = 16 << 10
-
-// setAttributes queues an identify event with the person's attributes,
-// unless the same ones were queued last; r.mu is held. The event goes to the
-// person's session, or waits for it.
-func (r *Runtime) setAttributes(user string, attributes map[string]any) error {
-	if attributes == nil {
-		return nil
-	}
-	raw, err := json.Marshal(attributes)
-	switch {
-	case err != nil:
-		return fmt.Errorf("identify: the attributes are not JSON: %w", err)
-	case len(raw) > maxAttributesJSON:
-		return fmt.Errorf("identify: the attributes take %d bytes of JSON, over the limit of %d", len(raw), maxAttributesJSON)
-	}
-	if r.attributes[user] == string(raw) {
-		return nil
-	}
-	r.attributes[user] = string(raw)
-	r.hold(user, []inbox.Event{{ID: newID(), Type: inbox.EventIdentify, Attributes: attributes, AtMs: r.opts.Clock.Now().UnixMilli()}})
-	return nil
-}
-
 // setUser moves tab p to another person (or to none), starting that person's
 // session if needed and stopping one no tab uses any more.
 func (r *Runtime) setUser(p *port, user string) {
@@ -241,57 +209,67 @@ func (r *Runtime) setUser(p *port, user string) {
 		return
 	}
 	p.user = user
+	p.attributes = nil
 	if user == "" {
 		p.signature = ""
+		r.watchToken(p)
 	}
 	if s := r.sessions[old]; s != nil && r.usersPorts(old) == 0 {
 		s.stop()
 		delete(r.sessions, old)
 	}
 	if user != "" && r.sessions[user] == nil && r.endpoint != "" {
-		r.sessions[user] = r.startSession(user, p.signature)
+		r.sessions[user] = r.startSession(user, p.signature, nil)
 	}
 	r.updateVisibility(old)
 	r.updateVisibility(user)
+	r.postSnapshots(p)
+}
+
+// postSnapshots posts a fresh snapshot to every view of tab p; r.mu is held.
+func (r *Runtime) postSnapshots(p *port) {
 	for view := range p.views {
 		r.postSnapshot(p, view)
 	}
 }
 
-// setSignature gives session s a new signature and returns the person's
-// session; r.mu is held. With a Coordinator the tabs that share answers are
-// those with the same signature, so the session starts over in the group of
-// the new one (its unsent events go with it): it must neither keep serving the
-// old group with answers the old signature did not earn, nor pass a refusal
-// of the new one to tabs whose signature is good.
+// setSignature makes signature the one session s polls with and returns the
+// person's session; r.mu is held. With a Coordinator the tabs that share
+// answers are those with the same signature, so the session starts over in
+// the group of the new one (its unsent events go with it): it must neither
+// keep serving the old group with answers the old signature did not earn,
+// nor pass a refusal of the new one to tabs whose signature is good. The new
+// session takes over the person's messages, so the tab's views do not blank
+// while the new signature is checked (they show nothing new until then).
 func (r *Runtime) setSignature(s *session, signature string) *session {
 	if signature == s.signature {
 		return s
 	}
 	if r.opts.Coordinator == nil {
-		s.signature = signature
+		s.signature, s.pending = signature, true // until the server's verdict, or a failed poll
 		return s
 	}
 	s.stop()
-	ns := r.startSession(s.user, signature)
+	ns := r.startSession(s.user, signature, s)
 	r.sessions[s.user] = ns
 	r.updateVisibility(s.user)
 	return ns
 }
 
 // startWaitingSessions starts the sessions of tabs that identified before the
-// runtime knew its endpoint.
+// runtime knew its endpoint: with the signature of the first of the person's
+// tabs; the others' are checked (identity.go).
 func (r *Runtime) startWaitingSessions() {
 	for _, p := range r.ports {
-		if s := r.sessions[p.user]; s != nil && s.signature == "" && p.signature != "" {
-			r.setSignature(s, p.signature) // another tab of the person gave none
-		}
 		if p.user != "" && r.sessions[p.user] == nil {
-			r.sessions[p.user] = r.startSession(p.user, p.signature)
+			r.sessions[p.user] = r.startSession(p.user, p.signature, nil)
 			r.updateVisibility(p.user)
-			for view := range p.views {
-				r.postSnapshot(p, view)
-			}
+		}
+	}
+	for _, p := range r.ports {
+		if s := r.sessions[p.user]; s != nil {
+			r.check(s, p, false)
+			r.postSnapshots(p)
 		}
 	}
 }
@@ -320,12 +298,25 @@ func (r *Runtime) updateVisibility(user string) {
 	r.pumpInApp(user)
 }
 
+// postSnapshot posts view's snapshot to tab p; r.mu is held. A tab sees
+// the person's messages only with a signature the server accepted
+// (identity.go); while its signature is being checked it gets nothing (no
+// empty list that only means "not known yet"), and once refused, or not
+// known after the first answer's wait, an empty list.
 func (r *Runtime) postSnapshot(p *port, view int) {
 	snap := inbox.Snapshot{Messages: []inbox.ViewMessage{}}
-	if s := r.sessions[p.user]; s != nil && (!s.settled || (p.resumed[view] && !s.answered)) {
-		return // no empty list before the person's messages are known (session.settle)
-	} else if s != nil {
-		snap = s.store.Snapshot(p.views[view])
+	if s := r.sessions[p.user]; s != nil {
+		switch {
+		case p.resumed[view] && !s.answered:
+			return // a view resumed from a dead runtime waits for an answer
+		case s.admits(p):
+			if !s.settled {
+				return // no empty list before the person's messages are known (session.settle)
+			}
+			snap = s.store.Snapshot(p.views[view])
+		case s.checking(p.signature):
+			return
+		}
 	}
 	r.host.Post(p.id, encode(outMsg{Op: OpSnapshot, View: view, Snapshot: &snap}))
 }
@@ -352,10 +343,12 @@ func (r *Runtime) endResumed(user string) {
 	}
 }
 
-// emitUser sends an analytics.on() event to every tab of user.
+// emitUser sends an analytics.on() event to every tab of user that has
+// the session's signature or one the server accepted (identity.go).
 func (r *Runtime) emitUser(user, name string, data any) {
+	s := r.sessions[user]
 	for _, p := range r.ports {
-		if p.user == user {
+		if p.user == user && (s == nil || s.admits(p) || p.signature == s.signature) {
 			r.emit(p.id, name, data)
 		}
 	}
@@ -370,6 +363,9 @@ func (r *Runtime) mark(p *port, m inMsg) error {
 	s := r.sessions[p.user]
 	if s == nil {
 		return fmt.Errorf("no person is identified")
+	}
+	if err := s.mayChange(p); err != nil {
+		return err
 	}
 	var (
 		changed bool

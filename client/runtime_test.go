@@ -27,8 +27,11 @@ type fakeServer struct {
 	headers    []map[string]string
 	eventPost  chan struct{}
 	signatures map[string]string // when set, the X-Roost-Signature each user must send
-	eventPosts int               // every POST /v1/client/events, refused ones included
-	nextPollMs int64             // the poll answers' next_poll_ms (20 when zero)
+	// accepts, when set, decides instead of signatures which X-Roost-Signature
+	// the server accepts for a user (called with mu held).
+	accepts    func(user, signature string) bool
+	eventPosts int   // every POST /v1/client/events, refused ones included
+	nextPollMs int64 // the poll answers' next_poll_ms (20 when zero)
 	// pollStarted and pollRelease, when set, hold each poll until the test
 	// closes pollRelease (the answer is decided by the request as sent).
 	pollStarted chan struct{}
@@ -44,14 +47,15 @@ type fakeServer struct {
 
 // refuse answers as the server does for a missing (401) or wrong (403) signature.
 func (f *fakeServer) refuse(req client.Request) (client.Response, bool) {
-	if f.signatures == nil {
+	if f.signatures == nil && f.accepts == nil {
 		return client.Response{}, false
 	}
 	got, ok := req.Header["X-Roost-Signature"]
+	user := req.Header["X-Roost-User"]
 	switch {
 	case !ok || got == "":
 		return client.Response{Status: 401, Body: []byte(`{"meta":{"error":"missing X-Roost-Signature header"}}`)}, true
-	case got != f.signatures[req.Header["X-Roost-User"]]:
+	case f.accepts != nil && !f.accepts(user, got), f.accepts == nil && got != f.signatures[user]:
 		return client.Response{Status: 403, Body: []byte(`{"meta":{"error":"X-Roost-Signature does not match the user id"}}`)}, true
 	}
 	return client.Response{}, false

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"time"
 
@@ -18,6 +19,7 @@ type session struct {
 	user   string
 	store  *inbox.Store
 	loop   *sharedLoop
+	ctx    context.Context // ends when the session stops
 	cancel context.CancelFunc
 	// stopped is closed when no tab shows the person any more: polling ends,
 	// and the event sender ends once the outbox is empty.
@@ -32,8 +34,13 @@ type session struct {
 	changes, written uint64
 	finished         map[string]bool
 
-	// signature is the person's identity signature, "" for none (guarded by r.mu).
+	// signature is the one the session polls and sends events with, "" for
+	// none (guarded by r.mu).
 	signature string
+	// accepted are the signatures the server accepted for the person in this
+	// session, rejected those it refused since a tab last gave them, probing
+	// those being checked by a probe (identity.go; guarded by r.mu).
+	accepted, rejected, probing map[string]bool
 	// refused is set when the server refused the person's identity (401 or
 	// 403) with the current signature: polling and sending stop until the
 	// page identifies the person again (guarded by r.mu).
@@ -47,6 +54,10 @@ type session struct {
 	// answered, when a poll failed, or after Options.FirstAnswerWait (a
 	// follower tab or a hidden one may get no answer for long; guarded by r.mu).
 	settled bool
+	// pending is set while the server has given no verdict on signature and
+	// the first answer's wait is not over: the tabs that gave it wait
+	// (identity.go; guarded by r.mu).
+	pending bool
 
 	// stored is the last-received time last handed to storage (owned by the
 	// loop's goroutine).
@@ -64,12 +75,19 @@ type session struct {
 }
 
 // startSession starts polling for user; r.mu is held. Events of an earlier
-// session of user that the server refused are taken over.
-func (r *Runtime) startSession(user, signature string) *session {
+// session of user that the server refused are taken over. A session that
+// replaces from (setSignature) takes over its messages and the server's
+// verdicts on signatures, so that the tabs' views do not blank.
+func (r *Runtime) startSession(user, signature string, from *session) *session {
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &session{r: r, user: user, signature: signature, cancel: cancel, flush: make(chan struct{}, 1), stopped: make(chan struct{}),
+	s := &session{r: r, user: user, signature: signature, ctx: ctx, cancel: cancel, flush: make(chan struct{}, 1), stopped: make(chan struct{}),
 		store: inbox.NewStore(r.renderer, r.opts.Clock.Now), outbox: r.held[user], finished: map[string]bool{},
-		expiryWake: make(chan struct{}, 1)}
+		expiryWake: make(chan struct{}, 1), accepted: map[string]bool{}, rejected: map[string]bool{}, probing: map[string]bool{}, pending: true}
+	if from != nil {
+		s.store, s.answered, s.settled = from.store, from.answered, from.settled
+		maps.Copy(s.accepted, from.accepted)
+		maps.Copy(s.rejected, from.rejected)
+	}
 	s.learnedKeeper = newKeeper(s, learnedPrefix+user, "the poll tier")
 	s.inboxKeeper = newKeeper(s, inboxPrefix+user, "the inbox for the next page load")
 	s.inAppKeeper = newKeeper(s, inAppPrefix+user, "the persistent in-app messages")
@@ -106,17 +124,22 @@ func (s *session) resume() {
 }
 
 // refuse records that the server refused the identity sent with signature;
-// r.mu is held. It reports false, and changes nothing, when the page gave
-// another signature since (the caller then tries again with it). The page
-// hears of a refusal once, until the next identify.
+// r.mu is held. It reports false when the session has another signature since,
+// or another tab of the person has one the server accepted, which the
+// session now uses (the caller then tries again with it); true when the
+// session is refused: it polls and sends nothing until a tab identifies the
+// person again. The tabs that gave the signature hear of the refusal once,
+// until they give it again (session.reject).
 func (s *session) refuse(signature string, status int, body []byte) bool {
+	s.reject(signature, status, body) // the tabs that still have it hear of it
 	if signature != s.signature {
 		return false
 	}
-	if !s.refused {
-		s.refused = true
-		s.r.emitUser(s.user, EventIdentityError, map[string]any{"user": s.user, "status": status, "error": serverError(status, body)})
+	if alt := s.alternative(); alt != "" {
+		s.signature = alt
+		return false
 	}
+	s.refused = true
 	return true
 }
 
@@ -151,6 +174,9 @@ func (s *session) stop() {
 func (s *session) deliver(res inbox.PollResponse) int {
 	s.r.mu.Lock()
 	defer s.r.mu.Unlock()
+	if s.r.opts.Coordinator != nil {
+		s.accept(s.signature) // the group's answer: polled with this signature
+	}
 	if s.take(res.Messages) {
 		s.keepAnswer(res.Messages)
 	}
@@ -182,8 +208,8 @@ func (s *session) take(msgs []inbox.Message) bool {
 // answer any more; views resumed from a dead runtime still wait for one,
 // as an empty list would blank what their page shows. r.mu is held.
 func (s *session) settle() {
-	if !s.settled {
-		s.settled = true
+	if !s.settled || s.pending {
+		s.settled, s.pending = true, false
 		s.r.broadcast(s.user)
 	}
 }
@@ -278,131 +304,19 @@ func (r *Runtime) hold(user string, events []inbox.Event) {
 	r.held[user] = append(r.held[user], events...)
 }
 
-// maxEventBatch is the most events the server takes in one request.
-const maxEventBatch = 500
-
-// Errors of post that are not retried after EventRetry.
-var (
-	// errRefused: the server refused the identity; wait for the next identify.
-	errRefused = errors.New("events: the server refused the identity")
-	// errStaleSignature: the server refused a signature the page has replaced; send again at once.
-	errStaleSignature = errors.New("events: the server refused an old signature")
-)
-
-// sendEvents sends the outbox whenever it grows, and retries until
-// acknowledged; after stop it ends once the outbox is empty. While the
-// server refuses the identity it sends nothing; a stopped session then hands
-// its events to the person's next session. It first takes over the events
-// stored by earlier page loads, and keeps storage up to date (outbox.go).
-func (s *session) sendEvents() {
-	s.loadOutbox()
-	stopped := s.stopped
-	for {
-		_ = s.persistOutbox() // a failure is a storage-error: the events are sent all the same
-		s.r.mu.Lock()
-		var batch []inbox.Event
-		if s.refused {
-			if stopped == nil {
-				s.r.hold(s.user, s.outbox)
-				s.outbox = nil
-				s.r.mu.Unlock()
-				return
-			}
-		} else {
-			batch = append(batch, s.outbox[:min(len(s.outbox), maxEventBatch)]...)
-		}
-		s.r.mu.Unlock()
-		var retry <-chan time.Time
-		if len(batch) > 0 {
-			err := s.post(context.Background(), batch)
-			_ = s.persistOutbox() // what the server took is no longer kept
-			switch {
-			case errors.Is(err, errRefused), errors.Is(err, errStaleSignature):
-				continue // refused: wait for the next identify (or hand over); stale: send with the new signature
-			case err != nil:
-				retry = s.r.opts.Clock.After(s.r.opts.EventRetry)
-			case len(batch) == maxEventBatch:
-				continue // more to send
-			}
-		} else if stopped == nil {
-			return // stopped and nothing left to send
-		}
-		select {
-		case <-stopped:
-			stopped = nil
-		case <-s.flush:
-		case <-retry:
-		}
-	}
-}
-
-// postEvents sends one batch and returns the server's answer. A refused
-// identity (401/403) is errRefused, or errStaleSignature when the page has
-// given another signature since.
-func (s *session) postEvents(ctx context.Context, batch []inbox.Event) (inbox.EventsResponse, error) {
-	var ack inbox.EventsResponse
-	body, _ := json.Marshal(inbox.EventBatch{Events: batch})
-	req, signature := s.request("POST", "/v1/client/events", body)
-	res, err := s.r.host.Fetch(ctx, req)
-	if err != nil {
-		return ack, err
-	}
-	if res.Status == 401 || res.Status == 403 {
-		s.r.mu.Lock()
-		defer s.r.mu.Unlock()
-		if s.refuse(signature, res.Status, res.Body) {
-			return ack, errRefused
-		}
-		return ack, errStaleSignature
-	}
-	if res.Status != 200 {
-		return ack, fmt.Errorf("events: server answered %d", res.Status)
-	}
-	if err := json.Unmarshal(res.Body, &ack); err != nil {
-		return ack, fmt.Errorf("events: bad response body: %w", err)
-	}
-	return ack, nil
-}
-
-// post sends one batch and drops from the outbox what the server acknowledged
-// or rejected for good. A refused identity (401/403) keeps the whole batch.
-func (s *session) post(ctx context.Context, batch []inbox.Event) error {
-	ack, err := s.postEvents(ctx, batch)
-	if err != nil {
-		return err
-	}
-	done := map[string]bool{}
-	for _, id := range ack.Acknowledged {
-		done[id] = true
-	}
-	for _, rej := range ack.Rejected {
-		done[rej.ID] = true
-	}
-	s.r.mu.Lock()
-	defer s.r.mu.Unlock()
-	for _, rej := range ack.Rejected {
-		s.r.emitUser(s.user, EventMessageError, map[string]string{"error": "event " + rej.ID + " rejected: " + rej.Error})
-	}
-	kept := s.outbox[:0]
-	for _, e := range s.outbox {
-		if !done[e.ID] {
-			kept = append(kept, e)
-		}
-	}
-	s.outbox = kept
-	for id := range done {
-		s.finished[id] = true
-	}
-	s.outboxChanged()
-	s.loop.Wake() // the next poll shows the server's new state
-	return nil
-}
-
-// request builds a browser-side request with the identity headers, and
-// returns the signature it carries ("" for none).
+// request builds a browser-side request with the identity headers of the
+// session's signature, and returns the signature it carries ("" for none).
 func (s *session) request(method, path string, body []byte) (Request, string) {
 	s.r.mu.Lock()
-	endpoint, site, signature := s.r.endpoint, s.r.siteID, s.signature
+	signature := s.signature
+	s.r.mu.Unlock()
+	return s.requestWith(method, path, body, signature), signature
+}
+
+// requestWith builds a browser-side request with the identity headers of signature.
+func (s *session) requestWith(method, path string, body []byte, signature string) Request {
+	s.r.mu.Lock()
+	endpoint, site := s.r.endpoint, s.r.siteID
 	s.r.mu.Unlock()
 	req := Request{Method: method, URL: endpoint + path, Body: body,
 		Header: map[string]string{"X-Roost-Site": site, "X-Roost-User": s.user}}
@@ -412,7 +326,7 @@ func (s *session) request(method, path string, body []byte) (Request, string) {
 	if body != nil {
 		req.Header["Content-Type"] = "application/json"
 	}
-	return req, signature
+	return req
 }
 
 // transport polls the server for a session.
@@ -428,6 +342,11 @@ func (t transport) Poll(ctx context.Context, etag string) (poller.Response, erro
 		req.Header["If-None-Match"] = etag
 	}
 	res, err := t.s.r.host.Fetch(ctx, req)
+	if err == nil && (res.Status == 200 || res.Status == 304) {
+		t.s.r.mu.Lock()
+		t.s.accept(signature)
+		t.s.r.mu.Unlock()
+	}
 	return poller.Response{Status: res.Status, ETag: res.ETag, Body: res.Body, RetryAfter: res.RetryAfter}, err
 }
 

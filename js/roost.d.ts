@@ -159,6 +159,18 @@ declare namespace Roost {
     error: string;
   }
 
+  /**
+   * The identity token this tab gave (v1.<exp>.<hmac>) expires soon: 60 s before
+   * its expiry, or a tenth of its lifetime when that is shorter. Answer with
+   * analytics.identify(user, null, {signature: <a fresh token>}); the inbox stays
+   * as it is while the fresh token is checked.
+   */
+  interface IdentityExpiring {
+    user: string;
+    /** When the token expires, unix ms. */
+    expiresAt: number;
+  }
+
   /** The events of analytics.on() and what their callbacks get. */
   interface Events {
     /** A view's list changed. */
@@ -173,11 +185,18 @@ declare namespace Roost {
     "in-app:message-action": InAppAction;
     "message-error": MessageError;
     "identity-error": IdentityError;
+    "identity-expiring": IdentityExpiring;
     "storage-error": StorageError;
   }
 
   interface IdentifyOptions {
-    /** The id's signature from the site's backend (required when the server signs identities). */
+    /**
+     * The id's signature from the site's backend (required when the server signs
+     * identities): the hex HMAC of the id, or an identity token v1.<exp>.<hmac> that
+     * expires ("identity-expiring" asks for a fresh one). Without one, an identify of
+     * the id this tab identified last keeps the signature this tab gave (never another
+     * tab's). The tab sees the person's messages once the server accepted it.
+     */
     signature?: string;
   }
 

@@ -253,7 +253,7 @@
 
   /**
    * analytics.on(event, cb): listen for a Roost event: "message-error",
-   * "identity-error", "storage-error", "inbox:updated", "inbox:message-opened",
+   * "identity-error", "identity-expiring", "storage-error", "inbox:updated", "inbox:message-opened",
    * "in-app:message-opened", "in-app:message-dismissed", "in-app:message-action",
    * or "in-app-message" (cb gets {messageId, deliveryId, properties, type,
    * topics, priority, dismiss(), trackClick(action)}; only a page with such a
@@ -284,7 +284,9 @@
    * messages this page shows. attributes: merged into the person's on the
    * server ({{customer.*}} in templates; null removes one). signature: the
    * id's signature from the site's backend (required when the server signs
-   * identities); a refusal is an "identity-error" event.
+   * identities), or an identity token that expires ("identity-expiring" asks
+   * for a fresh one); a refusal is an "identity-error" event. Without one, an
+   * identify of this tab's person keeps this tab's signature.
    */
   analytics.identify = function (id, attributes, options) {
     if (typeof id === "number") id = String(id);
@@ -307,6 +309,8 @@
           (options.signature === "" ? "an empty string" : typeof options.signature));
       }
       msg.signature = options.signature;
+    } else if (identity && identity.user === id && identity.signature) {
+      msg.signature = identity.signature; // this tab's own, kept: a new runtime is told it too (replay)
     }
     send(identity = msg);
     return analytics;
