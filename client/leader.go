@@ -211,7 +211,7 @@ func (l *sharedLoop) deliver(res inbox.PollResponse) int {
 		}
 		l.s.r.mu.Unlock()
 	}
-	l.s.reject(res.Dropped)
+	l.s.rejectDropped(res.Dropped)
 	return l.s.deliver(res)
 }
 
@@ -300,6 +300,6 @@ func (r *Runtime) Peer(raw []byte) {
 		target.reportPollError(fmt.Errorf("poll: bad answer from another tab: %w", err))
 		return
 	}
-	target.reject(append(problems(answer.Dropped), res.Dropped...))
+	target.rejectDropped(append(problems(answer.Dropped), res.Dropped...))
 	target.deliver(res)
 }

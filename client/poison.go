@@ -6,12 +6,12 @@ import (
 	"github.com/roostmsg/roost/inbox"
 )
 
-// reject tells the person's tabs about the messages of a poll answer that
+// rejectDropped tells the person's tabs about the messages of a poll answer that
 // could not be decoded (inbox.PollResponse.Dropped): a message-error each,
 // with the delivery id when the message had one, once per delivery (as for
 // a message that cannot be rendered, session.take). The rest of the answer
 // is delivered as usual.
-func (s *session) reject(dropped []inbox.Problem) {
+func (s *session) rejectDropped(dropped []inbox.Problem) {
 	if len(dropped) == 0 {
 		return
 	}

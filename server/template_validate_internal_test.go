@@ -32,6 +32,7 @@ func validTemplate() *Template {
 func TestTemplate_Validate(t *testing.T) {
 	long := func(n int) string { return strings.Repeat("a", n) }
 	nameTooLong := fmt.Sprintf("at most %d bytes", maxNameLen)
+	idTooLong := fmt.Sprintf("is longer than %d bytes", maxNameLen) // the identifier rule (CheckIdentifier)
 	expiryRange := fmt.Sprintf("expires_after_days must be between 0 and %d", maxExpiresAfterDays)
 	for _, tt := range []struct {
 		name   string
@@ -52,14 +53,14 @@ func TestTemplate_Validate(t *testing.T) {
 
 		{"ErrTriggerMissing", func(tm *Template) { tm.TriggerName = "" }, "trigger_name is required"},
 		{"ErrTriggerBlank", func(tm *Template) { tm.TriggerName = "  " }, "trigger_name is required"},
-		{"ErrTriggerSpaces", func(tm *Template) { tm.TriggerName = " order_shipped" }, "surrounding spaces"},
-		{"ErrTriggerTrailingNewline", func(tm *Template) { tm.TriggerName = "order_shipped\n" }, "surrounding spaces"},
+		{"ErrTriggerSpaces", func(tm *Template) { tm.TriggerName = " order_shipped" }, "white space at its start or end"},
+		{"ErrTriggerTrailingNewline", func(tm *Template) { tm.TriggerName = "order_shipped\n" }, "white space at its start or end"},
 		{"ErrTriggerDigits", func(tm *Template) { tm.TriggerName = "12" }, "must not be a number"},
 		{"ErrTriggerZero", func(tm *Template) { tm.TriggerName = "0" }, "must not be a number"},
 		{"OKTriggerDigitsAndLetter", func(tm *Template) { tm.TriggerName = "12a" }, ""},
 		{"OKTriggerInnerSpace", func(tm *Template) { tm.TriggerName = "order shipped" }, ""},
 		{"OKTriggerAtLimit", func(tm *Template) { tm.TriggerName = long(maxNameLen) }, ""},
-		{"ErrTriggerTooLong", func(tm *Template) { tm.TriggerName = long(maxNameLen + 1) }, nameTooLong},
+		{"ErrTriggerTooLong", func(tm *Template) { tm.TriggerName = long(maxNameLen + 1) }, idTooLong},
 		{"ErrTriggerNotUTF8", func(tm *Template) { tm.TriggerName = "order\xff" }, "not valid UTF-8"},
 
 		{"OKInApp", func(tm *Template) { tm.Channel = inbox.ChannelInApp }, ""},
@@ -76,11 +77,11 @@ func TestTemplate_Validate(t *testing.T) {
 		{"ErrDescriptionNotUTF8", func(tm *Template) { tm.Description = "\xc3" }, "description must be UTF-8"},
 
 		{"OKTypeAtLimit", func(tm *Template) { tm.Type = long(maxNameLen) }, ""},
-		{"ErrTypeTooLong", func(tm *Template) { tm.Type = long(maxNameLen + 1) }, nameTooLong},
+		{"ErrTypeTooLong", func(tm *Template) { tm.Type = long(maxNameLen + 1) }, idTooLong},
 		{"OKTopicAtLimit", func(tm *Template) { tm.Topics = []string{long(maxNameLen)} }, ""},
-		{"ErrTopicTooLong", func(tm *Template) { tm.Topics = []string{"orders", long(maxNameLen + 1)} }, nameTooLong},
-		{"ErrTopicEmpty", func(tm *Template) { tm.Topics = []string{""} }, "topic \"\" must be non-empty"},
-		{"ErrTopicNotUTF8", func(tm *Template) { tm.Topics = []string{"\xff"} }, "must be non-empty UTF-8"},
+		{"ErrTopicTooLong", func(tm *Template) { tm.Topics = []string{"orders", long(maxNameLen + 1)} }, idTooLong},
+		{"ErrTopicEmpty", func(tm *Template) { tm.Topics = []string{""} }, "topic \"\" is empty"},
+		{"ErrTopicNotUTF8", func(tm *Template) { tm.Topics = []string{"\xff"} }, "is not valid UTF-8"},
 
 		{"ErrNotNormalized", func(tm *Template) { tm.Content = json.RawMessage(`{"title":"x"}`) }, "not normalized"},
 		{"ErrNoDefaultContent", func(tm *Template) { tm.Contents = tm.Contents[1:] }, "a default content"},
