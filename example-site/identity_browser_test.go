@@ -2,12 +2,8 @@ package main
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"net/http"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +12,8 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/roostmsg/roost/server"
 )
 
 // A page of the site cannot borrow the runtime's live session of another
@@ -163,30 +161,18 @@ func TestBorrowedIdentitySeesNoMessages(t *testing.T) {
 	}
 }
 
-// identityToken is an identity token as the site's backend makes one that
-// expires: "v1.<exp>.<hmac>", exp in unix seconds, hmac the lowercase hex
-// HMAC-SHA256 of "v1.<exp>.<user id>" keyed with the site secret.
-func identityToken(secret, user string, exp time.Time) string {
-	head := "v1." + strconv.FormatInt(exp.Unix(), 10)
-	mac := hmac.New(sha256.New, []byte(secret))
-	mac.Write([]byte(head + "." + user))
-	return head + "." + hex.EncodeToString(mac.Sum(nil))
-}
-
 // TestIdentityTokenRenewedBeforeItExpires: the page identifies its person
 // with a token that expires in 4 s; the runtime asks for a fresh one
 // (identity-expiring) before each expires, the page gives it, and polling
-// goes on with no identity-error and no blank inbox. It needs a server that
-// accepts identity tokens (the identity-server branch): without, it skips.
+// goes on with no identity-error and no blank inbox.
 func TestIdentityTokenRenewedBeforeItExpires(t *testing.T) {
 	for _, mode := range modes {
 		t.Run(mode, func(t *testing.T) {
 			s := startSite(t) // builds the runtime first: the browser's minute starts after
 			browser := newBrowser(t)
 			secret := s.site.siteSecret
-			if status, body := pollAs(t, s.URL, "user_123", identityToken(secret, "user_123", time.Now().Add(time.Minute))); status != http.StatusOK {
-				t.Skipf("the server does not accept identity tokens yet (%d %s): this test needs the identity-server branch", status, body)
-			}
+			status, body := pollAs(t, s.URL, "user_123", server.SignIdentityToken(secret, "user_123", time.Now().Add(time.Minute)))
+			require.Equal(t, http.StatusOK, status, "the server accepts an identity token: %s", body)
 			first := s.sendInbox(t, seedSend)
 			tab := openWithScripts(t, browser, s.URL+"/", append(modeScripts(mode), identityWatch)...)
 			waitForMessages(t, tab, 1)
@@ -195,7 +181,7 @@ func TestIdentityTokenRenewedBeforeItExpires(t *testing.T) {
 			now := time.Now()
 			var tokens []string
 			for i := 1; i <= 10; i++ {
-				tokens = append(tokens, identityToken(secret, "user_123", now.Add(time.Duration(4*i)*time.Second)))
+				tokens = append(tokens, server.SignIdentityToken(secret, "user_123", now.Add(time.Duration(4*i)*time.Second)))
 			}
 			list, _ := json.Marshal(tokens)
 			_, err := chromedp.Run(tab, chromedp.Evaluate[bool](`(() => {
