@@ -14,8 +14,6 @@ import (
 // until each event is acknowledged or rejected (outbox.go keeps it across
 // page loads).
 
-// maxEventBatch is the most events the server takes in one request.
-const maxEventBatch = 500
 
 // Errors of post that are not retried after EventRetry.
 var (
@@ -45,7 +43,7 @@ func (s *session) sendEvents() {
 				return
 			}
 		} else {
-			batch = append(batch, s.outbox[:min(len(s.outbox), maxEventBatch)]...)
+			batch = append(batch, s.outbox[:min(len(s.outbox), inbox.MaxEventsPerBatch)]...)
 		}
 		s.r.mu.Unlock()
 		var retry <-chan time.Time
@@ -57,7 +55,7 @@ func (s *session) sendEvents() {
 				continue // refused: wait for the next identify (or hand over); stale: send with the new signature
 			case err != nil:
 				retry = s.r.opts.Clock.After(s.r.opts.EventRetry)
-			case len(batch) == maxEventBatch:
+			case len(batch) == inbox.MaxEventsPerBatch:
 				continue // more to send
 			}
 		} else if stopped == nil {

@@ -29,10 +29,6 @@ import (
 // defaultTokenLead is Options.TokenLead when zero.
 const defaultTokenLead = 60 * time.Second
 
-// maxAttributesJSON bounds the JSON of the attributes one identify gives
-// (the server's limit for an identify event).
-const maxAttributesJSON = 16 << 10
-
 // identify moves tab p to user. An identify of the tab's own person without
 // a signature keeps the tab's last one; the tab's signature is checked as
 // above. Identifying a person the server refused tries again, once, with the
@@ -109,8 +105,8 @@ func checkAttributes(attributes map[string]any) error {
 	switch {
 	case err != nil:
 		return fmt.Errorf("identify: the attributes are not JSON: %w", err)
-	case len(raw) > maxAttributesJSON:
-		return fmt.Errorf("identify: the attributes take %d bytes of JSON, over the limit of %d", len(raw), maxAttributesJSON)
+	case len(raw) > inbox.MaxIdentifyJSON:
+		return fmt.Errorf("identify: the attributes take %d bytes of JSON, over the limit of %d", len(raw), inbox.MaxIdentifyJSON)
 	}
 	return nil
 }

@@ -88,6 +88,16 @@ type PollResponse struct {
 	Dropped []Problem `json:"-"`
 }
 
+// Limits of the events the runtime posts, which the server enforces: one
+// rule for both sides.
+const (
+	// MaxEventsPerBatch is the most events one POST /v1/client/events may carry.
+	MaxEventsPerBatch = 500
+	// MaxIdentifyJSON bounds the JSON encoding of one identify event's
+	// attributes, in bytes.
+	MaxIdentifyJSON = 16 << 10
+)
+
 // Event kinds the browser reports about a delivery.
 const (
 	EventDelivered = "delivered"

@@ -15,7 +15,7 @@ import (
 // Limits on an events request.
 const (
 	// MaxEventsPerBatch is the most events one request may carry.
-	MaxEventsPerBatch = 500
+	MaxEventsPerBatch = inbox.MaxEventsPerBatch
 	// maxEventIDLen bounds an event id, in bytes.
 	maxEventIDLen = 200
 	// maxActionLen bounds a clicked action name, in bytes.
@@ -25,7 +25,7 @@ const (
 	// maxAttributeKeyLen bounds an attribute name in an identify event, in bytes.
 	maxAttributeKeyLen = 150
 	// maxIdentifyJSON bounds the JSON encoding of an identify event's attributes, in bytes.
-	maxIdentifyJSON = 16 << 10
+	maxIdentifyJSON = inbox.MaxIdentifyJSON
 	// EventsPerSecond and EventsBurst bound the events one person may
 	// post: EventsPerSecond a second on average, EventsBurst at once. A
 	// batch over the budget is refused whole (ERATELIMIT), nothing of it
