@@ -14,7 +14,6 @@ import (
 // until each event is acknowledged or rejected (outbox.go keeps it across
 // page loads).
 
-
 // Errors of post that are not retried after EventRetry.
 var (
 	// errRefused: the server refused the identity; wait for the next identify.
