@@ -15,9 +15,9 @@ import (
 // key, so their events are only ever sent with their identity.
 const outboxPrefix = "outbox/"
 
-// maxStoredEvents bounds the stored outbox: past it the oldest are dropped
+// MaxStoredEvents bounds the stored outbox: past it the oldest are dropped
 // (a storage-error says how many).
-const maxStoredEvents = 2000
+const MaxStoredEvents = 2000
 
 // storedOutbox is the stored form of an outbox.
 type storedOutbox struct {
@@ -122,8 +122,8 @@ func (s *session) persistOutbox() error {
 	}
 	s.r.mu.Unlock()
 	dropped := 0
-	if len(merged) > maxStoredEvents {
-		dropped = len(merged) - maxStoredEvents
+	if len(merged) > MaxStoredEvents {
+		dropped = len(merged) - MaxStoredEvents
 		merged = merged[dropped:]
 	}
 	value, _ := json.Marshal(storedOutbox{Events: append([]inbox.Event{}, merged...)})
@@ -136,7 +136,7 @@ func (s *session) persistOutbox() error {
 		return err
 	}
 	if dropped > 0 {
-		s.storageError(fmt.Errorf("storage: the event outbox holds over %d events; the %d oldest are no longer kept across page loads", maxStoredEvents, dropped))
+		s.storageError(fmt.Errorf("storage: the event outbox holds over %d events; the %d oldest are no longer kept across page loads", MaxStoredEvents, dropped))
 	}
 	s.r.mu.Lock()
 	s.written = max(s.written, gen)

@@ -186,7 +186,7 @@ func TestMarkWithFailingStorageResolvesAndIsSent(t *testing.T) {
 	require.Eventually(t, func() bool { applied, _ := h.server.appliedEvents(); return len(applied) == 1 }, 5*time.Second, time.Millisecond)
 }
 
-// The stored outbox is bounded: past maxStoredEvents the oldest go, with a storage-error.
+// The stored outbox is bounded: past MaxStoredEvents the oldest go, with a storage-error.
 func TestStoredOutboxIsBounded(t *testing.T) {
 	st := client.NewMemoryStorage()
 	var many []inbox.Event

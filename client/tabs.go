@@ -19,10 +19,13 @@ type TabWatcher interface {
 // tabLockPrefix starts the name of every tab's lock.
 const tabLockPrefix = "roost-tab-"
 
+// MaxTabLockName bounds the name of a tab's lock, in bytes.
+const MaxTabLockName = 100
+
 // watchTab starts watching tab p's lock; r.mu is held.
 func (r *Runtime) watchTab(p *port, lock string) error {
-	if !strings.HasPrefix(lock, tabLockPrefix) || len(lock) > 100 {
-		return fmt.Errorf("lock: the name must start with %q and be at most 100 bytes, got %.100q", tabLockPrefix, lock)
+	if !strings.HasPrefix(lock, tabLockPrefix) || len(lock) > MaxTabLockName {
+		return fmt.Errorf("lock: the name must start with %q and be at most %d bytes, got %.100q", tabLockPrefix, MaxTabLockName, lock)
 	}
 	w, ok := r.host.(TabWatcher)
 	if !ok || p.lock == lock {

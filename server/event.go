@@ -16,14 +16,14 @@ import (
 const (
 	// MaxEventsPerBatch is the most events one request may carry.
 	MaxEventsPerBatch = inbox.MaxEventsPerBatch
-	// maxEventIDLen bounds an event id, in bytes.
-	maxEventIDLen = 200
-	// maxActionLen bounds a clicked action name, in bytes.
-	maxActionLen = 200
-	// maxIdentifyKeys is the most attributes one identify event may set.
-	maxIdentifyKeys = 100
-	// maxAttributeKeyLen bounds an attribute name in an identify event, in bytes.
-	maxAttributeKeyLen = 150
+	// MaxEventIDLen bounds an event id, in bytes.
+	MaxEventIDLen = 200
+	// MaxActionLen bounds a clicked action name, in bytes.
+	MaxActionLen = 200
+	// MaxIdentifyKeys is the most attributes one identify event may set.
+	MaxIdentifyKeys = 100
+	// MaxAttributeKeyLen bounds an attribute name in an identify event, in bytes.
+	MaxAttributeKeyLen = 150
 	// maxIdentifyJSON bounds the JSON encoding of an identify event's attributes, in bytes.
 	maxIdentifyJSON = inbox.MaxIdentifyJSON
 	// EventsPerSecond and EventsBurst bound the events one person may
@@ -82,7 +82,7 @@ func ValidateEvent(e inbox.Event) string {
 	switch {
 	case e.ID == "":
 		return "id is required"
-	case len(e.ID) > maxEventIDLen || !utf8.ValidString(e.ID):
+	case len(e.ID) > MaxEventIDLen || !utf8.ValidString(e.ID):
 		return "id must be UTF-8 of at most 200 bytes"
 	case !inbox.ValidEventType(e.Type):
 		return "unknown event type " + Quote(e.Type)
@@ -94,7 +94,7 @@ func ValidateEvent(e inbox.Event) string {
 		return "attributes are only for identify events"
 	case e.Type == inbox.EventClicked && e.Action == "":
 		return "a clicked event needs an action"
-	case len(e.Action) > maxActionLen || !utf8.ValidString(e.Action):
+	case len(e.Action) > MaxActionLen || !utf8.ValidString(e.Action):
 		return "action must be UTF-8 of at most 200 bytes"
 	}
 	return ""
@@ -109,15 +109,15 @@ func validateIdentify(e inbox.Event) string {
 		return "an identify event takes no delivery_id or action"
 	case len(e.Attributes) == 0:
 		return `an identify event needs "attributes", a JSON object with at least one key`
-	case len(e.Attributes) > maxIdentifyKeys:
-		return fmt.Sprintf("identify attributes: %d keys, at most %d", len(e.Attributes), maxIdentifyKeys)
+	case len(e.Attributes) > MaxIdentifyKeys:
+		return fmt.Sprintf("identify attributes: %d keys, at most %d", len(e.Attributes), MaxIdentifyKeys)
 	}
 	for _, k := range slices.Sorted(maps.Keys(e.Attributes)) {
 		switch {
 		case k == "":
 			return "identify attributes: a key is empty"
-		case len(k) > maxAttributeKeyLen:
-			return fmt.Sprintf("identify attributes: key %s is over %d bytes", Quote(k), maxAttributeKeyLen)
+		case len(k) > MaxAttributeKeyLen:
+			return fmt.Sprintf("identify attributes: key %s is over %d bytes", Quote(k), MaxAttributeKeyLen)
 		}
 	}
 	if err := ValidateAttributes(e.Attributes); err != nil {

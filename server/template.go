@@ -68,11 +68,14 @@ type Content struct {
 	Body json.RawMessage `json:"body"`
 }
 
-// maxNameLen bounds names, trigger names, types, topics and language tags.
-const maxNameLen = 200
+// MaxNameLen bounds names, trigger names, types, topics and language tags.
+const MaxNameLen = 200
 
-// maxDescriptionLen bounds a template's description, in bytes.
-const maxDescriptionLen = 2000
+// MaxExpiresAfterDays bounds a template's expires_after_days (0: the default).
+const MaxExpiresAfterDays = 3650
+
+// MaxDescriptionLen bounds a template's description, in bytes.
+const MaxDescriptionLen = 2000
 
 // MaxContentBytes bounds one content of a template: its body, the JSON
 // object as given, in bytes. It bounds the work of the save check and of
@@ -121,27 +124,27 @@ func (t *Template) Validate() error {
 		return Errorf(EINVALID, "template %d: name is required", t.ID)
 	case strings.TrimSpace(t.TriggerName) == "":
 		return Errorf(EINVALID, "template %d: trigger_name is required", t.ID)
-	case CheckIdentifier(t.TriggerName, maxNameLen) != "":
-		return Errorf(EINVALID, "template %d: trigger_name %s %s", t.ID, Quote(t.TriggerName), CheckIdentifier(t.TriggerName, maxNameLen))
+	case CheckIdentifier(t.TriggerName, MaxNameLen) != "":
+		return Errorf(EINVALID, "template %d: trigger_name %s %s", t.ID, Quote(t.TriggerName), CheckIdentifier(t.TriggerName, MaxNameLen))
 	case IsDigits(t.TriggerName):
 		return Errorf(EINVALID, "template %d: trigger_name %s must not be a number (it would read as a template id)", t.ID, Quote(t.TriggerName))
 	case t.Channel != inbox.ChannelInbox && t.Channel != inbox.ChannelInApp:
 		return Errorf(EINVALID, "template %d: channel must be %q or %q, not %s", t.ID, inbox.ChannelInbox, inbox.ChannelInApp, Quote(t.Channel))
-	case t.ExpiresAfterDays < 0 || t.ExpiresAfterDays > 3650:
-		return Errorf(EINVALID, "template %d: expires_after_days must be between 0 and 3650", t.ID)
-	case len(t.Description) > maxDescriptionLen || !utf8.ValidString(t.Description):
-		return Errorf(EINVALID, "template %d: description must be UTF-8 of at most %d bytes", t.ID, maxDescriptionLen)
+	case t.ExpiresAfterDays < 0 || t.ExpiresAfterDays > MaxExpiresAfterDays:
+		return Errorf(EINVALID, "template %d: expires_after_days must be between 0 and %d", t.ID, MaxExpiresAfterDays)
+	case len(t.Description) > MaxDescriptionLen || !utf8.ValidString(t.Description):
+		return Errorf(EINVALID, "template %d: description must be UTF-8 of at most %d bytes", t.ID, MaxDescriptionLen)
 	case len(t.Content) > 0:
 		return Errorf(EINVALID, "template %d: not normalized", t.ID)
 	}
-	if len(t.Name) > maxNameLen || !utf8.ValidString(t.Name) {
-		return Errorf(EINVALID, "template %d: %s is not valid UTF-8 of at most %d bytes", t.ID, Quote(t.Name), maxNameLen)
+	if len(t.Name) > MaxNameLen || !utf8.ValidString(t.Name) {
+		return Errorf(EINVALID, "template %d: %s is not valid UTF-8 of at most %d bytes", t.ID, Quote(t.Name), MaxNameLen)
 	}
-	if why := CheckIdentifier(t.Type, maxNameLen); t.Type != "" && why != "" {
+	if why := CheckIdentifier(t.Type, MaxNameLen); t.Type != "" && why != "" {
 		return Errorf(EINVALID, "template %d: type %s %s", t.ID, Quote(t.Type), why)
 	}
 	for _, topic := range t.Topics {
-		if why := CheckIdentifier(topic, maxNameLen); why != "" {
+		if why := CheckIdentifier(topic, MaxNameLen); why != "" {
 			return Errorf(EINVALID, "template %d: topic %s %s", t.ID, Quote(topic), why)
 		}
 	}
@@ -161,7 +164,7 @@ func (t *Template) validateContents() error {
 			return Errorf(EINVALID, "template %d: content id %d appears twice", t.ID, c.ID)
 		case langs[key]:
 			return Errorf(EINVALID, "template %d: language %s appears twice", t.ID, Quote(c.Language))
-		case len(c.Language) > maxNameLen || !ValidLanguage(c.Language):
+		case len(c.Language) > MaxNameLen || !ValidLanguage(c.Language):
 			return Errorf(EINVALID, "template %d: content %d: language %s must be a tag like \"fr\" or \"pt-BR\"", t.ID, c.ID, Quote(c.Language))
 		case !isJSONObject(c.Body):
 			return Errorf(EINVALID, "template %d: content %d: body must be a JSON object", t.ID, c.ID)
@@ -267,7 +270,7 @@ func LanguageKey(lang string) string {
 // ValidLanguage reports whether lang is "" or a language tag: letters,
 // digits, "-" and "_" starting with a letter, at most 200 bytes.
 func ValidLanguage(lang string) bool {
-	if len(lang) > maxNameLen {
+	if len(lang) > MaxNameLen {
 		return false
 	}
 	for i := 0; i < len(lang); i++ {

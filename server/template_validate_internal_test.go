@@ -12,10 +12,6 @@ import (
 	"github.com/roostmsg/roost/inbox"
 )
 
-// maxExpiresAfterDays is the longest expires_after_days Validate takes
-// (template.go has the bound as a literal).
-const maxExpiresAfterDays = 3650
-
 // validTemplate is a normalized template Validate accepts.
 func validTemplate() *Template {
 	return &Template{ID: 7, Name: "Order shipped", TriggerName: "order_shipped", Channel: inbox.ChannelInbox,
@@ -31,9 +27,9 @@ func validTemplate() *Template {
 // EINVALID error saying what is wrong.
 func TestTemplate_Validate(t *testing.T) {
 	long := func(n int) string { return strings.Repeat("a", n) }
-	nameTooLong := fmt.Sprintf("at most %d bytes", maxNameLen)
-	idTooLong := fmt.Sprintf("is longer than %d bytes", maxNameLen) // the identifier rule (CheckIdentifier)
-	expiryRange := fmt.Sprintf("expires_after_days must be between 0 and %d", maxExpiresAfterDays)
+	nameTooLong := fmt.Sprintf("at most %d bytes", MaxNameLen)
+	idTooLong := fmt.Sprintf("is longer than %d bytes", MaxNameLen) // the identifier rule (CheckIdentifier)
+	expiryRange := fmt.Sprintf("expires_after_days must be between 0 and %d", MaxExpiresAfterDays)
 	for _, tt := range []struct {
 		name   string
 		change func(tm *Template)
@@ -47,8 +43,8 @@ func TestTemplate_Validate(t *testing.T) {
 
 		{"ErrNameMissing", func(tm *Template) { tm.Name = "" }, "name is required"},
 		{"ErrNameBlank", func(tm *Template) { tm.Name = " \t" }, "name is required"},
-		{"OKNameAtLimit", func(tm *Template) { tm.Name = long(maxNameLen) }, ""},
-		{"ErrNameTooLong", func(tm *Template) { tm.Name = long(maxNameLen + 1) }, nameTooLong},
+		{"OKNameAtLimit", func(tm *Template) { tm.Name = long(MaxNameLen) }, ""},
+		{"ErrNameTooLong", func(tm *Template) { tm.Name = long(MaxNameLen + 1) }, nameTooLong},
 		{"ErrNameNotUTF8", func(tm *Template) { tm.Name = "caf\xe9" }, "not valid UTF-8"},
 
 		{"ErrTriggerMissing", func(tm *Template) { tm.TriggerName = "" }, "trigger_name is required"},
@@ -59,8 +55,8 @@ func TestTemplate_Validate(t *testing.T) {
 		{"ErrTriggerZero", func(tm *Template) { tm.TriggerName = "0" }, "must not be a number"},
 		{"OKTriggerDigitsAndLetter", func(tm *Template) { tm.TriggerName = "12a" }, ""},
 		{"OKTriggerInnerSpace", func(tm *Template) { tm.TriggerName = "order shipped" }, ""},
-		{"OKTriggerAtLimit", func(tm *Template) { tm.TriggerName = long(maxNameLen) }, ""},
-		{"ErrTriggerTooLong", func(tm *Template) { tm.TriggerName = long(maxNameLen + 1) }, idTooLong},
+		{"OKTriggerAtLimit", func(tm *Template) { tm.TriggerName = long(MaxNameLen) }, ""},
+		{"ErrTriggerTooLong", func(tm *Template) { tm.TriggerName = long(MaxNameLen + 1) }, idTooLong},
 		{"ErrTriggerNotUTF8", func(tm *Template) { tm.TriggerName = "order\xff" }, "not valid UTF-8"},
 
 		{"OKInApp", func(tm *Template) { tm.Channel = inbox.ChannelInApp }, ""},
@@ -68,18 +64,18 @@ func TestTemplate_Validate(t *testing.T) {
 		{"ErrChannelUnknown", func(tm *Template) { tm.Channel = "email" }, "channel must be"},
 
 		{"OKExpiryDefault", func(tm *Template) { tm.ExpiresAfterDays = 0 }, ""},
-		{"OKExpiryAtLimit", func(tm *Template) { tm.ExpiresAfterDays = maxExpiresAfterDays }, ""},
-		{"ErrExpiryTooLong", func(tm *Template) { tm.ExpiresAfterDays = maxExpiresAfterDays + 1 }, expiryRange},
+		{"OKExpiryAtLimit", func(tm *Template) { tm.ExpiresAfterDays = MaxExpiresAfterDays }, ""},
+		{"ErrExpiryTooLong", func(tm *Template) { tm.ExpiresAfterDays = MaxExpiresAfterDays + 1 }, expiryRange},
 		{"ErrExpiryNegative", func(tm *Template) { tm.ExpiresAfterDays = -1 }, expiryRange},
 
-		{"OKDescriptionAtLimit", func(tm *Template) { tm.Description = long(maxDescriptionLen) }, ""},
-		{"ErrDescriptionTooLong", func(tm *Template) { tm.Description = long(maxDescriptionLen + 1) }, fmt.Sprintf("description must be UTF-8 of at most %d bytes", maxDescriptionLen)},
+		{"OKDescriptionAtLimit", func(tm *Template) { tm.Description = long(MaxDescriptionLen) }, ""},
+		{"ErrDescriptionTooLong", func(tm *Template) { tm.Description = long(MaxDescriptionLen + 1) }, fmt.Sprintf("description must be UTF-8 of at most %d bytes", MaxDescriptionLen)},
 		{"ErrDescriptionNotUTF8", func(tm *Template) { tm.Description = "\xc3" }, "description must be UTF-8"},
 
-		{"OKTypeAtLimit", func(tm *Template) { tm.Type = long(maxNameLen) }, ""},
-		{"ErrTypeTooLong", func(tm *Template) { tm.Type = long(maxNameLen + 1) }, idTooLong},
-		{"OKTopicAtLimit", func(tm *Template) { tm.Topics = []string{long(maxNameLen)} }, ""},
-		{"ErrTopicTooLong", func(tm *Template) { tm.Topics = []string{"orders", long(maxNameLen + 1)} }, idTooLong},
+		{"OKTypeAtLimit", func(tm *Template) { tm.Type = long(MaxNameLen) }, ""},
+		{"ErrTypeTooLong", func(tm *Template) { tm.Type = long(MaxNameLen + 1) }, idTooLong},
+		{"OKTopicAtLimit", func(tm *Template) { tm.Topics = []string{long(MaxNameLen)} }, ""},
+		{"ErrTopicTooLong", func(tm *Template) { tm.Topics = []string{"orders", long(MaxNameLen + 1)} }, idTooLong},
 		{"ErrTopicEmpty", func(tm *Template) { tm.Topics = []string{""} }, "topic \"\" is empty"},
 		{"ErrTopicNotUTF8", func(tm *Template) { tm.Topics = []string{"\xff"} }, "is not valid UTF-8"},
 
@@ -97,8 +93,8 @@ func TestTemplate_Validate(t *testing.T) {
 				Content{ID: 4, Language: "pt_br", Body: json.RawMessage(`{}`)})
 		}, `language "pt_br" appears twice`},
 		{"ErrLanguageNotATag", func(tm *Template) { tm.Contents[1].Language = "f r" }, "must be a tag like"},
-		{"ErrLanguageTooLong", func(tm *Template) { tm.Contents[1].Language = long(maxNameLen + 1) }, "must be a tag like"},
-		{"OKLanguageAtLimit", func(tm *Template) { tm.Contents[1].Language = long(maxNameLen) }, ""},
+		{"ErrLanguageTooLong", func(tm *Template) { tm.Contents[1].Language = long(MaxNameLen + 1) }, "must be a tag like"},
+		{"OKLanguageAtLimit", func(tm *Template) { tm.Contents[1].Language = long(MaxNameLen) }, ""},
 		{"ErrBodyNotObject", func(tm *Template) { tm.Contents[1].Body = json.RawMessage(`["x"]`) }, "body must be a JSON object"},
 		{"ErrBodyNull", func(tm *Template) { tm.Contents[0].Body = json.RawMessage(`null`) }, "body must be a JSON object"},
 		{"ErrBodyMissing", func(tm *Template) { tm.Contents[0].Body = nil }, "body must be a JSON object"},
