@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"math"
 	"slices"
 	"time"
 
@@ -90,8 +89,8 @@ func (s *Server) CheckEventsBudget(personID string) error {
 // overEventsBudget is the ERATELIMIT error of a batch over the person's
 // events budget, which has room again after wait.
 func overEventsBudget(wait time.Duration) error {
-	return Errorf(ERATELIMIT, "too many events from this person: at most %d a second on average, %d at once; "+
-		"nothing of this batch was applied: send it again in %d s", EventsPerSecond, EventsBurst, max(1, int(math.Ceil(wait.Seconds()))))
+	return RateLimited(wait, "too many events from this person: at most %d a second on average, %d at once; "+
+		"nothing of this batch was applied: send it again in %d s", EventsPerSecond, EventsBurst)
 }
 
 // eventsPerWrite is the most events one write transaction of the store

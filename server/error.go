@@ -3,6 +3,8 @@ package server
 import (
 	"errors"
 	"fmt"
+	"math"
+	"time"
 )
 
 // Error codes. The HTTP layer (server/httpapi) maps each to one status, and
@@ -39,11 +41,39 @@ type Error struct {
 	Code string
 	// Message is the human-readable explanation.
 	Message string
+	// RetryAfter, for ERATELIMIT, is how long until a request can succeed
+	// (the HTTP layer's Retry-After); 0 when unknown.
+	RetryAfter time.Duration
 }
 
 // Error implements the error interface.
 func (e *Error) Error() string {
 	return fmt.Sprintf("roost error: code=%s message=%s", e.Code, e.Message)
+}
+
+// RetrySeconds is wait in the whole seconds a Retry-After header gives:
+// rounded up, at least 1, so a client that waits them is served.
+func RetrySeconds(wait time.Duration) int64 {
+	return max(1, int64(math.Ceil(wait.Seconds())))
+}
+
+// RateLimited returns an ERATELIMIT *Error whose request can succeed after
+// wait. The message is formatted with the arguments, then the whole
+// seconds to wait (RetrySeconds) as the last one.
+func RateLimited(wait time.Duration, format string, args ...any) *Error {
+	e := Errorf(ERATELIMIT, format, append(args, RetrySeconds(wait))...)
+	e.RetryAfter = wait
+	return e
+}
+
+// RetryAfter returns the wait of the ERATELIMIT *Error in err's chain, 0
+// when there is none.
+func RetryAfter(err error) time.Duration {
+	var e *Error
+	if errors.As(err, &e) && e.Code == ERATELIMIT {
+		return e.RetryAfter
+	}
+	return 0
 }
 
 // Errorf returns an *Error with code and a formatted message.

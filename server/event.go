@@ -83,7 +83,7 @@ func ValidateEvent(e inbox.Event) string {
 	case e.ID == "":
 		return "id is required"
 	case len(e.ID) > MaxEventIDLen || !utf8.ValidString(e.ID):
-		return "id must be UTF-8 of at most 200 bytes"
+		return fmt.Sprintf("id must be UTF-8 of at most %d bytes", MaxEventIDLen)
 	case !inbox.ValidEventType(e.Type):
 		return "unknown event type " + Quote(e.Type)
 	case e.Type == inbox.EventIdentify:
@@ -95,7 +95,7 @@ func ValidateEvent(e inbox.Event) string {
 	case e.Type == inbox.EventClicked && e.Action == "":
 		return "a clicked event needs an action"
 	case len(e.Action) > MaxActionLen || !utf8.ValidString(e.Action):
-		return "action must be UTF-8 of at most 200 bytes"
+		return fmt.Sprintf("action must be UTF-8 of at most %d bytes", MaxActionLen)
 	}
 	return ""
 }

@@ -3,10 +3,8 @@ package httpapi
 import (
 	"crypto/sha256"
 	"crypto/subtle"
-	"math"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -26,14 +24,14 @@ func (h *Handler) app(next appHandler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		addr, now := clientAddress(r), h.srv.Now()
 		if blocked, wait := h.keyFailures.blocked(addr, now); blocked {
-			h.fail(w, r, h.keyFailures.refuse(w, wait, "wrong API keys"))
+			h.fail(w, r, h.keyFailures.refuse(wait, "wrong API keys"))
 			return
 		}
 		key, err := h.checkAPIKey(r)
 		if err != nil {
 			h.keyFailures.fail(addr, now)
 		} else {
-			err = h.checkRate(w, key)
+			err = h.checkRate(key)
 		}
 		if err == nil {
 			err = next(w, r)
@@ -65,15 +63,13 @@ func (h *Handler) checkAPIKey(r *http.Request) (string, error) {
 }
 
 // checkRate takes one request from key's rate limit, or returns ERATELIMIT
-// with a Retry-After header (whole seconds, at least 1).
-func (h *Handler) checkRate(w http.ResponseWriter, key string) error {
+// with the wait (WriteError's Retry-After).
+func (h *Handler) checkRate(key string) error {
 	ok, wait := h.limit.allow(key, h.srv.Now())
 	if ok {
 		return nil
 	}
-	secs := max(1, int64(math.Ceil(wait.Seconds())))
-	w.Header().Set("Retry-After", strconv.FormatInt(secs, 10))
-	return server.Errorf(server.ERATELIMIT, "rate limit exceeded: at most %g requests per second per API key; retry after %d s", h.cfg.SendRateLimit, secs)
+	return server.RateLimited(wait, "rate limit exceeded: at most %g requests per second per API key; retry after %d s", h.cfg.SendRateLimit)
 }
 
 // client identifies the site and the person from the X-Roost-* headers,
@@ -84,7 +80,7 @@ func (h *Handler) client(next clientHandler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		addr, now := clientAddress(r), h.srv.Now()
 		if blocked, wait := h.sigFailures.blocked(addr, now); blocked {
-			h.fail(w, r, h.sigFailures.refuse(w, wait, "wrong signatures"))
+			h.fail(w, r, h.sigFailures.refuse(wait, "wrong signatures"))
 			return
 		}
 		user, err := h.identify(r, addr, now)

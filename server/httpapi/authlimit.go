@@ -1,11 +1,9 @@
 package httpapi
 
 import (
-	"math"
 	"net"
 	"net/http"
 	"net/netip"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -120,13 +118,11 @@ func (l *failureLimiter) size() int {
 	return len(l.addrs)
 }
 
-// refuse returns the ERATELIMIT error of a blocked address, with a
-// Retry-After header of the whole seconds to wait (at least 1).
-func (l *failureLimiter) refuse(w http.ResponseWriter, wait time.Duration, what string) error {
-	secs := max(1, int64(math.Ceil(wait.Seconds())))
-	w.Header().Set("Retry-After", strconv.FormatInt(secs, 10))
-	return server.Errorf(server.ERATELIMIT, "too many failed authentications from your address (%d %s in %d s): retry after %d s",
-		l.max, what, int(l.window.Seconds()), secs)
+// refuse returns the ERATELIMIT error of a blocked address, which can
+// try again after wait (WriteError's Retry-After).
+func (l *failureLimiter) refuse(wait time.Duration, what string) error {
+	return server.RateLimited(wait, "too many failed authentications from your address (%d %s in %d s): retry after %d s",
+		l.max, what, int(l.window.Seconds()))
 }
 
 // clientAddress is the address failed authentications are counted

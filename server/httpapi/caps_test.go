@@ -162,6 +162,7 @@ func TestEventsBudget(t *testing.T) {
 	refused(ev("open", id, "opened"))
 	w := f.client(http.MethodPost, "/v1/client/events", "user_123", `{"events":[`, "Content-Type", "application/json")
 	assert.Equal(t, http.StatusTooManyRequests, w.Code, "until 101 fit, a batch is refused before it is read")
+	assert.Equal(t, "2", w.Header().Get("Retry-After"), "a refused batch says when to send it again")
 	f.clock.Add(1010 * time.Millisecond)
 	resp := postEvents(t, f, "user_123", append(batch("c", server.EventsPerSecond-1), ev("open", id, "opened"))...)
 	assert.Len(t, resp.Acknowledged, server.EventsPerSecond, "then 100 fit")

@@ -79,6 +79,9 @@ type errorBody struct {
 // WriteError writes err's status and {"meta":{"error":...}}: its message
 // (server.ErrorMessage), "internal error" for an unexpected error.
 func WriteError(w http.ResponseWriter, err error) {
+	if wait := server.RetryAfter(err); wait > 0 {
+		w.Header().Set("Retry-After", strconv.FormatInt(server.RetrySeconds(wait), 10))
+	}
 	var body errorBody
 	body.Meta.Error = server.ErrorMessage(err)
 	writeJSON(w, ErrorStatus(err), body)
