@@ -42,13 +42,17 @@ func (s *Server) ApplyEvents(ctx context.Context, personID string, events []inbo
 	if ok, wait := s.eventBudget.take(personID, len(events), s.Now()); !ok {
 		return nil, overEventsBudget(wait)
 	}
-	reasons := make([]string, len(events))
+	reasons, now := make([]string, len(events)), s.Now()
 	// sizes are those of identify events' attributes, measured before the
 	// store's writer is taken (attributeSizes.merge).
 	sizes := make([]map[string]int, len(events))
 	valid := 0
 	for i, e := range events {
 		if reasons[i] = ValidateEvent(e); reasons[i] != "" {
+			continue
+		}
+		if e.AtMs > 0 && now.Sub(time.UnixMilli(e.AtMs)) > EventIDRetention {
+			reasons[i] = RejectTooOld
 			continue
 		}
 		if e.Type == inbox.EventIdentify {

@@ -36,9 +36,19 @@ const (
 	// ones. A click past them is acknowledged (it marks an inbox message
 	// delivered, as any click does) and is not added to Delivery.Clicks.
 	MaxClicksPerDelivery = 100
+	// EventIDRetention is how long the id of an applied event is kept to
+	// recognise a resend of it (Server.MaintainOnce drops older ones). An
+	// event whose at_ms is older than that is rejected (RejectTooOld): its
+	// id may be gone, so applying it could apply it twice.
+	EventIDRetention = 30 * 24 * time.Hour
 )
 
 // Reasons an event is rejected; the client drops a rejected event.
+// RejectTooOld is the reason for an event whose at_ms is older than
+// EventIDRetention.
+var RejectTooOld = fmt.Sprintf("at_ms is over %d days old: the ids of applied events are kept %[1]d days, so an event this old could be applied twice",
+	EventIDRetention/(24*time.Hour))
+
 const (
 	// RejectUnknownDelivery is the reason for an event about a delivery that
 	// does not exist or belongs to someone else (the two are not told apart).

@@ -165,6 +165,11 @@ func (s *invalidatingStore) DropFinishedContent(ctx context.Context, now time.Ti
 	return n, err
 }
 
+// DropEventIDs changes no poll answer.
+func (s *invalidatingStore) DropEventIDs(ctx context.Context, before time.Time) (int, error) {
+	return s.store.DropEventIDs(ctx, before)
+}
+
 // UpdateEvents invalidates personID: events change only their deliveries
 // and, for identify, their attributes.
 func (s *invalidatingStore) UpdateEvents(ctx context.Context, personID string, fn func(tx EventTx) error) error {

@@ -121,4 +121,7 @@ func (s *Server) MaintainOnce(ctx context.Context) {
 	if _, err := s.store.DropFinishedContent(ctx, s.Now()); err != nil && ctx.Err() == nil {
 		s.cfg.Logger.Error("drop finished content", "err", err)
 	}
+	if _, err := s.store.DropEventIDs(ctx, s.Now().Add(-EventIDRetention)); err != nil && ctx.Err() == nil {
+		s.cfg.Logger.Error("drop the ids of old events", "err", err)
+	}
 }

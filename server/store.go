@@ -79,6 +79,9 @@ type Store interface {
 	// with retention disabled that is finished at now (Delivery.Finished)
 	// and returns how many it cleared.
 	DropFinishedContent(ctx context.Context, now time.Time) (int, error)
+	// DropEventIDs forgets the ids of events applied before before (a
+	// resend of one of them is then a new event) and returns how many.
+	DropEventIDs(ctx context.Context, before time.Time) (int, error)
 
 	// UpdateEvents runs fn in one write transaction in which personID's
 	// events are applied, and commits it if fn returns nil; nothing of it

@@ -60,6 +60,7 @@ var documentedLimits = map[string]string{
 	"inbox.MaxIdentifyJSON":          thousands(inbox.MaxIdentifyJSON) + " bytes",
 	"server.MaxPersonAttributesJSON": thousands(server.MaxPersonAttributesJSON) + " bytes",
 	"server.MaxClicksPerDelivery":    fmt.Sprintf("the first %d", server.MaxClicksPerDelivery),
+	"server.EventIDRetention":        fmt.Sprintf("%d days", server.EventIDRetention/(24*time.Hour)),
 	"inbox.MaxDataDepth":             fmt.Sprintf("%d levels", inbox.MaxDataDepth),
 	"client.MaxStoredEvents":         thousands(client.MaxStoredEvents),
 	"client.MaxTabLockName":          fmt.Sprintf("%d bytes", client.MaxTabLockName),

@@ -77,3 +77,29 @@ func (t *eventTx) RecordEvent(e inbox.Event, deliveryID string, at, now time.Tim
 		e.ID, deliveryID, t.personID, e.Type, e.Action, millis(at), millis(now))
 	return err
 }
+
+// dropEventIDsPart is the most event ids one write transaction of
+// DropEventIDs deletes, so that others' writes go in between.
+const dropEventIDsPart = 5000
+
+// DropEventIDs implements server.Store.
+func (db *DB) DropEventIDs(ctx context.Context, before time.Time) (int, error) {
+	total := 0
+	for {
+		var n int64
+		err := db.update(ctx, func(ctx context.Context, tx *txn) error {
+			res, err := tx.ExecContext(ctx, `
+				DELETE FROM events WHERE rowid IN
+					(SELECT rowid FROM events WHERE applied_at < ? LIMIT ?)`, millis(before), dropEventIDsPart)
+			if err != nil {
+				return err
+			}
+			n, err = res.RowsAffected()
+			return err
+		})
+		total += int(n)
+		if err != nil || n < dropEventIDsPart {
+			return total, err
+		}
+	}
+}
