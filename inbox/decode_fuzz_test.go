@@ -2,26 +2,21 @@ package inbox_test
 
 import (
 	"encoding/json"
-	"runtime"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/roostmsg/roost/inbox"
+	"github.com/roostmsg/roost/internal/fuzzbudget"
 )
 
-// The budgets of one decode in FuzzDecodePollResponse: a fixed part (which
-// also absorbs a loaded machine's pauses) and a part per byte of the body.
-// Decoding runs at some 30 MB/s (33 ns a byte), and allocates 5 to 15 bytes
+// decodeBudget is the budget of one decode in FuzzDecodePollResponse: 1 s
+// plus 1 µs a byte of the body, and 1 MiB allocated plus 256 bytes a byte;
+// the fixed parts also absorb a loaded machine's pauses. Decoding runs at some 30 MB/s (33 ns a byte), and allocates 5 to 15 bytes
 // per byte of real answers, up to some 180 for hostile ones made of tiny
 // or broken messages (each costs a Message, or a new decoder, of a few
 // hundred bytes): the budgets only catch what grows faster than the body.
-const (
-	fuzzTimeBase    = time.Second
-	fuzzTimePerByte = time.Microsecond
-	fuzzAllocBase   = 1 << 20
-	fuzzAllocByte   = 256
-)
+var decodeBudget = fuzzbudget.Budget{Time: time.Second, TimePerByte: time.Microsecond, Alloc: 1 << 20, AllocPerByte: 256}
 
 // FuzzDecodePollResponse checks that no poll answer makes the decoder
 // panic or go over its time and memory budgets, that every message it
@@ -33,18 +28,9 @@ func FuzzDecodePollResponse(f *testing.F) {
 		f.Add([]byte(c.body))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		var before, after runtime.MemStats
-		runtime.ReadMemStats(&before)
-		start := time.Now()
-		res, err := inbox.DecodePollResponse(body)
-		took := time.Since(start)
-		runtime.ReadMemStats(&after)
-		if budget := fuzzTimeBase + time.Duration(len(body))*fuzzTimePerByte; took > budget {
-			t.Errorf("decoding %d bytes took %v, over %v", len(body), took, budget)
-		}
-		if alloc, budget := after.TotalAlloc-before.TotalAlloc, uint64(fuzzAllocBase+fuzzAllocByte*len(body)); alloc > budget {
-			t.Errorf("decoding %d bytes allocated %d bytes, over %d", len(body), alloc, budget)
-		}
+		var res inbox.PollResponse
+		var err error
+		decodeBudget.Check(t, "decoding", len(body), func() { res, err = inbox.DecodePollResponse(body) })
 		if err != nil {
 			return
 		}

@@ -9,11 +9,10 @@ import (
 	"github.com/roostmsg/roost/render"
 )
 
-// The fuzz targets' budgets for one input: over them, the input fails.
-const (
-	fuzzMaxTime = 2 * time.Second // a check and two renders of MaxRenderTime each, with room for a loaded machine
-	fuzzMaxHeap = 256 << 20
-)
+// fuzzBudget is the fuzz targets' budget for one input: over it, the input
+// fails. 2 s is a check and two renders of MaxRenderTime each, with room
+// for a loaded machine; the heap may grow by 256 MiB.
+var fuzzBudget = fuzzbudget.Budget{Time: 2 * time.Second, Heap: 256 << 20}
 
 // attackSources are the templates that hung or exhausted the save check or
 // the runtime before the parser was linear and rendering had a budget.
@@ -35,8 +34,7 @@ var attackSources = []string{
 }
 
 // FuzzCheckAndRender checks that no Liquid source makes Check or Content
-// panic, take more than fuzzMaxTime, or grow the heap by more than
-// fuzzMaxHeap, with data that takes loops far: customer.n is 10^8 and
+// panic or go over fuzzBudget, with data that takes loops far: customer.n is 10^8 and
 // trigger.s a string.
 func FuzzCheckAndRender(f *testing.F) {
 	for _, src := range attackSources {
@@ -47,7 +45,7 @@ func FuzzCheckAndRender(f *testing.F) {
 	customer := map[string]any{"n": 100_000_000, "first_name": "Ada"}
 	trigger := map[string]any{"s": "ab", "items": []any{1, "two", nil}}
 	f.Fuzz(func(t *testing.T, src string) {
-		fuzzbudget.Run(t, "source "+clip(src), fuzzMaxTime, fuzzMaxHeap, func() {
+		fuzzBudget.Check(t, "source "+clip(src), len(src), func() {
 			_ = r.Check(src)
 			_, _ = r.Content(contentOf(src), customer, trigger)
 		})

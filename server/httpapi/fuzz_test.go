@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -14,11 +15,19 @@ import (
 	"github.com/roostmsg/roost/internal/fuzzbudget"
 )
 
-// The budget of one template body in FuzzTemplateBody: the save check of a
-// body of MaxSendBody, on a loaded machine.
-const (
-	templateFuzzTime = 5 * time.Second
-	templateFuzzHeap = 512 << 20
+// The budgets of one fuzz input: handling it (every request a target
+// makes of it) may take at most their time and allocate, or grow the heap
+// by, at most their memory.
+var (
+	// bodyBudget, of FuzzSendBody and FuzzEventsBody: 3 s, and 64 MiB plus
+	// 200 bytes a byte of the input. Handling is linear in the input, about
+	// 60 bytes allocated a byte of a 2 MiB send (decoding it into Go values,
+	// storing it); an input over the budget has found something worse than
+	// linear, a hang or a blow-up.
+	bodyBudget = fuzzbudget.Budget{Time: 3 * time.Second, Alloc: 64 << 20, AllocPerByte: 200}
+	// templateBudget, of FuzzTemplateBody: the save check (which parses and
+	// renders) of a body of MaxSendBody, on a loaded machine.
+	templateBudget = fuzzbudget.Budget{Time: 5 * time.Second, Heap: 512 << 20}
 )
 
 // sendAttackSeeds are send bodies of the attacks of issue 14: message_data
@@ -41,8 +50,8 @@ var sendAttackSeeds = []string{
 }
 
 // FuzzSendBody checks that no send body makes the server fail with 500 or
-// take over the fuzz budget (fuzzbudget_test.go), and that an accepted
-// send can be polled: its message_data still decodes when a poll wraps it.
+// take over bodyBudget, and that an accepted send can be polled: its
+// message_data still decodes when a poll wraps it.
 func FuzzSendBody(f *testing.F) {
 	for _, seed := range append([]string{
 		seedSend,
@@ -62,24 +71,31 @@ func FuzzSendBody(f *testing.F) {
 	fx := newFixture(f)
 	f.Fuzz(func(t *testing.T, body string) {
 		var accepted []string
-		withinBudget(t, body, func() {
+		bodyBudget.Check(t, fmt.Sprintf("send body %.200q", body), len(body), func() {
 			for _, channel := range []string{"inbox_message", "in_app"} {
 				req := httptest.NewRequest(http.MethodPost, "/v1/send/"+channel, strings.NewReader(body))
 				req.Header.Set("Authorization", "Bearer "+testKey)
 				w := httptest.NewRecorder()
 				fx.h.ServeHTTP(w, req)
 				if w.Code == http.StatusInternalServerError || (w.Code != http.StatusOK && !strings.Contains(w.Body.String(), `"meta":{"error":`)) {
-					t.Fatalf("POST %s %q: %d %s", channel, body, w.Code, w.Body.String())
+					t.Errorf("POST %s %q: %d %s", channel, body, w.Code, w.Body.String())
+					return
 				}
 				if w.Code == http.StatusOK {
 					var resp struct {
 						DeliveryID string `json:"delivery_id"`
 					}
-					require.NoError(t, json.Unmarshal(w.Body.Bytes(), &resp))
+					if err := json.Unmarshal(w.Body.Bytes(), &resp); err != nil {
+						t.Errorf("POST %s %q: the answer does not decode: %v", channel, body, err)
+						return
+					}
 					accepted = append(accepted, resp.DeliveryID)
 				}
 			}
 		})
+		if t.Failed() {
+			return
+		}
 		for _, id := range accepted {
 			// a poll wraps message_data two levels deeper than the delivery's state does
 			req := httptest.NewRequest(http.MethodGet, "/v1/deliveries/"+id, nil)
@@ -96,8 +112,7 @@ func FuzzSendBody(f *testing.F) {
 
 // FuzzTemplateBody checks that no template body, created or replaced,
 // makes the server fail with 500 or answer an error without
-// {"meta":{"error":...}}, or take more than templateFuzzTime or grow the
-// heap by more than templateFuzzHeap (the save check parses and renders).
+// {"meta":{"error":...}}, or take over templateBudget.
 func FuzzTemplateBody(f *testing.F) {
 	for _, src := range []string{
 		`{% cycle ` + strings.TrimSuffix(strings.Repeat(`"aaaa",`, 50_000), ",") + ` %}`, // 300 KB: 13 GB before
@@ -127,7 +142,7 @@ func FuzzTemplateBody(f *testing.F) {
 			req := httptest.NewRequest(route.method, route.path, strings.NewReader(body))
 			req.Header.Set("Authorization", "Bearer "+testKey)
 			w := httptest.NewRecorder()
-			fuzzbudget.Run(t, route.method+" "+route.path, templateFuzzTime, templateFuzzHeap, func() { fx.h.ServeHTTP(w, req) })
+			templateBudget.Check(t, route.method+" "+route.path, len(body), func() { fx.h.ServeHTTP(w, req) })
 			if w.Code >= 500 || (w.Code >= 300 && !strings.Contains(w.Body.String(), `"meta":{"error":`)) {
 				t.Fatalf("%s %s %q: %d %s", route.method, route.path, body, w.Code, w.Body.String())
 			}
@@ -136,8 +151,8 @@ func FuzzTemplateBody(f *testing.F) {
 }
 
 // FuzzEventsBody checks that no events body makes the server fail with 500
-// or answer an error without {"meta":{"error":...}}, or take over the fuzz
-// budget (fuzzbudget_test.go).
+// or answer an error without {"meta":{"error":...}}, or take over
+// bodyBudget.
 func FuzzEventsBody(f *testing.F) {
 	for _, seed := range []string{
 		`{"events":[{"id":"e1","delivery_id":"dlv_x","type":"opened","at_ms":1}]}`,
@@ -162,16 +177,19 @@ func FuzzEventsBody(f *testing.F) {
 	id := fx.send("inbox_message", seedSend)
 	f.Add(`{"events":[{"id":"o","delivery_id":"` + id + `","type":"opened"},{"id":"i","type":"identify","attributes":{"a":1}}]}`)
 	f.Fuzz(func(t *testing.T, body string) {
-		withinBudget(t, body, func() {
+		bodyBudget.Check(t, fmt.Sprintf("events body %.200q", body), len(body), func() {
 			req := httptest.NewRequest(http.MethodPost, "/v1/client/events", strings.NewReader(body))
 			req.Header.Set("X-Roost-Site", testSite)
 			req.Header.Set("X-Roost-User", "user_123")
 			w := httptest.NewRecorder()
 			fx.h.ServeHTTP(w, req)
 			if w.Code >= 500 || (w.Code != http.StatusOK && !strings.Contains(w.Body.String(), `"meta":{"error":`)) {
-				t.Fatalf("POST events %q: %d %s", body, w.Code, w.Body.String())
+				t.Errorf("POST events %q: %d %s", body, w.Code, w.Body.String())
 			}
 		})
+		if t.Failed() {
+			return
+		}
 		req := httptest.NewRequest(http.MethodGet, "/v1/client/poll", nil)
 		req.Header.Set("X-Roost-Site", testSite)
 		req.Header.Set("X-Roost-User", "user_123")
