@@ -137,7 +137,7 @@ func CheckLiquid(r *render.Renderer, t *Template) error {
 		if err := r.CheckContent(c.Body); err != nil {
 			kind := "Liquid syntax error"
 			if rerr, ok := err.(*render.Error); ok && rerr.OverBudget() {
-				kind = "over the render budget"
+				kind = "it cannot render within the budget"
 			}
 			return Errorf(EINVALID, "template %s, %s (id %d): %s: %v", t.name(), c.describe(), c.ID, kind, err)
 		}

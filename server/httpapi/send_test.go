@@ -154,6 +154,10 @@ func TestSend_Auth(t *testing.T) {
 			assert.Contains(t, errorMessage(t, w), tt.message)
 		})
 	}
+	t.Run("ErrorTextAsWritten", func(t *testing.T) {
+		w := f.do(http.MethodPost, "/v1/send/inbox_message", seedSend)
+		assert.Contains(t, w.Body.String(), "Bearer <app api key>", "an error body is JSON for people, not HTML-escaped")
+	})
 	t.Run("OKSchemeCaseInsensitive", func(t *testing.T) {
 		w := f.do(http.MethodPost, "/v1/send/inbox_message", seedSend, "Authorization", "bearer "+testKey)
 		assert.Equal(t, http.StatusOK, w.Code, w.Body.String())

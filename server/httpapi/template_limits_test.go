@@ -39,7 +39,7 @@ func cycleOf(n int) string {
 // 400 that names the limit, and nothing is stored.
 func TestTemplates_Limits(t *testing.T) {
 	f := newFixture(t)
-	iters := fmt.Sprintf("over the render budget: content field \"body\", line 1: render budget exceeded: more than %d loop iterations", render.MaxLoopIterations)
+	iters := fmt.Sprintf("it cannot render within the budget: content field \"body\", line 1: render budget exceeded: more than %d loop iterations", render.MaxLoopIterations)
 	for _, tt := range []struct {
 		name, src, message string
 	}{

@@ -87,11 +87,18 @@ func WriteError(w http.ResponseWriter, err error) {
 	writeJSON(w, ErrorStatus(err), body)
 }
 
-// writeJSON writes v as a JSON answer with status.
+// writeJSON writes v as a JSON answer with status. <, > and & are written
+// as they are, not as \u003c and the like: an answer is JSON (nosniff),
+// never HTML, and its error texts are read by people.
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
-	if err != nil { // only our own types are written: a bug
-		status, b = http.StatusInternalServerError, []byte(`{"meta":{"error":"internal error"}}`)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	b := []byte(`{"meta":{"error":"internal error"}}`)
+	if err := enc.Encode(v); err == nil {
+		b = bytes.TrimSuffix(buf.Bytes(), newline)
+	} else { // only our own types are written: a bug
+		status = http.StatusInternalServerError
 	}
 	writeBody(w, status, b)
 }
