@@ -82,7 +82,7 @@ func TestSign(t *testing.T) {
 	_, _, err = runRoost(t, map[string]string{"ROOST_SITE": "shop"}, "sign", "u1")
 	assert.ErrorContains(t, err, "site shop has no secret")
 	_, _, err = runRoost(t, env, "sign")
-	assert.ErrorContains(t, err, "one user id")
+	assert.ErrorContains(t, err, "sign needs a user id")
 }
 
 // TestSign_TTL: roost sign -ttl prints an identity token the server's

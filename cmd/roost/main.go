@@ -24,7 +24,7 @@ var commands = map[string]struct {
 	"sign":        {"print the signature of a user id, as a site's backend makes it", sign},
 	"templates":   {"import or export templates (the seed format): roost templates import|export FILE", templates},
 	"keygen":      {"print a new random secret, for an App API key or a site secret", keygen},
-	"healthcheck": {"exit 0 if the roost on ROOST_ADDR answers /healthz, else 1 (a container's HEALTHCHECK)", healthcheck},
+	"healthcheck": {"exit 0 if roost answers /healthz on ROOST_METRICS_ADDR (else ROOST_ADDR, or -addr), else 1: a container's HEALTHCHECK", healthcheck},
 	"version":     {"print the version of roost and of its browser runtime", version},
 }
 

@@ -227,3 +227,33 @@ func stderrOf(err error) string {
 	}
 	return err.Error()
 }
+
+// TestReadmeListsEveryCommand: the README's two lists of roost's
+// subcommands (how to build it, and the layout table's cmd/roost row)
+// name each one, and what it says of healthcheck's address agrees with
+// `roost -h`: the metrics listener's variable first.
+func TestReadmeListsEveryCommand(t *testing.T) {
+	b, err := os.ReadFile("../../README.md")
+	require.NoError(t, err)
+	readme := string(b)
+	for _, marker := range []string{"lists the commands: `serve`", "| `cmd/roost/` |"} {
+		i := strings.Index(readme, marker)
+		require.GreaterOrEqual(t, i, 0, "the README has %q", marker)
+		list, _, _ := strings.Cut(readme[i:], ".\n")
+		list, _, _ = strings.Cut(list, "|\n")
+		for _, name := range commandOrder {
+			assert.Contains(t, list, "`"+name, "the README's list at %q names %s", marker, name)
+		}
+	}
+	usage, _, _ := runRoost(t, nil, "-h")
+	line := usage[strings.Index(usage, "  healthcheck "):]
+	line, _, _ = strings.Cut(line, "\n")
+	metrics, addr := service.EnvName("metrics-addr"), service.EnvName("addr")
+	assert.Less(t, strings.Index(line, metrics), strings.Index(line, addr), "roost -h: healthcheck asks %s, else %s: %q", metrics, addr, line)
+	assert.GreaterOrEqual(t, strings.Index(line, metrics), 0, line)
+	i := strings.Index(readme, "`roost healthcheck [-ready]` asks")
+	require.GreaterOrEqual(t, i, 0)
+	para, _, _ := strings.Cut(readme[i:], "\n- ")
+	assert.Less(t, strings.Index(para, metrics), strings.Index(para, addr), "the README: healthcheck asks %s, else %s", metrics, addr)
+	assert.GreaterOrEqual(t, strings.Index(para, metrics), 0, para)
+}
