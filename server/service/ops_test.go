@@ -117,7 +117,7 @@ func TestMetrics(t *testing.T) {
 // TestMetrics_AuthThrottled: roost_auth_throttled_total counts, by side,
 // the failed authentications answered 429, and the service passes
 // -trusted-proxies on: with "none", a loopback peer's X-Forwarded-For is
-// not read, so varying it does not escape the limit.
+// not read, so varying it does not escape the limit; by default it is.
 func TestMetrics_AuthThrottled(t *testing.T) {
 	ts := startService(t, func(cfg *service.Config) { cfg.TrustedProxies = "none" })
 	metrics := ts.base + "/metrics"
@@ -137,6 +137,13 @@ func TestMetrics_AuthThrottled(t *testing.T) {
 	assert.Equal(t, before[`roost_auth_throttled_total{side="client"}`]+2, after[`roost_auth_throttled_total{side="client"}`])
 	assert.Contains(t, ts.logs.String(), "throttling failed authentications")
 	assert.NotContains(t, ts.logs.String(), "Bearer wrong")
+
+	ts = startService(t, nil) // the default: a proxy on loopback is trusted
+	for i := range httpapi.MaxKeyFailures + 3 {
+		status, _, _ := ts.do(http.MethodGet, ts.base+"/v1/transactional", "", "Authorization", "Bearer wrong",
+			"X-Forwarded-For", fmt.Sprintf("203.0.113.%d", i))
+		require.Equal(t, http.StatusUnauthorized, status, "each forwarded address is counted on its own")
+	}
 }
 
 // TestMetrics_Queued: roost_queued_messages counts what polls would
