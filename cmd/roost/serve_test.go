@@ -101,3 +101,15 @@ func TestServe_InsecureUnsignedIdentitiesWarns(t *testing.T) {
 	res.Body.Close()
 	assert.Equal(t, http.StatusOK, res.StatusCode, "an unsigned user id is trusted")
 }
+
+// TestServe_LogsTheTrustRule: the start-up line says whose
+// X-Forwarded-For is read (-trusted-proxies), so an operator can check it.
+func TestServe_LogsTheTrustRule(t *testing.T) {
+	env := map[string]string{"ROOST_SITE": "shop=https://shop.example.com", "ROOST_SITE_SECRET": "s3cret", "ROOST_API_KEY": "key-1"}
+	_, logs := startServe(t, env)
+	assert.Contains(t, logs.String(), `trusted_proxies="127.0.0.0/8 ::1/128"`)
+	_, logs = startServe(t, env, "-trusted-proxies", "10.0.0.5, 10.1.0.0/16")
+	assert.Contains(t, logs.String(), `trusted_proxies="10.0.0.5/32 10.1.0.0/16"`)
+	_, logs = startServe(t, env, "-trusted-proxies", "none")
+	assert.Contains(t, logs.String(), `trusted_proxies="none: X-Forwarded-For is not read"`)
+}

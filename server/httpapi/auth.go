@@ -3,6 +3,7 @@ package httpapi
 import (
 	"crypto/sha256"
 	"crypto/subtle"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -17,19 +18,15 @@ type appHandler func(w http.ResponseWriter, r *http.Request) error
 // clientHandler is a browser-side handler for the identified person.
 type clientHandler func(w http.ResponseWriter, r *http.Request, personID string) error
 
-// app authenticates the App API key, then runs next. An address that
-// gave too many wrong keys (MaxKeyFailures) is refused before its key is
-// looked at, so that a right guess cannot be told from a wrong one.
+// app authenticates the App API key, then runs next. A missing or wrong
+// key counts against the client's address (MaxKeyFailures); past the
+// limit it is answered 429 instead of 401, while a right key from the
+// same address is served.
 func (h *Handler) app(next appHandler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		addr, now := clientAddress(r), h.srv.Now()
-		if blocked, wait := h.keyFailures.blocked(addr, now); blocked {
-			h.fail(w, r, h.keyFailures.refuse(wait, "wrong API keys"))
-			return
-		}
 		key, err := h.checkAPIKey(r)
 		if err != nil {
-			h.keyFailures.fail(addr, now)
+			err = h.authFailed(h.keyFailures, AuthSideSend, r, err)
 		} else {
 			err = h.checkRate(key)
 		}
@@ -40,6 +37,35 @@ func (h *Handler) app(next appHandler) http.Handler {
 			h.fail(w, r, err)
 		}
 	})
+}
+
+// authFailed counts a failed authentication of r's address on side, and
+// returns the error to answer: refusal, or while the address is blocked,
+// the 429 of the limiter l, logging the address at most once per
+// ThrottleLogEvery (never a key or a signature).
+func (h *Handler) authFailed(l *failureLimiter, side string, r *http.Request, refusal error) error {
+	addr := h.clientAddress(r)
+	throttled, log := l.failed(addr, h.srv.Now())
+	if throttled == nil {
+		return refusal
+	}
+	if log {
+		h.cfg.Logger.Warn("throttling failed authentications from an address (logged once a minute): requests with valid credentials are still served",
+			"side", side, "address", addr, "limit", fmt.Sprintf("%d %s in %s", l.max, l.what, l.window))
+	}
+	return throttled
+}
+
+// AuthThrottled returns how many failed authentications of side (one of
+// AuthSides) were answered 429 so far, their address being blocked.
+func (h *Handler) AuthThrottled(side string) uint64 {
+	switch side {
+	case AuthSideSend:
+		return h.keyFailures.throttledCount()
+	case AuthSideClient:
+		return h.sigFailures.throttledCount()
+	}
+	return 0
 }
 
 // checkAPIKey returns the key r carries as "Bearer <key>" when it is one
@@ -73,17 +99,13 @@ func (h *Handler) checkRate(key string) error {
 }
 
 // client identifies the site and the person from the X-Roost-* headers,
-// checks the page's origin and the person's signature, then runs next. An
-// address that gave too many wrong signatures (MaxSignatureFailures) is
-// refused first.
+// checks the page's origin and the person's signature, then runs next. A
+// missing or wrong signature counts against the client's address
+// (MaxSignatureFailures); past the limit it is answered 429, while a right
+// one from the same address is served.
 func (h *Handler) client(next clientHandler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		addr, now := clientAddress(r), h.srv.Now()
-		if blocked, wait := h.sigFailures.blocked(addr, now); blocked {
-			h.fail(w, r, h.sigFailures.refuse(wait, "wrong signatures"))
-			return
-		}
-		user, err := h.identify(r, addr, now)
+		user, err := h.identify(r)
 		if err == nil {
 			err = next(w, r, user)
 		}
@@ -96,9 +118,9 @@ func (h *Handler) client(next clientHandler) http.Handler {
 // identify returns the person a browser-side request is for, or why the
 // request is refused: EUNAUTHORIZED for a missing or unknown site or a
 // missing signature, EFORBIDDEN for an origin the site does not allow or a
-// wrong or expired signature, EINVALID for a missing or invalid user. A
-// missing or wrong signature counts against addr, at now.
-func (h *Handler) identify(r *http.Request, addr string, now time.Time) (string, error) {
+// wrong or expired signature, EINVALID for a missing or invalid user; a
+// missing or wrong signature counts against r's address (authFailed).
+func (h *Handler) identify(r *http.Request) (string, error) {
 	id, user := r.Header.Get("X-Roost-Site"), r.Header.Get("X-Roost-User")
 	if id == "" {
 		h.refused.add("", RefusedUnknownSite)
@@ -124,12 +146,12 @@ func (h *Handler) identify(r *http.Request, addr string, now time.Time) (string,
 		return "", err
 	}
 	if site.IdentitySecret != "" {
-		if err := server.VerifyIdentity(site.IdentitySecret, user, r.Header.Get("X-Roost-Signature"), now); err != nil {
+		if err := server.VerifyIdentity(site.IdentitySecret, user, r.Header.Get("X-Roost-Signature"), h.srv.Now()); err != nil {
 			h.refused.add(id, RefusedSignature)
-			if !server.IdentityExpired(err) {
-				h.sigFailures.fail(addr, now) // an expired token was made by the backend: no guess
+			if server.IdentityExpired(err) {
+				return "", err // an expired token was made by the backend: no guess
 			}
-			return "", err
+			return "", h.authFailed(h.sigFailures, AuthSideClient, r, err)
 		}
 	}
 	return user, nil

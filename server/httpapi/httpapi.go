@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"regexp"
 	"slices"
@@ -47,7 +48,12 @@ type Config struct {
 	// When it is not set, a request whose Origin names the Host it was sent
 	// to is.
 	PublicURL string
-	// Logger receives unexpected errors; nil means slog.Default().
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For is read
+	// to tell clients apart for the failed-authentication limits (see
+	// ParseTrustedProxies, DefaultTrustedProxies); nil trusts none.
+	TrustedProxies []netip.Prefix
+	// Logger receives unexpected errors and throttled addresses; nil
+	// means slog.Default().
 	Logger *slog.Logger
 }
 
@@ -166,8 +172,9 @@ func New(srv *server.Server, cfg Config) (*Handler, error) {
 	}
 	h := &Handler{srv: srv, cfg: cfg, sites: map[string]*Site{},
 		limit:       newRateLimiter(cfg.SendRateLimit, cfg.SendRateBurst),
-		keyFailures: newFailureLimiter(MaxKeyFailures, AuthFailureWindow),
-		sigFailures: newFailureLimiter(MaxSignatureFailures, AuthFailureWindow)}
+		keyFailures: newFailureLimiter(MaxKeyFailures, AuthFailureWindow, "wrong API keys"),
+		sigFailures: newFailureLimiter(MaxSignatureFailures, AuthFailureWindow, "wrong signatures")}
+	h.cfg.TrustedProxies = slices.Clone(cfg.TrustedProxies)
 	for _, key := range cfg.APIKeys {
 		if err := ValidateAPIKey(key); err != nil {
 			return nil, err

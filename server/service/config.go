@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"math"
 	"net"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -58,6 +59,11 @@ type Config struct {
 	PollCacheBytes int
 	// PublicURL is the server's public base URL (httpapi.Config).
 	PublicURL string
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
+	// the client for the failed-authentication limits: networks and IPs
+	// separated by commas or spaces, or "none" (httpapi.ParseTrustedProxies);
+	// empty means httpapi.DefaultTrustedProxies, loopback only.
+	TrustedProxies string
 	// MetricsAddr, when set, moves /metrics to a listener of its own.
 	MetricsAddr string
 	// RuntimeDir, when set, serves the browser runtime from this
@@ -97,6 +103,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.DB == "" {
 		c.DB = DefaultDB
+	}
+	if strings.TrimSpace(c.TrustedProxies) == "" {
+		c.TrustedProxies = httpapi.DefaultTrustedProxies
 	}
 	set(&c.ReadHeaderTimeout, DefaultReadHeaderTimeout)
 	set(&c.ReadTimeout, DefaultReadTimeout)
@@ -150,6 +159,9 @@ func (c *Config) Validate() error {
 			errs = append(errs, fmt.Errorf("%s: %w", setting("public-url"), err))
 		}
 	}
+	if _, err := c.trustedProxies(); err != nil {
+		errs = append(errs, err)
+	}
 	for _, a := range []struct{ name, addr string }{{"addr", c.Addr}, {"metrics-addr", c.MetricsAddr}} {
 		if a.addr == "" {
 			continue
@@ -189,6 +201,34 @@ func (c *Config) Validate() error {
 		errs = append(errs, fmt.Errorf("%s %s is -addr: leave it empty to serve /metrics on -addr", setting("metrics-addr"), c.MetricsAddr))
 	}
 	return errors.Join(errs...)
+}
+
+// trustedProxies returns the networks of c.TrustedProxies (empty: the
+// default), or an error naming the setting.
+func (c *Config) trustedProxies() ([]netip.Prefix, error) {
+	v := c.TrustedProxies
+	if strings.TrimSpace(v) == "" {
+		v = httpapi.DefaultTrustedProxies
+	}
+	p, err := httpapi.ParseTrustedProxies(v)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w (separate several with commas or spaces; %q trusts none)", setting("trusted-proxies"), err, httpapi.NoTrustedProxies)
+	}
+	return p, nil
+}
+
+// TrustRule says, for the start-up line, whose X-Forwarded-For names the
+// client: "127.0.0.0/8 ::1/128", or "none: X-Forwarded-For is not read".
+func (c *Config) TrustRule() string {
+	p, err := c.trustedProxies()
+	if err != nil || len(p) == 0 {
+		return httpapi.NoTrustedProxies + ": X-Forwarded-For is not read"
+	}
+	shown := make([]string, len(p))
+	for i, n := range p {
+		shown[i] = n.String()
+	}
+	return strings.Join(shown, " ")
 }
 
 // MinTier is the shortest poll interval a tier may have: shorter would

@@ -79,6 +79,8 @@ func BindFlags(fs *flag.FlagSet) *Flags {
 	f.pollCache = sizeValue(server.DefaultPollCacheBytes)
 	fs.Var(&f.pollCache, "poll-cache", f.usage("poll-cache", "memory for cached poll answers (64MiB, 512KiB, bytes; 0: none)"))
 	str(&c.PublicURL, "public-url", "", "the server's public base URL, https://roost.example.com (the origin its own pages and frames have)")
+	str(&c.TrustedProxies, "trusted-proxies", httpapi.DefaultTrustedProxies, "the reverse proxies whose X-Forwarded-For names the client "+
+		"for the failed-authentication limits: networks or IPs separated by commas or spaces (10.0.0.5, 10.0.0.0/8), or none; set it to your proxy's address")
 	str(&c.MetricsAddr, "metrics-addr", "", "serve /metrics on this address instead of -addr, with /healthz and /readyz (uncapped: for probes)")
 	str(&c.RuntimeDir, "runtime-dir", "", "serve the browser runtime from this directory (make runtime's build) instead of the one built in")
 	str(&f.logFormat, "log-format", "text", "log format: text or json")

@@ -69,7 +69,13 @@ func TestFlags_Env(t *testing.T) {
 		"ROOST_SITE":        "shop=https://shop.example,https://www.shop.example blog=https://blog.example",
 		"ROOST_SITE_SECRET": "shop=s1 blog=s2",
 	}
-	cfg := mustParseFlags(t, nil, env)
+	cfg := mustParseFlags(t, nil, nil)
+	assert.Equal(t, httpapi.DefaultTrustedProxies, cfg.TrustedProxies, "loopback by default")
+	cfg = mustParseFlags(t, nil, map[string]string{"ROOST_TRUSTED_PROXIES": "10.0.0.5 10.0.0.6"})
+	assert.Equal(t, "10.0.0.5 10.0.0.6", cfg.TrustedProxies)
+	assert.Equal(t, "none", mustParseFlags(t, []string{"-trusted-proxies", "none"}, nil).TrustedProxies)
+
+	cfg = mustParseFlags(t, nil, env)
 	assert.Equal(t, "127.0.0.1:9000", cfg.Addr)
 	assert.Equal(t, "/data/roost.db", cfg.DB)
 	assert.Equal(t, 64, cfg.MaxConns)
@@ -206,6 +212,9 @@ func TestConfig_Validate(t *testing.T) {
 		{"NegativeBurst", func(c *service.Config) { c.SendRateBurst = -5 }, []string{"-rate-burst", "negative"}},
 		{"TierTooShort", func(c *service.Config) { c.TierActive = time.Millisecond }, []string{"-tier-active", "shorter than 100ms"}},
 		{"TiersOutOfOrder", func(c *service.Config) { c.TierActive = 2 * time.Minute }, []string{"out of order"}},
+		{"BadTrustedProxy", func(c *service.Config) { c.TrustedProxies = "10.0.0.0/8, 10.0.0.0/40" },
+			[]string{"-trusted-proxies (ROOST_TRUSTED_PROXIES)", `"10.0.0.0/40"`, "is not a network", "none"}},
+		{"TrustedProxyName", func(c *service.Config) { c.TrustedProxies = "nginx" }, []string{"-trusted-proxies (ROOST_TRUSTED_PROXIES)", `"nginx"`}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			c := valid()
@@ -218,6 +227,18 @@ func TestConfig_Validate(t *testing.T) {
 		})
 	}
 
+	t.Run("TrustedProxies", func(t *testing.T) {
+		for v, rule := range map[string]string{
+			"":                            "127.0.0.0/8 ::1/128",
+			"none":                        "none: X-Forwarded-For is not read",
+			"10.0.0.5, 172.16.0.0/12 ::1": "10.0.0.5/32 172.16.0.0/12 ::1/128",
+		} {
+			c := valid()
+			c.TrustedProxies = v
+			assert.NoError(t, c.Validate(), v)
+			assert.Equal(t, rule, c.TrustRule(), v)
+		}
+	})
 	t.Run("UnsignedAllowed", func(t *testing.T) {
 		c := valid()
 		c.Sites[0].IdentitySecret = ""

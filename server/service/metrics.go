@@ -103,6 +103,12 @@ func newMetrics(srv *server.Server, db *sqlite.DB, api *httpapi.Handler, build p
 			}, func() float64 { return float64(api.Refusals(site, reason)) }))
 		}
 	}
+	for _, side := range httpapi.AuthSides {
+		m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "roost_auth_throttled_total", Help: "Failed authentications answered 429 because their address failed too often (wrong API keys: send; wrong signatures: client).",
+			ConstLabels: prometheus.Labels{"side": side},
+		}, func() float64 { return float64(api.AuthThrottled(side)) }))
+	}
 	return m
 }
 

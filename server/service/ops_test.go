@@ -2,6 +2,7 @@ package service_test
 
 import (
 	"bufio"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/roostmsg/roost/inbox"
 	"github.com/roostmsg/roost/server"
+	"github.com/roostmsg/roost/server/httpapi"
 	"github.com/roostmsg/roost/server/service"
 )
 
@@ -110,6 +112,38 @@ func TestMetrics(t *testing.T) {
 	}
 	assert.Contains(t, build, `goversion="go1.`, "roost_build_info says which Go built it")
 	assert.Contains(t, build, `runtime="`)
+}
+
+// TestMetrics_AuthThrottled: roost_auth_throttled_total counts, by side,
+// the failed authentications answered 429, and the service passes
+// -trusted-proxies on: with "none", a loopback peer's X-Forwarded-For is
+// not read, so varying it does not escape the limit; by default it is.
+func TestMetrics_AuthThrottled(t *testing.T) {
+	ts := startService(t, func(cfg *service.Config) { cfg.TrustedProxies = "none" })
+	metrics := ts.base + "/metrics"
+	before := ts.scrape(metrics)
+	throttled := map[int]int{}
+	for i := range httpapi.MaxKeyFailures + 3 {
+		status, _, _ := ts.do(http.MethodGet, ts.base+"/v1/transactional", "", "Authorization", "Bearer wrong",
+			"X-Forwarded-For", fmt.Sprintf("203.0.113.%d", i))
+		throttled[status]++
+	}
+	assert.Equal(t, map[int]int{http.StatusUnauthorized: httpapi.MaxKeyFailures, http.StatusTooManyRequests: 3}, throttled)
+	for range httpapi.MaxSignatureFailures + 2 {
+		ts.do(http.MethodGet, ts.base+"/v1/client/poll", "", "X-Roost-Site", testSite, "X-Roost-User", testUser, "X-Roost-Signature", "00")
+	}
+	after := ts.scrape(metrics)
+	assert.Equal(t, before[`roost_auth_throttled_total{side="send"}`]+3, after[`roost_auth_throttled_total{side="send"}`])
+	assert.Equal(t, before[`roost_auth_throttled_total{side="client"}`]+2, after[`roost_auth_throttled_total{side="client"}`])
+	assert.Contains(t, ts.logs.String(), "throttling failed authentications")
+	assert.NotContains(t, ts.logs.String(), "Bearer wrong")
+
+	ts = startService(t, nil) // the default: a proxy on loopback is trusted
+	for i := range httpapi.MaxKeyFailures + 3 {
+		status, _, _ := ts.do(http.MethodGet, ts.base+"/v1/transactional", "", "Authorization", "Bearer wrong",
+			"X-Forwarded-For", fmt.Sprintf("203.0.113.%d", i))
+		require.Equal(t, http.StatusUnauthorized, status, "each forwarded address is counted on its own")
+	}
 }
 
 // TestMetrics_Queued: roost_queued_messages counts what polls would

@@ -86,10 +86,13 @@ func wire(cfg Config, db *sqlite.DB, files fs.FS) (*Service, error) {
 		TierActive: cfg.TierActive, TierInactive: cfg.TierInactive, TierLow: cfg.TierLow,
 		PollCacheBytes: cfg.PollCacheBytes, Now: cfg.Now, Logger: cfg.Logger,
 	}, db)
-	var err error
+	trusted, err := cfg.trustedProxies()
+	if err != nil {
+		return nil, err
+	}
 	s.api, err = httpapi.New(s.srv, httpapi.Config{
 		APIKeys: cfg.APIKeys, Sites: cfg.Sites, SendRateLimit: cfg.SendRateLimit, SendRateBurst: cfg.SendRateBurst,
-		PublicURL: cfg.PublicURL, Logger: cfg.Logger,
+		PublicURL: cfg.PublicURL, TrustedProxies: trusted, Logger: cfg.Logger,
 	})
 	if err != nil {
 		return nil, err
