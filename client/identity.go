@@ -70,8 +70,8 @@ func (r *Runtime) check(s *session, p *port, again bool) {
 		delete(s.rejected, signature)
 		if s.refused {
 			s.resume()
-		} else if again {
-			s.loop.Wake()
+		} else if again || r.expired(signature) {
+			s.loop.Wake() // an expired token: the server says so now, not at the next poll
 		}
 	case s.trusts(signature):
 		if later(signature, s.signature) && r.opts.Coordinator == nil {
