@@ -53,7 +53,7 @@ func (s *session) sendEvents() {
 			case errors.Is(err, errRefused), errors.Is(err, errStaleSignature):
 				continue // refused: wait for the next identify (or hand over); stale: send with the new signature
 			case err != nil:
-				retry = s.r.opts.Clock.After(s.r.opts.EventRetry)
+				retry = s.r.opts.Clock.After(s.r.retryWait(err))
 			case len(batch) == inbox.MaxEventsPerBatch:
 				continue // more to send
 			}
@@ -67,6 +67,28 @@ func (s *session) sendEvents() {
 		case <-retry:
 		}
 	}
+}
+
+// answerError is a failed answer to an events post (or a probe): its
+// status, and the wait its Retry-After asked for (0 for none).
+type answerError struct {
+	status     int
+	retryAfter time.Duration
+}
+
+func (e *answerError) Error() string { return fmt.Sprintf("events: server answered %d", e.status) }
+
+// retryWait returns how long to wait before sending again after err: the
+// server's Retry-After on a 429 (the events budget, shared by a person's
+// events and in-app claims) when longer than Options.EventRetry, else
+// EventRetry. The host reads Retry-After in whole seconds and leaves it 0
+// when it is missing or malformed.
+func (r *Runtime) retryWait(err error) time.Duration {
+	var ae *answerError
+	if errors.As(err, &ae) && ae.status == 429 {
+		return max(r.opts.EventRetry, ae.retryAfter)
+	}
+	return r.opts.EventRetry
 }
 
 // postEvents sends one batch and returns the server's answer. A refused
@@ -89,7 +111,7 @@ func (s *session) postEvents(ctx context.Context, batch []inbox.Event) (inbox.Ev
 		return ack, errStaleSignature
 	}
 	if res.Status != 200 {
-		return ack, fmt.Errorf("events: server answered %d", res.Status)
+		return ack, &answerError{status: res.Status, retryAfter: res.RetryAfter}
 	}
 	s.r.mu.Lock()
 	s.accept(signature)

@@ -7,6 +7,7 @@ package client
 
 import (
 	"context"
+	"strconv"
 	"time"
 )
 
@@ -33,4 +34,19 @@ type Host interface {
 	Post(port int, msg []byte)
 	// Fetch sends an HTTP request; an error is a network failure.
 	Fetch(ctx context.Context, req Request) (Response, error)
+}
+
+// MaxRetryAfter is the longest Retry-After the runtime heeds; a longer one
+// is taken for a malformed header.
+const MaxRetryAfter = 24 * time.Hour
+
+// ParseRetryAfter reads a Retry-After header in whole seconds, the form the
+// Roost server sends; an empty, malformed (an HTTP date included),
+// negative or over-MaxRetryAfter header is 0: no wait asked.
+func ParseRetryAfter(header string) time.Duration {
+	secs, err := strconv.ParseInt(header, 10, 64)
+	if err != nil || secs < 0 || secs > int64(MaxRetryAfter/time.Second) {
+		return 0
+	}
+	return time.Duration(secs) * time.Second
 }

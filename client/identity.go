@@ -70,10 +70,10 @@ func (r *Runtime) check(s *session, p *port, again bool) {
 		delete(s.rejected, signature)
 		if s.refused {
 			s.resume()
-		} else if again {
-			s.loop.Wake()
+		} else if again || r.expired(signature) {
+			s.loop.Wake() // an expired token: the server says so now, not at the next poll
 		}
-	case s.accepted[signature]:
+	case s.trusts(signature):
 		if later(signature, s.signature) && r.opts.Coordinator == nil {
 			s.signature = signature
 		}
@@ -131,8 +131,32 @@ func (r *Runtime) queueAttributes(p *port) {
 }
 
 // admits reports whether tab p may see and change the person's messages:
-// the server accepted its signature in this session; r.mu is held.
-func (s *session) admits(p *port) bool { return s.accepted[p.signature] }
+// the server accepted its signature in this session, and it has not expired
+// since (trusts); r.mu is held.
+func (s *session) admits(p *port) bool { return s.trusts(p.signature) }
+
+// trusts reports whether the server accepted signature for the person in
+// this session and, when it is an identity token, its expiry has not passed
+// by the runtime's clock: an accepted token that expired since counts as
+// never accepted, so that a tab giving it has it checked by the server
+// (which refuses it) rather than seeing the person's messages. r.mu is held.
+func (s *session) trusts(signature string) bool {
+	if !s.accepted[signature] {
+		return false
+	}
+	if s.r.expired(signature) {
+		delete(s.accepted, signature) // the server refuses it now
+		return false
+	}
+	return true
+}
+
+// expired reports whether signature is an identity token whose expiry has
+// passed by the runtime's clock.
+func (r *Runtime) expired(signature string) bool {
+	exp, ok := tokenExpiry(signature)
+	return ok && !r.opts.Clock.Now().Before(exp)
+}
 
 // checking reports whether signature is being checked: by a probe, or as the
 // session's own before its first answer (or its wait) came; r.mu is held.
@@ -156,10 +180,11 @@ func (s *session) mayChange(p *port) error {
 
 // accept records that the server accepted signature for the person; the
 // tabs that gave it see the person's messages. A session the server refused
-// polls with it from now on, as does one whose signature expires sooner;
-// r.mu is held.
+// polls with it from now on, as does one whose signature expires sooner.
+// A token expired by the runtime's clock is not recorded (an answer with it
+// may have been on its way at the expiry); r.mu is held.
 func (s *session) accept(signature string) {
-	if s.accepted[signature] {
+	if s.trusts(signature) || s.r.expired(signature) {
 		return
 	}
 	s.accepted[signature] = true
@@ -199,7 +224,8 @@ func (s *session) reject(signature string, status int, body []byte) {
 	for _, p := range r.ports {
 		if p.user == s.user && p.signature == signature {
 			p.attributes = nil
-			r.emit(p.id, EventIdentityError, map[string]any{"user": s.user, "status": status, "error": serverError(status, body)})
+			msg := serverError(status, body)
+			r.emit(p.id, EventIdentityError, map[string]any{"user": s.user, "status": status, "reason": identityReason(status, msg), "error": msg})
 			r.postSnapshots(p)
 		}
 	}
@@ -214,7 +240,7 @@ func (s *session) alternative() string {
 		return ""
 	}
 	for _, p := range s.r.ports {
-		if p.user == s.user && p.signature != s.signature && s.accepted[p.signature] && (best == "" || later(p.signature, best)) {
+		if p.user == s.user && p.signature != s.signature && s.trusts(p.signature) && (best == "" || later(p.signature, best)) {
 			best = p.signature
 		}
 	}
@@ -234,7 +260,8 @@ func (s *session) probe(signature string) {
 // runProbe polls once with signature and records the server's verdict in
 // the person's session. A failure (the network, a 5xx) is no verdict: the
 // tabs that gave it see an empty list for now, and it is checked again
-// after EventRetry while a tab of the person still has it.
+// after EventRetry (or a 429's longer Retry-After) while a tab of the
+// person still has it.
 func (s *session) runProbe(signature string) {
 	req := s.requestWith("GET", "/v1/client/poll", nil, signature)
 	res, err := s.r.host.Fetch(s.ctx, req)
@@ -255,7 +282,9 @@ func (s *session) runProbe(signature string) {
 		problem := fmt.Sprintf("identify: the signature could not be checked: %v", err)
 		if err == nil {
 			problem = fmt.Sprintf("identify: the signature could not be checked: the server answered %d", res.Status)
+			err = &answerError{status: res.Status, retryAfter: res.RetryAfter}
 		}
+		wait := r.retryWait(err)
 		for _, p := range r.ports {
 			if p.user == cur.user && p.signature == signature {
 				r.emit(p.id, EventMessageError, map[string]string{"error": problem})
@@ -266,7 +295,7 @@ func (s *session) runProbe(signature string) {
 			select {
 			case <-cur.stopped:
 				return
-			case <-r.opts.Clock.After(r.opts.EventRetry):
+			case <-r.opts.Clock.After(wait):
 			}
 			r.mu.Lock()
 			defer r.mu.Unlock()
@@ -280,7 +309,7 @@ func (s *session) runProbe(signature string) {
 // needs reports whether a tab of the person has signature and no verdict
 // on it; r.mu is held.
 func (s *session) needs(signature string) bool {
-	if s.accepted[signature] || s.rejected[signature] || signature == s.signature {
+	if s.trusts(signature) || s.rejected[signature] || signature == s.signature {
 		return false
 	}
 	for _, p := range s.r.ports {

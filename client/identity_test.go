@@ -187,6 +187,11 @@ func newTokenRuntime(t *testing.T, opts client.Options) (*client.Runtime, *tabs,
 			exp, err := strconv.ParseInt(parts[min(1, len(parts)-1)], 10, 64)
 			return user == "user_123" && len(parts) == 3 && parts[0] == "v1" && parts[2] != "bad" && err == nil && clock.Now().Unix() < exp
 		}}
+	srv.expired = func(signature string) bool {
+		parts := strings.Split(signature, ".")
+		exp, err := strconv.ParseInt(parts[min(1, len(parts)-1)], 10, 64)
+		return len(parts) == 3 && parts[2] != "bad" && err == nil && clock.Now().Unix() >= exp
+	}
 	h := &tabs{server: srv, inbox: map[int]chan map[string]any{}}
 	opts.Clock, opts.EventRetry = clock, time.Millisecond
 	opts.Tiers = poller.Tiers{Active: time.Minute, Inactive: time.Minute, Low: time.Minute}
@@ -270,6 +275,7 @@ func TestExpiredTokenRefusedThenAFreshOneResumes(t *testing.T) {
 		}
 	}, 5*time.Second, 10*time.Millisecond, "the expired token is refused")
 	assert.Equal(t, float64(403), m["data"].(map[string]any)["status"])
+	assert.Equal(t, client.ReasonExpired, m["data"].(map[string]any)["reason"])
 	polls := h.server.pollsOf("user_123")
 	send(rt, 1, `{"op":"identify","user":"user_123","signature":"`+token(clock.Now().Add(time.Hour), "cc")+`"}`)
 	h.next(t, 1, snapshotWith(1, 1))
@@ -288,7 +294,8 @@ func TestWrongFreshTokenKeepsTheAcceptedOne(t *testing.T) {
 	send(rt, 2, `{"op":"init","endpoint":"http://roost.test","siteId":"example"}`)
 	send(rt, 2, `{"op":"view","view":1,"filter":{}}`)
 	send(rt, 2, `{"op":"identify","user":"user_123","signature":"`+token(clock.Now().Add(2*time.Hour), "bad")+`"}`)
-	h.until(t, 2, identityError, anyMessages, "a refused token got the person's messages")
+	m := h.until(t, 2, identityError, anyMessages, "a refused token got the person's messages")
+	assert.Equal(t, client.ReasonInvalid, m["data"].(map[string]any)["reason"])
 	clock.move(2 * time.Second) // the next poll
 	require.Eventually(t, func() bool { return h.server.pollsOf("user_123") >= 3 }, 5*time.Second, time.Millisecond)
 	sent := h.server.signaturesSent("user_123")
@@ -349,7 +356,10 @@ func TestKeptInboxOnlyForItsOwnSignature(t *testing.T) {
 	expired := token(time.Now().Add(-time.Minute), "aa") // the fake server checks no signature
 	for _, signature := range []string{"sig-a", expired} {
 		st := client.NewMemoryStorage()
-		rt1, h1 := newOutboxRuntime(t, st, false, message("d1", "orders", `"One"`))
+		// The first page load polls with the token before it expired (its
+		// runtime's clock two minutes behind): the runtime trusts no token past
+		// its expiry by its own clock.
+		rt1, h1 := newOutboxRuntimeOn(t, st, false, shiftedClock(-2*time.Minute), message("d1", "orders", `"One"`))
 		send(rt1, 1, `{"op":"init","endpoint":"http://roost.test","siteId":"example"}`)
 		send(rt1, 1, `{"op":"identify","user":"user_123","signature":"`+signature+`"}`)
 		send(rt1, 1, `{"op":"view","view":1,"filter":{}}`)

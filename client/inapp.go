@@ -272,7 +272,8 @@ const claimTimeout = 30 * time.Second
 // claim posts the delivered event that claims an in-app message, waits for
 // the answer and moves on: acknowledged, the message is shown; rejected
 // (another browser claimed it), it is dropped, silently when it was already
-// delivered; not answered, it is claimed again after EventRetry.
+// delivered; not answered, it is claimed again after EventRetry (or the
+// longer Retry-After of a 429: claims share the person's events budget).
 func (s *session) claim(e inbox.Event) {
 	// A stalled connection must not hold every later in-app message back:
 	// give up after claimTimeout (the retry reuses the event id, so a claim
@@ -318,7 +319,7 @@ func (s *session) claim(e inbox.Event) {
 		case errors.Is(err, errStaleSignature): // claimed again at once, with the new signature
 		default:
 			st.backoff = true
-			go r.endBackoff(s.user, r.opts.EventRetry)
+			go r.endBackoff(s.user, r.retryWait(err))
 		}
 	}
 	r.pumpInApp(s.user)

@@ -2,6 +2,7 @@ package client
 
 import (
 	"encoding/json"
+	"strings"
 
 	"github.com/roostmsg/roost/inbox"
 )
@@ -34,12 +35,43 @@ const (
 	// data {"error"} and, for one message, "deliveryId".
 	EventMessageError = "message-error"
 	// EventIdentityError reports that the server refused the identity (401 or
-	// 403: a missing or wrong signature, an unknown site): data {"user",
-	// "status", "error"}, error being the server's message. The runtime then
-	// stops polling for that person and holds their events until the page
-	// identifies them again, typically with a fresh signature.
+	// 403: a missing or wrong signature, an expired token, an unknown site):
+	// data {"user", "status", "reason", "error"}, error being the server's
+	// message and reason one of the Reason constants. The tab's list is empty
+	// until an identify of the person is accepted; the runtime stops polling
+	// for that person (when no other tab has an accepted signature) and holds
+	// their events until the page identifies them again.
 	EventIdentityError = "identity-error"
 )
+
+// The reasons of an identity-error (data "reason"), for a page to decide
+// whether identifying again can help: only after ReasonExpired does a fresh
+// token; the others last until the page, the backend or the site changes.
+const (
+	// ReasonExpired: a 403 for an identity token past its expiry (its
+	// message starts with inbox.MsgIdentityExpired).
+	ReasonExpired = "expired"
+	// ReasonMissing: a 401, no signature where the site requires one.
+	ReasonMissing = "missing"
+	// ReasonInvalid: any other 403 (a wrong signature, a token of another
+	// person or secret, an unknown site, an origin the site does not allow).
+	ReasonInvalid = "invalid"
+	// ReasonOrigin: in frame mode, the Roost server does not let the page's
+	// origin embed the runtime (the shim, js/roost.js, reports it; status 403).
+	ReasonOrigin = "origin"
+)
+
+// identityReason returns the reason of the server's refusal of an identity
+// with status (401 or 403) and the error message body's.
+func identityReason(status int, message string) string {
+	switch {
+	case status == 401:
+		return ReasonMissing
+	case strings.HasPrefix(message, inbox.MsgIdentityExpired):
+		return ReasonExpired
+	}
+	return ReasonInvalid
+}
 
 // inMsg is a message from a tab.
 type inMsg struct {

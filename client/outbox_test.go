@@ -18,11 +18,23 @@ import (
 // events endpoint down when down), retrying events every 10 ms.
 func newOutboxRuntime(t *testing.T, st client.Storage, down bool, msgs ...inbox.Message) (*client.Runtime, *tabs) {
 	t.Helper()
+	return newOutboxRuntimeOn(t, st, down, nil, msgs...)
+}
+
+// shiftedClock is the system clock moved by d.
+type shiftedClock time.Duration
+
+func (d shiftedClock) Now() time.Time                         { return time.Now().Add(time.Duration(d)) }
+func (d shiftedClock) After(w time.Duration) <-chan time.Time { return time.After(w) }
+
+// newOutboxRuntimeOn is newOutboxRuntime on clock (the system clock when nil).
+func newOutboxRuntimeOn(t *testing.T, st client.Storage, down bool, clock poller.Clock, msgs ...inbox.Message) (*client.Runtime, *tabs) {
+	t.Helper()
 	srv := &fakeServer{messages: msgs, polls: map[string]int{}, eventPost: make(chan struct{}, 1), eventsDown: down}
 	h := &tabs{server: srv, inbox: map[int]chan map[string]any{}}
 	fast := 20 * time.Millisecond
 	rt := client.New(h, client.Options{Tiers: poller.Tiers{Active: fast, Inactive: fast, Low: fast},
-		EventRetry: 10 * time.Millisecond, Storage: st})
+		EventRetry: 10 * time.Millisecond, Storage: st, Clock: clock})
 	stopWhenDone(t, rt, h)
 	return rt, h
 }

@@ -18,7 +18,7 @@ type Options struct {
 	// Clock is the time source (the system clock when nil).
 	Clock poller.Clock
 	// EventRetry is how long unacknowledged events wait before they are sent
-	// again (5 s when zero).
+	// again (5 s when zero), or a 429's Retry-After when that is longer.
 	EventRetry time.Duration
 	// Coordinator, when set, makes the runtimes of one browser's tabs share
 	// one poller per person (see Coordinator); nil when this runtime serves

@@ -29,7 +29,10 @@ type fakeServer struct {
 	signatures map[string]string // when set, the X-Roost-Signature each user must send
 	// accepts, when set, decides instead of signatures which X-Roost-Signature
 	// the server accepts for a user (called with mu held).
-	accepts    func(user, signature string) bool
+	accepts func(user, signature string) bool
+	// expired, when set, tells a refused token past its expiry: its 403
+	// says so as the server does (inbox.MsgIdentityExpired).
+	expired    func(signature string) bool
 	eventPosts int   // every POST /v1/client/events, refused ones included
 	nextPollMs int64 // the poll answers' next_poll_ms (20 when zero)
 	// pollStarted and pollRelease, when set, hold each poll until the test
@@ -41,6 +44,9 @@ type fakeServer struct {
 	// each applied event came with.
 	eventsDown bool
 	pollsDown  bool // every poll fails on the network
+	// busy answers this many event posts with 429 and Retry-After busyFor.
+	busy       int
+	busyFor    time.Duration
 	reject     map[string]bool
 	eventUsers []string
 }
@@ -55,6 +61,8 @@ func (f *fakeServer) refuse(req client.Request) (client.Response, bool) {
 	switch {
 	case !ok || got == "":
 		return client.Response{Status: 401, Body: []byte(`{"meta":{"error":"missing X-Roost-Signature header"}}`)}, true
+	case f.accepts != nil && !f.accepts(user, got) && f.expired != nil && f.expired(got):
+		return client.Response{Status: 403, Body: []byte(`{"meta":{"error":"` + inbox.MsgIdentityExpired + ` at 2027-01-15T08:00:00Z: ask the site's backend for a fresh one"}}`)}, true
 	case f.accepts != nil && !f.accepts(user, got), f.accepts == nil && got != f.signatures[user]:
 		return client.Response{Status: 403, Body: []byte(`{"meta":{"error":"X-Roost-Signature does not match the user id"}}`)}, true
 	}
@@ -103,6 +111,10 @@ func (f *fakeServer) Fetch(_ context.Context, req client.Request) (client.Respon
 		}
 		if f.eventsDown {
 			return client.Response{Status: 503}, nil
+		}
+		if f.busy > 0 {
+			f.busy--
+			return client.Response{Status: 429, RetryAfter: f.busyFor, Body: []byte(`{"meta":{"error":"too many events"}}`)}, nil
 		}
 		var batch inbox.EventBatch
 		if err := json.Unmarshal(req.Body, &batch); err != nil {
@@ -490,7 +502,7 @@ func TestRefusedIdentityStopsPollingAndReidentifyResumes(t *testing.T) {
 	send(rt, 1, `{"op":"identify","user":"user_456","signature":"sig-123"}`)
 	send(rt, 1, `{"op":"view","view":1,"filter":{}}`)
 	m := h.next(t, 1, identityError)
-	assert.Equal(t, map[string]any{"user": "user_456", "status": float64(403), "error": "X-Roost-Signature does not match the user id"}, m["data"])
+	assert.Equal(t, map[string]any{"user": "user_456", "status": float64(403), "reason": "invalid", "error": "X-Roost-Signature does not match the user id"}, m["data"])
 	send(rt, 1, `{"op":"view","view":2,"filter":{}}`)
 	h.next(t, 1, snapshotWith(2, 0)) // nothing of user_456 reached the page
 
@@ -520,6 +532,7 @@ func TestMissingSignatureIsAnIdentityError(t *testing.T) {
 	m := h.next(t, 1, identityError)
 	assert.Equal(t, float64(401), m["data"].(map[string]any)["status"])
 	assert.Equal(t, "missing X-Roost-Signature header", m["data"].(map[string]any)["error"])
+	assert.Equal(t, client.ReasonMissing, m["data"].(map[string]any)["reason"])
 }
 
 func TestRefusedEventsKeptUntilAGoodSignature(t *testing.T) {

@@ -107,9 +107,10 @@ func TestBorrowedIdentitySeesNoMessages(t *testing.T) {
 			name      string
 			signature func(s *testSite) string
 			status    int
+			reason    string
 		}{
-			{"wrong signature", func(s *testSite) string { return signIdentityForTest(s, "user_456") }, http.StatusForbidden},
-			{"no signature", func(*testSite) string { return "" }, http.StatusUnauthorized},
+			{"wrong signature", func(s *testSite) string { return signIdentityForTest(s, "user_456") }, http.StatusForbidden, "invalid"},
+			{"no signature", func(*testSite) string { return "" }, http.StatusUnauthorized, "missing"},
 		} {
 			t.Run(mode+"/"+c.name, func(t *testing.T) {
 				s := startSite(t) // builds the runtime first: the browser's minute starts after
@@ -126,6 +127,7 @@ func TestBorrowedIdentitySeesNoMessages(t *testing.T) {
 				refusal := refusalOf(t, other)
 				assert.Equal(t, "user_123", refusal["user"])
 				assert.Equal(t, float64(c.status), refusal["status"])
+				assert.Equal(t, c.reason, refusal["reason"])
 				refusedAt := time.Now()
 
 				// B's page keeps polling with its own signature, unrefused.

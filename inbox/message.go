@@ -98,6 +98,13 @@ const (
 	MaxIdentifyJSON = 16 << 10
 )
 
+// MsgIdentityExpired starts the error message of the server's 403 for an
+// identity token whose expiry has passed: the runtime reports that refusal
+// as an identity-error with reason "expired", and a page seeing it knows to
+// ask its backend for a fresh token rather than give up. One text for both
+// sides.
+const MsgIdentityExpired = "the identity token expired"
+
 // Event kinds the browser reports about a delivery.
 const (
 	EventDelivered = "delivered"

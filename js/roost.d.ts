@@ -145,13 +145,26 @@ declare namespace Roost {
   }
 
   /**
-   * The server refused the identity (401 or 403: polling stops until the next identify),
-   * or, in frame mode, the Roost server does not let this page's origin embed the
-   * runtime (403; user is the identified one, "" before any identify).
+   * The server refused the identity (401 or 403: this tab's list is empty, and polling
+   * for it stops, until an identify of the person is accepted), or, in frame mode, the
+   * Roost server does not let this page's origin embed the runtime (403; user is the
+   * identified one, "" before any identify).
    */
   interface IdentityError {
     user: string;
     status: number;
+    /**
+     * Why, for the page to decide whether identifying again can help:
+     * "expired": the identity token's expiry passed (403): identify again with a fresh
+     *   token, once per token (the wrong-signature limit counts every refusal);
+     * "missing": no signature where the site requires one (401);
+     * "invalid": any other 403 (a wrong signature or token, another secret, an unknown
+     *   site): lasting, so identifying again with the same backend answer will not help;
+     * "origin": frame mode, the server refused the frame: this page's origin is not one
+     *   the site allows, or data-site-id names no site (403).
+     */
+    reason: "expired" | "missing" | "invalid" | "origin";
+    /** The server's message (or the shim's, for "origin"). */
     error: string;
   }
 
@@ -161,7 +174,7 @@ declare namespace Roost {
 
   /**
    * The identity token this tab gave (v1.<exp>.<hmac>) expires soon: 60 s before
-   * its expiry, or a tenth of its lifetime when that is shorter. Answer with
+   * its expiry, or a tenth of its remaining lifetime when that is shorter. Answer with
    * analytics.identify(user, null, {signature: <a fresh token>}); the inbox stays
    * as it is while the fresh token is checked.
    */

@@ -183,7 +183,7 @@
     var error = "roost: the Roost server " + origin + " does not let pages of " + location.origin + " embed the runtime of site \"" +
       config.siteId + "\": add " + location.origin + " to that site's allowed page origins on the server (and check data-site-id)";
     console.error(error);
-    emit("identity-error", { user: identity ? identity.user : "", status: 403, error: error });
+    emit("identity-error", { user: identity ? identity.user : "", status: 403, reason: "origin", error: error });
   }
 
   function start() {

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/roostmsg/roost/inbox"
 )
 
 // IdentityTokenPrefix starts an identity token ("v1.<exp>.<hmac>"), the
@@ -20,9 +22,8 @@ const IdentityTokenPrefix = "v1."
 const MaxIdentityTokenAhead = 400 * 24 * time.Hour
 
 // MsgIdentityExpired starts the message of a refused token whose expiry
-// has passed: a page seeing it (with 403, as identity-error) knows to ask
-// its backend for a fresh token rather than give up.
-const MsgIdentityExpired = "the identity token expired"
+// has passed; it is inbox.MsgIdentityExpired, the text the runtime reads.
+const MsgIdentityExpired = inbox.MsgIdentityExpired
 
 // IdentityExpired reports whether err is VerifyIdentity's refusal of a
 // token whose expiry has passed: one the site's backend made, not a guess.

@@ -5,9 +5,7 @@ package main
 import (
 	"context"
 	"errors"
-	"strconv"
 	"syscall/js"
-	"time"
 
 	"github.com/roostmsg/roost/client"
 )
@@ -86,9 +84,7 @@ func fetch(ctx context.Context, req client.Request) (client.Response, error) {
 		out.ETag = v.String()
 	}
 	if v := h.Call("get", "Retry-After"); v.Type() == js.TypeString {
-		if secs, err := strconv.Atoi(v.String()); err == nil && secs >= 0 {
-			out.RetryAfter = time.Duration(secs) * time.Second
-		}
+		out.RetryAfter = client.ParseRetryAfter(v.String())
 	}
 	if out.Status == 304 {
 		return out, nil

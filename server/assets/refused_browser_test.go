@@ -47,6 +47,7 @@ func TestFrameRefused(t *testing.T) {
 			tab := openTab(t, browser, tt.url+"/")
 			got := identityError(t, tab)
 			assert.Equal(t, float64(403), got["status"])
+			assert.Equal(t, "origin", got["reason"], "the frame was refused: identifying again cannot help")
 			assert.Equal(t, user, got["user"])
 			for _, s := range tt.says {
 				assert.Contains(t, got["error"], s)
@@ -129,6 +130,7 @@ func TestDataEndpointModeRefused(t *testing.T) {
 	tab := openTab(t, browsertest.NewBrowser(t), sh.URL+"/")
 	got := identityError(t, tab)
 	assert.Equal(t, float64(403), got["status"])
+	assert.Equal(t, "invalid", got["reason"], "the server refused the page's origin")
 	assert.Contains(t, got["error"], `origin "`+sh.URL+`" is not allowed for site "example"`)
 	assert.Zero(t, rs.count(func(r clientRequest) bool { return r.status != http.StatusForbidden }), "every request was refused")
 	shown, err := chromedp.Run(tab, chromedp.Evaluate[int](`document.querySelectorAll("#inbox li").length`))
