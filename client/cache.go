@@ -134,7 +134,7 @@ func (s *session) restoreInbox(session context.Context) {
 	if s.answered || s.forgotten || kept.Messages == nil || kept.Signature != signatureDigest(s.signature) {
 		return
 	}
-	if exp, expires := tokenExpiry(s.signature); expires && !exp.After(s.r.opts.Clock.Now()) {
+	if exp, expires := tokenExpiry(s.signature); expires && !exp.After(s.r.serverNow()) {
 		return // the server would refuse the token now
 	}
 	s.accept(s.signature) // the server answered this inbox to exactly this signature

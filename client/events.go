@@ -98,7 +98,7 @@ func (s *session) postEvents(ctx context.Context, batch []inbox.Event) (inbox.Ev
 	var ack inbox.EventsResponse
 	body, _ := json.Marshal(inbox.EventBatch{Events: batch})
 	req, signature := s.request("POST", "/v1/client/events", body)
-	res, err := s.r.host.Fetch(ctx, req)
+	res, err := s.r.fetch(ctx, req)
 	if err != nil {
 		return ack, err
 	}

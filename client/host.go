@@ -25,7 +25,10 @@ type Response struct {
 	// ETag and RetryAfter are the headers the runtime reads.
 	ETag       string
 	RetryAfter time.Duration
-	Body       []byte
+	// Date is the server's clock when it answered (the Date header, whole
+	// seconds); zero when absent.
+	Date time.Time
+	Body []byte
 }
 
 // Host is what the browser provides to the runtime.

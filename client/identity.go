@@ -152,10 +152,10 @@ func (s *session) trusts(signature string) bool {
 }
 
 // expired reports whether signature is an identity token whose expiry has
-// passed by the runtime's clock.
+// passed by the server's clock as the runtime knows it (serverNow); r.mu is held.
 func (r *Runtime) expired(signature string) bool {
 	exp, ok := tokenExpiry(signature)
-	return ok && !r.opts.Clock.Now().Before(exp)
+	return ok && !r.serverNow().Before(exp)
 }
 
 // checking reports whether signature is being checked: by a probe, or as the
@@ -264,7 +264,7 @@ func (s *session) probe(signature string) {
 // person still has it.
 func (s *session) runProbe(signature string) {
 	req := s.requestWith("GET", "/v1/client/poll", nil, signature)
-	res, err := s.r.host.Fetch(s.ctx, req)
+	res, err := s.r.fetch(s.ctx, req)
 	r := s.r
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -371,7 +371,10 @@ func (r *Runtime) watchToken(p *port) {
 	}
 	done := make(chan struct{})
 	p.tokenDone = done
-	remaining := exp.Sub(r.opts.Clock.Now())
+	remaining := exp.Sub(r.serverNow())
+	if remaining <= 0 && !r.skewKnown {
+		return // past by this browser's clock only, maybe: the server's first answer watches it again (noteServerTime)
+	}
 	due := r.opts.Clock.After(max(remaining-min(r.opts.TokenLead, remaining/10), 0)) // started now, not when the goroutine runs
 	go func() {
 		select {

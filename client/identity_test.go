@@ -180,24 +180,33 @@ func token(exp time.Time, hmac string) string {
 // user_123's identity tokens until they expire.
 func newTokenRuntime(t *testing.T, opts client.Options) (*client.Runtime, *tabs, *steppedClock) {
 	t.Helper()
-	clock := &steppedClock{now: time.Unix(1_800_000_000, 0)}
+	return newSkewedTokenRuntime(t, opts, 0)
+}
+
+// newSkewedTokenRuntime is newTokenRuntime with a server whose clock is
+// skew ahead of the runtime's (behind when negative), as its answers' Date says.
+func newSkewedTokenRuntime(t *testing.T, opts client.Options, skew time.Duration) (*client.Runtime, *tabs, *steppedClock) {
+	t.Helper()
+	browser := &steppedClock{now: time.Unix(1_800_000_000, 0)}
+	serverNow := func() time.Time { return browser.Now().Add(skew) }
 	srv := &fakeServer{messages: []inbox.Message{message("d1", "orders", `"Hi"`)}, polls: map[string]int{}, eventPost: make(chan struct{}, 100), nextPollMs: 1000,
 		accepts: func(user, signature string) bool {
 			parts := strings.Split(signature, ".")
 			exp, err := strconv.ParseInt(parts[min(1, len(parts)-1)], 10, 64)
-			return user == "user_123" && len(parts) == 3 && parts[0] == "v1" && parts[2] != "bad" && err == nil && clock.Now().Unix() < exp
+			return user == "user_123" && len(parts) == 3 && parts[0] == "v1" && parts[2] != "bad" && err == nil && serverNow().Unix() < exp
 		}}
 	srv.expired = func(signature string) bool {
 		parts := strings.Split(signature, ".")
 		exp, err := strconv.ParseInt(parts[min(1, len(parts)-1)], 10, 64)
-		return len(parts) == 3 && parts[2] != "bad" && err == nil && clock.Now().Unix() >= exp
+		return len(parts) == 3 && parts[2] != "bad" && err == nil && serverNow().Unix() >= exp
 	}
+	srv.clock = serverNow
 	h := &tabs{server: srv, inbox: map[int]chan map[string]any{}}
-	opts.Clock, opts.EventRetry = clock, time.Millisecond
+	opts.Clock, opts.EventRetry = browser, time.Millisecond
 	opts.Tiers = poller.Tiers{Active: time.Minute, Inactive: time.Minute, Low: time.Minute}
 	rt := client.New(h, opts)
 	stopWhenDone(t, rt, h)
-	return rt, h, clock
+	return rt, h, browser
 }
 
 func expiring(m map[string]any) bool {

@@ -64,6 +64,10 @@ type Runtime struct {
 	// attributes is the JSON of the attributes last queued for each person,
 	// so that identifying again with the same ones sends nothing.
 	attributes map[string]string
+	// skew is how far the server's clock is ahead of the runtime's, as its
+	// answers' Date headers tell (clock.go); skewKnown once one did.
+	skew      time.Duration
+	skewKnown bool
 }
 
 // port is one connected tab.

@@ -49,6 +49,8 @@ type fakeServer struct {
 	busyFor    time.Duration
 	reject     map[string]bool
 	eventUsers []string
+	// clock, when set, is the server's: every answer's Date (whole seconds).
+	clock func() time.Time
 }
 
 // refuse answers as the server does for a missing (401) or wrong (403) signature.
@@ -166,7 +168,11 @@ func (h *tabs) ch(port int) chan map[string]any {
 }
 
 func (h *tabs) Fetch(ctx context.Context, req client.Request) (client.Response, error) {
-	return h.server.Fetch(ctx, req)
+	res, err := h.server.Fetch(ctx, req)
+	if h.server.clock != nil {
+		res.Date = h.server.clock().Truncate(time.Second)
+	}
+	return res, err
 }
 
 // next returns the first message to port that matches, skipping others.

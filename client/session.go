@@ -341,7 +341,7 @@ func (t transport) Poll(ctx context.Context, etag string) (poller.Response, erro
 	if etag != "" {
 		req.Header["If-None-Match"] = etag
 	}
-	res, err := t.s.r.host.Fetch(ctx, req)
+	res, err := t.s.r.fetch(ctx, req)
 	if err == nil && (res.Status == 200 || res.Status == 304) {
 		t.s.r.mu.Lock()
 		t.s.accept(signature)

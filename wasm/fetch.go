@@ -6,9 +6,14 @@ import (
 	"context"
 	"errors"
 	"syscall/js"
+	"time"
 
 	"github.com/roostmsg/roost/client"
 )
+
+// httpDate is the form of an HTTP Date header (net/http's TimeFormat,
+// which the runtime does not link).
+const httpDate = "Mon, 02 Jan 2006 15:04:05 GMT"
 
 var (
 	jsFetch           = js.Global().Get("fetch")
@@ -82,6 +87,9 @@ func fetch(ctx context.Context, req client.Request) (client.Response, error) {
 	h := res.Get("headers")
 	if v := h.Call("get", "ETag"); v.Type() == js.TypeString {
 		out.ETag = v.String()
+	}
+	if v := h.Call("get", "Date"); v.Type() == js.TypeString {
+		out.Date, _ = time.Parse(httpDate, v.String()) // unreadable: zero, as if absent
 	}
 	if v := h.Call("get", "Retry-After"); v.Type() == js.TypeString {
 		out.RetryAfter = client.ParseRetryAfter(v.String())

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
 
 	"github.com/roostmsg/roost/server"
 )
@@ -133,9 +132,10 @@ func (h *Handler) identify(r *http.Request) (string, error) {
 	}
 	if origin := r.Header.Get("Origin"); origin != "" && !h.originAllowed(site, origin, r.Host) {
 		h.refused.add(id, RefusedOrigin)
-		if h.refused.shouldLog(id, origin, time.Now()) {
+		if h.refused.shouldLog(id, origin, h.srv.Now()) {
+			// The log handler quotes what needs it (slog); the origin is only cut short.
 			h.cfg.Logger.Warn("refused browser requests from a page origin the site does not allow (logged once a minute): add it to the site's origins if it is yours",
-				"site", id, "origin", server.Quote(origin))
+				"site", id, "origin", origin[:min(len(origin), 200)])
 		}
 		return "", server.Errorf(server.EFORBIDDEN, "origin %s is not allowed for site %s: add it to the site's allowed origins", server.Quote(origin), server.Quote(id))
 	}
@@ -200,7 +200,7 @@ func cors(next http.Handler) http.Handler {
 		}
 		hd.Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
 		hd.Set("Access-Control-Allow-Headers", "Content-Type, X-Roost-Site, X-Roost-User, X-Roost-Signature, If-None-Match")
-		hd.Set("Access-Control-Expose-Headers", "ETag, Retry-After")
+		hd.Set("Access-Control-Expose-Headers", "ETag, Retry-After, Date")
 		hd.Set("Access-Control-Max-Age", "86400")
 		next.ServeHTTP(w, r)
 	})

@@ -156,7 +156,7 @@ func TestCORS(t *testing.T) {
 			assert.Equal(t, testOrigin, h.Get("Access-Control-Allow-Origin"))
 			assert.Contains(t, h.Values("Vary"), "Origin")
 			assert.Equal(t, "Content-Type, X-Roost-Site, X-Roost-User, X-Roost-Signature, If-None-Match", h.Get("Access-Control-Allow-Headers"))
-			assert.Equal(t, "ETag, Retry-After", h.Get("Access-Control-Expose-Headers"))
+			assert.Equal(t, "ETag, Retry-After, Date", h.Get("Access-Control-Expose-Headers"))
 			assert.Equal(t, "86400", h.Get("Access-Control-Max-Age"))
 			assert.Contains(t, h.Get("Access-Control-Allow-Methods"), "GET")
 		})
@@ -164,7 +164,7 @@ func TestCORS(t *testing.T) {
 	t.Run("OKOnAnswers", func(t *testing.T) {
 		w := f.client(http.MethodGet, "/v1/client/poll", "user_123", "")
 		assert.Equal(t, testOrigin, w.Header().Get("Access-Control-Allow-Origin"))
-		assert.Equal(t, "ETag, Retry-After", w.Header().Get("Access-Control-Expose-Headers"))
+		assert.Equal(t, "ETag, Retry-After, Date", w.Header().Get("Access-Control-Expose-Headers"))
 	})
 	t.Run("NotOnSendSide", func(t *testing.T) {
 		w := f.app(http.MethodPost, "/v1/send/inbox_message", seedSend)
