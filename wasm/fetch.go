@@ -11,12 +11,9 @@ import (
 	"github.com/roostmsg/roost/client"
 )
 
-// httpDate is the form of an HTTP Date header (net/http's TimeFormat,
-// which the runtime does not link).
-const httpDate = "Mon, 02 Jan 2006 15:04:05 GMT"
-
 var (
 	jsFetch           = js.Global().Get("fetch")
+	jsDate            = js.Global().Get("Date")
 	jsObject          = js.Global().Get("Object")
 	jsUint8Array      = js.Global().Get("Uint8Array")
 	jsAbortController = js.Global().Get("AbortController")
@@ -89,7 +86,11 @@ func fetch(ctx context.Context, req client.Request) (client.Response, error) {
 		out.ETag = v.String()
 	}
 	if v := h.Call("get", "Date"); v.Type() == js.TypeString {
-		out.Date, _ = time.Parse(httpDate, v.String()) // unreadable: zero, as if absent
+		// JS's Date.parse reads the HTTP date (Go's time.Parse would add
+		// its code to every visitor's download); NaN when unreadable.
+		if ms := jsDate.Call("parse", v).Float(); ms == ms {
+			out.Date = time.UnixMilli(int64(ms))
+		}
 	}
 	if v := h.Call("get", "Retry-After"); v.Type() == js.TypeString {
 		out.RetryAfter = client.ParseRetryAfter(v.String())
