@@ -106,6 +106,27 @@ type Queue struct {
 	// NextSendAt is when the person's earliest scheduled delivery becomes
 	// visible; zero if there is none.
 	NextSendAt time.Time
+	// Version is the person's answer version in the snapshot the queue was
+	// read from (SharedStore.AnswerVersion); 0 from a store that is not shared.
+	Version int64
+}
+
+// SharedStore is a Store that several server processes use at once (the
+// PostgreSQL store). A Server on one checks each cached poll answer against
+// the person's answer version before serving it, and runs its background
+// work (Server.MaintainOnce) in one process at a time.
+type SharedStore interface {
+	Store
+	// AnswerVersion returns personID's answer version: a number that
+	// changes, in the same transaction, with every write that can change
+	// the person's poll answer (the person's attributes, any of their
+	// deliveries), and never takes a value it had before; 0 for an unknown
+	// person. It is one indexed read.
+	AnswerVersion(ctx context.Context, personID string) (int64, error)
+	// Exclusive runs fn unless fn of the same name is running on the same
+	// database (in any process), and reports whether it ran. The exclusion
+	// ends when fn returns or its process dies.
+	Exclusive(ctx context.Context, name string, fn func(ctx context.Context) error) (ran bool, err error)
 }
 
 // EventTx is the part of a write transaction that applying one person's
