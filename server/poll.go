@@ -38,13 +38,22 @@ type PollAnswer struct {
 
 // Poll returns personID's answer to a poll now: their queued messages and
 // the interval of their tier. An answer still in the poll cache is
-// returned without reading the store.
+// returned without reading the store's queue; on a SharedStore, only
+// after reading the person's answer version (one indexed read), so that a
+// poll sees every write committed before it started, by any process.
 func (s *Server) Poll(ctx context.Context, personID string) (PollAnswer, error) {
 	if err := ValidatePersonID(personID); err != nil {
 		return PollAnswer{}, err
 	}
 	now := s.Now()
-	a, ticket := s.polls.lookup(personID, now)
+	var version int64
+	if s.shared != nil && s.polls != nil {
+		var err error
+		if version, err = s.shared.AnswerVersion(ctx, personID); err != nil {
+			return PollAnswer{}, err
+		}
+	}
+	a, ticket := s.polls.lookup(personID, now, version)
 	if a != nil {
 		s.stats.pollsCached.Add(1)
 		return PollAnswer{Body: a.body, ETag: a.etag, Cached: true}, nil
@@ -70,7 +79,7 @@ func (s *Server) readPollAnswer(ctx context.Context, personID string, now time.T
 	if err != nil {
 		return nil, err
 	}
-	return &pollAnswer{body: body, etag: strongETag(body), from: now, until: until}, nil
+	return &pollAnswer{body: body, etag: strongETag(body), from: now, until: until, version: q.Version}, nil
 }
 
 // pollResponse builds the answer to a poll from q at now, and returns the

@@ -31,11 +31,16 @@ type pollAnswer struct {
 	// which time alone could change it (zero: never). It holds at now
 	// for from <= now < until.
 	from, until time.Time
+	// version is the person's answer version the answer was read at
+	// (Queue.Version): on a SharedStore, the answer holds only while the
+	// person's version is still this one.
+	version int64
 }
 
-// holdsAt reports whether a is still the answer at now, if nothing was written.
-func (a *pollAnswer) holdsAt(now time.Time) bool {
-	return !now.Before(a.from) && (a.until.IsZero() || now.Before(a.until))
+// holdsAt reports whether a is still the answer at now, when the person's
+// answer version is version and nothing else was written.
+func (a *pollAnswer) holdsAt(now time.Time, version int64) bool {
+	return a.version == version && !now.Before(a.from) && (a.until.IsZero() || now.Before(a.until))
 }
 
 // cost is the memory the cache counts for a as personID's answer.
@@ -46,7 +51,10 @@ func (a *pollAnswer) cost(personID string) int {
 // pollCache keeps the last poll answer of each person read from the store,
 // so that a poll whose answer cannot have changed since is answered
 // without reading the store. It assumes that every write to the store
-// goes through the invalidatingStore in front of it, in this process.
+// goes through the invalidatingStore in front of it, in this process, or
+// else that the store is a SharedStore, whose answer version the poll
+// reads first and the cached answer must match (writes of other
+// processes change it).
 //
 // An answer is installed only if no write that could change it was
 // invalidated between the moment its poll took a ticket (before reading the
@@ -92,9 +100,10 @@ func (c *pollCache) stripe(personID string) int {
 	return int(maphash.String(c.seed, personID) % pollCacheStripes)
 }
 
-// lookup returns personID's cached answer if it holds at now; else nil and
+// lookup returns personID's cached answer if it holds at now and at the
+// person's answer version (0 when the store is not shared); else nil and
 // the ticket with which to install the answer the poll reads next.
-func (c *pollCache) lookup(personID string, now time.Time) (*pollAnswer, pollTicket) {
+func (c *pollCache) lookup(personID string, now time.Time, version int64) (*pollAnswer, pollTicket) {
 	if c == nil {
 		return nil, pollTicket{}
 	}
@@ -102,7 +111,7 @@ func (c *pollCache) lookup(personID string, now time.Time) (*pollAnswer, pollTic
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if a, ok := c.entries[personID]; ok {
-		if a.holdsAt(now) {
+		if a.holdsAt(now, version) {
 			return a, pollTicket{}
 		}
 		c.remove(personID, a)

@@ -35,9 +35,11 @@ type Config struct {
 	// (about 500 bytes a queued message like the seed's) plus about 200
 	// bytes. 0 means DefaultPollCacheBytes, a negative value turns the
 	// cache off. The cache assumes that this Server is the only writer of
-	// its Store (true of the embedded SQLite store): a write made around
-	// it, by another process or directly on the Store, is seen by polls
-	// only once the cached answer expires, if ever.
+	// its Store (true of the embedded SQLite store), or that the store is
+	// a SharedStore (PostgreSQL), whose per-person answer version each poll
+	// reads to check its cached answer; a write made around it otherwise,
+	// directly on the Store, is seen by polls only once the cached answer
+	// expires, if ever.
 	PollCacheBytes int
 	// Now returns the current time; nil means time.Now.
 	Now func() time.Time
@@ -49,8 +51,10 @@ type Config struct {
 // safe for concurrent use; errors are *Error values (see ErrorCode) or
 // unexpected ones (EINTERNAL).
 type Server struct {
-	cfg    Config
-	store  Store
+	cfg   Config
+	store Store
+	// shared is the store when several processes share it, else nil.
+	shared SharedStore
 	ids    idGen
 	render *render.Renderer
 	// polls caches poll answers; nil when Config.PollCacheBytes is negative.
@@ -84,6 +88,7 @@ func New(cfg Config, store Store) *Server {
 		cfg.PollCacheBytes = DefaultPollCacheBytes
 	}
 	s := &Server{cfg: cfg, store: store, render: render.New()}
+	s.shared, _ = store.(SharedStore)
 	if s.polls = newPollCache(cfg.PollCacheBytes); s.polls != nil {
 		s.store = &invalidatingStore{store: store, polls: s.polls}
 	}
@@ -116,8 +121,29 @@ func (s *Server) Maintain(ctx context.Context, every time.Duration) {
 	}
 }
 
-// MaintainOnce does Maintain's work once.
+// MaintainOnce does Maintain's work once. On a SharedStore it runs in one
+// process at a time (SharedStore.Exclusive): a process that finds another
+// doing it skips its turn.
 func (s *Server) MaintainOnce(ctx context.Context) {
+	if s.shared == nil {
+		s.maintain(ctx)
+		return
+	}
+	ran, err := s.shared.Exclusive(ctx, "maintain", func(ctx context.Context) error {
+		s.maintain(ctx)
+		return nil
+	})
+	if err != nil && ctx.Err() == nil {
+		s.cfg.Logger.Error("background work: take its lock", "err", err)
+	}
+	if !ran {
+		s.stats.maintainSkipped.Add(1)
+	}
+}
+
+// maintain drops finished content and old event ids.
+func (s *Server) maintain(ctx context.Context) {
+	s.stats.maintainRan.Add(1)
 	if _, err := s.store.DropFinishedContent(ctx, s.Now()); err != nil && ctx.Err() == nil {
 		s.cfg.Logger.Error("drop finished content", "err", err)
 	}

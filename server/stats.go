@@ -15,13 +15,18 @@ type Stats struct {
 	// EventsApplied counts acknowledged events (a retried id counts again);
 	// EventsRejected those rejected, as invalid or by the rules.
 	EventsApplied, EventsRejected uint64
+	// MaintainRan counts rounds of background work this server did;
+	// MaintainSkipped those it skipped because another process sharing
+	// the store was doing it (SharedStore.Exclusive).
+	MaintainRan, MaintainSkipped uint64
 }
 
 // counters are the live counts behind Stats.
 type counters struct {
-	sendsInbox, sendsInApp    atomic.Uint64
-	pollsCached, pollsRead    atomic.Uint64
-	eventsApplied, eventsRejd atomic.Uint64
+	sendsInbox, sendsInApp       atomic.Uint64
+	pollsCached, pollsRead       atomic.Uint64
+	eventsApplied, eventsRejd    atomic.Uint64
+	maintainRan, maintainSkipped atomic.Uint64
 }
 
 // Stats returns the server's counts so far.
@@ -31,6 +36,7 @@ func (s *Server) Stats() Stats {
 		SendsInbox: c.sendsInbox.Load(), SendsInApp: c.sendsInApp.Load(),
 		PollsCached: c.pollsCached.Load(), PollsRead: c.pollsRead.Load(),
 		EventsApplied: c.eventsApplied.Load(), EventsRejected: c.eventsRejd.Load(),
+		MaintainRan: c.maintainRan.Load(), MaintainSkipped: c.maintainSkipped.Load(),
 	}
 }
 
