@@ -83,14 +83,26 @@ var servingLine = regexp.MustCompile(`msg="roost is serving" addr=(\S+)(?:.* met
 // killed at the end of the test if it still runs.
 func startRoost(t *testing.T, extra ...string) *proc {
 	t.Helper()
-	bin := roostBinary(t)
 	db := filepath.Join(t.TempDir(), "roost.db")
-	out, err := exec.Command(bin, "templates", "-db", db, "import", seedPath).CombinedOutput()
-	require.NoError(t, err, "%s", out)
+	importSeed(t, db)
+	return startRoostOn(t, db, append([]string{"-runtime-dir", browsertest.FakeRuntime(t), "-site", testSite}, extra...)...)
+}
 
-	args := append([]string{"serve", "-addr", "127.0.0.1:0", "-db", db, "-runtime-dir", browsertest.FakeRuntime(t), "-site", testSite, "-site-secret", testSecret,
+// importSeed imports the example site's seed into the database db.
+func importSeed(t *testing.T, db string) {
+	t.Helper()
+	out, err := exec.Command(roostBinary(t), "templates", "-db", db, "import", seedPath).CombinedOutput()
+	require.NoError(t, err, "%s", out)
+}
+
+// startRoostOn serves the database db on a free port of 127.0.0.1, with
+// the test's secret and key and the flags extra (which must give -site and
+// -runtime-dir); the process is killed at the end of the test if it still runs.
+func startRoostOn(t *testing.T, db string, extra ...string) *proc {
+	t.Helper()
+	args := append([]string{"serve", "-addr", "127.0.0.1:0", "-db", db, "-site-secret", testSecret,
 		"-api-key", testKey, "-rate-limit", "-1", "-log-level", "debug"}, extra...)
-	p := &proc{t: t, cmd: exec.Command(bin, args...), db: db, logs: &syncBuffer{}, exited: make(chan struct{})}
+	p := &proc{t: t, cmd: exec.Command(roostBinary(t), args...), db: db, logs: &syncBuffer{}, exited: make(chan struct{})}
 	stderr, err := p.cmd.StderrPipe()
 	require.NoError(t, err)
 	require.NoError(t, p.cmd.Start())
