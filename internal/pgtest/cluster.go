@@ -112,7 +112,8 @@ func startCluster(bin string) (*cluster, error) {
 			parent = "/tmp"
 		}
 	}
-	dir, err := os.MkdirTemp(parent, "roost-pgtest-")
+	removeStale(parent)
+	dir, err := os.MkdirTemp(parent, dirPrefix)
 	if err != nil {
 		return nil, err
 	}
@@ -122,6 +123,9 @@ func startCluster(bin string) (*cluster, error) {
 			os.RemoveAll(dir)
 		}
 	}()
+	if err := os.WriteFile(filepath.Join(dir, ownerFile), []byte(strconv.Itoa(os.Getpid())), 0o644); err != nil {
+		return nil, err
+	}
 	if cred != nil {
 		if err := os.Chown(dir, int(cred.uid), int(cred.gid)); err != nil {
 			return nil, err
@@ -147,6 +151,29 @@ func startCluster(bin string) (*cluster, error) {
 		}
 		if attempt == 3 || !errors.Is(err, errExited) {
 			return nil, err
+		}
+	}
+}
+
+// dirPrefix begins the names of the clusters' temporary directories.
+const dirPrefix = "roost-pgtest-"
+
+// ownerFile, in a cluster's directory, holds the process id of the test
+// binary that made it.
+const ownerFile = "owner.pid"
+
+// removeStale removes the directories, in parent, of clusters whose test
+// binary is gone: killed, it left its directory (its postgres got the
+// parent-death signal).
+func removeStale(parent string) {
+	dirs, _ := filepath.Glob(filepath.Join(parent, dirPrefix+"*"))
+	for _, dir := range dirs {
+		b, err := os.ReadFile(filepath.Join(dir, ownerFile))
+		if err != nil {
+			continue // being made, or not ours
+		}
+		if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && pid > 0 && processGone(pid) {
+			os.RemoveAll(dir)
 		}
 	}
 }

@@ -53,7 +53,7 @@ var (
 	srv       *server // the server databases are made in, once started
 	startErr  error
 	startTook time.Duration // how long start took
-	started   *cluster // the cluster this binary started, for Main to stop
+	started   *cluster      // the cluster this binary started, for Main to stop
 
 	counter atomic.Int64
 )
@@ -62,6 +62,9 @@ var (
 type server struct {
 	// admin is the URL NewDatabase connects to for CREATE and DROP DATABASE.
 	admin *url.URL
+
+	mu   sync.Mutex
+	conn *pgx.Conn // to admin, for exec
 }
 
 // Main runs the package's tests (m.Run) and then stops the cluster if one was
@@ -101,16 +104,23 @@ func NewDatabase(t testing.TB) string {
 		startTook = time.Since(t0)
 	})
 	if startErr != nil {
-		if os.Getenv(EnvTests) == "require" {
-			t.Fatalf("PostgreSQL tests are required (%s=require) but cannot run: %v\nTo run them, %s.", EnvTests, startErr, installHint)
-		}
-		t.Skipf("PostgreSQL tests skipped: %v (%s=require makes this fail)", startErr, EnvTests)
+		unavailable(t, startErr)
 	}
 	dbURL, err := srv.newDatabase(t)
 	if err != nil {
 		t.Fatalf("pgtest: %v", err)
 	}
 	return dbURL
+}
+
+// unavailable skips t, or fails it under ROOST_POSTGRES_TESTS=require,
+// saying why (err) PostgreSQL tests cannot run.
+func unavailable(t testing.TB, err error) {
+	t.Helper()
+	if os.Getenv(EnvTests) == "require" {
+		t.Fatalf("PostgreSQL tests are required (%s=require) but cannot run: %v\nTo run them, %s.", EnvTests, err, installHint)
+	}
+	t.Skipf("PostgreSQL tests skipped: %v (%s=require makes this fail)", err, EnvTests)
 }
 
 // start finds the server to use: ROOST_POSTGRES_URL's, or a new cluster.
@@ -165,17 +175,28 @@ func (s *server) newDatabase(t testing.TB) (string, error) {
 	return u.String(), nil
 }
 
-// exec runs sql on a new connection to the admin database.
+// exec runs sql on the connection to the admin database, opened on first
+// use and again when lost. Keeping it saves a connection (about 20 ms on a
+// busy machine) at each CREATE and DROP.
 func (s *server) exec(sql string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	conn, err := pgx.Connect(ctx, s.admin.String())
-	if err != nil {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for attempt := 0; ; attempt++ {
+		if s.conn == nil || s.conn.IsClosed() {
+			conn, err := pgx.Connect(ctx, s.admin.String())
+			if err != nil {
+				return err
+			}
+			s.conn = conn
+		}
+		_, err := s.conn.Exec(ctx, sql)
+		if err != nil && s.conn.IsClosed() && attempt == 0 {
+			continue // the connection was lost (say, the server restarted): once more on a new one
+		}
 		return err
 	}
-	defer conn.Close(context.Background())
-	_, err = conn.Exec(ctx, sql)
-	return err
 }
 
 // errNotFound says PostgreSQL's programs were not found.

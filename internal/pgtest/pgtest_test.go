@@ -2,9 +2,15 @@ package pgtest
 
 import (
 	"context"
+	"fmt"
 	"net/url"
 	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -151,23 +157,134 @@ func TestExistingServer(t *testing.T) {
 	assert.False(t, exists(t, connect(t, admin), dbName(t, dbURL)))
 }
 
-func TestNotFoundSkipsOrFails(t *testing.T) {
-	if os.Getenv(EnvURL) != "" {
-		t.Skip(EnvURL + " is set")
+func TestFindsBinaries(t *testing.T) {
+	dir, err := findBinDir()
+	if os.Getenv(EnvURL) == "" {
+		assert.Equal(t, err == nil, Available())
 	}
-	t.Setenv("PATH", t.TempDir())
-	_, err := findBinDir()
-	if err != nil { // no /usr/lib/postgresql either
-		assert.False(t, Available())
-	} else {
-		assert.True(t, Available())
-		assert.True(t, strings.HasPrefix(err2str(findBinDir()), "/usr/lib/postgresql/"))
+	if err != nil {
+		assert.ErrorIs(t, err, errNotFound)
+		return
+	}
+	for _, name := range []string{"initdb", "postgres"} {
+		assert.FileExists(t, filepath.Join(dir, name))
+	}
+	t.Setenv("PATH", t.TempDir()) // then /usr/lib/postgresql/*/bin
+	if dir, err := findBinDir(); err == nil {
+		assert.True(t, strings.HasPrefix(dir, "/usr/lib/postgresql/"), dir)
 	}
 }
 
-func err2str(dir string, err error) string {
-	if err != nil {
-		return err.Error()
+// recorder is a testing.TB that records Skipf and Fatalf, which end the
+// goroutine as testing's do.
+type recorder struct {
+	testing.TB
+	skipped, failed string
+}
+
+func (r *recorder) Helper() {}
+func (r *recorder) Skipf(format string, args ...any) {
+	r.skipped = fmt.Sprintf(format, args...)
+	runtime.Goexit()
+}
+func (r *recorder) Fatalf(format string, args ...any) {
+	r.failed = fmt.Sprintf(format, args...)
+	runtime.Goexit()
+}
+
+// run runs unavailable on a recorder, in a goroutine of its own.
+func (r *recorder) run(err error) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		unavailable(r, err)
+	}()
+	<-done
+}
+
+func TestUnavailableSkipsUnlessRequired(t *testing.T) {
+	t.Setenv(EnvTests, "")
+	r := &recorder{TB: t}
+	r.run(errNotFound)
+	assert.Contains(t, r.skipped, "PostgreSQL not found")
+	assert.Empty(t, r.failed)
+
+	t.Setenv(EnvTests, "require")
+	r = &recorder{TB: t}
+	r.run(errNotFound)
+	assert.Empty(t, r.skipped)
+	assert.Contains(t, r.failed, "PostgreSQL not found")
+	assert.Contains(t, r.failed, "apt-get install postgresql")
+}
+
+func TestRemovesStaleDirectories(t *testing.T) {
+	parent := t.TempDir()
+	mk := func(name, owner string) string {
+		dir := filepath.Join(parent, name)
+		require.NoError(t, os.MkdirAll(filepath.Join(dir, "data"), 0o755))
+		if owner != "" {
+			require.NoError(t, os.WriteFile(filepath.Join(dir, ownerFile), []byte(owner), 0o644))
+		}
+		return dir
 	}
-	return dir
+	// A process that has exited, whose id is not reused this soon.
+	gone := exec.Command("true")
+	require.NoError(t, gone.Run())
+	stale := mk(dirPrefix+"1", strconv.Itoa(gone.Process.Pid))
+	live := mk(dirPrefix+"2", strconv.Itoa(os.Getpid()))
+	making := mk(dirPrefix+"3", "")
+	other := mk("other", strconv.Itoa(gone.Process.Pid))
+	removeStale(parent)
+	assert.NoDirExists(t, stale)
+	assert.DirExists(t, live)
+	assert.DirExists(t, making)
+	assert.DirExists(t, other)
+}
+
+// TestKilledBinaryLeavesNoServer kills (SIGKILL) a test binary that started
+// a cluster: its postgres stops (the parent-death signal), and the next
+// cluster's start removes its directory.
+func TestKilledBinaryLeavesNoServer(t *testing.T) {
+	if os.Getenv("PGTEST_HANG") != "" {
+		NewDatabase(t)
+		fmt.Printf("started %d %s\n", started.cmd.Process.Pid, started.dir)
+		select {} // until killed
+	}
+	if runtime.GOOS != "linux" {
+		t.Skip("the parent-death signal is Linux's")
+	}
+	if os.Getenv(EnvURL) != "" {
+		t.Skip(EnvURL + " is set: no cluster is started")
+	}
+	NewDatabase(t) // skips when PostgreSQL is not available
+
+	cmd := exec.Command(os.Args[0], "-test.run=^TestKilledBinaryLeavesNoServer$", "-test.count=1")
+	cmd.Env = append(os.Environ(), "PGTEST_HANG=1")
+	out, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+	var pid int
+	var dir string
+	_, err = fmt.Fscanf(out, "started %d %s\n", &pid, &dir)
+	if err != nil {
+		cmd.Process.Kill()
+		cmd.Wait()
+		require.NoError(t, err)
+	}
+	require.False(t, processGone(pid))
+	t.Cleanup(func() {
+		if !processGone(pid) { // the test failed: stop it all the same
+			if p, err := os.FindProcess(pid); err == nil {
+				p.Signal(syscall.SIGQUIT) //nolint:errcheck // best effort
+			}
+			require.Eventually(t, func() bool { return processGone(pid) }, 15*time.Second, 20*time.Millisecond)
+			os.RemoveAll(dir)
+		}
+	})
+	require.DirExists(t, dir)
+	require.NoError(t, cmd.Process.Kill())
+	cmd.Wait() //nolint:errcheck // killed
+	require.Eventually(t, func() bool { return processGone(pid) }, 15*time.Second, 20*time.Millisecond, "postgres %d still runs", pid)
+	removeStale(filepath.Dir(dir))
+	assert.NoDirExists(t, dir)
 }

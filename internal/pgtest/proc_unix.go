@@ -13,3 +13,8 @@ func sysProcAttr(cred *credential, daemon bool) *syscall.SysProcAttr {
 	}
 	return a
 }
+
+// processGone reports whether no process has the id pid.
+func processGone(pid int) bool {
+	return syscall.Kill(pid, 0) == syscall.ESRCH
+}
