@@ -107,8 +107,7 @@ func startCluster(bin string) (*cluster, error) {
 		if cred, err = unprivileged(); err != nil {
 			return nil, err
 		}
-		// The unprivileged user must reach the directory.
-		if fi, err := os.Stat(parent); err != nil || fi.Mode().Perm()&0o001 == 0 {
+		if !reachable(parent) { // by the unprivileged user
 			parent = "/tmp"
 		}
 	}
@@ -152,6 +151,25 @@ func startCluster(bin string) (*cluster, error) {
 		if attempt == 3 || !errors.Is(err, errExited) {
 			return nil, err
 		}
+	}
+}
+
+// reachable reports whether anyone may enter dir: it and every directory
+// above it are executable by others.
+func reachable(dir string) bool {
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return false
+	}
+	for {
+		if fi, err := os.Stat(dir); err != nil || fi.Mode().Perm()&0o001 == 0 {
+			return false
+		}
+		up := filepath.Dir(dir)
+		if up == dir {
+			return true
+		}
+		dir = up
 	}
 }
 

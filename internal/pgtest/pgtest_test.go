@@ -217,6 +217,18 @@ func TestUnavailableSkipsUnlessRequired(t *testing.T) {
 	assert.Contains(t, r.failed, "apt-get install postgresql")
 }
 
+func TestReachable(t *testing.T) {
+	assert.True(t, reachable("/tmp"))
+	dir := t.TempDir()
+	inner := filepath.Join(dir, "private", "open")
+	require.NoError(t, os.MkdirAll(inner, 0o755))
+	require.NoError(t, os.Chmod(inner, 0o777))
+	require.NoError(t, os.Chmod(filepath.Dir(inner), 0o700))
+	t.Cleanup(func() { os.Chmod(filepath.Dir(inner), 0o755) })
+	assert.False(t, reachable(inner))
+	assert.False(t, reachable(filepath.Join(dir, "missing")))
+}
+
 func TestRemovesStaleDirectories(t *testing.T) {
 	parent := t.TempDir()
 	mk := func(name, owner string) string {
