@@ -12,7 +12,7 @@ ARGS      ?=
 # off the page's main thread). `make runtime RUNTIME_GCFLAGS=` builds it inlined.
 RUNTIME_GCFLAGS ?= -gcflags=all=-l -gcflags=runtime=
 
-.PHONY: run runtime test test-native test-wasm test-third-party screenshots bench browser-deps chromium node
+.PHONY: run runtime test test-native test-wasm test-third-party screenshots bench browser-deps chromium node postgres
 
 ## run: build the browser runtime and start the example site on http://127.0.0.1:8080
 run: runtime
@@ -26,15 +26,15 @@ runtime:
 	$(GO) run ./tools/precompress $(BUILD)
 
 ## test: every test, native, in node (GOOS=js GOARCH=wasm) and in headless Chromium
-test: browser-deps test-native test-wasm test-third-party
+test: browser-deps postgres test-native test-wasm test-third-party
 
 # The packages with Chromium tests run one after the other: side by side on
 # two cores, each starves the other's runtimes, whose poll timing they check.
 BROWSER_PKGS := ./example-site ./server/assets
 test-native:
 	$(GO) vet ./...
-	ROOST_BROWSER_TESTS=require $(GO) test -count=1 $$($(GO) list ./... | grep -v -e '/example-site$$' -e '/server/assets$$')
-	ROOST_BROWSER_TESTS=require $(GO) test -count=1 -p 1 $(BROWSER_PKGS)
+	ROOST_BROWSER_TESTS=require ROOST_POSTGRES_TESTS=require $(GO) test -count=1 $$($(GO) list ./... | grep -v -e '/example-site$$' -e '/server/assets$$')
+	ROOST_BROWSER_TESTS=require ROOST_POSTGRES_TESTS=require $(GO) test -count=1 -p 1 $(BROWSER_PKGS)
 
 # The pure packages also build and pass under WebAssembly, run by node.
 test-wasm:
@@ -66,6 +66,17 @@ chromium:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	else \
 		echo "The browser tests need Chromium: install it (Debian/Ubuntu: sudo apt-get install chromium), then run make test again."; exit 1; \
+	fi
+
+# PostgreSQL for the database tests (internal/pgtest starts a throwaway
+# cluster): installed when missing and we are root.
+postgres:
+	@if command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "Installing PostgreSQL for the database tests (apt-get install -y postgresql)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+	else \
+		echo "The database tests need PostgreSQL: install it (Debian/Ubuntu: sudo apt-get install postgresql), or set ROOST_POSTGRES_URL to a server whose user may CREATE DATABASE, then run make test again."; exit 1; \
 	fi
 
 # Node runs the GOOS=js GOARCH=wasm tests.
