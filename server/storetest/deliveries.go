@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"testing"
@@ -39,6 +40,29 @@ func testDeliveries(t *testing.T, h Harness) {
 
 		_, err := e.store.FindDelivery(e.ctx, "dlv_none")
 		requireCode(t, server.ENOTFOUND, err)
+	})
+
+	t.Run("JSONValues", func(t *testing.T) {
+		e := open(t, h)
+		// What a site's backend may send (the HTTP layer decodes numbers as
+		// json.Number): exact numbers, NUL and other escapes, deep nesting.
+		values := map[string]any{"big": json.Number("12345678901234567890"), "tenth": json.Number("0.1"),
+			"neg": json.Number("-7"), "exp": json.Number("1e300"), "nul": "a\u0000b", "esc": "\"\\\n\t</script>\u2028😀",
+			"deep": map[string]any{"a": []any{map[string]any{"b": []any{nil, true, json.Number("1")}}}}, "": "empty key"}
+		p, err := e.store.CreatePersonIfMissing(e.ctx, &server.Person{ID: "p1", Attributes: values})
+		require.NoError(t, err)
+		assertExactJSON(t, values, p.Attributes, "returned attributes")
+		assertExactJSON(t, values, e.mustPerson("p1").Attributes, "stored attributes")
+		d := newDelivery("dlv_1", "p1", inbox.ChannelInbox, t0)
+		d.Data = values
+		d.Content = json.RawMessage(`{"title": "a\u0000b \u2028 😀", "n": 12345678901234567890, "x": {"y": [0.1]}}`)
+		require.NoError(t, e.store.CreateDelivery(e.ctx, d))
+		got := e.mustFind("dlv_1")
+		assertExactJSON(t, values, got.Data, "stored data")
+		var want, have any
+		require.NoError(t, decodeExact(d.Content, &want))
+		require.NoError(t, decodeExact(got.Content, &have))
+		assertExactJSON(t, want, have, "stored content")
 	})
 
 	t.Run("CreateNeedsPerson", func(t *testing.T) {

@@ -1,8 +1,10 @@
 package storetest
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"math/big"
 	"sync"
 	"testing"
 	"time"
@@ -226,4 +228,48 @@ func event(id, typ, deliveryID string, at time.Time) inbox.Event {
 // keys and values) at at.
 func identify(id string, at time.Time, attrs ...any) inbox.Event {
 	return inbox.Event{ID: id, Type: inbox.EventIdentify, AtMs: at.UnixMilli(), Attributes: newPerson("x", attrs...).Attributes}
+}
+
+// decodeExact decodes JSON b into v with numbers as json.Number.
+func decodeExact(b []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	return dec.Decode(v)
+}
+
+// assertExactJSON checks that got is want as JSON, numbers compared
+// exactly (as decimals, however they are written or typed).
+func assertExactJSON(t *testing.T, want, got any, msgAndArgs ...any) {
+	t.Helper()
+	var w, g any
+	if !assert.NoError(t, decodeExact([]byte(jsonOf(t, want)), &w)) || !assert.NoError(t, decodeExact([]byte(jsonOf(t, got)), &g)) {
+		return
+	}
+	assert.Equal(t, exactNumbers(w), exactNumbers(g), msgAndArgs...)
+}
+
+// exactNumbers returns v, decoded JSON, with every json.Number as the
+// exact decimal it is, in one form.
+func exactNumbers(v any) any {
+	switch v := v.(type) {
+	case json.Number:
+		r, ok := new(big.Rat).SetString(v.String())
+		if !ok {
+			return "bad number " + v.String()
+		}
+		return "number " + r.RatString()
+	case map[string]any:
+		out := make(map[string]any, len(v))
+		for k, x := range v {
+			out[k] = exactNumbers(x)
+		}
+		return out
+	case []any:
+		out := make([]any, len(v))
+		for i, x := range v {
+			out[i] = exactNumbers(x)
+		}
+		return out
+	}
+	return v
 }

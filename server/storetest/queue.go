@@ -158,6 +158,9 @@ func testQueue(t *testing.T, h Harness) {
 		assert.Empty(t, q.Deliveries)
 		assert.True(t, q.LastQueuedAt.IsZero())
 		assert.True(t, q.NextSendAt.IsZero())
+		if _, shared := e.store.(server.SharedStore); !shared {
+			assert.Zero(t, q.Version, "a store that is not shared has no answer versions")
+		}
 		n, err := e.store.CountQueued(e.ctx, t0)
 		require.NoError(t, err)
 		assert.Zero(t, n)

@@ -43,8 +43,9 @@ func testTemplates(t *testing.T, h Harness) {
 		assertSameTemplate(t, full, got)
 	})
 
-	t.Run("ListEmpty", func(t *testing.T) {
+	t.Run("EmptyStore", func(t *testing.T) {
 		e := open(t, h)
+		assert.NoError(t, e.store.Ping(e.ctx), "an open store answers Ping")
 		list, err := e.store.ListTemplates(e.ctx)
 		require.NoError(t, err)
 		assert.Empty(t, list)
