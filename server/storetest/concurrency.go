@@ -222,6 +222,41 @@ func testConcurrency(t *testing.T, h Harness) {
 		}
 	})
 
+	t.Run("DraftSentOrDeleted", func(t *testing.T) {
+		e := open(t, h)
+		const drafts = 20
+		for i := range drafts {
+			d := newDelivery(fmt.Sprintf("dlv_%02d", i), "p1", inbox.ChannelInbox, t0)
+			d.Draft = true
+			e.mustCreate(d)
+		}
+		sendErrs, deleteErrs := make([]error, drafts), make([]error, drafts)
+		run(2, func(w int) {
+			srv := e.server()
+			for i := range drafts {
+				id := fmt.Sprintf("dlv_%02d", i)
+				if w == 0 {
+					_, sendErrs[i] = srv.SendDraft(e.ctx, id)
+				} else {
+					deleteErrs[i] = srv.DeleteDraft(e.ctx, id)
+				}
+			}
+		})
+		for i := range drafts {
+			id := fmt.Sprintf("dlv_%02d", i)
+			d, err := e.store.FindDelivery(e.ctx, id)
+			if deleteErrs[i] == nil {
+				requireCode(t, server.ENOTFOUND, sendErrs[i], "%s was deleted before it was sent", id)
+				requireCode(t, server.ENOTFOUND, err, "%s is deleted", id)
+			} else {
+				requireCode(t, server.ECONFLICT, deleteErrs[i], "%s was sent before it was deleted", id)
+				require.NoError(t, sendErrs[i])
+				require.NoError(t, err)
+				assert.False(t, d.Draft, "%s is sent", id)
+			}
+		}
+	})
+
 	t.Run("UpdatesAreAtomic", func(t *testing.T) {
 		e := open(t, h)
 		e.mustCreate(newDelivery("dlv_1", "p1", inbox.ChannelInbox, t0))

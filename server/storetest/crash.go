@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/roostmsg/roost/inbox"
 	"github.com/roostmsg/roost/server"
@@ -48,6 +49,16 @@ func testCrash(t *testing.T, h Harness) {
 	a := &acks{people: map[string]float64{}, created: map[string]bool{}, opened: map[string]bool{}, clicked: map[string]string{},
 		reached: make(chan struct{})}
 	old := e.store
+	// a SharedStore's answer versions must not go back to a value they had
+	seen, stable := map[int64]bool{}, int64(0)
+	if _, ok := old.(server.SharedStore); ok {
+		e.mustCreatePerson("stable")
+		seen[e.version("stable")] = true
+		_, err := old.UpdatePerson(e.ctx, "stable", func(p *server.Person) error { p.Attributes["v"] = 1.0; return nil })
+		require.NoError(t, err)
+		stable = e.version("stable")
+		seen[0] = true
+	}
 	stop := make(chan struct{})
 	var reopening atomic.Bool
 	var wg sync.WaitGroup
@@ -105,6 +116,17 @@ func testCrash(t *testing.T, h Harness) {
 	for _, id := range a.templates {
 		_, err := e.store.FindTemplateByID(e.ctx, id)
 		assert.NoError(t, err, "acked template %d", id)
+	}
+
+	if len(seen) > 0 {
+		if v := e.version("stable"); v != stable {
+			assert.False(t, seen[v], "after a reopen, an answer version is the same or new, not one it had (%d)", v)
+			seen[v] = true
+		}
+		_, err := e.store.UpdatePerson(e.ctx, "stable", func(p *server.Person) error { p.Attributes["v"] = 2.0; return nil })
+		require.NoError(t, err)
+		v := e.version("stable")
+		assert.False(t, seen[v] || v == stable, "a write after a reopen gives a new answer version (%d)", v)
 	}
 
 	e.mustCreatePerson("after") // the reopened store works, with the clock it was given

@@ -3,6 +3,8 @@ package storetest
 import (
 	"context"
 	"errors"
+	"fmt"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -141,6 +143,60 @@ func testShared(t *testing.T, h Harness) {
 			return errors.Join(err, err2, err3, err4)
 		})
 		assert.NotZero(t, e.version("p2"), "p2 exists")
+	})
+
+	t.Run("QueueVersionSnapshot", func(t *testing.T) {
+		e := open(t, h)
+		ss := e.shared()
+		e.mustCreatePerson("p1")
+		const writes = 40
+		count := map[int64]int{} // answer version -> how many deliveries p1 had at it
+		v, err := ss.AnswerVersion(e.ctx, "p1")
+		require.NoError(t, err)
+		count[v] = 0
+		type sample struct {
+			version int64
+			n       int
+		}
+		var samples [][]sample
+		var mu sync.Mutex
+		run(workers, func(w int) {
+			if w == 0 { // the one writer of p1
+				for i := range writes {
+					if !assert.NoError(t, ss.CreateDelivery(e.ctx, newDelivery(fmt.Sprintf("dlv_%02d", i), "p1", inbox.ChannelInbox, t0))) {
+						return
+					}
+					v, err := ss.AnswerVersion(e.ctx, "p1")
+					if !assert.NoError(t, err) {
+						return
+					}
+					mu.Lock()
+					count[v] = i + 1
+					mu.Unlock()
+				}
+				return
+			}
+			var mine []sample
+			for range writes {
+				q, err := ss.FindQueue(e.ctx, "p1", t0)
+				if !assert.NoError(t, err) {
+					return
+				}
+				mine = append(mine, sample{q.Version, len(q.Deliveries)})
+			}
+			mu.Lock()
+			samples = append(samples, mine)
+			mu.Unlock()
+		})
+		require.Len(t, count, writes+1, "each write gave a new version")
+		for _, mine := range samples {
+			for _, s := range mine {
+				n, ok := count[s.version]
+				if assert.True(t, ok, "a queue's version %d is one p1 had", s.version) {
+					assert.Equal(t, n, s.n, "the queue read at version %d is the one of that version", s.version)
+				}
+			}
+		}
 	})
 
 	t.Run("Exclusive", func(t *testing.T) {
