@@ -231,17 +231,17 @@ func testConcurrency(t *testing.T, h Harness) {
 			e.mustCreate(d)
 		}
 		sendErrs, deleteErrs := make([]error, drafts), make([]error, drafts)
-		run(2, func(w int) {
-			srv := e.server()
-			for i := range drafts {
-				id := fmt.Sprintf("dlv_%02d", i)
+		sender, deleter := e.server(), e.server()
+		for i := range drafts { // both at once, for each draft
+			id := fmt.Sprintf("dlv_%02d", i)
+			run(2, func(w int) {
 				if w == 0 {
-					_, sendErrs[i] = srv.SendDraft(e.ctx, id)
+					_, sendErrs[i] = sender.SendDraft(e.ctx, id)
 				} else {
-					deleteErrs[i] = srv.DeleteDraft(e.ctx, id)
+					deleteErrs[i] = deleter.DeleteDraft(e.ctx, id)
 				}
-			}
-		})
+			})
+		}
 		for i := range drafts {
 			id := fmt.Sprintf("dlv_%02d", i)
 			d, err := e.store.FindDelivery(e.ctx, id)
