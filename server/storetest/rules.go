@@ -93,6 +93,12 @@ func testRules(t *testing.T, h Harness) {
 		assert.True(t, e.mustFind(d.ID).Delivered)
 		assert.Empty(t, e.poll(b, "p1").Messages, "a claimed in-app message leaves the queue")
 		assert.Empty(t, e.applied("p1", "tab-b"), "a rejected event is not recorded")
+
+		late := e.send(a, inbox.ChannelInApp, "p1")
+		e.clock.Add(time.Duration(server.DefaultExpiresAfterDays) * 24 * time.Hour)
+		assert.Equal(t, []string{server.RejectUnknownDelivery}, e.apply(a, "p1", event("tab-c", inbox.EventDelivered, late.ID, e.clock.Now())),
+			"an expired in-app message cannot be claimed")
+		assert.False(t, e.mustFind(late.ID).Delivered)
 	})
 
 	t.Run("EventsDropContent", func(t *testing.T) {

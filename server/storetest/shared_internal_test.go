@@ -41,6 +41,7 @@ func (s *versioned) write(fn func() ([]string, error)) error {
 	return err
 }
 
+// AnswerVersion implements server.SharedStore.
 func (s *versioned) AnswerVersion(ctx context.Context, personID string) (int64, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
@@ -57,6 +58,7 @@ func (s *versioned) answerVersion(ctx context.Context, personID string) (int64, 
 	return s.versions[personID], nil
 }
 
+// FindQueue reads the queue and its version under one read lock.
 func (s *versioned) FindQueue(ctx context.Context, personID string, now time.Time) (*server.Queue, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
@@ -67,6 +69,7 @@ func (s *versioned) FindQueue(ctx context.Context, personID string, now time.Tim
 	return q, err
 }
 
+// Exclusive implements server.SharedStore within this process.
 func (s *versioned) Exclusive(ctx context.Context, name string, fn func(ctx context.Context) error) (bool, error) {
 	s.mu.Lock()
 	if s.running[name] {
@@ -83,6 +86,7 @@ func (s *versioned) Exclusive(ctx context.Context, name string, fn func(ctx cont
 	return true, fn(ctx)
 }
 
+// CreatePersonIfMissing gives p.ID a new version.
 func (s *versioned) CreatePersonIfMissing(ctx context.Context, p *server.Person) (stored *server.Person, err error) {
 	err = s.write(func() ([]string, error) {
 		stored, err = s.Store.CreatePersonIfMissing(ctx, p)
@@ -91,6 +95,7 @@ func (s *versioned) CreatePersonIfMissing(ctx context.Context, p *server.Person)
 	return stored, err
 }
 
+// UpdatePerson gives id a new version.
 func (s *versioned) UpdatePerson(ctx context.Context, id string, fn func(p *server.Person) error) (p *server.Person, err error) {
 	err = s.write(func() ([]string, error) {
 		p, err = s.Store.UpdatePerson(ctx, id, fn)
@@ -99,10 +104,12 @@ func (s *versioned) UpdatePerson(ctx context.Context, id string, fn func(p *serv
 	return p, err
 }
 
+// CreateDelivery gives d's person a new version.
 func (s *versioned) CreateDelivery(ctx context.Context, d *server.Delivery) error {
 	return s.write(func() ([]string, error) { return []string{d.PersonID}, s.Store.CreateDelivery(ctx, d) })
 }
 
+// UpdateDelivery gives the delivery's person a new version.
 func (s *versioned) UpdateDelivery(ctx context.Context, id string, fn func(d *server.Delivery) error) (d *server.Delivery, err error) {
 	err = s.write(func() ([]string, error) {
 		d, err = s.Store.UpdateDelivery(ctx, id, fn)
@@ -114,6 +121,7 @@ func (s *versioned) UpdateDelivery(ctx context.Context, id string, fn func(d *se
 	return d, err
 }
 
+// DeleteDraft gives the draft's person a new version.
 func (s *versioned) DeleteDraft(ctx context.Context, id string) error {
 	return s.write(func() ([]string, error) {
 		d, err := s.Store.FindDelivery(ctx, id)
@@ -124,6 +132,7 @@ func (s *versioned) DeleteDraft(ctx context.Context, id string) error {
 	})
 }
 
+// DropFinishedContent gives everyone a new version when it cleared something.
 func (s *versioned) DropFinishedContent(ctx context.Context, now time.Time) (int, error) {
 	var n int
 	err := s.write(func() ([]string, error) {
@@ -140,6 +149,7 @@ func (s *versioned) DropFinishedContent(ctx context.Context, now time.Time) (int
 	return n, err
 }
 
+// UpdateEvents gives personID a new version.
 func (s *versioned) UpdateEvents(ctx context.Context, personID string, fn func(tx server.EventTx) error) error {
 	return s.write(func() ([]string, error) { return []string{personID}, s.Store.UpdateEvents(ctx, personID, fn) })
 }
