@@ -98,8 +98,9 @@ func (t *eventTx) RecordEvent(e inbox.Event, deliveryID string, at, now time.Tim
 }
 
 // dropPart is the most rows one write transaction of DropEventIDs or
-// DropFinishedContent changes, so that others' writes go in between.
-const dropPart = 5000
+// DropFinishedContent changes, so that others' writes go in between. A
+// variable for tests.
+var dropPart = 5000
 
 // DropEventIDs forgets the ids of events applied before before, in parts
 // of at most dropPart, oldest first, by the events_applied_at index; see
@@ -119,7 +120,7 @@ func (db *DB) DropEventIDs(ctx context.Context, before time.Time) (int, error) {
 			return err
 		})
 		total += int(n)
-		if err != nil || n < dropPart {
+		if err != nil || n < int64(dropPart) {
 			return total, err
 		}
 		if err := ctx.Err(); err != nil {
