@@ -103,8 +103,9 @@ func (t *eventTx) RecordEvent(e inbox.Event, deliveryID string, at, now time.Tim
 var dropPart = 5000
 
 // DropEventIDs forgets the ids of events applied before before, in parts
-// of at most dropPart, oldest first, by the events_applied_at index; see
-// server.Store. It takes no person's lock: it only deletes rows no other
+// of at most dropPart, oldest first, by the events_applied_at index (then
+// a scan of the rows' ids, ctid: events rows are never updated, so a row
+// keeps its ctid until it is deleted); see server.Store. It takes no person's lock: it only deletes rows no other
 // transaction updates, and an event id is forgotten or not whether it is
 // deleted before or after a concurrent UpdateEvents reads it.
 func (db *DB) DropEventIDs(ctx context.Context, before time.Time) (int, error) {
@@ -113,8 +114,8 @@ func (db *DB) DropEventIDs(ctx context.Context, before time.Time) (int, error) {
 		var n int64
 		err := db.update(ctx, func(ctx context.Context, tx pgx.Tx) error {
 			tag, err := tx.Exec(ctx, `
-				DELETE FROM events WHERE (person_id, id) IN
-					(SELECT person_id, id FROM events WHERE applied_at < $1 ORDER BY applied_at LIMIT $2)`,
+				DELETE FROM events WHERE ctid = ANY(ARRAY(
+					SELECT ctid FROM events WHERE applied_at < $1 ORDER BY applied_at LIMIT $2))`,
 				millis(before), dropPart)
 			n = tag.RowsAffected()
 			return err
