@@ -240,6 +240,9 @@ func (db *DB) storageError(err error) error {
 		switch {
 		case pe.Code == "53100": // disk_full
 			return server.Errorf(server.ENOSPACE, "the server's disk is full: nothing was stored; try again once it has room")
+		case pe.Code == "22021" || pe.Code == "22P05": // a NUL, or a character the database's encoding lacks
+			return server.Errorf(server.EINVALID, "text with a NUL character (U+0000), or one the database's encoding "+
+				"cannot hold, cannot be stored: nothing was stored")
 		case strings.HasPrefix(pe.Code, "08") || pe.Code == "57P01" || pe.Code == "57P02" || pe.Code == "57P03":
 			return fmt.Errorf("postgres: the %s cannot be reached: %w", db.where, err)
 		}
@@ -252,6 +255,12 @@ func (db *DB) storageError(err error) error {
 		return fmt.Errorf("postgres: the %s cannot be reached: %w", db.where, err)
 	}
 	return fmt.Errorf("postgres: %w", err)
+}
+
+// hasNUL reports whether s has a NUL character, which PostgreSQL text
+// cannot hold: no stored row has one, so a lookup by s finds nothing.
+func hasNUL(s string) bool {
+	return strings.IndexByte(s, 0) >= 0
 }
 
 // millis returns t as unix milliseconds.

@@ -332,8 +332,8 @@ func TestCreateTemplate_ZeroIDsAcrossProcesses(t *testing.T) {
 func TestDropFinishedContent_InParts(t *testing.T) {
 	ctx := context.Background()
 	db := openDB(t, pgtest.NewDatabase(t))
-	defer func(n int) { dropPart = n }(dropPart)
-	dropPart = 3
+	defer func(n int) { contentPart = n }(contentPart)
+	contentPart = 3
 	versions := map[string]int64{}
 	want := map[string]bool{}
 	for p := range 4 {
@@ -369,6 +369,31 @@ func TestDropFinishedContent_InParts(t *testing.T) {
 	n, err = db.DropFinishedContent(ctx, testNow.Add(time.Minute))
 	require.NoError(t, err)
 	assert.Zero(t, n, "nothing left")
+}
+
+func TestDB_NULCharacters(t *testing.T) {
+	ctx := context.Background()
+	db := openDB(t, pgtest.NewDatabase(t))
+	_, err := db.CreatePersonIfMissing(ctx, &server.Person{ID: "p1"})
+	require.NoError(t, err)
+	_, err = db.FindDelivery(ctx, "dlv_\x00")
+	assert.Equal(t, server.ENOTFOUND, server.ErrorCode(err), "PostgreSQL text holds no NUL: no such delivery")
+	_, err = db.FindPerson(ctx, "p\x00")
+	assert.Equal(t, server.ENOTFOUND, server.ErrorCode(err))
+	_, err = db.FindTemplateByTrigger(ctx, "t\x00")
+	assert.Equal(t, server.ENOTFOUND, server.ErrorCode(err))
+	v, err := db.AnswerVersion(ctx, "p\x00")
+	require.NoError(t, err)
+	assert.Zero(t, v)
+	_, err = db.UpdateDelivery(ctx, "dlv_\x00", func(*server.Delivery) error { return nil })
+	assert.Equal(t, server.ENOTFOUND, server.ErrorCode(err))
+	err = db.UpdateEvents(ctx, "p1", func(tx server.EventTx) error {
+		applied, err := tx.AppliedEvents([]string{"e\x00"})
+		require.NoError(t, err)
+		assert.Empty(t, applied)
+		return tx.RecordEvent(inbox.Event{ID: "e\x00", Type: inbox.EventIdentify}, "", testNow, testNow)
+	})
+	assert.Equal(t, server.EINVALID, server.ErrorCode(err), "cannot be stored: %v", err)
 }
 
 func TestDropEventIDs_InParts(t *testing.T) {

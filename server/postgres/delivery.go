@@ -62,6 +62,9 @@ const deliveryColumns = `id, person_id, template_id, content_id, language, chann
 // findDelivery returns the delivery with id, or ENOTFOUND; suffix ends
 // the query (" FOR UPDATE", or "").
 func findDelivery(ctx context.Context, q querier, id, suffix string) (*server.Delivery, error) {
+	if hasNUL(id) {
+		return nil, server.Errorf(server.ENOTFOUND, "delivery %q not found", id)
+	}
 	d, err := scanDelivery(q.QueryRow(ctx, `SELECT `+deliveryColumns+` FROM deliveries WHERE id = $1`+suffix, id))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, server.Errorf(server.ENOTFOUND, "delivery %q not found", id)
@@ -149,6 +152,9 @@ func encodeContent(d *server.Delivery) (string, *string, error) {
 // lockDelivery takes the lock of the person of the delivery with id, then
 // reads the delivery FOR UPDATE; ENOTFOUND if there is none.
 func lockDelivery(ctx context.Context, tx pgx.Tx, id string) (*server.Delivery, error) {
+	if hasNUL(id) {
+		return nil, server.Errorf(server.ENOTFOUND, "delivery %q not found", id)
+	}
 	var personID string
 	err := tx.QueryRow(ctx, `SELECT person_id FROM deliveries WHERE id = $1`, id).Scan(&personID)
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -204,6 +210,9 @@ func (db *DB) ListDrafts(ctx context.Context, personID string, limit int) ([]*se
 	var max *int // nil: no limit, as SQLite reads a negative one
 	if limit >= 0 {
 		max = &limit
+	}
+	if hasNUL(personID) {
+		return []*server.Delivery{}, nil
 	}
 	if personID == "" {
 		rows, err = db.pool.Query(ctx, `SELECT `+deliveryColumns+` FROM deliveries

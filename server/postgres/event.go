@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -35,6 +36,7 @@ type eventTx struct {
 // AppliedEvents implements server.EventTx.
 func (t *eventTx) AppliedEvents(ids []string) (map[string]bool, error) {
 	applied := map[string]bool{}
+	ids = slices.DeleteFunc(slices.Clone(ids), hasNUL) // never stored
 	if len(ids) == 0 {
 		return applied, nil
 	}
@@ -97,9 +99,8 @@ func (t *eventTx) RecordEvent(e inbox.Event, deliveryID string, at, now time.Tim
 	return err
 }
 
-// dropPart is the most rows one write transaction of DropEventIDs or
-// DropFinishedContent changes, so that others' writes go in between. A
-// variable for tests.
+// dropPart is the most rows one write transaction of DropEventIDs
+// deletes, so that others' writes go in between. A variable for tests.
 var dropPart = 5000
 
 // DropEventIDs forgets the ids of events applied before before, in parts

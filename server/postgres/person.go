@@ -101,6 +101,9 @@ func findPerson(ctx context.Context, q querier, where string, arg any) (*server.
 // findPersonVersion returns the first person matching where and their
 // answer version, or ENOTFOUND.
 func findPersonVersion(ctx context.Context, q querier, where string, arg any) (*server.Person, int64, error) {
+	if s, ok := arg.(string); ok && hasNUL(s) {
+		return nil, 0, server.Errorf(server.ENOTFOUND, "person not found")
+	}
 	p := server.Person{}
 	var attrs string
 	var version int64

@@ -14,6 +14,9 @@ import (
 // transaction).
 func (db *DB) FindQueue(ctx context.Context, personID string, now time.Time) (*server.Queue, error) {
 	q := &server.Queue{}
+	if hasNUL(personID) {
+		return q, nil // no such person
+	}
 	err := pgx.BeginTxFunc(ctx, db.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly},
 		func(tx pgx.Tx) error {
 			p, version, err := findPersonVersion(ctx, tx, `id = $1`, personID)
@@ -76,6 +79,9 @@ func queuedDeliveries(ctx context.Context, tx pgx.Tx, personID string, now time.
 // AnswerVersion returns personID's answer version, 0 for an unknown
 // person: one read of the people primary key. See server.SharedStore.
 func (db *DB) AnswerVersion(ctx context.Context, personID string) (int64, error) {
+	if hasNUL(personID) {
+		return 0, nil
+	}
 	var v int64
 	err := db.pool.QueryRow(ctx, `SELECT version FROM people WHERE id = $1`, personID).Scan(&v)
 	if err == pgx.ErrNoRows {

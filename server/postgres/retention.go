@@ -10,8 +10,15 @@ import (
 	"github.com/roostmsg/roost/server"
 )
 
+// contentPart is the most deliveries one transaction of DropFinishedContent
+// clears. It takes the lock of each one's person, and advisory locks fill
+// PostgreSQL's shared lock table (max_locks_per_transaction times
+// max_connections: 6,400 entries by default), so it is smaller than
+// dropPart. A variable for tests.
+var contentPart = 500
+
 // DropFinishedContent clears the content and data of finished deliveries
-// whose retention is disabled, in parts of at most dropPart deliveries,
+// whose retention is disabled, in parts of at most contentPart deliveries,
 // each a transaction that reads its part from the deliveries_retention
 // index (by expires_at, then id), takes the locks of the part's people in
 // order, then reads the part again FOR UPDATE and clears what is still
@@ -28,7 +35,7 @@ func (db *DB) DropFinishedContent(ctx context.Context, now time.Time) (int, erro
 			return err
 		})
 		total += cleared
-		if err != nil || found < dropPart {
+		if err != nil || found < contentPart {
 			return total, err
 		}
 		if err := ctx.Err(); err != nil {
@@ -45,7 +52,7 @@ func dropContentPart(ctx context.Context, tx pgx.Tx, now time.Time, expires int6
 		SELECT id, person_id, expires_at FROM deliveries
 		WHERE disable_retention AND content <> '' AND (expires_at, id) > ($2, $3)
 			AND NOT draft AND send_at <= $1 AND NOT `+queuedAt+`
-		ORDER BY expires_at, id LIMIT $4`, millis(now), expires, id, dropPart)
+		ORDER BY expires_at, id LIMIT $4`, millis(now), expires, id, contentPart)
 	if err != nil {
 		return 0, 0, 0, "", err
 	}

@@ -53,7 +53,7 @@ func TestPoll_SameBytesAsSQLite(t *testing.T) {
 		} {
 			d := &server.Delivery{ID: c.id, PersonID: "user_1", TemplateID: i + 1, ContentID: 1, Channel: c.channel,
 				Type: "t", Topics: []string{"b", "a"}, Priority: i, Content: []byte(c.content),
-				Data: map[string]any{"order": json.Number("1.10"), "list": []any{"x", nil}},
+				Data:     map[string]any{"order": json.Number("1.10"), "list": []any{"x", nil}},
 				QueuedAt: now.Add(c.send - time.Second), SendAt: now.Add(c.send), ExpiresAt: now.Add(c.send + 48*time.Hour),
 				Delivered: c.delivered, Opened: c.opened, Clicks: []string{}}
 			if c.opened {

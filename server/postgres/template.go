@@ -217,6 +217,9 @@ func triggerConflict(t *server.Template, other int) error {
 
 // findTemplate returns the one template matching where, or ENOTFOUND.
 func findTemplate(ctx context.Context, q querier, where string, arg any) (*server.Template, error) {
+	if s, ok := arg.(string); ok && hasNUL(s) {
+		return nil, server.Errorf(server.ENOTFOUND, "template not found")
+	}
 	t, err := scanTemplate(q.QueryRow(ctx, `SELECT `+templateColumns+` FROM templates WHERE `+where, arg))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, server.Errorf(server.ENOTFOUND, "template not found")
