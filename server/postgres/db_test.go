@@ -72,6 +72,22 @@ func TestOpen_RefusesNewerMigration(t *testing.T) {
 	assert.Contains(t, err.Error(), "migrated by a newer roost (migration 9999_future.sql)")
 }
 
+func TestOpen_RefusesAnotherApplicationsDatabase(t *testing.T) {
+	ctx := context.Background()
+	url := pgtest.NewDatabase(t)
+	conn, err := pgx.Connect(ctx, url)
+	require.NoError(t, err)
+	defer conn.Close(ctx)
+	_, err = conn.Exec(ctx, `CREATE TABLE orders (id INT)`)
+	require.NoError(t, err)
+	_, err = Open(ctx, url)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "is not a Roost database: it has tables (orders)")
+	var n int
+	require.NoError(t, conn.QueryRow(ctx, `SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = 'public'`).Scan(&n))
+	assert.Equal(t, 1, n, "nothing created")
+}
+
 func TestOpen_CannotConnect(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()

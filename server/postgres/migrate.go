@@ -50,6 +50,15 @@ func (db *DB) migrate(ctx context.Context) (err error) {
 		return fmt.Errorf("postgres: %s: take the migration lock: %w", db.where, err)
 	}
 	defer unlockSession(ctx, conn, fmt.Sprintf(`SELECT pg_advisory_unlock(%d, 0)`, lockSpaceMigrate))
+	var known bool
+	if err := conn.QueryRow(ctx, `SELECT to_regclass('schema_migrations') IS NOT NULL`).Scan(&known); err != nil {
+		return fmt.Errorf("postgres: %s: look for schema_migrations: %w", db.where, err)
+	}
+	if !known {
+		if err := db.checkEmpty(ctx, conn); err != nil {
+			return err // before creating anything in it
+		}
+	}
 	if _, err := conn.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		name TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)`); err != nil {
 		return fmt.Errorf("postgres: %s: create schema_migrations: %w", db.where, err)
@@ -86,6 +95,28 @@ func (db *DB) migrate(ctx context.Context) (err error) {
 		db.migrated = append(db.migrated, name)
 	}
 	return nil
+}
+
+// checkEmpty returns an error if the schema Roost would create its tables
+// in has tables other than schema_migrations: another application's.
+func (db *DB) checkEmpty(ctx context.Context, conn *pgxpool.Conn) error {
+	rows, err := conn.Query(ctx, `SELECT table_name::text FROM information_schema.tables
+		WHERE table_schema = current_schema() AND table_name <> 'schema_migrations' ORDER BY 1 LIMIT 6`)
+	if err != nil {
+		return fmt.Errorf("postgres: %s: list tables: %w", db.where, err)
+	}
+	tables, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return fmt.Errorf("postgres: %s: list tables: %w", db.where, err)
+	}
+	if len(tables) == 0 {
+		return nil
+	}
+	if len(tables) > 5 {
+		tables = append(tables[:5], "…")
+	}
+	return fmt.Errorf("postgres: the %s is not a Roost database: it has tables (%s) and no Roost migration; "+
+		"point roost at a new database or a Roost one", db.where, strings.Join(tables, ", "))
 }
 
 // migrateFile applies the migration name and records it, in one transaction.
