@@ -118,4 +118,3 @@ func TestDB_NULCharacters(t *testing.T) {
 	})
 	assert.Equal(t, server.EINVALID, server.ErrorCode(err), "cannot be stored: %v", err)
 }
-
