@@ -104,10 +104,16 @@ func findPersonVersion(ctx context.Context, q querier, where string, arg any) (*
 	if s, ok := arg.(string); ok && hasNUL(s) {
 		return nil, 0, server.Errorf(server.ENOTFOUND, "person not found")
 	}
+	return scanPerson(q.QueryRow(ctx, `SELECT id, attributes, version FROM people WHERE `+where, arg))
+}
+
+// scanPerson reads a person and their answer version from row (id,
+// attributes, version), or returns ENOTFOUND.
+func scanPerson(row pgx.Row) (*server.Person, int64, error) {
 	p := server.Person{}
 	var attrs string
 	var version int64
-	err := q.QueryRow(ctx, `SELECT id, attributes, version FROM people WHERE `+where, arg).Scan(&p.ID, &attrs, &version)
+	err := row.Scan(&p.ID, &attrs, &version)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, 0, server.Errorf(server.ENOTFOUND, "person not found")
 	} else if err != nil {
