@@ -362,3 +362,39 @@ func TestFindQueue_OneIndexRange(t *testing.T) {
 		assert.NotContains(t, plan, "Seq Scan", plan)
 	}
 }
+
+// TestFindQueue_VersionMatchesSnapshot: while another DB adds deliveries,
+// every queue read with one version has the same deliveries: the version
+// comes from the snapshot the queue was read from.
+func TestFindQueue_VersionMatchesSnapshot(t *testing.T) {
+	ctx := context.Background()
+	url := pgtest.NewDatabase(t)
+	reader, writer := openDB(t, url), openDB(t, url)
+	_, err := writer.CreatePersonIfMissing(ctx, &server.Person{ID: "p1"})
+	require.NoError(t, err)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := range 40 {
+			assert.NoError(t, writer.CreateDelivery(ctx, newDelivery(fmt.Sprintf("dlv_%03d", i), "p1")))
+		}
+	}()
+	seen := map[int64]int{}
+	for reading := true; reading; {
+		select {
+		case <-done:
+			reading = false // one more read, after the last write
+		default:
+		}
+		q, err := reader.FindQueue(ctx, "p1", testNow)
+		require.NoError(t, err)
+		if n, ok := seen[q.Version]; ok {
+			require.Equal(t, n, len(q.Deliveries), "version %d read with two different queues", q.Version)
+		}
+		seen[q.Version] = len(q.Deliveries)
+	}
+	v, err := reader.AnswerVersion(ctx, "p1")
+	require.NoError(t, err)
+	assert.Equal(t, 40, seen[v], "the last version read has every delivery")
+	assert.Greater(t, len(seen), 1, "the reads saw several versions")
+}
