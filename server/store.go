@@ -68,9 +68,12 @@ type Store interface {
 	// ListDrafts returns the drafts of personID, or of everyone when
 	// personID is "", oldest first, at most limit of them.
 	ListDrafts(ctx context.Context, personID string, limit int) ([]*Delivery, error)
-	// UpdateDelivery runs fn on the delivery with id and stores the result,
-	// in one transaction, and returns it. Returns ENOTFOUND for an unknown
-	// id, or fn's error.
+	// UpdateDelivery runs fn on the delivery with id and stores what fn
+	// may change of it (its times: QueuedAt, SendAt, ExpiresAt; Draft; the
+	// browser's state: Opened, OpenedAt, Delivered, Deleted, Dismissed,
+	// Clicks; its content and data, once dropped), in one transaction, and
+	// returns it. The rest of a delivery never changes once created.
+	// Returns ENOTFOUND for an unknown id, or fn's error.
 	UpdateDelivery(ctx context.Context, id string, fn func(d *Delivery) error) (*Delivery, error)
 	// DeleteDraft removes the draft with id. Returns ENOTFOUND for an
 	// unknown id, ECONFLICT if the delivery is not a draft.
@@ -98,7 +101,7 @@ type Queue struct {
 	// Person is the polling person, nil if unknown.
 	Person *Person
 	// Deliveries are those for which Delivery.Queued(now) holds, oldest
-	// first (by QueuedAt, then ID).
+	// first (by SendAt, when each became visible, then ID).
 	Deliveries []*Delivery
 	// LastQueuedAt is when the person's newest visible delivery of any
 	// state became visible (its SendAt); zero if there was none.
@@ -130,7 +133,10 @@ type SharedStore interface {
 }
 
 // EventTx is the part of a write transaction that applying one person's
-// events uses (Store.UpdateEvents). Its reads see its own writes.
+// events uses (Store.UpdateEvents). Its reads see its own writes. It
+// writes only that person's rows (their person, their deliveries): a
+// store may refuse a write of another's, which the person's lock (taken
+// for the transaction) does not cover.
 type EventTx interface {
 	// AppliedEvents returns which of ids name an event of the person that
 	// was applied before (one query for a batch, not one per event).

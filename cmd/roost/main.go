@@ -23,13 +23,14 @@ var commands = map[string]struct {
 	"serve":       {"run the server (the default command)", serve},
 	"sign":        {"print the signature of a user id, as a site's backend makes it", sign},
 	"templates":   {"import or export templates (the seed format): roost templates import|export FILE", templates},
+	"migrate":     {"copy a SQLite database into an empty PostgreSQL one: roost migrate -from FILE -to postgres://URL", migrate},
 	"keygen":      {"print a new random secret, for an App API key or a site secret", keygen},
 	"healthcheck": {"exit 0 if roost answers /healthz on ROOST_METRICS_ADDR (else ROOST_ADDR, or -addr), else 1: a container's HEALTHCHECK", healthcheck},
 	"version":     {"print the version of roost and of its browser runtime", version},
 }
 
 // commandOrder is the order `roost -h` lists them in.
-var commandOrder = []string{"serve", "sign", "templates", "keygen", "healthcheck", "version"}
+var commandOrder = []string{"serve", "sign", "templates", "migrate", "keygen", "healthcheck", "version"}
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

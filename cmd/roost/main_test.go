@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/roostmsg/roost/internal/browsertest"
+	"github.com/roostmsg/roost/internal/pgtest"
 )
 
 // The settings the tests run roost with.
@@ -57,6 +58,7 @@ func roostBinary(t *testing.T) string {
 // TestMain removes the binary the tests built.
 func TestMain(m *testing.M) {
 	code := m.Run()
+	pgtest.Stop()
 	if binary != "" {
 		_ = os.RemoveAll(filepath.Dir(binary))
 	}

@@ -53,7 +53,7 @@ func runService(ctx context.Context, cfg service.Config, log *slog.Logger) error
 		return err
 	}
 	if m := svc.Migrated(); len(m) > 0 {
-		log.Info("database migrated", "db", cfg.DB, "migrations", strings.Join(m, " "))
+		log.Info("database migrated", "db", service.ShowDB(cfg.DB), "migrations", strings.Join(m, " "))
 	}
 	for _, w := range cfg.Warnings() {
 		log.Warn(w)
@@ -86,7 +86,7 @@ func runService(ctx context.Context, cfg service.Config, log *slog.Logger) error
 		}
 	}()
 	err = svc.Run(ctx, func(addr, metricsAddr net.Addr) {
-		attrs := []any{"addr", addr.String(), "db", cfg.DB, "api_keys", len(cfg.APIKeys), "version", buildVersion(),
+		attrs := []any{"addr", addr.String(), "db", service.ShowDB(cfg.DB), "api_keys", len(cfg.APIKeys), "version", buildVersion(),
 			"runtime", svc.RuntimeVersion(), "tiers", fmt.Sprintf("%v/%v/%v", cfg.TierActive, cfg.TierInactive, cfg.TierLow),
 			"rate_limit", cfg.SendRateLimit, "trusted_proxies", cfg.TrustRule()}
 		if cfg.PublicURL != "" {
@@ -101,7 +101,7 @@ func runService(ctx context.Context, cfg service.Config, log *slog.Logger) error
 		log.Info("roost is serving", attrs...)
 	})
 	if cerr := svc.Close(); cerr != nil {
-		err = errors.Join(err, fmt.Errorf("closing the database %s: %w (copy it only with its -wal file)", cfg.DB, cerr))
+		err = errors.Join(err, fmt.Errorf("closing the database %s: %w (copy it only with its -wal file)", service.ShowDB(cfg.DB), cerr))
 	}
 	return err
 }

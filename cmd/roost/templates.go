@@ -9,7 +9,7 @@ import (
 	"os"
 
 	"github.com/roostmsg/roost/server"
-	"github.com/roostmsg/roost/server/sqlite"
+	"github.com/roostmsg/roost/server/service"
 )
 
 // templates imports or exports the templates of a database, in the seed
@@ -22,7 +22,7 @@ func templates(ctx context.Context, args []string, env func(string) string, stdo
 		"        database is a conflict: the import writes nothing, unless -replace is given.\n"+
 		"export: writes every template to FILE (- for standard output), in the form import reads.\n"+
 		"The database may be in use by a running server: templates change no cached poll answer.", stderr)
-	db := fs.String("db", envOr(env, "ROOST_DB", "roost.db"), "the database: a SQLite file (env ROOST_DB)")
+	db := fs.String("db", envOr(env, "ROOST_DB", "roost.db"), "the database: a SQLite file or a postgres:// URL (env ROOST_DB)")
 	replace := fs.Bool("replace", false, "import: replace the templates whose id the database gives another trigger_name")
 	dryRun := fs.Bool("dry-run", false, "import: say what the import would do, and write nothing")
 	if err := fs.Parse(args); err != nil {
@@ -41,10 +41,10 @@ func templates(ctx context.Context, args []string, env func(string) string, stdo
 	if verb == "import" {
 		return runImport(ctx, *db, fs.Arg(0), *replace, *dryRun, stdout)
 	}
-	if _, err := os.Stat(*db); err != nil {
+	if _, err := os.Stat(*db); err != nil && !service.IsPostgres(*db) {
 		return fmt.Errorf("-db %s: %w", *db, err)
 	}
-	store, err := sqlite.Open(*db)
+	store, err := service.OpenDatabase(ctx, *db)
 	if err != nil {
 		return err
 	}
@@ -61,10 +61,10 @@ func runImport(ctx context.Context, db, path string, replace, dryRun bool, stdou
 		return err
 	}
 	_, statErr := os.Stat(db)
-	missing := errors.Is(statErr, os.ErrNotExist)
+	missing := errors.Is(statErr, os.ErrNotExist) && !service.IsPostgres(db)
 	var store server.Store // nil: a database that does not exist yet
 	if !missing || !dryRun {
-		s, err := sqlite.Open(db)
+		s, err := service.OpenDatabase(ctx, db)
 		if err != nil {
 			return err
 		}
