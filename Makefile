@@ -30,10 +30,10 @@ test: browser-deps postgres test-native test-wasm test-third-party
 
 # The packages with Chromium tests run one after the other: side by side on
 # two cores, each starves the other's runtimes, whose poll timing they check.
-BROWSER_PKGS := ./example-site ./server/assets
+BROWSER_PKGS := ./example-site ./server/assets ./cmd/roost
 test-native:
 	$(GO) vet ./...
-	ROOST_BROWSER_TESTS=require ROOST_POSTGRES_TESTS=require $(GO) test -count=1 $$($(GO) list ./... | grep -v -e '/example-site$$' -e '/server/assets$$')
+	ROOST_BROWSER_TESTS=require ROOST_POSTGRES_TESTS=require $(GO) test -count=1 $$($(GO) list ./... | grep -v -e '/example-site$$' -e '/server/assets$$' -e '/cmd/roost$$')
 	ROOST_BROWSER_TESTS=require ROOST_POSTGRES_TESTS=require $(GO) test -count=1 -p 1 $(BROWSER_PKGS)
 
 # The pure packages also build and pass under WebAssembly, run by node.

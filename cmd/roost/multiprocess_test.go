@@ -25,7 +25,7 @@ import (
 )
 
 // pollRoute is the route of a poll in a request log line.
-const pollRoute = `route="GET /v1/client/poll"`
+const pollRoute = `method=GET route=/v1/client/poll `
 
 // TestSeveralProcessesOnePostgres runs three roost processes on one
 // PostgreSQL database, as behind a load balancer: sends spread over them,

@@ -78,12 +78,19 @@ type server struct {
 // It exits with m.Run's code.
 func Main(m *testing.M) {
 	code := m.Run()
+	Stop()
+	os.Exit(code)
+}
+
+// Stop stops the cluster, if one was started, and removes its directory:
+// for a TestMain with work of its own after m.Run (Main does it all).
+func Stop() {
 	if started != nil {
 		if err := started.stop(); err != nil {
 			fmt.Fprintln(os.Stderr, "pgtest: stopping PostgreSQL:", err)
 		}
+		started = nil
 	}
-	os.Exit(code)
 }
 
 // Available reports whether PostgreSQL tests can run (binaries found, or

@@ -61,7 +61,7 @@ func BindFlags(fs *flag.FlagSet) *Flags {
 		fs.DurationVar(p, name, def, f.usage(name, usage))
 	}
 	str(&c.Addr, "addr", DefaultAddr, "listen address of the API, the runtime's files, /healthz, /readyz and /metrics")
-	str(&c.DB, "db", DefaultDB, "database: the path of a SQLite file, created if missing")
+	str(&c.DB, "db", DefaultDB, "database: the path of a SQLite file, created if missing, or a postgres:// URL (several roost serve may share one PostgreSQL database)")
 	fs.Var(&f.sites, "site", f.usage("site", "a site whose pages embed Roost, as ID=ORIGIN[,ORIGIN...]: the site id pages give "+
 		"(data-site-id) and the page origins allowed (https://shop.example.com, or * for any); repeat for several sites "+
 		"(the variable: separated by spaces)"))

@@ -15,7 +15,6 @@ import (
 
 	"github.com/roostmsg/roost/server"
 	"github.com/roostmsg/roost/server/httpapi"
-	"github.com/roostmsg/roost/server/sqlite"
 )
 
 // queuedCacheFor is how long the count of queued messages, which reads the
@@ -32,8 +31,14 @@ type metrics struct {
 	conns *connStats
 }
 
+// commitObserver is a store that reports its commits: the SQLite store,
+// whose writes share commits (group commit).
+type commitObserver interface {
+	ObserveCommits(fn func(writes int, took time.Duration))
+}
+
 // newMetrics registers the metrics of srv and its store db.
-func newMetrics(srv *server.Server, db *sqlite.DB, api *httpapi.Handler, build prometheus.Labels) *metrics {
+func newMetrics(srv *server.Server, db server.Store, api *httpapi.Handler, build prometheus.Labels) *metrics {
 	m := &metrics{reg: prometheus.NewRegistry(), conns: &connStats{}}
 	m.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "roost_http_requests_total", Help: "HTTP requests answered, by route pattern, method and status.",
@@ -57,10 +62,12 @@ func newMetrics(srv *server.Server, db *sqlite.DB, api *httpapi.Handler, build p
 		Name: "roost_store_commit_duration_seconds", Help: "Time to run and commit one batch of store writes.",
 		Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
 	})
-	db.ObserveCommits(func(writes int, took time.Duration) {
-		batches.Observe(float64(writes))
-		commits.Observe(took.Seconds())
-	})
+	if db, ok := db.(commitObserver); ok {
+		db.ObserveCommits(func(writes int, took time.Duration) {
+			batches.Observe(float64(writes))
+			commits.Observe(took.Seconds())
+		})
+	}
 	shed := func(reason string, n *atomic.Uint64) prometheus.Collector {
 		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "roost_http_connections_shed_total",
 			Help:        "Connections closed at the connection limit to make room (idle, slow: no request header for a second), or refused with 503.",
@@ -80,6 +87,10 @@ func newMetrics(srv *server.Server, db *sqlite.DB, api *httpapi.Handler, build p
 			func(s server.Stats) uint64 { return s.EventsApplied }),
 		stat("roost_events_total", "Browser events, by outcome.", prometheus.Labels{"outcome": "rejected"},
 			func(s server.Stats) uint64 { return s.EventsRejected }),
+		stat("roost_maintenance_rounds_total", "Rounds of background work (retention sweep, old event ids), by result: ran here, or skipped because another process sharing the database ran it.",
+			prometheus.Labels{"result": "ran"}, func(s server.Stats) uint64 { return s.MaintainRan }),
+		stat("roost_maintenance_rounds_total", "Rounds of background work (retention sweep, old event ids), by result: ran here, or skipped because another process sharing the database ran it.",
+			prometheus.Labels{"result": "skipped"}, func(s server.Stats) uint64 { return s.MaintainSkipped }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "roost_queued_messages", Help: "Messages queued for people now: what polls return (counted at most every 10 s).",
 		}, queued.value),

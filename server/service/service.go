@@ -20,6 +20,7 @@ import (
 	"github.com/roostmsg/roost/server"
 	"github.com/roostmsg/roost/server/assets"
 	"github.com/roostmsg/roost/server/httpapi"
+	"github.com/roostmsg/roost/server/postgres"
 	"github.com/roostmsg/roost/server/sqlite"
 )
 
@@ -28,7 +29,7 @@ import (
 type Service struct {
 	cfg     Config
 	log     *slog.Logger
-	db      *sqlite.DB
+	db      Database
 	srv     *server.Server
 	api     *httpapi.Handler
 	metrics *metrics
@@ -54,33 +55,53 @@ func Open(cfg Config) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := sqlite.PrepareFile(cfg.DB); err != nil { // what to fix, before the lock file beside it
-		return nil, err
-	}
-	unlock, err := lockDB(cfg.DB)
+	db, unlock, err := openDB(cfg)
 	if err != nil {
 		return nil, err
-	}
-	db, err := sqlite.Open(cfg.DB)
-	if err != nil {
-		unlock()
-		return nil, fmt.Errorf("database: %w", err)
-	}
-	if cfg.Now != nil {
-		db.Now = cfg.Now
 	}
 	s, err := wire(cfg, db, files)
 	if err != nil {
 		db.Close()
-		unlock()
+		if unlock != nil {
+			unlock()
+		}
 		return nil, err
 	}
 	s.unlock = unlock
 	return s, nil
 }
 
+// openDB opens cfg.DB with cfg's clock. A SQLite file is locked first
+// (lockDB): one server per file; unlock releases it (nil for PostgreSQL,
+// which several servers share).
+func openDB(cfg Config) (db Database, unlock func(), err error) {
+	if !IsPostgres(cfg.DB) {
+		if err := sqlite.PrepareFile(cfg.DB); err != nil { // what to fix, before the lock file beside it
+			return nil, nil, err
+		}
+		if unlock, err = lockDB(cfg.DB); err != nil {
+			return nil, nil, err
+		}
+	}
+	if db, err = OpenDatabase(context.Background(), cfg.DB); err != nil {
+		if unlock != nil {
+			unlock()
+		}
+		return nil, nil, err
+	}
+	if cfg.Now != nil {
+		switch db := db.(type) {
+		case *sqlite.DB:
+			db.Now = cfg.Now
+		case *postgres.DB:
+			db.Now = cfg.Now
+		}
+	}
+	return db, unlock, nil
+}
+
 // wire builds the service on an open store, serving the runtime's files.
-func wire(cfg Config, db *sqlite.DB, files fs.FS) (*Service, error) {
+func wire(cfg Config, db Database, files fs.FS) (*Service, error) {
 	s := &Service{cfg: cfg, log: cfg.Logger, db: db}
 	s.srv = server.New(server.Config{
 		TierActive: cfg.TierActive, TierInactive: cfg.TierInactive, TierLow: cfg.TierLow,
