@@ -62,11 +62,12 @@ func newMetrics(srv *server.Server, db server.Store, api *httpapi.Handler, build
 		Name: "roost_store_commit_duration_seconds", Help: "Time to run and commit one batch of store writes.",
 		Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
 	})
-	if db, ok := db.(commitObserver); ok {
+	if db, ok := db.(commitObserver); ok { // PostgreSQL commits each write on its own: no batches to show
 		db.ObserveCommits(func(writes int, took time.Duration) {
 			batches.Observe(float64(writes))
 			commits.Observe(took.Seconds())
 		})
+		m.reg.MustRegister(batches, commits)
 	}
 	shed := func(reason string, n *atomic.Uint64) prometheus.Collector {
 		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "roost_http_connections_shed_total",
@@ -74,7 +75,7 @@ func newMetrics(srv *server.Server, db server.Store, api *httpapi.Handler, build
 			ConstLabels: prometheus.Labels{"reason": reason}}, func() float64 { return float64(n.Load()) })
 	}
 	queued := &queuedCount{srv: srv}
-	m.reg.MustRegister(m.requests, m.latency, m.inFlight, batches, commits,
+	m.reg.MustRegister(m.requests, m.latency, m.inFlight,
 		stat("roost_sends_total", "Sends accepted (drafts included), by channel.", prometheus.Labels{"channel": "inbox"},
 			func(s server.Stats) uint64 { return s.SendsInbox }),
 		stat("roost_sends_total", "Sends accepted (drafts included), by channel.", prometheus.Labels{"channel": "in_app"},
