@@ -6,6 +6,7 @@ import (
 	"maps"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -92,8 +93,8 @@ func ValidateEvent(e inbox.Event) string {
 	switch {
 	case e.ID == "":
 		return "id is required"
-	case len(e.ID) > MaxEventIDLen || !utf8.ValidString(e.ID):
-		return fmt.Sprintf("id must be UTF-8 of at most %d bytes", MaxEventIDLen)
+	case len(e.ID) > MaxEventIDLen || !utf8.ValidString(e.ID) || strings.ContainsRune(e.ID, 0):
+		return fmt.Sprintf("id must be UTF-8 of at most %d bytes, without NUL", MaxEventIDLen)
 	case !inbox.ValidEventType(e.Type):
 		return "unknown event type " + Quote(e.Type)
 	case e.Type == inbox.EventIdentify:
@@ -104,8 +105,8 @@ func ValidateEvent(e inbox.Event) string {
 		return "attributes are only for identify events"
 	case e.Type == inbox.EventClicked && e.Action == "":
 		return "a clicked event needs an action"
-	case len(e.Action) > MaxActionLen || !utf8.ValidString(e.Action):
-		return fmt.Sprintf("action must be UTF-8 of at most %d bytes", MaxActionLen)
+	case len(e.Action) > MaxActionLen || !utf8.ValidString(e.Action) || strings.ContainsRune(e.Action, 0):
+		return fmt.Sprintf("action must be UTF-8 of at most %d bytes, without NUL", MaxActionLen)
 	}
 	return ""
 }

@@ -140,3 +140,11 @@ func TestSharedStore_MaintainRunsInOneProcess(t *testing.T) {
 	assert.Equal(t, uint64(0), b.Stats().MaintainRan)
 	assert.Equal(t, uint64(1), a.Stats().MaintainRan, "free again: a runs it")
 }
+
+// TestValidateEvent_RefusesNUL: an event id or action with a NUL is refused
+// on its own (PostgreSQL text cannot hold one), not failing its batch.
+func TestValidateEvent_RefusesNUL(t *testing.T) {
+	assert.Contains(t, server.ValidateEvent(inbox.Event{ID: "e\x00", Type: inbox.EventOpened, DeliveryID: "d"}), "without NUL")
+	assert.Contains(t, server.ValidateEvent(inbox.Event{ID: "e", Type: inbox.EventClicked, DeliveryID: "d", Action: "a\x00"}), "without NUL")
+	assert.Empty(t, server.ValidateEvent(inbox.Event{ID: "e", Type: inbox.EventClicked, DeliveryID: "d", Action: "a"}))
+}
