@@ -194,16 +194,6 @@ type querier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-// millis returns t as unix milliseconds.
-func millis(t time.Time) int64 {
-	return t.UnixMilli()
-}
-
-// fromMillis returns the time of unix milliseconds ms, in UTC.
-func fromMillis(ms int64) time.Time {
-	return time.UnixMilli(ms).UTC()
-}
-
 // Ping returns nil when the database answers a read; see server.Store.
 func (db *DB) Ping(ctx context.Context) error {
 	var one int

@@ -7,19 +7,12 @@ import (
 	"time"
 
 	"github.com/roostmsg/roost/server"
+	"github.com/roostmsg/roost/server/internal/storecols"
 )
 
 // CreateDelivery stores d; its person must exist.
 func (db *DB) CreateDelivery(ctx context.Context, d *server.Delivery) error {
-	topics, err := encodeJSON(nonNil(d.Topics))
-	if err != nil {
-		return err
-	}
-	content, data, err := encodeContent(d)
-	if err != nil {
-		return err
-	}
-	clicks, err := encodeJSON(nonNil(d.Clicks))
+	c, err := storecols.EncodeDelivery(d)
 	if err != nil {
 		return err
 	}
@@ -34,10 +27,10 @@ func (db *DB) CreateDelivery(ctx context.Context, d *server.Delivery) error {
 				priority, content, data, queued_at, send_at, expires_at, draft, suppressed, disable_retention,
 				opened, opened_at, delivered, deleted, dismissed, clicks)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			d.ID, d.PersonID, d.TemplateID, d.ContentID, d.Language, d.Channel, d.Type, topics,
-			d.Priority, content, data, millis(d.QueuedAt), millis(d.SendAt), millis(d.ExpiresAt), d.Draft,
-			d.Suppressed, d.DisableRetention, d.Opened, nullMillis(d.OpenedAt), d.Delivered, d.Deleted,
-			d.Dismissed, clicks)
+			d.ID, d.PersonID, d.TemplateID, d.ContentID, d.Language, d.Channel, d.Type, c.Topics,
+			d.Priority, c.Content, toNull(c.Data), c.QueuedAt, c.SendAt, c.ExpiresAt, d.Draft,
+			d.Suppressed, d.DisableRetention, d.Opened, toNull(c.OpenedAt), d.Delivered, d.Deleted,
+			d.Dismissed, c.Clicks)
 		return err
 	})
 }
@@ -69,35 +62,17 @@ type scanner interface {
 // scanDelivery reads one row of deliveryColumns.
 func scanDelivery(row scanner) (*server.Delivery, error) {
 	var d server.Delivery
-	var topics, content, clicks string
-	var data sql.NullString
-	var queuedAt, sendAt, expiresAt int64
-	var openedAt sql.NullInt64
+	var c storecols.DeliveryColumns
+	var data sql.Null[string]
+	var openedAt sql.Null[int64]
 	if err := row.Scan(&d.ID, &d.PersonID, &d.TemplateID, &d.ContentID, &d.Language, &d.Channel, &d.Type,
-		&topics, &d.Priority, &content, &data, &queuedAt, &sendAt, &expiresAt, &d.Draft, &d.Suppressed,
-		&d.DisableRetention, &d.Opened, &openedAt, &d.Delivered, &d.Deleted, &d.Dismissed, &clicks); err != nil {
+		&c.Topics, &d.Priority, &c.Content, &data, &c.QueuedAt, &c.SendAt, &c.ExpiresAt, &d.Draft, &d.Suppressed,
+		&d.DisableRetention, &d.Opened, &openedAt, &d.Delivered, &d.Deleted, &d.Dismissed, &c.Clicks); err != nil {
 		return nil, err
 	}
-	if err := decodeJSON(topics, &d.Topics); err != nil {
+	c.Data, c.OpenedAt = fromNull(data), fromNull(openedAt)
+	if err := storecols.DecodeDelivery(c, &d); err != nil {
 		return nil, err
-	}
-	if err := decodeJSON(clicks, &d.Clicks); err != nil {
-		return nil, err
-	}
-	if data.Valid {
-		if err := decodeJSON(data.String, &d.Data); err != nil {
-			return nil, err
-		}
-	}
-	if len(d.Topics) == 0 {
-		d.Topics = nil
-	}
-	if content != "" { // "" once dropped
-		d.Content = []byte(content)
-	}
-	d.QueuedAt, d.SendAt, d.ExpiresAt = fromMillis(queuedAt), fromMillis(sendAt), fromMillis(expiresAt)
-	if openedAt.Valid {
-		d.OpenedAt = fromMillis(openedAt.Int64)
 	}
 	return &d, nil
 }
@@ -106,11 +81,7 @@ func scanDelivery(row scanner) (*server.Delivery, error) {
 // created: its schedule, draft state, browser-reported state and retained
 // content.
 func saveDelivery(ctx context.Context, tx *txn, d *server.Delivery) error {
-	clicks, err := encodeJSON(nonNil(d.Clicks))
-	if err != nil {
-		return err
-	}
-	content, data, err := encodeContent(d)
+	c, err := storecols.EncodeDelivery(d)
 	if err != nil {
 		return err
 	}
@@ -118,29 +89,9 @@ func saveDelivery(ctx context.Context, tx *txn, d *server.Delivery) error {
 		UPDATE deliveries SET queued_at = ?, send_at = ?, expires_at = ?, draft = ?, opened = ?, opened_at = ?,
 			delivered = ?, deleted = ?, dismissed = ?, clicks = ?, content = ?, data = ?
 		WHERE id = ?`,
-		millis(d.QueuedAt), millis(d.SendAt), millis(d.ExpiresAt), d.Draft, d.Opened, nullMillis(d.OpenedAt),
-		d.Delivered, d.Deleted, d.Dismissed, clicks, content, data, d.ID)
+		c.QueuedAt, c.SendAt, c.ExpiresAt, d.Draft, d.Opened, toNull(c.OpenedAt),
+		d.Delivered, d.Deleted, d.Dismissed, c.Clicks, c.Content, toNull(c.Data), d.ID)
 	return err
-}
-
-// encodeContent returns the content and data columns of d: compact JSON,
-// "" for dropped content and NULL for no data.
-func encodeContent(d *server.Delivery) (string, sql.NullString, error) {
-	var content string
-	var data sql.NullString
-	var err error
-	if d.Content != nil {
-		if content, err = compactJSON(d.Content); err != nil {
-			return "", data, err
-		}
-	}
-	if d.Data != nil {
-		if data.String, err = encodeJSON(d.Data); err != nil {
-			return "", data, err
-		}
-		data.Valid = true
-	}
-	return content, data, nil
 }
 
 // UpdateDelivery runs fn on the delivery with id and stores the result.
@@ -197,7 +148,7 @@ func (db *DB) DropFinishedContent(ctx context.Context, now time.Time) (int, erro
 		rows, err := tx.QueryContext(ctx, `
 			SELECT `+deliveryColumns+` FROM deliveries
 			WHERE disable_retention = 1 AND content <> '' AND draft = 0 AND send_at <= ? AND NOT `+queuedAt,
-			append([]any{millis(now)}, queuedArgs(now)...)...)
+			append([]any{storecols.Millis(now)}, queuedArgs(now)...)...)
 		if err != nil {
 			return err
 		}
@@ -231,12 +182,4 @@ func scanDeliveries(rows *sql.Rows, keep func(d *server.Delivery) bool) ([]*serv
 		}
 	}
 	return ds, rows.Err()
-}
-
-// nullMillis returns t as unix milliseconds, or NULL for the zero time.
-func nullMillis(t time.Time) sql.NullInt64 {
-	if t.IsZero() {
-		return sql.NullInt64{}
-	}
-	return sql.NullInt64{Int64: millis(t), Valid: true}
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/roostmsg/roost/inbox"
 	"github.com/roostmsg/roost/server"
+	"github.com/roostmsg/roost/server/internal/storecols"
 )
 
 // UpdateEvents runs fn in one write transaction; see server.Store.
@@ -29,7 +30,7 @@ func (t *eventTx) AppliedEvents(ids []string) (map[string]bool, error) {
 	if len(ids) == 0 {
 		return applied, nil
 	}
-	list, err := encodeJSON(ids)
+	list, err := storecols.EncodeJSON(ids)
 	if err != nil {
 		return nil, err
 	}
@@ -56,7 +57,7 @@ func (t *eventTx) FindPerson(id string) (*server.Person, error) {
 
 // SavePerson implements server.EventTx.
 func (t *eventTx) SavePerson(p *server.Person) error {
-	return savePerson(t.ctx, t.tx, p, millis(t.now()))
+	return savePerson(t.ctx, t.tx, p, storecols.Millis(t.now()))
 }
 
 // FindDelivery implements server.EventTx.
@@ -74,7 +75,7 @@ func (t *eventTx) RecordEvent(e inbox.Event, deliveryID string, at, now time.Tim
 	_, err := t.tx.ExecContext(t.ctx, `
 		INSERT INTO events (id, delivery_id, person_id, type, action, at, applied_at)
 		VALUES (?, NULLIF(?, ''), ?, ?, ?, ?, ?)`,
-		e.ID, deliveryID, t.personID, e.Type, e.Action, millis(at), millis(now))
+		e.ID, deliveryID, t.personID, e.Type, e.Action, storecols.Millis(at), storecols.Millis(now))
 	return err
 }
 
@@ -90,7 +91,7 @@ func (db *DB) DropEventIDs(ctx context.Context, before time.Time) (int, error) {
 		err := db.update(ctx, func(ctx context.Context, tx *txn) error {
 			res, err := tx.ExecContext(ctx, `
 				DELETE FROM events WHERE rowid IN
-					(SELECT rowid FROM events WHERE applied_at < ? LIMIT ?)`, millis(before), dropEventIDsPart)
+					(SELECT rowid FROM events WHERE applied_at < ? LIMIT ?)`, storecols.Millis(before), dropEventIDsPart)
 			if err != nil {
 				return err
 			}

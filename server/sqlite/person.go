@@ -7,6 +7,7 @@ import (
 	"maps"
 
 	"github.com/roostmsg/roost/server"
+	"github.com/roostmsg/roost/server/internal/storecols"
 )
 
 // FindPerson returns the person with id, or ENOTFOUND.
@@ -48,7 +49,7 @@ func (db *DB) CreatePersonIfMissing(ctx context.Context, p *server.Person) (*ser
 		if stored.Attributes == nil {
 			stored.Attributes = map[string]any{}
 		}
-		return savePerson(ctx, tx, stored, millis(db.Now()))
+		return savePerson(ctx, tx, stored, storecols.Millis(db.Now()))
 	})
 	if err != nil {
 		return nil, err
@@ -75,7 +76,7 @@ func (db *DB) UpdatePerson(ctx context.Context, id string, fn func(p *server.Per
 		if err := fn(p); err != nil {
 			return err
 		}
-		return savePerson(ctx, tx, p, millis(db.Now()))
+		return savePerson(ctx, tx, p, storecols.Millis(db.Now()))
 	})
 	if err != nil {
 		return nil, err
@@ -86,25 +87,22 @@ func (db *DB) UpdatePerson(ctx context.Context, id string, fn func(p *server.Per
 // findPerson returns the first person matching where, or ENOTFOUND.
 func findPerson(ctx context.Context, q querier, where string, arg any) (*server.Person, error) {
 	p := server.Person{}
-	var attrs string
-	err := q.QueryRowContext(ctx, `SELECT id, attributes FROM people WHERE `+where, arg).Scan(&p.ID, &attrs)
+	var c storecols.PersonColumns
+	err := q.QueryRowContext(ctx, `SELECT id, attributes FROM people WHERE `+where, arg).Scan(&p.ID, &c.Attributes)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, server.Errorf(server.ENOTFOUND, "person not found")
 	} else if err != nil {
 		return nil, err
 	}
-	if err := decodeJSON(attrs, &p.Attributes); err != nil {
+	if err := storecols.DecodePerson(c, &p); err != nil {
 		return nil, err
-	}
-	if p.Attributes == nil {
-		p.Attributes = map[string]any{}
 	}
 	return &p, nil
 }
 
 // savePerson inserts p or replaces its attributes.
 func savePerson(ctx context.Context, tx *txn, p *server.Person, now int64) error {
-	attrs, err := encodeJSON(p.Attributes)
+	c, err := storecols.EncodePerson(p)
 	if err != nil {
 		return err
 	}
@@ -112,6 +110,6 @@ func savePerson(ctx context.Context, tx *txn, p *server.Person, now int64) error
 		INSERT INTO people (id, attributes, email_key, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET attributes = excluded.attributes,
 			email_key = excluded.email_key, updated_at = excluded.updated_at`,
-		p.ID, attrs, server.EmailKey(p.Email()), now, now)
+		p.ID, c.Attributes, c.EmailKey, now, now)
 	return err
 }

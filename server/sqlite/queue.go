@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/roostmsg/roost/server"
+	"github.com/roostmsg/roost/server/internal/storecols"
 )
 
 // FindQueue returns what a poll by personID at now sees, from one snapshot.
@@ -19,19 +20,14 @@ func (db *DB) FindQueue(ctx context.Context, personID string, now time.Time) (*s
 			return err
 		}
 		q.Person = p
-		var last, next sql.NullInt64
+		var last, next sql.Null[int64]
 		if err := tx.QueryRowContext(ctx, `
 			SELECT MAX(CASE WHEN send_at <= ? THEN send_at END), MIN(CASE WHEN send_at > ? THEN send_at END)
 			FROM deliveries WHERE person_id = ? AND draft = 0 AND suppressed = ''`,
-			millis(now), millis(now), personID).Scan(&last, &next); err != nil {
+			storecols.Millis(now), storecols.Millis(now), personID).Scan(&last, &next); err != nil {
 			return err
 		}
-		if last.Valid {
-			q.LastQueuedAt = fromMillis(last.Int64)
-		}
-		if next.Valid {
-			q.NextSendAt = fromMillis(next.Int64)
-		}
+		q.LastQueuedAt, q.NextSendAt = storecols.FromNullMillis(fromNull(last)), storecols.FromNullMillis(fromNull(next))
 		q.Deliveries, err = queuedDeliveries(ctx, tx, personID, now)
 		return err
 	})
@@ -56,7 +52,7 @@ const queuedAt = `(draft = 0 AND suppressed = '' AND send_at <= ?
 
 // queuedArgs are the arguments of queuedAt for time now.
 func queuedArgs(now time.Time) []any {
-	ms := millis(now)
+	ms := storecols.Millis(now)
 	return []any{ms, ms, ms}
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 
 	"github.com/roostmsg/roost/server"
+	"github.com/roostmsg/roost/server/internal/storecols"
 )
 
 // templateColumns are the columns scanTemplate reads, in its order.
@@ -18,7 +19,7 @@ func (db *DB) UpsertTemplate(ctx context.Context, t *server.Template) error {
 		return err
 	}
 	return db.update(ctx, func(ctx context.Context, tx *txn) error {
-		return saveTemplate(ctx, tx, t, millis(db.Now()))
+		return saveTemplate(ctx, tx, t, storecols.Millis(db.Now()))
 	})
 }
 
@@ -41,7 +42,7 @@ func (db *DB) SeedTemplate(ctx context.Context, t *server.Template, source strin
 		case err != nil && !errors.Is(err, sql.ErrNoRows):
 			return err
 		}
-		if err := saveTemplate(ctx, tx, t, millis(db.Now())); err != nil {
+		if err := saveTemplate(ctx, tx, t, storecols.Millis(db.Now())); err != nil {
 			return err
 		}
 		wrote = true
@@ -67,7 +68,7 @@ func (db *DB) CreateTemplate(ctx context.Context, t *server.Template) error {
 		if err := t.Validate(); err != nil {
 			return err
 		}
-		return saveTemplate(ctx, tx, t, millis(db.Now()))
+		return saveTemplate(ctx, tx, t, storecols.Millis(db.Now()))
 	})
 }
 
@@ -88,7 +89,7 @@ func (db *DB) UpdateTemplate(ctx context.Context, id int, fn func(t *server.Temp
 		if err := t.Validate(); err != nil {
 			return err
 		}
-		return saveTemplate(ctx, tx, t, millis(db.Now()))
+		return saveTemplate(ctx, tx, t, storecols.Millis(db.Now()))
 	})
 	if err != nil {
 		return nil, err
@@ -153,25 +154,9 @@ func saveTemplate(ctx context.Context, tx *txn, t *server.Template, now int64) e
 	case !errors.Is(err, sql.ErrNoRows):
 		return err
 	}
-	topics, err := encodeJSON(nonNil(t.Topics))
+	c, err := storecols.EncodeTemplate(t)
 	if err != nil {
 		return err
-	}
-	contents := make([]server.Content, len(t.Contents))
-	for i, c := range t.Contents {
-		body, err := compactJSON(c.Body)
-		if err != nil {
-			return err
-		}
-		contents[i] = server.Content{ID: c.ID, Language: c.Language, Body: []byte(body)}
-	}
-	contentsJSON, err := encodeJSON(contents)
-	if err != nil {
-		return err
-	}
-	var sendToUnsubscribed sql.NullBool
-	if t.SendToUnsubscribed != nil {
-		sendToUnsubscribed = sql.NullBool{Bool: *t.SendToUnsubscribed, Valid: true}
 	}
 	_, err = tx.ExecContext(ctx, `
 		INSERT INTO templates (id, name, description, trigger_name, trigger_key, channel, type, topics, priority,
@@ -186,8 +171,8 @@ func saveTemplate(ctx context.Context, tx *txn, t *server.Template, now int64) e
 			send_to_unsubscribed = excluded.send_to_unsubscribed,
 			disable_message_retention = excluded.disable_message_retention, queue_draft = excluded.queue_draft,
 			updated_at = excluded.updated_at`,
-		t.ID, t.Name, t.Description, t.TriggerName, server.TriggerKey(t.TriggerName), t.Channel, t.Type, topics,
-		t.Priority, t.ExpiresAfterDays, string(t.DefaultContent().Body), contentsJSON, sendToUnsubscribed,
+		t.ID, t.Name, t.Description, t.TriggerName, c.TriggerKey, t.Channel, t.Type, c.Topics,
+		t.Priority, t.ExpiresAfterDays, c.Content, c.Contents, toNull(c.SendToUnsubscribed),
 		t.DisableMessageRetention, t.QueueDraft, now, now)
 	return err
 }
@@ -204,26 +189,15 @@ func findTemplate(ctx context.Context, q querier, where string, arg any) (*serve
 // scanTemplate reads one row of templateColumns.
 func scanTemplate(row scanner) (*server.Template, error) {
 	var t server.Template
-	var topics, content, contents string
-	var sendToUnsubscribed sql.NullBool
-	if err := row.Scan(&t.ID, &t.Name, &t.Description, &t.TriggerName, &t.Channel, &t.Type, &topics, &t.Priority,
-		&t.ExpiresAfterDays, &content, &contents, &sendToUnsubscribed, &t.DisableMessageRetention, &t.QueueDraft); err != nil {
+	var c storecols.TemplateColumns
+	var sendToUnsubscribed sql.Null[bool]
+	if err := row.Scan(&t.ID, &t.Name, &t.Description, &t.TriggerName, &t.Channel, &t.Type, &c.Topics, &t.Priority,
+		&t.ExpiresAfterDays, &c.Content, &c.Contents, &sendToUnsubscribed, &t.DisableMessageRetention, &t.QueueDraft); err != nil {
 		return nil, err
 	}
-	if err := decodeJSON(topics, &t.Topics); err != nil {
+	c.SendToUnsubscribed = fromNull(sendToUnsubscribed)
+	if err := storecols.DecodeTemplate(c, &t); err != nil {
 		return nil, err
-	}
-	if len(t.Topics) == 0 {
-		t.Topics = nil
-	}
-	if contents == "" { // a row from before content variants
-		t.Contents = []server.Content{{ID: 1, Language: "", Body: []byte(content)}}
-	} else if err := decodeJSON(contents, &t.Contents); err != nil {
-		return nil, err
-	}
-	if sendToUnsubscribed.Valid {
-		v := sendToUnsubscribed.Bool
-		t.SendToUnsubscribed = &v
 	}
 	return &t, nil
 }
