@@ -262,22 +262,3 @@ func (db *DB) storageError(err error) error {
 func hasNUL(s string) bool {
 	return strings.IndexByte(s, 0) >= 0
 }
-
-// millis returns t as unix milliseconds.
-func millis(t time.Time) int64 {
-	return t.UnixMilli()
-}
-
-// fromMillis returns the time of unix milliseconds ms, in UTC.
-func fromMillis(ms int64) time.Time {
-	return time.UnixMilli(ms).UTC()
-}
-
-// nullMillis returns t as unix milliseconds, or nil (NULL) for the zero time.
-func nullMillis(t time.Time) *int64 {
-	if t.IsZero() {
-		return nil
-	}
-	ms := millis(t)
-	return &ms
-}

@@ -7,19 +7,12 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/roostmsg/roost/server"
+	"github.com/roostmsg/roost/server/internal/storecols"
 )
 
 // CreateDelivery stores d; its person must exist.
 func (db *DB) CreateDelivery(ctx context.Context, d *server.Delivery) error {
-	topics, err := encodeJSON(nonNil(d.Topics))
-	if err != nil {
-		return err
-	}
-	content, data, err := encodeContent(d)
-	if err != nil {
-		return err
-	}
-	clicks, err := encodeJSON(nonNil(d.Clicks))
+	c, err := storecols.EncodeDelivery(d)
 	if err != nil {
 		return err
 	}
@@ -37,10 +30,10 @@ func (db *DB) CreateDelivery(ctx context.Context, d *server.Delivery) error {
 				priority, content, data, queued_at, send_at, expires_at, draft, suppressed, disable_retention,
 				opened, opened_at, delivered, deleted, dismissed, clicks)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)`,
-			d.ID, d.PersonID, d.TemplateID, d.ContentID, d.Language, d.Channel, d.Type, topics,
-			d.Priority, content, data, millis(d.QueuedAt), millis(d.SendAt), millis(d.ExpiresAt), d.Draft,
-			d.Suppressed, d.DisableRetention, d.Opened, nullMillis(d.OpenedAt), d.Delivered, d.Deleted,
-			d.Dismissed, clicks)
+			d.ID, d.PersonID, d.TemplateID, d.ContentID, d.Language, d.Channel, d.Type, c.Topics,
+			d.Priority, c.Content, c.Data, c.QueuedAt, c.SendAt, c.ExpiresAt, d.Draft,
+			d.Suppressed, d.DisableRetention, d.Opened, c.OpenedAt, d.Delivered, d.Deleted,
+			d.Dismissed, c.Clicks)
 		if isCode(err, "23505") {
 			return server.Errorf(server.ECONFLICT, "delivery %q already exists", d.ID)
 		}
@@ -75,35 +68,14 @@ func findDelivery(ctx context.Context, q querier, id, suffix string) (*server.De
 // scanDelivery reads one row of deliveryColumns.
 func scanDelivery(row pgx.Row) (*server.Delivery, error) {
 	var d server.Delivery
-	var topics, content, clicks string
-	var data *string
-	var queuedAt, sendAt, expiresAt int64
-	var openedAt *int64
+	var c storecols.DeliveryColumns
 	if err := row.Scan(&d.ID, &d.PersonID, &d.TemplateID, &d.ContentID, &d.Language, &d.Channel, &d.Type,
-		&topics, &d.Priority, &content, &data, &queuedAt, &sendAt, &expiresAt, &d.Draft, &d.Suppressed,
-		&d.DisableRetention, &d.Opened, &openedAt, &d.Delivered, &d.Deleted, &d.Dismissed, &clicks); err != nil {
+		&c.Topics, &d.Priority, &c.Content, &c.Data, &c.QueuedAt, &c.SendAt, &c.ExpiresAt, &d.Draft, &d.Suppressed,
+		&d.DisableRetention, &d.Opened, &c.OpenedAt, &d.Delivered, &d.Deleted, &d.Dismissed, &c.Clicks); err != nil {
 		return nil, err
 	}
-	if err := decodeJSON(topics, &d.Topics); err != nil {
+	if err := storecols.DecodeDelivery(c, &d); err != nil {
 		return nil, err
-	}
-	if err := decodeJSON(clicks, &d.Clicks); err != nil {
-		return nil, err
-	}
-	if data != nil {
-		if err := decodeJSON(*data, &d.Data); err != nil {
-			return nil, err
-		}
-	}
-	if len(d.Topics) == 0 {
-		d.Topics = nil
-	}
-	if content != "" { // "" once dropped
-		d.Content = []byte(content)
-	}
-	d.QueuedAt, d.SendAt, d.ExpiresAt = fromMillis(queuedAt), fromMillis(sendAt), fromMillis(expiresAt)
-	if openedAt != nil {
-		d.OpenedAt = fromMillis(*openedAt)
 	}
 	return &d, nil
 }
@@ -112,11 +84,7 @@ func scanDelivery(row pgx.Row) (*server.Delivery, error) {
 // created: its schedule, draft state, browser-reported state and retained
 // content. The caller holds the lock of d's person.
 func saveDelivery(ctx context.Context, tx pgx.Tx, d *server.Delivery) error {
-	clicks, err := encodeJSON(nonNil(d.Clicks))
-	if err != nil {
-		return err
-	}
-	content, data, err := encodeContent(d)
+	c, err := storecols.EncodeDelivery(d)
 	if err != nil {
 		return err
 	}
@@ -124,29 +92,9 @@ func saveDelivery(ctx context.Context, tx pgx.Tx, d *server.Delivery) error {
 		UPDATE deliveries SET queued_at = $1, send_at = $2, expires_at = $3, draft = $4, opened = $5, opened_at = $6,
 			delivered = $7, deleted = $8, dismissed = $9, clicks = $10, content = $11, data = $12
 		WHERE id = $13`,
-		millis(d.QueuedAt), millis(d.SendAt), millis(d.ExpiresAt), d.Draft, d.Opened, nullMillis(d.OpenedAt),
-		d.Delivered, d.Deleted, d.Dismissed, clicks, content, data, d.ID)
+		c.QueuedAt, c.SendAt, c.ExpiresAt, d.Draft, d.Opened, c.OpenedAt,
+		d.Delivered, d.Deleted, d.Dismissed, c.Clicks, c.Content, c.Data, d.ID)
 	return err
-}
-
-// encodeContent returns the content and data columns of d: compact JSON,
-// "" for dropped content and nil (NULL) for no data.
-func encodeContent(d *server.Delivery) (string, *string, error) {
-	var content string
-	var err error
-	if d.Content != nil {
-		if content, err = compactJSON(d.Content); err != nil {
-			return "", nil, err
-		}
-	}
-	if d.Data == nil {
-		return content, nil, nil
-	}
-	data, err := encodeJSON(d.Data)
-	if err != nil {
-		return "", nil, err
-	}
-	return content, &data, nil
 }
 
 // lockDelivery takes the lock of the person of the delivery with id, then

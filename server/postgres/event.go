@@ -10,6 +10,7 @@ import (
 
 	"github.com/roostmsg/roost/inbox"
 	"github.com/roostmsg/roost/server"
+	"github.com/roostmsg/roost/server/internal/storecols"
 )
 
 // UpdateEvents runs fn in one write transaction that holds personID's
@@ -64,7 +65,7 @@ func (t *eventTx) SavePerson(p *server.Person) error {
 	if err := t.mine(p.ID); err != nil {
 		return err
 	}
-	return savePerson(t.ctx, t.tx, p, millis(t.now()))
+	return savePerson(t.ctx, t.tx, p, storecols.Millis(t.now()))
 }
 
 // FindDelivery implements server.EventTx.
@@ -95,7 +96,7 @@ func (t *eventTx) RecordEvent(e inbox.Event, deliveryID string, at, now time.Tim
 	_, err := t.tx.Exec(t.ctx, `
 		INSERT INTO events (id, delivery_id, person_id, type, action, at, applied_at)
 		VALUES ($1, NULLIF($2, ''), $3, $4, $5, $6, $7)`,
-		e.ID, deliveryID, t.personID, e.Type, e.Action, millis(at), millis(now))
+		e.ID, deliveryID, t.personID, e.Type, e.Action, storecols.Millis(at), storecols.Millis(now))
 	return err
 }
 
@@ -117,7 +118,7 @@ func (db *DB) DropEventIDs(ctx context.Context, before time.Time) (int, error) {
 			tag, err := tx.Exec(ctx, `
 				DELETE FROM events WHERE ctid = ANY(ARRAY(
 					SELECT ctid FROM events WHERE applied_at < $1 ORDER BY applied_at LIMIT $2))`,
-				millis(before), dropPart)
+				storecols.Millis(before), dropPart)
 			n = tag.RowsAffected()
 			return err
 		})

@@ -12,6 +12,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/roostmsg/roost/server/internal/storecols"
 )
 
 //go:embed migrations/*.sql
@@ -129,7 +131,7 @@ func (db *DB) migrateFile(ctx context.Context, conn *pgxpool.Conn, name string) 
 		if _, err := tx.Exec(ctx, string(script)); err != nil { // no arguments: one simple query, many statements
 			return err
 		}
-		_, err := tx.Exec(ctx, `INSERT INTO schema_migrations (name, applied_at) VALUES ($1, $2)`, name, millis(db.Now()))
+		_, err := tx.Exec(ctx, `INSERT INTO schema_migrations (name, applied_at) VALUES ($1, $2)`, name, storecols.Millis(db.Now()))
 		return err
 	})
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/roostmsg/roost/server"
+	"github.com/roostmsg/roost/server/internal/storecols"
 )
 
 // FindPerson returns the person with id, or ENOTFOUND.
@@ -54,7 +55,7 @@ func (db *DB) CreatePersonIfMissing(ctx context.Context, p *server.Person) (*ser
 		if stored.Attributes == nil {
 			stored.Attributes = map[string]any{}
 		}
-		return savePerson(ctx, tx, stored, millis(db.Now()))
+		return savePerson(ctx, tx, stored, storecols.Millis(db.Now()))
 	})
 	if err != nil {
 		return nil, err
@@ -84,7 +85,7 @@ func (db *DB) UpdatePerson(ctx context.Context, id string, fn func(p *server.Per
 		if err := fn(p); err != nil {
 			return err
 		}
-		return savePerson(ctx, tx, p, millis(db.Now()))
+		return savePerson(ctx, tx, p, storecols.Millis(db.Now()))
 	})
 	if err != nil {
 		return nil, err
@@ -111,19 +112,16 @@ func findPersonVersion(ctx context.Context, q querier, where string, arg any) (*
 // attributes, version), or returns ENOTFOUND.
 func scanPerson(row pgx.Row) (*server.Person, int64, error) {
 	p := server.Person{}
-	var attrs string
+	var c storecols.PersonColumns
 	var version int64
-	err := row.Scan(&p.ID, &attrs, &version)
+	err := row.Scan(&p.ID, &c.Attributes, &version)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, 0, server.Errorf(server.ENOTFOUND, "person not found")
 	} else if err != nil {
 		return nil, 0, err
 	}
-	if err := decodeJSON(attrs, &p.Attributes); err != nil {
+	if err := storecols.DecodePerson(c, &p); err != nil {
 		return nil, 0, err
-	}
-	if p.Attributes == nil {
-		p.Attributes = map[string]any{}
 	}
 	return &p, version, nil
 }
@@ -131,7 +129,7 @@ func scanPerson(row pgx.Row) (*server.Person, int64, error) {
 // savePerson inserts p or replaces its attributes; the caller holds p's
 // lock. Either takes a new answer version (the people_version trigger).
 func savePerson(ctx context.Context, tx pgx.Tx, p *server.Person, now int64) error {
-	attrs, err := encodeJSON(p.Attributes)
+	c, err := storecols.EncodePerson(p)
 	if err != nil {
 		return err
 	}
@@ -139,6 +137,6 @@ func savePerson(ctx context.Context, tx pgx.Tx, p *server.Person, now int64) err
 		INSERT INTO people (id, attributes, email_key, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)
 		ON CONFLICT (id) DO UPDATE SET attributes = excluded.attributes,
 			email_key = excluded.email_key, updated_at = excluded.updated_at`,
-		p.ID, attrs, server.EmailKey(p.Email()), now)
+		p.ID, c.Attributes, c.EmailKey, now)
 	return err
 }

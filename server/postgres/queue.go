@@ -7,6 +7,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/roostmsg/roost/server"
+	"github.com/roostmsg/roost/server/internal/storecols"
 )
 
 // FindQueue returns what a poll by personID at now sees, and the person's
@@ -21,9 +22,9 @@ func (db *DB) FindQueue(ctx context.Context, personID string, now time.Time) (*s
 	b.Queue(`BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY`)
 	b.Queue(`SELECT id, attributes, version FROM people WHERE id = $1`, personID)
 	b.Queue(`SELECT MAX(send_at) FILTER (WHERE send_at <= $2), MIN(send_at) FILTER (WHERE send_at > $2)
-		FROM deliveries WHERE person_id = $1 AND NOT draft AND suppressed = ''`, personID, millis(now))
+		FROM deliveries WHERE person_id = $1 AND NOT draft AND suppressed = ''`, personID, storecols.Millis(now))
 	b.Queue(`SELECT `+deliveryColumns+` FROM deliveries WHERE person_id = $2 AND `+queuedAt+`
-		ORDER BY send_at, id`, millis(now), personID)
+		ORDER BY send_at, id`, storecols.Millis(now), personID)
 	b.Queue(`COMMIT`)
 	// A batch that fails leaves its connection in the aborted transaction:
 	// the pool closes such a connection when it is released.
@@ -67,19 +68,14 @@ func readQueue(br pgx.BatchResults, q *server.Queue, now time.Time) error {
 		return nil // an unknown person: no deliveries either
 	}
 	q.Person, q.Version, q.Deliveries = p, version, ds
-	if last != nil {
-		q.LastQueuedAt = fromMillis(*last)
-	}
-	if next != nil {
-		q.NextSendAt = fromMillis(*next)
-	}
+	q.LastQueuedAt, q.NextSendAt = storecols.FromNullMillis(last), storecols.FromNullMillis(next)
 	return nil
 }
 
 // CountQueued returns how many deliveries are queued at now; see server.Store.
 func (db *DB) CountQueued(ctx context.Context, now time.Time) (int, error) {
 	var n int
-	err := db.pool.QueryRow(ctx, `SELECT COUNT(*) FROM deliveries WHERE `+queuedAt, millis(now)).Scan(&n)
+	err := db.pool.QueryRow(ctx, `SELECT COUNT(*) FROM deliveries WHERE `+queuedAt, storecols.Millis(now)).Scan(&n)
 	return n, db.storageError(err)
 }
 

@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/roostmsg/roost/server"
+	"github.com/roostmsg/roost/server/internal/storecols"
 )
 
 // contentPart is the most deliveries one transaction of DropFinishedContent
@@ -52,7 +53,7 @@ func dropContentPart(ctx context.Context, tx pgx.Tx, now time.Time, expires int6
 		SELECT id, person_id, expires_at FROM deliveries
 		WHERE disable_retention AND content <> '' AND (expires_at, id) > ($2, $3)
 			AND NOT draft AND send_at <= $1 AND NOT `+queuedAt+`
-		ORDER BY expires_at, id LIMIT $4`, millis(now), expires, id, contentPart)
+		ORDER BY expires_at, id LIMIT $4`, storecols.Millis(now), expires, id, contentPart)
 	if err != nil {
 		return 0, 0, 0, "", err
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/roostmsg/roost/server"
+	"github.com/roostmsg/roost/server/internal/storecols"
 )
 
 // templateColumns are the columns scanTemplate reads, in its order.
@@ -20,7 +21,7 @@ func (db *DB) UpsertTemplate(ctx context.Context, t *server.Template) error {
 		return err
 	}
 	return db.updateTemplates(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		return saveTemplate(ctx, tx, t, millis(db.Now()))
+		return saveTemplate(ctx, tx, t, storecols.Millis(db.Now()))
 	})
 }
 
@@ -56,7 +57,7 @@ func (db *DB) SeedTemplate(ctx context.Context, t *server.Template, source strin
 		case err != nil && !errors.Is(err, pgx.ErrNoRows):
 			return err
 		}
-		if err := saveTemplate(ctx, tx, t, millis(db.Now())); err != nil {
+		if err := saveTemplate(ctx, tx, t, storecols.Millis(db.Now())); err != nil {
 			return err
 		}
 		_, err = tx.Exec(ctx, `INSERT INTO seeded_templates (id, source) VALUES ($1, $2)
@@ -85,7 +86,7 @@ func (db *DB) CreateTemplate(ctx context.Context, t *server.Template) error {
 		if err := t.Validate(); err != nil {
 			return err
 		}
-		return saveTemplate(ctx, tx, t, millis(db.Now()))
+		return saveTemplate(ctx, tx, t, storecols.Millis(db.Now()))
 	})
 }
 
@@ -106,7 +107,7 @@ func (db *DB) UpdateTemplate(ctx context.Context, id int, fn func(t *server.Temp
 		if err := t.Validate(); err != nil {
 			return err
 		}
-		return saveTemplate(ctx, tx, t, millis(db.Now()))
+		return saveTemplate(ctx, tx, t, storecols.Millis(db.Now()))
 	})
 	if err != nil {
 		return nil, err
@@ -166,19 +167,7 @@ func saveTemplate(ctx context.Context, tx pgx.Tx, t *server.Template, now int64)
 	case !errors.Is(err, pgx.ErrNoRows):
 		return err
 	}
-	topics, err := encodeJSON(nonNil(t.Topics))
-	if err != nil {
-		return err
-	}
-	contents := make([]server.Content, len(t.Contents))
-	for i, c := range t.Contents {
-		body, err := compactJSON(c.Body)
-		if err != nil {
-			return err
-		}
-		contents[i] = server.Content{ID: c.ID, Language: c.Language, Body: []byte(body)}
-	}
-	contentsJSON, err := encodeJSON(contents)
+	c, err := storecols.EncodeTemplate(t)
 	if err != nil {
 		return err
 	}
@@ -195,8 +184,8 @@ func saveTemplate(ctx context.Context, tx pgx.Tx, t *server.Template, now int64)
 			send_to_unsubscribed = excluded.send_to_unsubscribed,
 			disable_message_retention = excluded.disable_message_retention, queue_draft = excluded.queue_draft,
 			updated_at = excluded.updated_at`,
-		t.ID, t.Name, t.Description, t.TriggerName, server.TriggerKey(t.TriggerName), t.Channel, t.Type, topics,
-		t.Priority, t.ExpiresAfterDays, string(t.DefaultContent().Body), contentsJSON, t.SendToUnsubscribed,
+		t.ID, t.Name, t.Description, t.TriggerName, c.TriggerKey, t.Channel, t.Type, c.Topics,
+		t.Priority, t.ExpiresAfterDays, c.Content, c.Contents, c.SendToUnsubscribed,
 		t.DisableMessageRetention, t.QueueDraft, now)
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) && pe.Code == "23505" && pe.ConstraintName == "templates_trigger_key" {
@@ -230,20 +219,12 @@ func findTemplate(ctx context.Context, q querier, where string, arg any) (*serve
 // scanTemplate reads one row of templateColumns.
 func scanTemplate(row pgx.Row) (*server.Template, error) {
 	var t server.Template
-	var topics, content, contents string
-	if err := row.Scan(&t.ID, &t.Name, &t.Description, &t.TriggerName, &t.Channel, &t.Type, &topics, &t.Priority,
-		&t.ExpiresAfterDays, &content, &contents, &t.SendToUnsubscribed, &t.DisableMessageRetention, &t.QueueDraft); err != nil {
+	var c storecols.TemplateColumns
+	if err := row.Scan(&t.ID, &t.Name, &t.Description, &t.TriggerName, &t.Channel, &t.Type, &c.Topics, &t.Priority,
+		&t.ExpiresAfterDays, &c.Content, &c.Contents, &c.SendToUnsubscribed, &t.DisableMessageRetention, &t.QueueDraft); err != nil {
 		return nil, err
 	}
-	if err := decodeJSON(topics, &t.Topics); err != nil {
-		return nil, err
-	}
-	if len(t.Topics) == 0 {
-		t.Topics = nil
-	}
-	if contents == "" { // a row without variants (as the SQLite store's oldest)
-		t.Contents = []server.Content{{ID: 1, Language: "", Body: []byte(content)}}
-	} else if err := decodeJSON(contents, &t.Contents); err != nil {
+	if err := storecols.DecodeTemplate(c, &t); err != nil {
 		return nil, err
 	}
 	return &t, nil
