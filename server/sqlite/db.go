@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/roostmsg/roost/server"
+	"github.com/roostmsg/roost/server/internal/storecols"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
@@ -167,7 +168,7 @@ func (db *DB) migrateFile(ctx context.Context, name string) (bool, error) {
 		if err := tx.execScript(ctx, string(script)); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO migrations (name, applied_at) VALUES (?, ?)`, name, db.Now().UnixMilli())
+		_, err = tx.ExecContext(ctx, `INSERT INTO migrations (name, applied_at) VALUES (?, ?)`, name, storecols.Millis(db.Now()))
 		applied = err == nil
 		return err
 	})
