@@ -15,6 +15,7 @@ import (
 	"github.com/roostmsg/roost/inbox"
 	"github.com/roostmsg/roost/internal/pgtest"
 	"github.com/roostmsg/roost/server"
+	"github.com/roostmsg/roost/server/internal/storecols"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
@@ -347,7 +348,7 @@ func TestFindQueue_OneIndexRange(t *testing.T) {
 		sql  string
 		args []any
 	}{
-		{`SELECT ` + deliveryColumns + ` FROM deliveries WHERE person_id = $2 AND ` + queuedAt + ` ORDER BY send_at, id`,
+		{`SELECT ` + storecols.DeliverySelect + ` FROM deliveries WHERE person_id = $2 AND ` + queuedAt + ` ORDER BY send_at, id`,
 			[]any{int64(1), "p1"}},
 		{`SELECT MAX(send_at) FILTER (WHERE send_at <= $2), MIN(send_at) FILTER (WHERE send_at > $2)
 			FROM deliveries WHERE person_id = $1 AND NOT draft AND suppressed = ''`, []any{"p1", int64(1)}},

@@ -47,31 +47,24 @@ func (db *DB) FindDelivery(ctx context.Context, id string) (*server.Delivery, er
 	return d, db.storageError(err)
 }
 
-// deliveryColumns are the columns scanDelivery reads, in its order.
-const deliveryColumns = `id, person_id, template_id, content_id, language, channel, type, topics, priority,
-	content, data, queued_at, send_at, expires_at, draft, suppressed, disable_retention,
-	opened, opened_at, delivered, deleted, dismissed, clicks`
-
 // findDelivery returns the delivery with id, or ENOTFOUND; suffix ends
 // the query (" FOR UPDATE", or "").
 func findDelivery(ctx context.Context, q querier, id, suffix string) (*server.Delivery, error) {
 	if hasNUL(id) {
 		return nil, server.Errorf(server.ENOTFOUND, "delivery %q not found", id)
 	}
-	d, err := scanDelivery(q.QueryRow(ctx, `SELECT `+deliveryColumns+` FROM deliveries WHERE id = $1`+suffix, id))
+	d, err := scanDelivery(q.QueryRow(ctx, `SELECT `+storecols.DeliverySelect+` FROM deliveries WHERE id = $1`+suffix, id))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, server.Errorf(server.ENOTFOUND, "delivery %q not found", id)
 	}
 	return d, err
 }
 
-// scanDelivery reads one row of deliveryColumns.
+// scanDelivery reads one row of storecols.DeliverySelect.
 func scanDelivery(row pgx.Row) (*server.Delivery, error) {
 	var d server.Delivery
 	var c storecols.DeliveryColumns
-	if err := row.Scan(&d.ID, &d.PersonID, &d.TemplateID, &d.ContentID, &d.Language, &d.Channel, &d.Type,
-		&c.Topics, &d.Priority, &c.Content, &c.Data, &c.QueuedAt, &c.SendAt, &c.ExpiresAt, &d.Draft, &d.Suppressed,
-		&d.DisableRetention, &d.Opened, &c.OpenedAt, &d.Delivered, &d.Deleted, &d.Dismissed, &c.Clicks); err != nil {
+	if err := row.Scan(storecols.DeliveryDest(&d, &c, &c.Data, &c.OpenedAt)...); err != nil {
 		return nil, err
 	}
 	if err := storecols.DecodeDelivery(c, &d); err != nil {
@@ -163,10 +156,10 @@ func (db *DB) ListDrafts(ctx context.Context, personID string, limit int) ([]*se
 		return []*server.Delivery{}, nil
 	}
 	if personID == "" {
-		rows, err = db.pool.Query(ctx, `SELECT `+deliveryColumns+` FROM deliveries
+		rows, err = db.pool.Query(ctx, `SELECT `+storecols.DeliverySelect+` FROM deliveries
 			WHERE draft ORDER BY queued_at, id LIMIT $1`, max)
 	} else {
-		rows, err = db.pool.Query(ctx, `SELECT `+deliveryColumns+` FROM deliveries
+		rows, err = db.pool.Query(ctx, `SELECT `+storecols.DeliverySelect+` FROM deliveries
 			WHERE draft AND person_id = $1 ORDER BY queued_at, id LIMIT $2`, personID, max)
 	}
 	if err != nil {
@@ -176,7 +169,7 @@ func (db *DB) ListDrafts(ctx context.Context, personID string, limit int) ([]*se
 	return ds, db.storageError(err)
 }
 
-// scanDeliveries reads and closes rows of deliveryColumns, keeping those
+// scanDeliveries reads and closes rows of storecols.DeliverySelect, keeping those
 // for which keep is nil or true.
 func scanDeliveries(rows pgx.Rows, keep func(d *server.Delivery) bool) ([]*server.Delivery, error) {
 	defer rows.Close()

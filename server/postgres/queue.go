@@ -23,7 +23,7 @@ func (db *DB) FindQueue(ctx context.Context, personID string, now time.Time) (*s
 	b.Queue(`SELECT id, attributes, version FROM people WHERE id = $1`, personID)
 	b.Queue(`SELECT MAX(send_at) FILTER (WHERE send_at <= $2), MIN(send_at) FILTER (WHERE send_at > $2)
 		FROM deliveries WHERE person_id = $1 AND NOT draft AND suppressed = ''`, personID, storecols.Millis(now))
-	b.Queue(`SELECT `+deliveryColumns+` FROM deliveries WHERE person_id = $2 AND `+queuedAt+`
+	b.Queue(`SELECT `+storecols.DeliverySelect+` FROM deliveries WHERE person_id = $2 AND `+queuedAt+`
 		ORDER BY send_at, id`, storecols.Millis(now), personID)
 	b.Queue(`COMMIT`)
 	// A batch that fails leaves its connection in the aborted transaction:

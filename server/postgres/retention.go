@@ -76,7 +76,7 @@ func dropContentPart(ctx context.Context, tx pgx.Tx, now time.Time, expires int6
 		return 0, 0, 0, "", err
 	}
 	// Under the locks, as of now: what events changed since the read above counts.
-	rows, err = tx.Query(ctx, `SELECT `+deliveryColumns+` FROM deliveries WHERE id = ANY($1::text[]) FOR UPDATE`, ids)
+	rows, err = tx.Query(ctx, `SELECT `+storecols.DeliverySelect+` FROM deliveries WHERE id = ANY($1::text[]) FOR UPDATE`, ids)
 	if err != nil {
 		return 0, 0, 0, "", err
 	}

@@ -11,10 +11,6 @@ import (
 	"github.com/roostmsg/roost/server/internal/storecols"
 )
 
-// templateColumns are the columns scanTemplate reads, in its order.
-const templateColumns = `id, name, description, trigger_name, channel, type, topics, priority,
-	expires_after_days, content, contents, send_to_unsubscribed, disable_message_retention, queue_draft`
-
 // UpsertTemplate creates t or replaces the template with t's id.
 func (db *DB) UpsertTemplate(ctx context.Context, t *server.Template) error {
 	if err := t.Validate(); err != nil {
@@ -131,7 +127,7 @@ func (db *DB) DeleteTemplate(ctx context.Context, id int) error {
 
 // ListTemplates returns every template, by id.
 func (db *DB) ListTemplates(ctx context.Context) ([]*server.Template, error) {
-	rows, err := db.pool.Query(ctx, `SELECT `+templateColumns+` FROM templates ORDER BY id`)
+	rows, err := db.pool.Query(ctx, `SELECT `+storecols.TemplateSelect+` FROM templates ORDER BY id`)
 	if err != nil {
 		return nil, db.storageError(err)
 	}
@@ -209,19 +205,18 @@ func findTemplate(ctx context.Context, q querier, where string, arg any) (*serve
 	if s, ok := arg.(string); ok && hasNUL(s) {
 		return nil, server.Errorf(server.ENOTFOUND, "template not found")
 	}
-	t, err := scanTemplate(q.QueryRow(ctx, `SELECT `+templateColumns+` FROM templates WHERE `+where, arg))
+	t, err := scanTemplate(q.QueryRow(ctx, `SELECT `+storecols.TemplateSelect+` FROM templates WHERE `+where, arg))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, server.Errorf(server.ENOTFOUND, "template not found")
 	}
 	return t, err
 }
 
-// scanTemplate reads one row of templateColumns.
+// scanTemplate reads one row of storecols.TemplateSelect.
 func scanTemplate(row pgx.Row) (*server.Template, error) {
 	var t server.Template
 	var c storecols.TemplateColumns
-	if err := row.Scan(&t.ID, &t.Name, &t.Description, &t.TriggerName, &t.Channel, &t.Type, &c.Topics, &t.Priority,
-		&t.ExpiresAfterDays, &c.Content, &c.Contents, &c.SendToUnsubscribed, &t.DisableMessageRetention, &t.QueueDraft); err != nil {
+	if err := row.Scan(storecols.TemplateDest(&t, &c, &c.SendToUnsubscribed)...); err != nil {
 		return nil, err
 	}
 	if err := storecols.DecodeTemplate(c, &t); err != nil {

@@ -40,14 +40,9 @@ func (db *DB) FindDelivery(ctx context.Context, id string) (*server.Delivery, er
 	return findDelivery(ctx, db.readStmts, id)
 }
 
-// deliveryColumns are the columns scanDelivery reads, in its order.
-const deliveryColumns = `id, person_id, template_id, content_id, language, channel, type, topics, priority,
-	content, data, queued_at, send_at, expires_at, draft, suppressed, disable_retention,
-	opened, opened_at, delivered, deleted, dismissed, clicks`
-
 // findDelivery returns the delivery with id, or ENOTFOUND.
 func findDelivery(ctx context.Context, q querier, id string) (*server.Delivery, error) {
-	d, err := scanDelivery(q.QueryRowContext(ctx, `SELECT `+deliveryColumns+` FROM deliveries WHERE id = ?`, id))
+	d, err := scanDelivery(q.QueryRowContext(ctx, `SELECT `+storecols.DeliverySelect+` FROM deliveries WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, server.Errorf(server.ENOTFOUND, "delivery %q not found", id)
 	}
@@ -59,15 +54,13 @@ type scanner interface {
 	Scan(dest ...any) error
 }
 
-// scanDelivery reads one row of deliveryColumns.
+// scanDelivery reads one row of storecols.DeliverySelect.
 func scanDelivery(row scanner) (*server.Delivery, error) {
 	var d server.Delivery
 	var c storecols.DeliveryColumns
 	var data sql.Null[string]
 	var openedAt sql.Null[int64]
-	if err := row.Scan(&d.ID, &d.PersonID, &d.TemplateID, &d.ContentID, &d.Language, &d.Channel, &d.Type,
-		&c.Topics, &d.Priority, &c.Content, &data, &c.QueuedAt, &c.SendAt, &c.ExpiresAt, &d.Draft, &d.Suppressed,
-		&d.DisableRetention, &d.Opened, &openedAt, &d.Delivered, &d.Deleted, &d.Dismissed, &c.Clicks); err != nil {
+	if err := row.Scan(storecols.DeliveryDest(&d, &c, &data, &openedAt)...); err != nil {
 		return nil, err
 	}
 	c.Data, c.OpenedAt = fromNull(data), fromNull(openedAt)
@@ -131,7 +124,7 @@ func (db *DB) DeleteDraft(ctx context.Context, id string) error {
 // ListDrafts returns drafts of personID (everyone's for ""), oldest first.
 func (db *DB) ListDrafts(ctx context.Context, personID string, limit int) ([]*server.Delivery, error) {
 	rows, err := db.readStmts.QueryContext(ctx, `
-		SELECT `+deliveryColumns+` FROM deliveries
+		SELECT `+storecols.DeliverySelect+` FROM deliveries
 		WHERE draft = 1 AND (? = '' OR person_id = ?)
 		ORDER BY queued_at, id LIMIT ?`, personID, personID, limit)
 	if err != nil {
@@ -146,7 +139,7 @@ func (db *DB) DropFinishedContent(ctx context.Context, now time.Time) (int, erro
 	n := 0
 	err := db.update(ctx, func(ctx context.Context, tx *txn) error {
 		rows, err := tx.QueryContext(ctx, `
-			SELECT `+deliveryColumns+` FROM deliveries
+			SELECT `+storecols.DeliverySelect+` FROM deliveries
 			WHERE disable_retention = 1 AND content <> '' AND draft = 0 AND send_at <= ? AND NOT `+queuedAt,
 			append([]any{storecols.Millis(now)}, queuedArgs(now)...)...)
 		if err != nil {
@@ -167,7 +160,7 @@ func (db *DB) DropFinishedContent(ctx context.Context, now time.Time) (int, erro
 	return n, err
 }
 
-// scanDeliveries reads and closes rows of deliveryColumns, keeping those
+// scanDeliveries reads and closes rows of storecols.DeliverySelect, keeping those
 // for which keep is nil or true.
 func scanDeliveries(rows *sql.Rows, keep func(d *server.Delivery) bool) ([]*server.Delivery, error) {
 	defer rows.Close()

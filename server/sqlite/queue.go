@@ -60,7 +60,7 @@ func queuedArgs(now time.Time) []any {
 // holds, oldest first.
 func queuedDeliveries(ctx context.Context, tx *txn, personID string, now time.Time) ([]*server.Delivery, error) {
 	rows, err := tx.QueryContext(ctx, `
-		SELECT `+deliveryColumns+` FROM deliveries
+		SELECT `+storecols.DeliverySelect+` FROM deliveries
 		WHERE person_id = ? AND `+queuedAt+`
 		ORDER BY send_at, id`, append([]any{personID}, queuedArgs(now)...)...)
 	if err != nil {

@@ -9,10 +9,6 @@ import (
 	"github.com/roostmsg/roost/server/internal/storecols"
 )
 
-// templateColumns are the columns scanTemplate reads, in its order.
-const templateColumns = `id, name, description, trigger_name, channel, type, topics, priority,
-	expires_after_days, content, contents, send_to_unsubscribed, disable_message_retention, queue_draft`
-
 // UpsertTemplate creates t or replaces the template with t's id.
 func (db *DB) UpsertTemplate(ctx context.Context, t *server.Template) error {
 	if err := t.Validate(); err != nil {
@@ -115,7 +111,7 @@ func (db *DB) DeleteTemplate(ctx context.Context, id int) error {
 
 // ListTemplates returns every template, by id.
 func (db *DB) ListTemplates(ctx context.Context) ([]*server.Template, error) {
-	rows, err := db.readStmts.QueryContext(ctx, `SELECT `+templateColumns+` FROM templates ORDER BY id`)
+	rows, err := db.readStmts.QueryContext(ctx, `SELECT `+storecols.TemplateSelect+` FROM templates ORDER BY id`)
 	if err != nil {
 		return nil, err
 	}
@@ -179,20 +175,19 @@ func saveTemplate(ctx context.Context, tx *txn, t *server.Template, now int64) e
 
 // findTemplate returns the one template matching where, or ENOTFOUND.
 func findTemplate(ctx context.Context, q querier, where string, arg any) (*server.Template, error) {
-	t, err := scanTemplate(q.QueryRowContext(ctx, `SELECT `+templateColumns+` FROM templates WHERE `+where, arg))
+	t, err := scanTemplate(q.QueryRowContext(ctx, `SELECT `+storecols.TemplateSelect+` FROM templates WHERE `+where, arg))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, server.Errorf(server.ENOTFOUND, "template not found")
 	}
 	return t, err
 }
 
-// scanTemplate reads one row of templateColumns.
+// scanTemplate reads one row of storecols.TemplateSelect.
 func scanTemplate(row scanner) (*server.Template, error) {
 	var t server.Template
 	var c storecols.TemplateColumns
 	var sendToUnsubscribed sql.Null[bool]
-	if err := row.Scan(&t.ID, &t.Name, &t.Description, &t.TriggerName, &t.Channel, &t.Type, &c.Topics, &t.Priority,
-		&t.ExpiresAfterDays, &c.Content, &c.Contents, &sendToUnsubscribed, &t.DisableMessageRetention, &t.QueueDraft); err != nil {
+	if err := row.Scan(storecols.TemplateDest(&t, &c, &sendToUnsubscribed)...); err != nil {
 		return nil, err
 	}
 	c.SendToUnsubscribed = fromNull(sendToUnsubscribed)

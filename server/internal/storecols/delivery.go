@@ -20,6 +20,24 @@ type DeliveryColumns struct {
 	Clicks string
 }
 
+// DeliverySelect lists the columns of a deliveries row in the order of
+// DeliveryDest, for a SELECT.
+const DeliverySelect = `id, person_id, template_id, content_id, language, channel, type, topics, priority,
+	content, data, queued_at, send_at, expires_at, draft, suppressed, disable_retention,
+	opened, opened_at, delivered, deleted, dismissed, clicks`
+
+// DeliveryDest returns the scan destinations of a row of DeliverySelect:
+// the fields of d stored as they are, and c for the others. data and
+// openedAt are the driver's destinations of the nullable data and
+// opened_at columns (&c.Data and &c.OpenedAt for a driver that scans NULL
+// into a nil pointer); the caller sets c.Data and c.OpenedAt from them
+// before DecodeDelivery.
+func DeliveryDest(d *server.Delivery, c *DeliveryColumns, data, openedAt any) []any {
+	return []any{&d.ID, &d.PersonID, &d.TemplateID, &d.ContentID, &d.Language, &d.Channel, &d.Type,
+		&c.Topics, &d.Priority, &c.Content, data, &c.QueuedAt, &c.SendAt, &c.ExpiresAt, &d.Draft, &d.Suppressed,
+		&d.DisableRetention, &d.Opened, openedAt, &d.Delivered, &d.Deleted, &d.Dismissed, &c.Clicks}
+}
+
 // EncodeDelivery returns the column values of d.
 func EncodeDelivery(d *server.Delivery) (DeliveryColumns, error) {
 	var c DeliveryColumns

@@ -92,3 +92,18 @@ func TestDelivery_Errors(t *testing.T) {
 		require.ErrorContains(t, DecodeDelivery(c, &server.Delivery{}), "decode stored json", name)
 	}
 }
+
+func TestDeliveryDest_FollowsSelect(t *testing.T) {
+	var d server.Delivery
+	var c DeliveryColumns
+	var data, openedAt int // stand-ins for the driver's destinations
+	want := map[string]any{
+		"id": &d.ID, "person_id": &d.PersonID, "template_id": &d.TemplateID, "content_id": &d.ContentID,
+		"language": &d.Language, "channel": &d.Channel, "type": &d.Type, "topics": &c.Topics,
+		"priority": &d.Priority, "content": &c.Content, "data": &data, "queued_at": &c.QueuedAt,
+		"send_at": &c.SendAt, "expires_at": &c.ExpiresAt, "draft": &d.Draft, "suppressed": &d.Suppressed,
+		"disable_retention": &d.DisableRetention, "opened": &d.Opened, "opened_at": &openedAt,
+		"delivered": &d.Delivered, "deleted": &d.Deleted, "dismissed": &d.Dismissed, "clicks": &c.Clicks,
+	}
+	assertDestFollows(t, DeliverySelect, DeliveryDest(&d, &c, &data, &openedAt), want)
+}

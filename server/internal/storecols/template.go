@@ -21,6 +21,22 @@ type TemplateColumns struct {
 	SendToUnsubscribed *bool
 }
 
+// TemplateSelect lists the columns of a templates row in the order of
+// TemplateDest, for a SELECT.
+const TemplateSelect = `id, name, description, trigger_name, channel, type, topics, priority,
+	expires_after_days, content, contents, send_to_unsubscribed, disable_message_retention, queue_draft`
+
+// TemplateDest returns the scan destinations of a row of TemplateSelect:
+// the fields of t stored as they are, and c for the others.
+// sendToUnsubscribed is the driver's destination of the nullable
+// send_to_unsubscribed column (&c.SendToUnsubscribed for a driver that
+// scans NULL into a nil pointer); the caller sets c.SendToUnsubscribed
+// from it before DecodeTemplate.
+func TemplateDest(t *server.Template, c *TemplateColumns, sendToUnsubscribed any) []any {
+	return []any{&t.ID, &t.Name, &t.Description, &t.TriggerName, &t.Channel, &t.Type, &c.Topics, &t.Priority,
+		&t.ExpiresAfterDays, &c.Content, &c.Contents, sendToUnsubscribed, &t.DisableMessageRetention, &t.QueueDraft}
+}
+
 // EncodeTemplate returns the column values of t, which must be valid.
 func EncodeTemplate(t *server.Template) (TemplateColumns, error) {
 	topics, err := encodeList(t.Topics)

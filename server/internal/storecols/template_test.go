@@ -71,3 +71,17 @@ func TestTemplate_Errors(t *testing.T) {
 	require.ErrorContains(t, DecodeTemplate(TemplateColumns{Topics: "[]", Contents: "{"}, &server.Template{}),
 		"decode stored json")
 }
+
+func TestTemplateDest_FollowsSelect(t *testing.T) {
+	var tpl server.Template
+	var c TemplateColumns
+	var sendToUnsubscribed int // a stand-in for the driver's destination
+	want := map[string]any{
+		"id": &tpl.ID, "name": &tpl.Name, "description": &tpl.Description, "trigger_name": &tpl.TriggerName,
+		"channel": &tpl.Channel, "type": &tpl.Type, "topics": &c.Topics, "priority": &tpl.Priority,
+		"expires_after_days": &tpl.ExpiresAfterDays, "content": &c.Content, "contents": &c.Contents,
+		"send_to_unsubscribed": &sendToUnsubscribed, "disable_message_retention": &tpl.DisableMessageRetention,
+		"queue_draft": &tpl.QueueDraft,
+	}
+	assertDestFollows(t, TemplateSelect, TemplateDest(&tpl, &c, &sendToUnsubscribed), want)
+}
