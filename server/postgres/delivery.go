@@ -169,8 +169,8 @@ func (db *DB) ListDrafts(ctx context.Context, personID string, limit int) ([]*se
 	return ds, db.storageError(err)
 }
 
-// scanDeliveries reads and closes rows of storecols.DeliverySelect, keeping those
-// for which keep is nil or true.
+// scanDeliveries reads and closes rows of storecols.DeliverySelect,
+// keeping those for which keep is nil or true.
 func scanDeliveries(rows pgx.Rows, keep func(d *server.Delivery) bool) ([]*server.Delivery, error) {
 	defer rows.Close()
 	ds := []*server.Delivery{}

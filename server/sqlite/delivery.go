@@ -160,8 +160,8 @@ func (db *DB) DropFinishedContent(ctx context.Context, now time.Time) (int, erro
 	return n, err
 }
 
-// scanDeliveries reads and closes rows of storecols.DeliverySelect, keeping those
-// for which keep is nil or true.
+// scanDeliveries reads and closes rows of storecols.DeliverySelect,
+// keeping those for which keep is nil or true.
 func scanDeliveries(rows *sql.Rows, keep func(d *server.Delivery) bool) ([]*server.Delivery, error) {
 	defer rows.Close()
 	ds := []*server.Delivery{}
