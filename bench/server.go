@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"path/filepath"
+	"runtime"
+	"strconv"
 	"strings"
 )
 
@@ -25,6 +27,7 @@ type loadRun struct {
 	PhaseSeconds float64 `json:"phase_seconds"`
 	Phases       []loadPhase
 	Skipped      string
+	Settings     string
 	Size         *struct {
 		People           int64   `json:"people"`
 		Deliveries       int64   `json:"deliveries"`
@@ -78,8 +81,13 @@ func serverTable(b *strings.Builder, out string, polls map[string]benchResult, l
 	fmt.Fprintf(b, "Setups: **in-process**, the server runs in the load generator's process (httptest, as `roost serve` would); "+
 		"**roost processes**, `roost serve -db postgres://...` processes on one database, the client goroutines alternating between them. "+
 		"Each phase lasts %s. CPU is cores used during the phase (CPU seconds per second): in-process, the test process "+
-		"(load generator and server) + PostgreSQL; out of process, load generator / roost processes / PostgreSQL.\n\n", phaseTimes(r.Runs))
-	fmt.Fprintf(b, "| request | setup | per second | p50 | p99 | store reads per request | CPU cores | target |\n|---|---|---:|---:|---:|---:|---:|---|\n")
+		"(load generator and server) + PostgreSQL; out of process, load generator / roost processes / PostgreSQL; "+
+		"CPU per request is all of them, load generator included.\n\n", phaseTimes(r.Runs))
+	if load, err := strconv.ParseFloat(loadAtStart, 64); err == nil && load > float64(runtime.NumCPU()) {
+		fmt.Fprintf(b, "The machine was busy with other work (load average %s on %d cores): the rates are pessimistic and vary from run to run; "+
+			"CPU per request varies less.\n\n", loadAtStart, runtime.NumCPU())
+	}
+	fmt.Fprintf(b, "| request | setup | per second | p50 | p99 | store reads per request | CPU cores | CPU per request | target |\n|---|---|---:|---:|---:|---:|---:|---:|---|\n")
 	labels := map[string]string{"poll 200": "poll answered 200 (10 messages)", "poll 304": "poll answered 304 (If-None-Match)",
 		"send": "send (POST /v1/send/inbox_message)"}
 	for _, name := range []string{"poll 200", "poll 304", "send"} {
@@ -89,7 +97,7 @@ func serverTable(b *strings.Builder, out string, polls map[string]benchResult, l
 				label = labels[name]
 			}
 			if run.Skipped != "" {
-				fmt.Fprintf(b, "| %s | %s | not measured: %s | | | | | |\n", label, run.label(), run.Skipped)
+				fmt.Fprintf(b, "| %s | %s | not measured: %s | | | | | | |\n", label, run.label(), run.Skipped)
 				continue
 			}
 			for _, p := range run.Phases {
@@ -104,14 +112,26 @@ func serverTable(b *strings.Builder, out string, polls map[string]benchResult, l
 				if p.Errors > 0 {
 					setup += fmt.Sprintf(" (%d errors)", p.Errors)
 				}
-				fmt.Fprintf(b, "| %s | %s | %.0f | %.1f ms | %.1f ms | %.2f | %s | %s |\n",
-					label, setup, p.PerSec, p.P50Ms, p.P99Ms, p.StoreReadsPerRequest, run.cpu(p), target)
+				fmt.Fprintf(b, "| %s | %s | %.0f | %.1f ms | %.1f ms | %.2f | %s | %s | %s |\n",
+					label, setup, p.PerSec, p.P50Ms, p.P99Ms, p.StoreReadsPerRequest, run.cpu(p), cpuPerRequest(p), target)
 			}
 		}
 	}
 	fmt.Fprintf(b, "\nStore reads are poll answers read from the store's queue (FindQueue; out of process, roost_polls_total{source=\"store\"}), "+
 		"the rest come from the poll cache. On PostgreSQL every poll also reads the person's answer version (one indexed read), "+
 		"so that it sees writes made through any process.\n")
+	for _, run := range r.Runs {
+		if run.Settings != "" {
+			fmt.Fprintf(b, "PostgreSQL ran with %s: ", run.Settings)
+			if strings.Contains(run.Settings, "fsync=off") {
+				fmt.Fprintf(b, "commits wait for their WAL write but not for a disk flush (pgtest's throwaway cluster), "+
+					"where SQLite's sends wait for fsync: the PostgreSQL sends are optimistic.\n")
+			} else {
+				fmt.Fprintf(b, "commits are durable, as SQLite's are.\n")
+			}
+			break
+		}
+	}
 	for _, run := range r.Runs {
 		if s := run.Size; s != nil {
 			fmt.Fprintf(b, "PostgreSQL database after seeding (VACUUM ANALYZE; pg_total_relation_size, table with its indexes and TOAST): "+
@@ -140,4 +160,16 @@ func phaseTimes(runs []loadRun) string {
 		}
 	}
 	return strings.Join(parts, ", ")
+}
+
+// cpuPerRequest is the CPU time all parties used per request of p.
+func cpuPerRequest(p loadPhase) string {
+	if len(p.CPU) == 0 || p.PerSec == 0 {
+		return "?"
+	}
+	cores := 0.0
+	for _, c := range p.CPU {
+		cores += c
+	}
+	return fmt.Sprintf("%.0f µs", cores/p.PerSec*1e6)
 }

@@ -117,14 +117,21 @@ func loadProcesses(t *testing.T, r *loadRun, n int) {
 func seedPostgres(t *testing.T, dbURL string, r *loadRun) *pgx.Conn {
 	ctx := context.Background()
 	start := time.Now()
+	conn, err := pgx.Connect(ctx, dbURL)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = conn.Close(context.Background()) })
+	// Commits wait for their WAL, as in production, in the sessions that
+	// start from now on. pgtest's cluster runs with fsync=off, which a
+	// database cannot change: the WAL is written, not flushed.
+	_, err = conn.Exec(ctx, "ALTER DATABASE "+pgx.Identifier{conn.Config().Database}.Sanitize()+" SET synchronous_commit = on")
+	require.NoError(t, err)
+	require.NoError(t, conn.QueryRow(ctx, `SELECT 'fsync=' || current_setting('fsync') ||
+		' full_page_writes=' || current_setting('full_page_writes') || ' synchronous_commit=on'`).Scan(&r.Settings))
 	db, err := postgres.Open(ctx, dbURL)
 	require.NoError(t, err)
 	defer db.Close()
 	require.NoError(t, server.LoadSeed(ctx, db, seedPath))
 	model := modelSend(t, mustHandler(t, server.New(server.Config{}, db), loadAPI()))
-	conn, err := pgx.Connect(ctx, dbURL)
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = conn.Close(context.Background()) })
 
 	tx, err := conn.Begin(ctx)
 	require.NoError(t, err)

@@ -72,6 +72,8 @@ type loadRun struct {
 	Processes    int          `json:"processes"`
 	PhaseSeconds float64      `json:"phase_seconds"`
 	Phases       []loadResult `json:"phases,omitempty"`
+	// Settings are the PostgreSQL server's durability settings.
+	Settings string `json:"settings,omitempty"`
 	// Size is the database's size after seeding (PostgreSQL).
 	Size *dbSize `json:"size,omitempty"`
 	// Skipped says why the setup did not run.
