@@ -2,8 +2,11 @@
 // table: the runtime's bytes (raw, gzip -9, brotli q11), its start-up in
 // headless Chromium, rendering and inbox operations natively and in
 // WebAssembly (node), the runtime's heap with 10,000 messages, and the
-// server under load on loopback. `make bench` builds the runtime and runs it
-// from the repository's root.
+// server under load on loopback: on SQLite, on PostgreSQL, and as one and
+// two roost serve processes sharing a PostgreSQL database (PostgreSQL from
+// internal/pgtest: installed, or ROOST_POSTGRES_URL; else those rows say
+// not measured). `make bench` builds the runtime and runs it from the
+// repository's root.
 //
 // It runs the packages' Go benchmarks (render, inbox) and measurements
 // that are Go tests gated by ROOST_BENCH=1 (httpapi.TestLoad,
