@@ -2,8 +2,11 @@
 // table: the runtime's bytes (raw, gzip -9, brotli q11), its start-up in
 // headless Chromium, rendering and inbox operations natively and in
 // WebAssembly (node), the runtime's heap with 10,000 messages, and the
-// server under load on loopback. `make bench` builds the runtime and runs it
-// from the repository's root.
+// server under load on loopback: on SQLite, on PostgreSQL, and as one and
+// two roost serve processes sharing a PostgreSQL database (PostgreSQL from
+// internal/pgtest: installed, or ROOST_POSTGRES_URL; else those rows say
+// not measured). `make bench` builds the runtime and runs it from the
+// repository's root.
 //
 // It runs the packages' Go benchmarks (render, inbox) and measurements
 // that are Go tests gated by ROOST_BENCH=1 (httpapi.TestLoad,
@@ -59,9 +62,10 @@ func main() {
 
 	step("server poll benchmarks")
 	polls := goBench(nil, *benchtime, "^BenchmarkPoll", "./server/httpapi")
-	step("server load (about 20 s)")
+	step("server load: SQLite, PostgreSQL in-process, one and two roost processes on PostgreSQL (about 80 s)")
+	loadAtServer := loadAverage()
 	goTest(out, "./server/httpapi", "^TestLoad$")
-	serverTable(&b, out, polls)
+	serverTable(&b, out, polls, loadAtServer)
 	step("one hostile person's events against another's sends (about 15 s)")
 	goTest(out, "./server/httpapi", "^TestBenchHostile$")
 	hostileTable(&b, out)
@@ -325,43 +329,6 @@ func readJSON(path string, v any) {
 	raw, err := os.ReadFile(path)
 	check(err)
 	check(json.Unmarshal(raw, v))
-}
-
-// serverTable reports httpapi.TestLoad.
-func serverTable(b *strings.Builder, out string, polls map[string]benchResult) {
-	var r struct {
-		People, Messages, Workers, Gomaxprocs int
-		Phases                                []struct {
-			Name                string
-			Requests, Errors    int
-			PerSec              float64 `json:"per_sec"`
-			P50Ms               float64 `json:"p50_ms"`
-			P99Ms               float64 `json:"p99_ms"`
-			StoreReadsPerRequst float64 `json:"store_reads_per_request"`
-		}
-	}
-	readJSON(filepath.Join(out, "server.json"), &r)
-	fmt.Fprintf(b, "### Server (SQLite store, %d people, %d queued messages; %d client goroutines on loopback in the same process, GOMAXPROCS %d)\n\n",
-		r.People, r.Messages, r.Workers, r.Gomaxprocs)
-	fmt.Fprintf(b, "| request | per second | p50 | p99 | store reads (FindQueue) per request | target |\n|---|---:|---:|---:|---:|---|\n")
-	for _, p := range r.Phases {
-		target := ""
-		switch {
-		case strings.HasPrefix(p.Name, "poll"):
-			target = verdict(p.PerSec >= targetPollsPerSec, fmt.Sprintf("≥%d/s", targetPollsPerSec))
-		case p.Name == "send":
-			target = verdict(p.PerSec >= targetSendsPerSec, fmt.Sprintf("≥%d/s", targetSendsPerSec))
-		}
-		label := map[string]string{"poll 200": "poll answered 200 (10 messages)", "poll 304": "poll answered 304 (If-None-Match)",
-			"send": "send (POST /v1/send/inbox_message)"}[p.Name]
-		if p.Errors > 0 {
-			label += fmt.Sprintf(" (%d errors)", p.Errors)
-		}
-		fmt.Fprintf(b, "| %s | %.0f | %.1f ms | %.1f ms | %.2f | %s |\n", label, p.PerSec, p.P50Ms, p.P99Ms, p.StoreReadsPerRequst, target)
-	}
-	fmt.Fprintf(b, "\nThe handler alone (BenchmarkPoll304, BenchmarkPoll200, BenchmarkPollUncached: one goroutine, no network, a person with 10 messages): "+
-		"a 304 poll %s and a 200 poll %s from the poll cache, a 200 poll reading the store %s.\n\n",
-		dur(polls["Poll304"]["ns/op"]), dur(polls["Poll200"]["ns/op"]), dur(polls["PollUncached"]["ns/op"]))
 }
 
 // startupTable reports example-site's TestBenchStartup.
