@@ -53,7 +53,7 @@ screenshots: chromium
 	@echo "Screenshots in build/screenshots/"
 
 ## bench: measure this machine: the runtime's bytes, start-up in Chromium, rendering and the inbox natively and in wasm, memory, the server under load (a markdown table)
-bench: browser-deps runtime
+bench: browser-deps postgres runtime
 	$(GO) run ./bench -wasmflags "$(RUNTIME_GCFLAGS)"
 
 browser-deps: chromium node

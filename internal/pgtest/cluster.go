@@ -212,10 +212,13 @@ func runPostgres(bin, dir string, cred *credential) (*cluster, error) {
 		return nil, err
 	}
 	defer logFile.Close()
-	cmd := exec.Command(filepath.Join(bin, "postgres"), "-D", filepath.Join(dir, "data"),
-		"-k", dir, "-c", "listen_addresses=127.0.0.1", "-p", strconv.Itoa(port),
-		"-c", "fsync=off", "-c", "full_page_writes=off", "-c", "synchronous_commit=off",
-		"-c", "max_connections=200")
+	durability := []string{"-c", "fsync=off", "-c", "full_page_writes=off", "-c", "synchronous_commit=off"}
+	if Durable {
+		durability = []string{"-c", "fsync=on", "-c", "full_page_writes=on", "-c", "synchronous_commit=on"}
+	}
+	args := append([]string{"-D", filepath.Join(dir, "data"), "-k", dir, "-c", "listen_addresses=127.0.0.1",
+		"-p", strconv.Itoa(port), "-c", "max_connections=200"}, durability...)
+	cmd := exec.Command(filepath.Join(bin, "postgres"), args...)
 	cmd.Dir = dir
 	cmd.Env = childEnv()
 	cmd.Stdout = logFile

@@ -54,6 +54,13 @@ const (
 const installHint = "install PostgreSQL (`make postgres`, or Debian/Ubuntu: sudo apt-get install postgresql), " +
 	"or set " + EnvURL + " to the URL of a server whose user may CREATE DATABASE"
 
+// Durable, set before the first NewDatabase, starts the cluster as a
+// production server runs: fsync, full_page_writes and synchronous_commit
+// on, so a commit waits for the disk. It is off by default, which makes
+// tests faster and loses nothing they check (a killed roost process, not
+// a crashed machine); measurements that compare stores turn it on.
+var Durable bool
+
 var (
 	startOnce sync.Once
 	srv       *server // the server databases are made in, once started

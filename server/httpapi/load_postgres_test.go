@@ -29,6 +29,7 @@ import (
 // TestMain stops the PostgreSQL cluster the tests started (pgtest), and
 // removes the roost binary TestLoad built.
 func TestMain(m *testing.M) {
+	pgtest.Durable = os.Getenv("ROOST_BENCH") != "" // measured as it would run: commits on disk, as SQLite's
 	code := m.Run()
 	pgtest.Stop()
 	if roostBin.dir != "" {
@@ -121,8 +122,8 @@ func seedPostgres(t *testing.T, dbURL string, r *loadRun) *pgx.Conn {
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = conn.Close(context.Background()) })
 	// Commits wait for their WAL, as in production, in the sessions that
-	// start from now on. pgtest's cluster runs with fsync=off, which a
-	// database cannot change: the WAL is written, not flushed.
+	// start from now on; with ROOST_BENCH set the cluster also flushes it
+	// (pgtest.Durable, set by TestMain), as SQLite's commits are.
 	_, err = conn.Exec(ctx, "ALTER DATABASE "+pgx.Identifier{conn.Config().Database}.Sanitize()+" SET synchronous_commit = on")
 	require.NoError(t, err)
 	require.NoError(t, conn.QueryRow(ctx, `SELECT 'fsync=' || current_setting('fsync') ||
