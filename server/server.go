@@ -107,12 +107,16 @@ func (s *Server) Ready(ctx context.Context) error {
 
 // Maintain does the server's background work every interval until ctx is
 // done: it drops the content and data of finished deliveries whose
-// retention is disabled (Store.DropFinishedContent). Errors are logged.
+// retention is disabled (Store.DropFinishedContent) and the ids of old
+// events. Errors are logged. On a SharedStore, one round is done per
+// interval across every process sharing it (maintainRound).
 func (s *Server) Maintain(ctx context.Context, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
-		s.MaintainOnce(ctx)
+		// A tenth of slack: the process whose turn it was claims the next
+		// round too, though its ticker fires a little early.
+		s.maintainRound(ctx, every-every/10)
 		select {
 		case <-ctx.Done():
 			return
@@ -121,22 +125,34 @@ func (s *Server) Maintain(ctx context.Context, every time.Duration) {
 	}
 }
 
-// MaintainOnce does Maintain's work once. On a SharedStore it runs in one
-// process at a time (SharedStore.Exclusive): a process that finds another
-// doing it skips its turn.
+// MaintainOnce does Maintain's work once now, unless, on a SharedStore,
+// another process is doing it.
 func (s *Server) MaintainOnce(ctx context.Context) {
+	s.maintainRound(ctx, 0)
+}
+
+// maintainRound does the background work. On a SharedStore it does it
+// only if no process is doing it (SharedStore.Exclusive) and no process
+// claimed a round less than every ago (SharedStore.ClaimRound); else it
+// counts the round as skipped.
+func (s *Server) maintainRound(ctx context.Context, every time.Duration) {
 	if s.shared == nil {
 		s.maintain(ctx)
 		return
 	}
-	ran, err := s.shared.Exclusive(ctx, "maintain", func(ctx context.Context) error {
+	claimed := false
+	_, err := s.shared.Exclusive(ctx, "maintain", func(ctx context.Context) error {
+		var err error
+		if claimed, err = s.shared.ClaimRound(ctx, "maintain", every); err != nil || !claimed {
+			return err
+		}
 		s.maintain(ctx)
 		return nil
 	})
 	if err != nil && ctx.Err() == nil {
-		s.cfg.Logger.Error("background work: take its lock", "err", err)
+		s.cfg.Logger.Error("background work: take its turn", "err", err)
 	}
-	if !ran {
+	if !claimed {
 		s.stats.maintainSkipped.Add(1)
 	}
 }

@@ -130,6 +130,11 @@ type SharedStore interface {
 	// database (in any process), and reports whether it ran. The exclusion
 	// ends when fn returns or its process dies.
 	Exclusive(ctx context.Context, name string, fn func(ctx context.Context) error) (ran bool, err error)
+	// ClaimRound claims a round of the background work name: it records
+	// the claim and returns true, unless a round of name was claimed less
+	// than every ago (by the database's clock), by any process; every 0
+	// always claims. Call it inside Exclusive(name), so that claims do not race.
+	ClaimRound(ctx context.Context, name string, every time.Duration) (bool, error)
 }
 
 // EventTx is the part of a write transaction that applying one person's

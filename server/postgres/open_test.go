@@ -30,11 +30,13 @@ func TestOpen_MigratesOnceWhenThreeRace(t *testing.T) {
 		defer db.Close()
 		applied = append(applied, db.Migrated()...)
 	}
-	assert.Equal(t, []string{"0001_init.sql"}, applied, "one of the three applied the migration, once")
+	names, err := migrationNames()
+	require.NoError(t, err)
+	assert.Equal(t, names, applied, "one of the three applied every migration, once")
 
 	var n int
 	require.NoError(t, dbs[0].pool.QueryRow(context.Background(), `SELECT COUNT(*) FROM schema_migrations`).Scan(&n))
-	assert.Equal(t, 1, n)
+	assert.Equal(t, len(names), n)
 	again := openDB(t, url)
 	assert.Empty(t, again.Migrated(), "an up-to-date database is not migrated")
 }

@@ -2,7 +2,11 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // Exclusive runs fn unless fn of the same name is running on the same
@@ -27,4 +31,23 @@ func (db *DB) Exclusive(ctx context.Context, name string, fn func(ctx context.Co
 	}
 	defer unlockSession(ctx, conn, fmt.Sprintf(`SELECT pg_advisory_unlock(%d, hashtext($1))`, lockSpaceExclusive), name)
 	return true, fn(ctx)
+}
+
+// ClaimRound claims a round of the background work name unless one was
+// claimed less than every ago, by the database's clock; see
+// server.SharedStore.
+func (db *DB) ClaimRound(ctx context.Context, name string, every time.Duration) (bool, error) {
+	var claimed bool
+	err := db.pool.QueryRow(ctx, `
+		INSERT INTO background_rounds AS r (name, claimed_at) VALUES ($1, now())
+		ON CONFLICT (name) DO UPDATE SET claimed_at = now()
+			WHERE r.claimed_at <= now() - make_interval(secs => $2)
+		RETURNING true`, name, every.Seconds()).Scan(&claimed)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, db.storageError(err)
+	}
+	return claimed, nil
 }

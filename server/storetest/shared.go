@@ -7,6 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -244,6 +245,23 @@ func testShared(t *testing.T, h Harness) {
 		ran, err = ss.Exclusive(e.ctx, "maintain", func(context.Context) error { return nil })
 		assert.NoError(t, err)
 		assert.True(t, ran, "an error ends the exclusion too")
+	})
+
+	t.Run("ClaimRound", func(t *testing.T) {
+		e := open(t, h)
+		ss := e.shared()
+		claim := func(name string, every time.Duration) bool {
+			t.Helper()
+			claimed, err := ss.ClaimRound(e.ctx, name, every)
+			require.NoError(t, err)
+			return claimed
+		}
+		assert.True(t, claim("maintain", time.Hour), "the first round is claimed")
+		assert.False(t, claim("maintain", time.Hour), "claimed less than an hour ago: not again")
+		assert.True(t, claim("other", time.Hour), "another name has rounds of its own")
+		assert.True(t, claim("maintain", 0), "every 0 always claims")
+		assert.False(t, claim("maintain", time.Hour), "and that claim counts")
+		assert.True(t, claim("maintain", time.Nanosecond), "a round claimed longer ago than every is claimed again")
 	})
 
 	t.Run("ExclusiveConcurrent", func(t *testing.T) {

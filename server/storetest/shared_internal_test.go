@@ -22,6 +22,7 @@ type versioned struct {
 	last     int64
 	versions map[string]int64
 	running  map[string]bool
+	claimed  map[string]time.Time
 }
 
 var _ server.SharedStore = (*versioned)(nil)
@@ -164,4 +165,18 @@ func TestShared(t *testing.T) {
 		t.Cleanup(func() { _ = db.Close() })
 		return &versioned{Store: db, versions: map[string]int64{}, running: map[string]bool{}}
 	}})
+}
+
+// ClaimRound implements server.SharedStore within this process, by the wall clock.
+func (s *versioned) ClaimRound(ctx context.Context, name string, every time.Duration) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if last, ok := s.claimed[name]; ok && time.Since(last) < every {
+		return false, nil
+	}
+	if s.claimed == nil {
+		s.claimed = map[string]time.Time{}
+	}
+	s.claimed[name] = time.Now()
+	return true, nil
 }
