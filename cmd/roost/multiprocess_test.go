@@ -43,6 +43,20 @@ func TestSeveralProcessesOnePostgres(t *testing.T) {
 		procs[i] = startRoostOn(t, db, "-runtime-dir", runtime, "-site", testSite+"="+shopA.URL+","+shopB.URL,
 			"-tier-active", "200ms", "-tier-inactive", "400ms", "-tier-low", "800ms")
 	}
+	// Each process's first round of background work came at its start:
+	// one of them did it, the others found it done.
+	var ran, skipped float64
+	require.Eventually(t, func() bool {
+		ran, skipped = 0, 0
+		for _, p := range procs {
+			ran += metric(t, p.base+"/metrics", `roost_maintenance_rounds_total{result="ran"}`)
+			skipped += metric(t, p.base+"/metrics", `roost_maintenance_rounds_total{result="skipped"}`)
+		}
+		return ran+skipped >= 3
+	}, 20*time.Second, 20*time.Millisecond, "each process tried its first round")
+	assert.Equal(t, 1.0, ran, "one round of background work between the three")
+	assert.Equal(t, 2.0, skipped)
+
 	// The page's origin (127.0.0.1) and the runtime's (localhost) are
 	// different sites: the runtime runs in its frame, as on a real site.
 	shopA.serve(t, "http://localhost:"+port(procs[0])+"/roost/roost.js")
