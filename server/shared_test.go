@@ -29,6 +29,8 @@ type versionedStore struct {
 	claimed  map[string]time.Time
 }
 
+var _ server.SharedStore = (*versionedStore)(nil)
+
 func newVersionedStore(t *testing.T) *versionedStore {
 	db, err := sqlite.Open(filepath.Join(t.TempDir(), "roost.db"))
 	require.NoError(t, err)
@@ -157,4 +159,25 @@ func TestSharedStore_MaintainOneRoundAnInterval(t *testing.T) {
 	require.Eventually(t, func() bool { return b.Stats().MaintainRan+b.Stats().MaintainSkipped == 1 }, 10*time.Second, time.Millisecond,
 		"b tries its first round at once")
 	assert.Equal(t, uint64(0), b.Stats().MaintainRan, "a did this hour's round: b skips it")
+}
+// TestValidateEvent_RefusesNUL: an event id or action with a NUL is refused
+// on its own (PostgreSQL text cannot hold one), not failing its batch.
+func TestValidateEvent_RefusesNUL(t *testing.T) {
+	assert.Contains(t, server.ValidateEvent(inbox.Event{ID: "e\x00", Type: inbox.EventOpened, DeliveryID: "d"}), "without NUL")
+	assert.Contains(t, server.ValidateEvent(inbox.Event{ID: "e", Type: inbox.EventClicked, DeliveryID: "d", Action: "a\x00"}), "without NUL")
+	assert.Empty(t, server.ValidateEvent(inbox.Event{ID: "e", Type: inbox.EventClicked, DeliveryID: "d", Action: "a"}))
+}
+
+// ClaimRound implements server.SharedStore within this process, by the wall clock.
+func (s *versionedStore) ClaimRound(ctx context.Context, name string, every time.Duration) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if last, ok := s.claimed[name]; ok && time.Since(last) < every {
+		return false, nil
+	}
+	if s.claimed == nil {
+		s.claimed = map[string]time.Time{}
+	}
+	s.claimed[name] = time.Now()
+	return true, nil
 }
