@@ -323,3 +323,9 @@ func (g *idGen) newID(now time.Time) string {
 	_, _ = rand.Read(buf[10:]) // crypto/rand.Read never fails
 	return DeliveryIDPrefix + hex.EncodeToString(buf[:])
 }
+
+// NotADraft is the error of Store.DeleteDraft for the delivery id that is
+// not a draft.
+func NotADraft(id string) error {
+	return Errorf(ECONFLICT, "delivery %q is not a draft", id)
+}

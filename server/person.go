@@ -1,6 +1,7 @@
 package server
 
 import (
+	"maps"
 	"strings"
 )
 
@@ -86,4 +87,14 @@ func MergeAttributes(dst, src map[string]any) map[string]any {
 		dst[k] = v
 	}
 	return dst
+}
+
+// NewPerson returns the person a store creates for id: a copy of attrs,
+// or no attributes (an empty map, never nil).
+func NewPerson(id string, attrs map[string]any) *Person {
+	p := &Person{ID: id, Attributes: maps.Clone(attrs)}
+	if p.Attributes == nil {
+		p.Attributes = map[string]any{}
+	}
+	return p
 }

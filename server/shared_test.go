@@ -160,6 +160,7 @@ func TestSharedStore_MaintainOneRoundAnInterval(t *testing.T) {
 		"b tries its first round at once")
 	assert.Equal(t, uint64(0), b.Stats().MaintainRan, "a did this hour's round: b skips it")
 }
+
 // TestValidateEvent_RefusesNUL: an event id or action with a NUL is refused
 // on its own (PostgreSQL text cannot hold one), not failing its batch.
 func TestValidateEvent_RefusesNUL(t *testing.T) {

@@ -301,3 +301,16 @@ func isJSONObject(b json.RawMessage) bool {
 	var m map[string]json.RawMessage
 	return len(b) > 0 && json.Unmarshal(b, &m) == nil && m != nil
 }
+
+// ChangeTemplate runs fn on t, a stored template, and checks the result as
+// Store.UpdateTemplate must before storing it: the same id, then Validate.
+func ChangeTemplate(t *Template, fn func(t *Template) error) error {
+	id := t.ID
+	if err := fn(t); err != nil {
+		return err
+	}
+	if t.ID != id {
+		return Errorf(EINVALID, "a template's id cannot change")
+	}
+	return t.Validate()
+}

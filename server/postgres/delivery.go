@@ -137,7 +137,7 @@ func (db *DB) DeleteDraft(ctx context.Context, id string) error {
 			return err
 		}
 		if !d.Draft {
-			return server.Errorf(server.ECONFLICT, "delivery %q is not a draft", id)
+			return server.NotADraft(id)
 		}
 		_, err = tx.Exec(ctx, `DELETE FROM deliveries WHERE id = $1 AND draft`, id)
 		return err

@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"errors"
-	"maps"
 
 	"github.com/jackc/pgx/v5"
 
@@ -51,10 +50,7 @@ func (db *DB) CreatePersonIfMissing(ctx context.Context, p *server.Person) (*ser
 		case server.ErrorCode(err) != server.ENOTFOUND:
 			return err
 		}
-		stored = &server.Person{ID: p.ID, Attributes: maps.Clone(p.Attributes)}
-		if stored.Attributes == nil {
-			stored.Attributes = map[string]any{}
-		}
+		stored = server.NewPerson(p.ID, p.Attributes)
 		return savePerson(ctx, tx, stored, storecols.Millis(db.Now()))
 	})
 	if err != nil {
@@ -77,7 +73,7 @@ func (db *DB) UpdatePerson(ctx context.Context, id string, fn func(p *server.Per
 		var err error
 		p, err = findPerson(ctx, tx, `id = $1`, id)
 		if server.ErrorCode(err) == server.ENOTFOUND {
-			p, err = &server.Person{ID: id, Attributes: map[string]any{}}, nil
+			p, err = server.NewPerson(id, nil), nil
 		}
 		if err != nil {
 			return err

@@ -114,7 +114,7 @@ func (db *DB) DeleteDraft(ctx context.Context, id string) error {
 			return err
 		}
 		if !d.Draft {
-			return server.Errorf(server.ECONFLICT, "delivery %q is not a draft", id)
+			return server.NotADraft(id)
 		}
 		_, err = tx.ExecContext(ctx, `DELETE FROM deliveries WHERE id = ? AND draft = 1`, id)
 		return err

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"maps"
 
 	"github.com/roostmsg/roost/server"
 	"github.com/roostmsg/roost/server/internal/storecols"
@@ -45,10 +44,7 @@ func (db *DB) CreatePersonIfMissing(ctx context.Context, p *server.Person) (*ser
 		case server.ErrorCode(err) != server.ENOTFOUND:
 			return err
 		}
-		stored = &server.Person{ID: p.ID, Attributes: maps.Clone(p.Attributes)}
-		if stored.Attributes == nil {
-			stored.Attributes = map[string]any{}
-		}
+		stored = server.NewPerson(p.ID, p.Attributes)
 		return savePerson(ctx, tx, stored, storecols.Millis(db.Now()))
 	})
 	if err != nil {
@@ -68,7 +64,7 @@ func (db *DB) UpdatePerson(ctx context.Context, id string, fn func(p *server.Per
 		var err error
 		p, err = findPerson(ctx, tx, `id = ?`, id)
 		if server.ErrorCode(err) == server.ENOTFOUND {
-			p, err = &server.Person{ID: id, Attributes: map[string]any{}}, nil
+			p, err = server.NewPerson(id, nil), nil
 		}
 		if err != nil {
 			return err

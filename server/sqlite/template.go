@@ -76,13 +76,7 @@ func (db *DB) UpdateTemplate(ctx context.Context, id int, fn func(t *server.Temp
 		if t, err = findTemplate(ctx, tx, `id = ?`, id); err != nil {
 			return err
 		}
-		if err := fn(t); err != nil {
-			return err
-		}
-		if t.ID != id {
-			return server.Errorf(server.EINVALID, "a template's id cannot change")
-		}
-		if err := t.Validate(); err != nil {
+		if err := server.ChangeTemplate(t, fn); err != nil {
 			return err
 		}
 		return saveTemplate(ctx, tx, t, storecols.Millis(db.Now()))
