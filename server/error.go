@@ -32,7 +32,20 @@ const (
 	// ENOSPACE is a write the store could not make for want of disk space;
 	// nothing of it was stored, and the same write may succeed later.
 	ENOSPACE = "insufficient_storage"
+	// EUNAVAILABLE is a request the store could not serve now: its database
+	// cannot be reached or did not answer in time (ErrUnavailable).
+	EUNAVAILABLE = "unavailable"
 )
+
+// UnavailableRetry is how long a client told EUNAVAILABLE waits before it
+// tries again (Retry-After).
+const UnavailableRetry = 5 * time.Second
+
+// ErrUnavailable is the error a store wraps (beside its cause, which the
+// logs show) when its database cannot be reached or does not answer in
+// time: nothing of the request was stored, and it may succeed shortly.
+var ErrUnavailable = &Error{Code: EUNAVAILABLE, RetryAfter: UnavailableRetry,
+	Message: "the server cannot reach its database now: nothing was stored; try again shortly"}
 
 // Error is the server's one error type: a code for programs and a message
 // for people. Its Message is shown to API callers as {"meta":{"error":...}}.
@@ -41,8 +54,8 @@ type Error struct {
 	Code string
 	// Message is the human-readable explanation.
 	Message string
-	// RetryAfter, for ERATELIMIT, is how long until a request can succeed
-	// (the HTTP layer's Retry-After); 0 when unknown.
+	// RetryAfter, for ERATELIMIT and EUNAVAILABLE, is how long until a
+	// request can succeed (the HTTP layer's Retry-After); 0 when unknown.
 	RetryAfter time.Duration
 }
 
@@ -66,11 +79,11 @@ func RateLimited(wait time.Duration, format string, args ...any) *Error {
 	return e
 }
 
-// RetryAfter returns the wait of the ERATELIMIT *Error in err's chain, 0
-// when there is none.
+// RetryAfter returns the wait of the *Error in err's chain (ERATELIMIT,
+// EUNAVAILABLE), 0 when there is none.
 func RetryAfter(err error) time.Duration {
 	var e *Error
-	if errors.As(err, &e) && e.Code == ERATELIMIT {
+	if errors.As(err, &e) {
 		return e.RetryAfter
 	}
 	return 0

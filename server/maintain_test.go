@@ -197,6 +197,8 @@ func TestMaintain_StoreErrorIsLoggedAndTheLoopGoesOn(t *testing.T) {
 	assert.Contains(t, m.log.String(), diskFull.Error(), "with the store's error")
 	assert.Contains(t, m.log.String(), "level=ERROR")
 	assert.False(t, m.retained(t, id), "after the errors the loop went on and dropped the content")
+	assert.Equal(t, uint64(2), m.srv.Stats().MaintainFailed, "the failed rounds are counted as such")
+	assert.Equal(t, uint64(1), m.srv.Stats().MaintainRan)
 
 	logged := m.log.String()
 	stop() // the round waiting in the store fails with the context's error

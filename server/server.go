@@ -149,21 +149,32 @@ func (s *Server) maintainRound(ctx context.Context, every time.Duration) {
 		s.maintain(ctx)
 		return nil
 	})
-	if err != nil && ctx.Err() == nil {
-		s.cfg.Logger.Error("background work: take its turn", "err", err)
-	}
-	if !claimed {
+	switch {
+	case err != nil:
+		s.stats.maintainFailed.Add(1)
+		if ctx.Err() == nil {
+			s.cfg.Logger.Error("background work: take its turn", "err", err)
+		}
+	case !claimed:
 		s.stats.maintainSkipped.Add(1)
 	}
 }
 
-// maintain drops finished content and old event ids.
+// maintain drops finished content and old event ids, and counts the round
+// as done or failed.
 func (s *Server) maintain(ctx context.Context) {
-	s.stats.maintainRan.Add(1)
+	failed := false
 	if _, err := s.store.DropFinishedContent(ctx, s.Now()); err != nil && ctx.Err() == nil {
 		s.cfg.Logger.Error("drop finished content", "err", err)
+		failed = true
 	}
 	if _, err := s.store.DropEventIDs(ctx, s.Now().Add(-EventIDRetention)); err != nil && ctx.Err() == nil {
 		s.cfg.Logger.Error("drop the ids of old events", "err", err)
+		failed = true
+	}
+	if failed {
+		s.stats.maintainFailed.Add(1)
+	} else {
+		s.stats.maintainRan.Add(1)
 	}
 }

@@ -17,16 +17,17 @@ type Stats struct {
 	EventsApplied, EventsRejected uint64
 	// MaintainRan counts rounds of background work this server did;
 	// MaintainSkipped those it skipped because another process sharing
-	// the store was doing it (SharedStore.Exclusive).
-	MaintainRan, MaintainSkipped uint64
+	// the store did them (SharedStore.Exclusive, ClaimRound);
+	// MaintainFailed those that failed (the store's error is logged).
+	MaintainRan, MaintainSkipped, MaintainFailed uint64
 }
 
 // counters are the live counts behind Stats.
 type counters struct {
-	sendsInbox, sendsInApp       atomic.Uint64
-	pollsCached, pollsRead       atomic.Uint64
-	eventsApplied, eventsRejd    atomic.Uint64
-	maintainRan, maintainSkipped atomic.Uint64
+	sendsInbox, sendsInApp                       atomic.Uint64
+	pollsCached, pollsRead                       atomic.Uint64
+	eventsApplied, eventsRejd                    atomic.Uint64
+	maintainRan, maintainSkipped, maintainFailed atomic.Uint64
 }
 
 // Stats returns the server's counts so far.
@@ -36,7 +37,7 @@ func (s *Server) Stats() Stats {
 		SendsInbox: c.sendsInbox.Load(), SendsInApp: c.sendsInApp.Load(),
 		PollsCached: c.pollsCached.Load(), PollsRead: c.pollsRead.Load(),
 		EventsApplied: c.eventsApplied.Load(), EventsRejected: c.eventsRejd.Load(),
-		MaintainRan: c.maintainRan.Load(), MaintainSkipped: c.maintainSkipped.Load(),
+		MaintainRan: c.maintainRan.Load(), MaintainSkipped: c.maintainSkipped.Load(), MaintainFailed: c.maintainFailed.Load(),
 	}
 }
 

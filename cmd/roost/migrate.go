@@ -41,12 +41,17 @@ func migrate(ctx context.Context, args []string, env func(string) string, stdout
 		fs.Usage()
 		return errors.New("-to must be a postgres:// URL")
 	case service.IsPostgres(*from):
-		return errors.New("-from must be a SQLite file")
+		return errors.New("-from must be a SQLite file (without -from, it is ROOST_DB's value, here a PostgreSQL URL)")
 	}
 	if _, err := os.Stat(*from); err != nil {
 		return fmt.Errorf("-from %s: %w", *from, err)
 	}
-	counts, err := copySQLiteToPostgres(ctx, *from, *to)
+	release, err := service.LockSQLite(*from)
+	if err != nil {
+		return fmt.Errorf("%w; stop it before migrating, so that no write is left behind", err)
+	}
+	defer release()
+	counts, err := copySQLiteToPostgres(ctx, *from, service.PostgresURL(*to))
 	if err != nil {
 		return err
 	}

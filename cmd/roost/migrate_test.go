@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 	"github.com/roostmsg/roost/internal/pgtest"
 	"github.com/roostmsg/roost/server"
 	"github.com/roostmsg/roost/server/postgres"
+	"github.com/roostmsg/roost/server/service"
 	"github.com/roostmsg/roost/server/sqlite"
 )
 
@@ -106,6 +108,14 @@ func TestMigrateSQLiteToPostgres(t *testing.T) {
 
 	_, _, err = runRoost(t, nil, "migrate", "-from", file, "-to", url)
 	assert.ErrorContains(t, err, "already holds Roost data")
+	release, err := service.LockSQLite(file) // as a roost serving it holds it
+	require.NoError(t, err)
+	_, _, err = runRoost(t, nil, "migrate", "-from", file, "-to", pgtest.NewDatabase(t))
+	assert.ErrorContains(t, err, "another roost serves it")
+	assert.ErrorContains(t, err, "stop it before migrating")
+	release()
+	_, _, err = runRoost(t, nil, "migrate", "-from", file, "-to", strings.Replace(url, "postgres://", "POSTGRES://", 1))
+	assert.ErrorContains(t, err, "already holds Roost data", "the scheme is read in any case")
 	_, _, err = runRoost(t, nil, "migrate", "-from", file, "-to", file)
 	assert.ErrorContains(t, err, "-to must be a postgres:// URL")
 }

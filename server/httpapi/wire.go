@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/roostmsg/roost/server"
 )
@@ -33,6 +34,7 @@ var codeStatus = map[string]int{
 	server.ERATELIMIT:    http.StatusTooManyRequests,
 	server.ETOOLARGE:     http.StatusRequestEntityTooLarge,
 	server.ENOSPACE:      http.StatusInsufficientStorage,
+	server.EUNAVAILABLE:  http.StatusServiceUnavailable,
 }
 
 // ErrorStatus returns the HTTP status of err's code.
@@ -50,6 +52,11 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 		h.cfg.Logger.Error("internal error", "method", r.Method, "route", Route(r), "err", err)
 	case server.ENOSPACE:
 		h.cfg.Logger.Error("disk full: a write was refused", "method", r.Method, "route", Route(r))
+	case server.EUNAVAILABLE:
+		if h.unavailableLog.due(time.Now()) {
+			h.cfg.Logger.Error("the database cannot be reached: requests are answered 503 (logged once a minute)",
+				"route", Route(r), "err", err)
+		}
 	}
 	WriteError(w, err)
 }

@@ -178,7 +178,15 @@ func (db *DB) update(ctx context.Context, fn func(ctx context.Context, tx pgx.Tx
 		return db.storageError(err)
 	}
 	defer conn.Release()
-	ctx = context.WithoutCancel(ctx)
+	// A write is not cut short when its client goes away, but it keeps
+	// the caller's deadline (the request's: a database that stops
+	// answering is an error in bounded time), and has WriteTimeout at most.
+	deadline, ok := ctx.Deadline()
+	if !ok || time.Until(deadline) > WriteTimeout {
+		deadline = time.Now().Add(WriteTimeout)
+	}
+	ctx, cancel := context.WithDeadline(context.WithoutCancel(ctx), deadline)
+	defer cancel()
 	for attempt := 1; ; attempt++ {
 		err = pgx.BeginTxFunc(ctx, conn, pgx.TxOptions{IsoLevel: pgx.ReadCommitted}, func(tx pgx.Tx) error {
 			return fn(ctx, tx)
@@ -188,6 +196,11 @@ func (db *DB) update(ctx context.Context, fn func(ctx context.Context, tx pgx.Tx
 		}
 	}
 }
+
+// WriteTimeout is the longest a write transaction may take, from taking
+// its connection to its commit, when its caller gives it no earlier
+// deadline: past it, it is rolled back and the database counted unavailable.
+const WriteTimeout = 30 * time.Second
 
 // lockPeople takes, for the rest of tx, the advisory locks of the people
 // with ids, in the order of their keys (each key once).
@@ -232,8 +245,11 @@ func (db *DB) storageError(err error) error {
 		return nil
 	}
 	var se *server.Error
-	if errors.As(err, &se) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+	if errors.As(err, &se) || errors.Is(err, context.Canceled) {
 		return err
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("postgres: the %s did not answer in time: %w (%w)", db.where, err, server.ErrUnavailable)
 	}
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
@@ -244,7 +260,7 @@ func (db *DB) storageError(err error) error {
 			return server.Errorf(server.EINVALID, "text with a NUL character (U+0000), or one the database's encoding "+
 				"cannot hold, cannot be stored: nothing was stored")
 		case strings.HasPrefix(pe.Code, "08") || pe.Code == "57P01" || pe.Code == "57P02" || pe.Code == "57P03":
-			return fmt.Errorf("postgres: the %s cannot be reached: %w", db.where, err)
+			return fmt.Errorf("postgres: the %s cannot be reached: %w (%w)", db.where, err, server.ErrUnavailable)
 		}
 		return fmt.Errorf("postgres: %w", err)
 	}
@@ -252,7 +268,7 @@ func (db *DB) storageError(err error) error {
 	var ne net.Error
 	if errors.As(err, &ce) || errors.As(err, &ne) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
 		errors.Is(err, net.ErrClosed) || strings.Contains(err.Error(), "closed pool") || strings.Contains(err.Error(), "conn closed") {
-		return fmt.Errorf("postgres: the %s cannot be reached: %w", db.where, err)
+		return fmt.Errorf("postgres: the %s cannot be reached: %w (%w)", db.where, err, server.ErrUnavailable)
 	}
 	return fmt.Errorf("postgres: %w", err)
 }

@@ -120,3 +120,21 @@ func TestDB_NULCharacters(t *testing.T) {
 	})
 	assert.Equal(t, server.EINVALID, server.ErrorCode(err), "cannot be stored: %v", err)
 }
+
+// TestUnavailable: a database that cannot be reached, or does not answer
+// in time, is server.EUNAVAILABLE (503 with Retry-After on the wire), with
+// the cause kept for the logs.
+func TestUnavailable(t *testing.T) {
+	db := openDB(t, pgtest.NewDatabase(t))
+	ctx, cancel := context.WithTimeout(context.Background(), time.Nanosecond)
+	defer cancel()
+	<-ctx.Done()
+	_, err := db.FindPerson(ctx, "ann")
+	assert.Equal(t, server.EUNAVAILABLE, server.ErrorCode(err), "%v", err)
+	assert.ErrorContains(t, err, "did not answer in time")
+	require.NoError(t, db.Close())
+	_, err = db.FindPerson(context.Background(), "ann")
+	assert.Equal(t, server.EUNAVAILABLE, server.ErrorCode(err), "%v", err)
+	assert.ErrorContains(t, err, "cannot be reached")
+	assert.Equal(t, server.UnavailableRetry, server.RetryAfter(err))
+}

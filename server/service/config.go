@@ -145,6 +145,9 @@ func (c *Config) Validate() error {
 			"and sign each page's user id on your backend; or, knowing that anyone could then read anyone's messages, "+
 			"-insecure-unsigned-identities", strings.Join(unsigned, ", ")))
 	}
+	if err := CheckDB(c.DB); err != nil {
+		errs = append(errs, err)
+	}
 	if len(c.APIKeys) == 0 {
 		errs = append(errs, errors.New("no App API key: set -api-key (ROOST_API_KEY or ROOST_API_KEY_FILE); `roost keygen` makes one"))
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"regexp"
 	"strings"
 
 	"github.com/roostmsg/roost/server"
@@ -22,9 +23,33 @@ type Database interface {
 }
 
 // IsPostgres reports whether db, a -db setting, names a PostgreSQL
-// database (a postgres:// or postgresql:// URL) rather than a SQLite file.
+// database (a postgres:// or postgresql:// URL, the scheme in any case)
+// rather than a SQLite file.
 func IsPostgres(db string) bool {
-	return strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://")
+	scheme, _, ok := strings.Cut(db, "://")
+	return ok && (strings.EqualFold(scheme, "postgres") || strings.EqualFold(scheme, "postgresql"))
+}
+
+// PostgresURL returns the PostgreSQL URL db with its scheme in lower
+// case, as pgx reads it.
+func PostgresURL(db string) string {
+	scheme, rest, _ := strings.Cut(db, "://")
+	return strings.ToLower(scheme) + "://" + rest
+}
+
+// keywordForm matches the start of libpq's key=value connection strings
+// ("host=db port=5432 ..."), which -db does not take.
+var keywordForm = regexp.MustCompile(`^\s*[A-Za-z_]+\s*=`)
+
+// CheckDB returns why db cannot be a -db setting, or nil: a libpq
+// key=value string would otherwise be taken for a SQLite file's name (and
+// its password written in logs and on disk). The error does not repeat db.
+func CheckDB(db string) error {
+	if !IsPostgres(db) && keywordForm.MatchString(db) {
+		return fmt.Errorf("%s looks like a PostgreSQL key=value connection string: write it as a URL, "+
+			"postgres://USER@HOST:PORT/DATABASE?sslmode=... (libpq's parameters go after the ?), the password in PGPASSWORD or PGPASSFILE", setting("db"))
+	}
+	return nil
 }
 
 // ShowDB returns db as logs and errors may show it: a URL's password,
@@ -49,8 +74,11 @@ func ShowDB(db string) string {
 // missing, and applies the migrations it has not applied yet. It takes no
 // lock: Open also refuses a second server on one SQLite file.
 func OpenDatabase(ctx context.Context, db string) (Database, error) {
+	if err := CheckDB(db); err != nil {
+		return nil, err
+	}
 	if IsPostgres(db) {
-		pg, err := postgres.Open(ctx, db)
+		pg, err := postgres.Open(ctx, PostgresURL(db))
 		if err != nil {
 			return nil, fmt.Errorf("%s %s: %w", setting("db"), ShowDB(db), err)
 		}
@@ -64,4 +92,11 @@ func OpenDatabase(ctx context.Context, db string) (Database, error) {
 		return nil, fmt.Errorf("database: %w", err)
 	}
 	return lite, nil
+}
+
+// LockSQLite takes the lock a roost serve holds on the SQLite file path
+// while it serves it, so that no server writes it meanwhile (roost
+// migrate copies it); release frees it. It fails when a server holds it.
+func LockSQLite(path string) (release func(), err error) {
+	return lockDB(path)
 }

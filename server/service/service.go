@@ -242,6 +242,14 @@ func (s *Service) Serve(ctx context.Context, ln, mln net.Listener) error {
 			if draining.Load() {
 				w.Header().Set("Connection", "close") // the server closes it after this answer
 			}
+			if s.cfg.WriteTimeout > 0 {
+				// No answer can be written after the write timeout: with a
+				// tenth of it left, a database that stops answering makes a
+				// 503 the client gets, not a hung request.
+				ctx, cancel := context.WithTimeout(r.Context(), s.cfg.WriteTimeout-s.cfg.WriteTimeout/10)
+				defer cancel()
+				r = r.WithContext(ctx)
+			}
 			s.handler.ServeHTTP(w, r)
 		}),
 		ReadHeaderTimeout: s.cfg.ReadHeaderTimeout,
