@@ -13,76 +13,18 @@ import (
 	"github.com/roostmsg/roost/inbox"
 	"github.com/roostmsg/roost/server"
 	"github.com/roostmsg/roost/server/sqlite"
+	"github.com/roostmsg/roost/server/storetest"
 )
 
-// versionedStore makes a SQLite store look shared: each write of a person
-// bumps their answer version, as the PostgreSQL store's triggers do, and
-// Exclusive holds a named lock in memory. Two Servers on one versionedStore
-// are two processes on one database: neither sees the other's cache
-// invalidations.
-type versionedStore struct {
-	server.Store
-	mu       sync.Mutex
-	versions map[string]int64
-	next     int64
-	held     map[string]bool
-	claimed  map[string]time.Time
-}
-
-var _ server.SharedStore = (*versionedStore)(nil)
-
-func newVersionedStore(t *testing.T) *versionedStore {
+// newVersionedStore is a SQLite store with the seed, made to look shared
+// (storetest.Shared). Two Servers on it are two processes on one
+// database: neither sees the other's cache invalidations.
+func newVersionedStore(t *testing.T) server.SharedStore {
 	db, err := sqlite.Open(filepath.Join(t.TempDir(), "roost.db"))
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = db.Close() })
 	require.NoError(t, server.LoadSeed(context.Background(), db, "../example-site/seed.json"))
-	return &versionedStore{Store: db, versions: map[string]int64{}, held: map[string]bool{}}
-}
-
-func (s *versionedStore) bump(personID string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.next++
-	s.versions[personID] = s.next
-}
-
-func (s *versionedStore) AnswerVersion(ctx context.Context, personID string) (int64, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.versions[personID], nil
-}
-
-// FindQueue reads the version under the lock writes bump it under, after
-// the queue: a write between the two makes the answer look older, never newer.
-func (s *versionedStore) FindQueue(ctx context.Context, personID string, now time.Time) (*server.Queue, error) {
-	v, _ := s.AnswerVersion(ctx, personID)
-	q, err := s.Store.FindQueue(ctx, personID, now)
-	if q != nil {
-		q.Version = v
-	}
-	return q, err
-}
-
-func (s *versionedStore) CreateDelivery(ctx context.Context, d *server.Delivery) error {
-	defer s.bump(d.PersonID)
-	return s.Store.CreateDelivery(ctx, d)
-}
-
-func (s *versionedStore) UpdateEvents(ctx context.Context, personID string, fn func(tx server.EventTx) error) error {
-	defer s.bump(personID)
-	return s.Store.UpdateEvents(ctx, personID, fn)
-}
-
-func (s *versionedStore) Exclusive(ctx context.Context, name string, fn func(ctx context.Context) error) (bool, error) {
-	s.mu.Lock()
-	if s.held[name] {
-		s.mu.Unlock()
-		return false, nil
-	}
-	s.held[name] = true
-	s.mu.Unlock()
-	defer func() { s.mu.Lock(); delete(s.held, name); s.mu.Unlock() }()
-	return true, fn(ctx)
+	return storetest.Shared(db)
 }
 
 // sendInbox queues the seed's order_shipped for user_123 through srv.
@@ -167,18 +109,4 @@ func TestValidateEvent_RefusesNUL(t *testing.T) {
 	assert.Contains(t, server.ValidateEvent(inbox.Event{ID: "e\x00", Type: inbox.EventOpened, DeliveryID: "d"}), "without NUL")
 	assert.Contains(t, server.ValidateEvent(inbox.Event{ID: "e", Type: inbox.EventClicked, DeliveryID: "d", Action: "a\x00"}), "without NUL")
 	assert.Empty(t, server.ValidateEvent(inbox.Event{ID: "e", Type: inbox.EventClicked, DeliveryID: "d", Action: "a"}))
-}
-
-// ClaimRound implements server.SharedStore within this process, by the wall clock.
-func (s *versionedStore) ClaimRound(ctx context.Context, name string, every time.Duration) (bool, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if last, ok := s.claimed[name]; ok && time.Since(last) < every {
-		return false, nil
-	}
-	if s.claimed == nil {
-		s.claimed = map[string]time.Time{}
-	}
-	s.claimed[name] = time.Now()
-	return true, nil
 }

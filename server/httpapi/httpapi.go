@@ -145,13 +145,13 @@ func PublicOrigin(publicURL string) (string, error) {
 
 // Handler answers the routes of docs/protocol.md.
 type Handler struct {
-	srv *server.Server
-	cfg Config
+	srv    *server.Server
+	cfg    Config
+	sites  map[string]*Site
+	public string // the origin of cfg.PublicURL, or ""
+	limit  *rateLimiter
 	// unavailableLog lets an unreachable database be logged once a minute.
 	unavailableLog logGate
-	sites          map[string]*Site
-	public         string // the origin of cfg.PublicURL, or ""
-	limit          *rateLimiter
 	// keyFailures and sigFailures count failed authentications per
 	// client address: wrong API keys, wrong browser signatures.
 	keyFailures, sigFailures *failureLimiter

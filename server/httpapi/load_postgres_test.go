@@ -53,6 +53,12 @@ func (s countingShared) Exclusive(ctx context.Context, name string, fn func(ctx 
 	return s.shared.Exclusive(ctx, name, fn)
 }
 
+func (s countingShared) ClaimRound(ctx context.Context, name string, every time.Duration) (bool, error) {
+	return s.shared.ClaimRound(ctx, name, every)
+}
+
+var _ server.SharedStore = countingShared{}
+
 // dbSize is a PostgreSQL database's size after seeding: each table with
 // its indexes and TOAST (pg_total_relation_size), and the whole database.
 type dbSize struct {

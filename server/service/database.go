@@ -77,15 +77,23 @@ func OpenDatabase(ctx context.Context, db string) (Database, error) {
 	if err := CheckDB(db); err != nil {
 		return nil, err
 	}
+	if !IsPostgres(db) {
+		if err := sqlite.PrepareFile(db); err != nil {
+			return nil, err
+		}
+	}
+	return openChecked(ctx, db)
+}
+
+// openChecked opens db, which CheckDB and, for a SQLite file,
+// sqlite.PrepareFile have passed.
+func openChecked(ctx context.Context, db string) (Database, error) {
 	if IsPostgres(db) {
 		pg, err := postgres.Open(ctx, PostgresURL(db))
 		if err != nil {
 			return nil, fmt.Errorf("%s %s: %w", setting("db"), ShowDB(db), err)
 		}
 		return pg, nil
-	}
-	if err := sqlite.PrepareFile(db); err != nil {
-		return nil, err
 	}
 	lite, err := sqlite.Open(db)
 	if err != nil {

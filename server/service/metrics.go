@@ -31,6 +31,10 @@ type metrics struct {
 	conns *connStats
 }
 
+// maintenanceHelp is the help of roost_maintenance_rounds_total.
+const maintenanceHelp = "Rounds of background work (retention sweep, old event ids), by result: " +
+	"ran here, skipped because another process sharing the database ran it, or failed (logged)."
+
 // commitObserver is a store that reports its commits: the SQLite store,
 // whose writes share commits (group commit).
 type commitObserver interface {
@@ -88,11 +92,11 @@ func newMetrics(srv *server.Server, db server.Store, api *httpapi.Handler, build
 			func(s server.Stats) uint64 { return s.EventsApplied }),
 		stat("roost_events_total", "Browser events, by outcome.", prometheus.Labels{"outcome": "rejected"},
 			func(s server.Stats) uint64 { return s.EventsRejected }),
-		stat("roost_maintenance_rounds_total", "Rounds of background work (retention sweep, old event ids), by result: ran here, skipped because another process sharing the database ran it, or failed (logged).",
+		stat("roost_maintenance_rounds_total", maintenanceHelp,
 			prometheus.Labels{"result": "ran"}, func(s server.Stats) uint64 { return s.MaintainRan }),
-		stat("roost_maintenance_rounds_total", "Rounds of background work (retention sweep, old event ids), by result: ran here, skipped because another process sharing the database ran it, or failed (logged).",
+		stat("roost_maintenance_rounds_total", maintenanceHelp,
 			prometheus.Labels{"result": "skipped"}, func(s server.Stats) uint64 { return s.MaintainSkipped }),
-		stat("roost_maintenance_rounds_total", "Rounds of background work (retention sweep, old event ids), by result: ran here, skipped because another process sharing the database ran it, or failed (logged).",
+		stat("roost_maintenance_rounds_total", maintenanceHelp,
 			prometheus.Labels{"result": "failed"}, func(s server.Stats) uint64 { return s.MaintainFailed }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "roost_queued_messages", Help: "Messages queued for people now: what polls return (counted at most every 10 s).",

@@ -71,9 +71,9 @@ func Open(cfg Config) (*Service, error) {
 	return s, nil
 }
 
-// openDB opens cfg.DB with cfg's clock. A SQLite file is locked first
-// (lockDB): one server per file; unlock releases it (nil for PostgreSQL,
-// which several servers share).
+// openDB opens cfg.DB, which Validate checked, with cfg's clock. A SQLite
+// file is locked first (lockDB): one server per file; unlock releases it
+// (nil for PostgreSQL, which several servers share).
 func openDB(cfg Config) (db Database, unlock func(), err error) {
 	if !IsPostgres(cfg.DB) {
 		if err := sqlite.PrepareFile(cfg.DB); err != nil { // what to fix, before the lock file beside it
@@ -83,7 +83,7 @@ func openDB(cfg Config) (db Database, unlock func(), err error) {
 			return nil, nil, err
 		}
 	}
-	if db, err = OpenDatabase(context.Background(), cfg.DB); err != nil {
+	if db, err = openChecked(context.Background(), cfg.DB); err != nil {
 		if unlock != nil {
 			unlock()
 		}
