@@ -22,7 +22,7 @@ run: runtime
 runtime:
 	@mkdir -p $(BUILD)
 	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags="-s -w" $(RUNTIME_GCFLAGS) -o $(BUILD)/roost.wasm ./wasm
-	cp $(WASM_EXEC)/wasm_exec.js js/roost.js js/roost-frame.js js/roost-worker.js js/roost-inapp.js js/roost-inapp.css $(BUILD)/
+	cp $(WASM_EXEC)/wasm_exec.js js/*.js js/*.css $(BUILD)/
 	$(GO) run ./tools/precompress $(BUILD)
 
 ## test: every test, native, in node (GOOS=js GOARCH=wasm) and in headless Chromium

@@ -148,7 +148,7 @@ type sizes struct{ raw, gzip, brotli int }
 
 // bytesTable measures the runtime's files in dir.
 func bytesTable(b *strings.Builder, dir string) {
-	files := []string{"roost.wasm", "roost.js", "roost-worker.js", "wasm_exec.js", "roost-frame.js", "roost-inapp.js", "roost-inapp.css"}
+	files := []string{"roost.wasm", "roost.js", "roost-worker.js", "wasm_exec.js", "roost-frame.js", "roost-inapp.js", "roost-inapp.css", "roost-inbox.js", "roost-inbox.css"}
 	paths := make([]string, len(files))
 	for i, f := range files {
 		paths[i] = filepath.Join(dir, f)

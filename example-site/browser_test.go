@@ -67,6 +67,8 @@ type testSite struct {
 	// cspReportExpected (set by a test that makes some on purpose) takes it.
 	cspReports        []string
 	cspReportExpected func(report string) bool
+	// testPages are pages and scripts a test added (addPage), by path.
+	testPages map[string]string
 }
 
 // eventPost is one POST /v1/client/events as the site received it.
@@ -137,6 +139,9 @@ func startSite(t *testing.T, opts ...siteOption) *testSite {
 				ts.cspReports = append(ts.cspReports, string(report))
 			}
 			ts.mu.Unlock()
+			if ts.serveTestPage(w, r.URL.Path) {
+				return
+			}
 			if r.URL.Path == inAppOffPage {
 				ts.serveInAppOff(t, w)
 				return

@@ -218,9 +218,13 @@
     }).catch(function () {});
   }
 
-  // The runtime loads after the page's own load event, so it never delays it.
-  if (document.readyState === "complete") setTimeout(start, 0);
-  else window.addEventListener("load", function () { setTimeout(start, 0); });
+  // afterLoad runs fn once the page's own load event is over: what Roost
+  // loads never delays it.
+  function afterLoad(fn) {
+    if (document.readyState === "complete") setTimeout(fn, 0);
+    else window.addEventListener("load", function () { setTimeout(fn, 0); });
+  }
+  afterLoad(start);
 
   // ---- events --------------------------------------------------------------
   var listeners = {};
@@ -632,17 +636,50 @@
 
   // loadPresenter adds roost-inapp.js to the page; it resolves to the presenter's show function.
   function loadPresenter() {
+    return load("roost-inapp.js", "roostInApp").then(function (p) { return p.show; });
+  }
+
+  // load adds the script name (next to this one) to the page; it resolves
+  // to window[global], the part of Roost it defines.
+  function load(name, global) {
     return new Promise(function (resolve, reject) {
       var el = document.createElement("script");
-      el.src = versioned("roost-inapp.js");
+      el.src = versioned(name);
       if (nonce) el.nonce = nonce;
       el.onload = function () {
-        var show = window.roostInApp && window.roostInApp.show;
-        show ? resolve(show) : reject(new Error("roost: " + el.src + " did not define the in-app presenter"));
+        window[global] ? resolve(window[global]) : reject(new Error("roost: " + el.src + " did not define " + global));
       };
-      el.onerror = function () { reject(new Error("roost: the in-app presenter " + el.src + " could not be loaded")); };
+      el.onerror = function () { reject(new Error("roost: " + el.src + " could not be loaded")); };
       (document.head || document.documentElement).appendChild(el);
     });
+  }
+
+  // ---- <roost-inbox> ---------------------------------------------------------
+  // A bell and inbox panel any page can place (roost.d.ts). Its drawing,
+  // roost-inbox.js and roost-inbox.css, loads once an element is in the
+  // page, after the page's load event. data-inbox="floating" on this script
+  // tag adds one in a corner.
+  var inboxCode = null;
+  var inboxEnv = {
+    analytics: analytics, stylesheet: versioned("roost-inbox.css"), nonce: nonce, linkURL: linkURL,
+    broken: function () { return broken; }
+  };
+  function inboxDrawing(el) {
+    if (!inboxCode) inboxCode = new Promise(afterLoad).then(function () { return load("roost-inbox.js", "roostInbox"); });
+    inboxCode.then(function (code) {
+      if (el.isConnected && !el._roost) el._roost = code.connect(el, inboxEnv);
+    }, function (err) { console.error(err.message); });
+  }
+  if (window.customElements && !customElements.get("roost-inbox")) {
+    customElements.define("roost-inbox", class extends HTMLElement {
+      static get observedAttributes() { return ["topics", "types", "placement", "lang", "theme", "strings"]; }
+      connectedCallback() { inboxDrawing(this); }
+      disconnectedCallback() { var r = this._roost; this._roost = null; if (r) r.disconnect(); }
+      attributeChangedCallback(name) { if (this._roost && name !== "theme") this._roost.update(); }
+    });
+    if (script && script.getAttribute("data-inbox") === "floating") {
+      afterLoad(function () { document.body.appendChild(document.createElement("roost-inbox")).setAttribute("placement", "floating"); });
+    }
   }
 
   // Replay calls a page queued before this script ran (analytics = [[method, ...args]]).

@@ -23,15 +23,6 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// sources are the runtime's files as make runtime copies them: the built
-// module's directory gets each from its path in the repository.
-var sources = map[string]string{
-	"js/roost.js":        "roost.js",
-	"js/roost-frame.js":  "roost-frame.js",
-	"js/roost-worker.js": "roost-worker.js",
-	"js/roost-inapp.js":  "roost-inapp.js",
-	"js/roost-inapp.css": "roost-inapp.css",
-}
 
 var (
 	runtimeOnce sync.Once
@@ -67,8 +58,10 @@ func build() (string, error) {
 		return "", &buildError{string(out), err}
 	}
 	copies := map[string]string{filepath.Join(runtime.GOROOT(), "lib", "wasm", "wasm_exec.js"): "wasm_exec.js"}
-	for src, dst := range sources {
-		copies[filepath.Join(root, src)] = dst
+	for _, name := range assets.BuiltFiles() { // the rest are js/'s, as make runtime copies them
+		if name != "roost.wasm" && name != "wasm_exec.js" {
+			copies[filepath.Join(root, "js", name)] = name
+		}
 	}
 	for src, dst := range copies {
 		b, err := os.ReadFile(src)

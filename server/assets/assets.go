@@ -67,6 +67,8 @@ var runtimeFiles = map[string]string{
 	"wasm_exec.js":    "text/javascript; charset=utf-8",
 	"roost-inapp.js":  "text/javascript; charset=utf-8",
 	"roost-inapp.css": "text/css; charset=utf-8",
+	"roost-inbox.js":  "text/javascript; charset=utf-8",
+	"roost-inbox.css": "text/css; charset=utf-8",
 	"roost.wasm":      "application/wasm",
 }
 

@@ -4,6 +4,7 @@ import (
 	"embed"
 	"errors"
 	"io/fs"
+	"maps"
 	"slices"
 )
 
@@ -16,9 +17,10 @@ var dist embed.FS
 // ErrNotBuilt is the error of Embedded in a binary built without the runtime.
 var ErrNotBuilt = errors.New("this binary was built without the browser runtime: run `make runtime` (or `make roost`) before `go build`")
 
-// builtFiles are the files a built runtime has: the shim, the frame's and
-// the worker's scripts, and the module.
-var builtFiles = []string{"roost.js", "roost-frame.js", "roost-worker.js", "wasm_exec.js", "roost.wasm", "roost-inapp.js", "roost-inapp.css"}
+// builtFiles are the files a built runtime has, the ones served: the shim,
+// the frame's and the worker's scripts, the module, the in-app presenter
+// and the inbox element.
+var builtFiles = slices.Sorted(maps.Keys(runtimeFiles))
 
 // Embedded returns the runtime built into this binary: the contents of
 // server/assets/dist when it was compiled, for New. It returns ErrNotBuilt

@@ -1,5 +1,6 @@
 // Command precompress readies a built runtime directory (make runtime's
-// server/assets/dist) to be served: it versions the runtime, then writes a brotli
+// server/assets/dist) to be served: it trims Roost's scripts and stylesheets
+// (comment lines and indentation: see trim), versions the runtime, then writes a brotli
 // (quality 11) and a gzip (best compression) copy of each .wasm, .js and .css
 // file next to it, as name.br and name.gz. Copies that already hold a file's
 // bytes are left as they are.
@@ -58,6 +59,11 @@ func run(dir string) error {
 	if !slices.Contains(names, "roost.js") {
 		return errors.New(dir + " has no roost.js: run make runtime")
 	}
+	for _, name := range names {
+		if err := trimFile(dir, name); err != nil {
+			return err
+		}
+	}
 
 	h := sha256.New()
 	for _, name := range names {
@@ -94,6 +100,24 @@ func run(dir string) error {
 		}
 	}
 	return nil
+}
+
+// trimFile trims Roost's own scripts and stylesheets in dir (see trim);
+// Go's wasm_exec.js is served as Go ships it.
+func trimFile(dir, name string) error {
+	if ext := filepath.Ext(name); (ext != ".js" && ext != ".css") || name == "wasm_exec.js" {
+		return nil
+	}
+	path := filepath.Join(dir, name)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	t, err := trim(name, string(b))
+	if err != nil || t == string(b) {
+		return err
+	}
+	return os.WriteFile(path, []byte(t), 0o644)
 }
 
 // compressible says whether precompress writes compressed copies of a file.

@@ -1,0 +1,36 @@
+package main
+
+import (
+	"net/http"
+	"strings"
+)
+
+// addPage has the test site serve body at path, under the site's
+// Content-Security-Policy: HTML, or JavaScript when path ends in .js.
+func (s *testSite) addPage(path, body string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.testPages == nil {
+		s.testPages = map[string]string{}
+	}
+	s.testPages[path] = body
+}
+
+// serveTestPage answers a path addPage added; it reports whether it did.
+func (s *testSite) serveTestPage(w http.ResponseWriter, path string) bool {
+	s.mu.Lock()
+	body, ok := s.testPages[path]
+	s.mu.Unlock()
+	if !ok {
+		return false
+	}
+	ctype := "text/html; charset=utf-8"
+	if strings.HasSuffix(path, ".js") {
+		ctype = "text/javascript; charset=utf-8"
+	}
+	w.Header().Set("Content-Security-Policy", contentSecurityPolicy)
+	w.Header().Set("Content-Type", ctype)
+	w.Header().Set("Cache-Control", "no-store")
+	_, _ = w.Write([]byte(body))
+	return true
+}
