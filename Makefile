@@ -12,7 +12,7 @@ ARGS      ?=
 # off the page's main thread). `make runtime RUNTIME_GCFLAGS=` builds it inlined.
 RUNTIME_GCFLAGS ?= -gcflags=all=-l -gcflags=runtime=
 
-.PHONY: run runtime test test-native test-wasm test-third-party screenshots bench browser-deps chromium node postgres
+.PHONY: run runtime test test-native test-wasm test-third-party screenshots bench browser-deps chromium node axe postgres
 
 ## run: build the browser runtime and start the example site on http://127.0.0.1:8080
 run: runtime
@@ -56,7 +56,7 @@ screenshots: chromium
 bench: browser-deps postgres runtime
 	$(GO) run ./bench -wasmflags "$(RUNTIME_GCFLAGS)"
 
-browser-deps: chromium node
+browser-deps: chromium node axe
 
 # Chromium for the browser tests: installed when missing and we are root.
 chromium:
@@ -87,6 +87,21 @@ node:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs >/dev/null; \
 	else \
 		echo "The wasm tests need Node.js: install it (Debian/Ubuntu: sudo apt-get install nodejs), then run make test again."; exit 1; \
+	fi
+
+# axe-core for the browser tests' accessibility checks (internal/browsertest
+# Axe): the version tools/axe/package-lock.json pins, from npm, when missing.
+AXE_JS := tools/axe/node_modules/axe-core/axe.min.js
+axe: node
+	@if [ -f $(AXE_JS) ]; then :; \
+	elif command -v npm >/dev/null 2>&1; then \
+		npm ci --prefix tools/axe --no-audit --no-fund; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "Installing npm for axe-core (apt-get install -y npm)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null && \
+		npm ci --prefix tools/axe --no-audit --no-fund; \
+	else \
+		echo "The accessibility tests need npm to install axe-core: install it (Debian/Ubuntu: sudo apt-get install npm), then run make test again."; exit 1; \
 	fi
 
 .PHONY: roost
