@@ -355,7 +355,7 @@ func TestInboxElementFloating(t *testing.T) {
 	assert.Less(t, panel.Bottom, bell.Top, "the panel opens above the launcher")
 
 	require.NoError(t, chromedp.Do(ctx, chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2))))
-	_, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelector("roost-inbox").shadowRoot.querySelector(".panel").getBoundingClientRect().height === innerHeight`,
+	_, err := chromedp.Run(ctx, chromedp.Poll[bool](`(() => { const r = document.querySelector("roost-inbox").shadowRoot.querySelector(".panel").getBoundingClientRect(); return r.top === 0 && r.height === innerHeight; })()`,
 		chromedp.WithPollingTimeout(5*time.Second)))
 	require.NoError(t, err, "on a phone the panel is a full-height sheet")
 	assert.Equal(t, box{0, 0, 390, 844}, rect(".panel"))

@@ -12,14 +12,14 @@
     en: {
       inbox: "Inbox", bell: ["Inbox, 1 unread", "Inbox, {n} unread"], all: "All", topics: "Topics",
       markAll: "Mark all read", markRead: "Mark as read", markUnread: "Mark as unread", remove: "Delete",
-      close: "Close", unread: "Unread", empty: "No messages yet", emptyText: "New messages show up here.",
+      close: "Close", unread: "Unread", unreads: "unread", empty: "No messages yet", emptyText: "New messages show up here.",
       loading: "Loading…", offline: "You are offline: these are the messages kept on this device.",
       error: "The inbox cannot be loaded right now.", fresh: ["New message: {t}", "{n} new messages"]
     },
     fr: {
       inbox: "Messages", bell: ["Messages, 1 non lu", "Messages, {n} non lus"], all: "Tous", topics: "Sujets",
       markAll: "Tout marquer comme lu", markRead: "Marquer comme lu", markUnread: "Marquer comme non lu",
-      remove: "Supprimer", close: "Fermer", unread: "Non lu", empty: "Aucun message",
+      remove: "Supprimer", close: "Fermer", unread: "Non lu", unreads: ["non lu", "non lus"], empty: "Aucun message",
       emptyText: "Vos nouveaux messages s’afficheront ici.", loading: "Chargement…",
       offline: "Vous êtes hors ligne : voici les messages gardés sur cet appareil.",
       error: "Les messages ne peuvent pas être chargés pour le moment.", fresh: ["Nouveau message : {t}", "{n} nouveaux messages"]
@@ -27,7 +27,7 @@
     de: {
       inbox: "Nachrichten", bell: ["Nachrichten, 1 ungelesen", "Nachrichten, {n} ungelesen"], all: "Alle", topics: "Themen",
       markAll: "Alle als gelesen markieren", markRead: "Als gelesen markieren", markUnread: "Als ungelesen markieren",
-      remove: "Löschen", close: "Schließen", unread: "Ungelesen", empty: "Noch keine Nachrichten",
+      remove: "Löschen", close: "Schließen", unread: "Ungelesen", unreads: "ungelesen", empty: "Noch keine Nachrichten",
       emptyText: "Neue Nachrichten erscheinen hier.", loading: "Wird geladen…",
       offline: "Sie sind offline: Dies sind die auf diesem Gerät gespeicherten Nachrichten.",
       error: "Die Nachrichten können gerade nicht geladen werden.", fresh: ["Neue Nachricht: {t}", "{n} neue Nachrichten"]
@@ -221,7 +221,7 @@
         const u = unreadIn(topic);
         if (u) {
           const c = el("span", "count", u > 99 ? "99+" : String(u), "count");
-          c.append(el("span", "sr", " " + strings.unread.toLowerCase()));
+          c.append(el("span", "sr", " " + say("unreads", u)));
           tab.append(c);
         }
         tab.onclick = () => select(topic, false);
