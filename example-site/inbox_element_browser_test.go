@@ -8,10 +8,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/network"
 	cdppage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
+	"github.com/roostmsg/roost/internal/browsertest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -363,4 +365,51 @@ func TestInboxElementFloating(t *testing.T) {
 	st = waitInbox(t, ctx, `!s.open`)
 	assert.Equal(t, "bell", st.Focus)
 	noCSPViolations(t, ctx)
+}
+
+// TestInboxElementAccessible: axe-core finds no violation on a page with
+// the element, closed and open, in the light and the dark theme and on a
+// phone; with reduced motion the panel does not move.
+func TestInboxElementAccessible(t *testing.T) {
+	browsertest.NeedAxe(t)
+	ctx := newBrowser(t)
+	s := startSite(t)
+	s.sendOrder(t, "X-1")
+	s.sendReply(t, "Di")
+	require.NoError(t, chromedp.Do(ctx, chromedp.EmulateViewport(1200, 800)))
+	for _, theme := range []string{"light", "dark"} {
+		t.Run(theme, func(t *testing.T) {
+			openInboxPage(t, ctx, s, "/"+theme+"/", inboxPage("en", "", `<roost-inbox topics="orders social" theme="`+theme+`"></roost-inbox>`))
+			waitInbox(t, ctx, `s.label === "Inbox, 2 unread"`)
+			browsertest.RequireNoAxeViolations(t, ctx, "")
+			clickInbox(t, ctx, ".bell", 0)
+			waitInbox(t, ctx, `s.open && s.items.length === 2`)
+			waitStill(t, ctx)
+			browsertest.RequireNoAxeViolations(t, ctx, "")
+		})
+	}
+	t.Run("phone, reduced motion", func(t *testing.T) {
+		_, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+			Features: []*emulation.MediaFeature{{Name: "prefers-reduced-motion", Value: "reduce"}},
+		})
+		require.NoError(t, err)
+		require.NoError(t, chromedp.Do(ctx, chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2))))
+		openInboxPage(t, ctx, s, "/phone/", inboxPage("en", "", `<roost-inbox topics="orders social"></roost-inbox>`))
+		waitInbox(t, ctx, `s.label === "Inbox, 2 unread"`)
+		clickInbox(t, ctx, ".bell", 0)
+		waitInbox(t, ctx, `s.open && s.items.length === 2`)
+		animation, err := chromedp.Run(ctx, chromedp.Evaluate[string](`getComputedStyle(document.querySelector("roost-inbox").shadowRoot.querySelector(".panel")).animationName`))
+		require.NoError(t, err)
+		assert.Equal(t, "none", animation, "with reduced motion the panel does not move")
+		browsertest.RequireNoAxeViolations(t, ctx, "")
+	})
+	noCSPViolations(t, ctx)
+}
+
+// waitStill waits until nothing in the element is moving.
+func waitStill(t *testing.T, ctx context.Context) {
+	t.Helper()
+	_, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelector("roost-inbox").shadowRoot.getAnimations().every(a => a.playState === "finished")`,
+		chromedp.WithPollingTimeout(5*time.Second)))
+	require.NoError(t, err)
 }
