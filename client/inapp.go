@@ -31,6 +31,10 @@ const (
 	OpInApp = "inapp"
 	// OpDismiss (tab to runtime): rid, deliveryId: the page dismissed the in-app message.
 	OpDismiss = "dismiss"
+	// OpShown (tab to runtime): rid (optional), deliveryId: the tab showed the
+	// in-app message it was given (the page heard in-app:message-opened); the
+	// runtime queues an opened event for it, once per message.
+	OpShown = "shown"
 	// OpDecline (tab to runtime): deliveryId: the tab was given an in-app
 	// message after its last handler went; another tab gets it.
 	OpDecline = "decline"
@@ -60,6 +64,8 @@ type inAppPerson struct {
 	// shown are the messages handed to a tab (clicks on them are accepted),
 	// true once dismissed.
 	shown map[string]bool
+	// opened are the messages a tab said it showed: their opened event is queued.
+	opened map[string]bool
 	// claims are claims not answered yet (sent, or failed on the network): a
 	// retry reuses the event, so a claim whose answer was lost is
 	// acknowledged, and the message stays a candidate even when a poll no
@@ -94,7 +100,7 @@ func (a *inAppRuntime) person(user string) *inAppPerson {
 	}
 	st := a.people[user]
 	if st == nil {
-		st = &inAppPerson{settled: map[string]bool{}, shown: map[string]bool{}, claims: map[string]*claim{}, kept: map[string]inbox.InAppMessage{}}
+		st = &inAppPerson{settled: map[string]bool{}, shown: map[string]bool{}, opened: map[string]bool{}, claims: map[string]*claim{}, kept: map[string]inbox.InAppMessage{}}
 		a.people[user] = st
 	}
 	return st
@@ -129,6 +135,10 @@ func (r *Runtime) receiveInApp(p *port, m inMsg) error {
 		if err := r.dismiss(p, m.DeliveryID); err != nil {
 			return err
 		}
+	case OpShown:
+		if err := r.opened(p, m.DeliveryID); err != nil {
+			return err
+		}
 	}
 	r.pumpInApp(p.user)
 	return nil
@@ -154,6 +164,25 @@ func (r *Runtime) dismiss(p *port, id string) error {
 		r.keepInApp(p.user, st)
 	}
 	r.hold(p.user, []inbox.Event{{ID: newID(), DeliveryID: id, Type: inbox.EventDismissed, AtMs: r.opts.Clock.Now().UnixMilli()}})
+	return nil
+}
+
+// opened records that a tab showed an in-app message and queues its opened
+// event, once per message: a persistent message shown again (in another tab,
+// or after a reload, see keptInApp.Opened) records nothing more; r.mu is held.
+func (r *Runtime) opened(p *port, id string) error {
+	st := r.inapp.person(p.user)
+	if _, shown := st.shown[id]; !shown {
+		return fmt.Errorf("%w %q: no in-app message with this id was shown", inbox.ErrUnknownMessage, id)
+	}
+	if st.opened[id] {
+		return nil
+	}
+	st.opened[id] = true
+	if _, kept := st.kept[id]; kept {
+		r.keepInApp(p.user, st)
+	}
+	r.hold(p.user, []inbox.Event{{ID: newID(), DeliveryID: id, Type: inbox.EventOpened, AtMs: r.opts.Clock.Now().UnixMilli()}})
 	return nil
 }
 

@@ -26,6 +26,9 @@ type keptInApp struct {
 	Message  inbox.InAppMessage `json:"message"`
 	PageRule string             `json:"page_rule,omitempty"`
 	SentAtMs int64              `json:"sent_at_ms"`
+	// Opened: a tab showed it and its opened event is queued; showing it
+	// again after a reload records no second one.
+	Opened bool `json:"opened,omitempty"`
 }
 
 // keepInApp hands the person's kept in-app messages to storage; r.mu is held.
@@ -36,7 +39,7 @@ func (r *Runtime) keepInApp(user string, st *inAppPerson) {
 	}
 	out := storedInApp{Signature: signatureDigest(s.signature), Messages: []keptInApp{}}
 	for _, m := range st.kept {
-		out.Messages = append(out.Messages, keptInApp{Message: m, PageRule: m.PageRule, SentAtMs: m.SentAtMs})
+		out.Messages = append(out.Messages, keptInApp{Message: m, PageRule: m.PageRule, SentAtMs: m.SentAtMs, Opened: st.opened[m.DeliveryID]})
 	}
 	sort.Slice(out.Messages, func(i, j int) bool {
 		return inbox.CompareInApp(out.Messages[i].Message, out.Messages[j].Message) < 0
@@ -72,6 +75,9 @@ func (s *session) restoreInApp(session context.Context) {
 		m.PageRule, m.SentAtMs, m.Persistent = k.PageRule, k.SentAtMs, true
 		st.kept[id] = m
 		st.settled[id] = true // claimed: never claimed again
+		if k.Opened {
+			st.opened[id] = true
+		}
 	}
 	r.pumpInApp(s.user)
 }
