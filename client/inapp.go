@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"sort"
 	"time"
 
 	"github.com/roostmsg/roost/inbox"
@@ -32,6 +31,10 @@ const (
 	OpInApp = "inapp"
 	// OpDismiss (tab to runtime): rid, deliveryId: the page dismissed the in-app message.
 	OpDismiss = "dismiss"
+	// OpShown (tab to runtime): rid (optional), deliveryId: the tab showed the
+	// in-app message it was given (the page heard in-app:message-opened); the
+	// runtime queues an opened event for it, once per message.
+	OpShown = "shown"
 	// OpDecline (tab to runtime): deliveryId: the tab was given an in-app
 	// message after its last handler went; another tab gets it.
 	OpDecline = "decline"
@@ -61,6 +64,8 @@ type inAppPerson struct {
 	// shown are the messages handed to a tab (clicks on them are accepted),
 	// true once dismissed.
 	shown map[string]bool
+	// opened are the messages a tab said it showed: their opened event is queued.
+	opened map[string]bool
 	// claims are claims not answered yet (sent, or failed on the network): a
 	// retry reuses the event, so a claim whose answer was lost is
 	// acknowledged, and the message stays a candidate even when a poll no
@@ -95,7 +100,7 @@ func (a *inAppRuntime) person(user string) *inAppPerson {
 	}
 	st := a.people[user]
 	if st == nil {
-		st = &inAppPerson{settled: map[string]bool{}, shown: map[string]bool{}, claims: map[string]*claim{}, kept: map[string]inbox.InAppMessage{}}
+		st = &inAppPerson{settled: map[string]bool{}, shown: map[string]bool{}, opened: map[string]bool{}, claims: map[string]*claim{}, kept: map[string]inbox.InAppMessage{}}
 		a.people[user] = st
 	}
 	return st
@@ -130,6 +135,10 @@ func (r *Runtime) receiveInApp(p *port, m inMsg) error {
 		if err := r.dismiss(p, m.DeliveryID); err != nil {
 			return err
 		}
+	case OpShown:
+		if err := r.opened(p, m.DeliveryID); err != nil {
+			return err
+		}
 	}
 	r.pumpInApp(p.user)
 	return nil
@@ -155,6 +164,25 @@ func (r *Runtime) dismiss(p *port, id string) error {
 		r.keepInApp(p.user, st)
 	}
 	r.hold(p.user, []inbox.Event{{ID: newID(), DeliveryID: id, Type: inbox.EventDismissed, AtMs: r.opts.Clock.Now().UnixMilli()}})
+	return nil
+}
+
+// opened records that a tab showed an in-app message and queues its opened
+// event, once per message: a persistent message shown again (in another tab,
+// or after a reload, see keptInApp.Opened) records nothing more; r.mu is held.
+func (r *Runtime) opened(p *port, id string) error {
+	st := r.inapp.person(p.user)
+	if _, shown := st.shown[id]; !shown {
+		return fmt.Errorf("%w %q: no in-app message with this id was shown", inbox.ErrUnknownMessage, id)
+	}
+	if st.opened[id] {
+		return nil
+	}
+	st.opened[id] = true
+	if _, kept := st.kept[id]; kept {
+		r.keepInApp(p.user, st)
+	}
+	r.hold(p.user, []inbox.Event{{ID: newID(), DeliveryID: id, Type: inbox.EventOpened, AtMs: r.opts.Clock.Now().UnixMilli()}})
 	return nil
 }
 
@@ -331,72 +359,4 @@ func (r *Runtime) endBackoff(user string, after time.Duration) {
 	defer r.mu.Unlock()
 	r.inapp.person(user).backoff = false
 	r.pumpInApp(user)
-}
-
-// A person's persistent in-app messages that were claimed here and not
-// dismissed yet are kept under inAppPrefix + the person's id, so the next
-// page load (or revived runtime) shows them again until the person
-// dismisses them; the server lists a claimed message no more.
-const inAppPrefix = "inapp/"
-
-// storedInApp is the stored form of a person's kept in-app messages;
-// Signature as in storedInbox.
-type storedInApp struct {
-	Signature string      `json:"signature"`
-	Messages  []keptInApp `json:"messages"`
-}
-
-// keptInApp is a kept in-app message with the fields the runtime needs to show it again.
-type keptInApp struct {
-	Message  inbox.InAppMessage `json:"message"`
-	PageRule string             `json:"page_rule,omitempty"`
-	SentAtMs int64              `json:"sent_at_ms"`
-}
-
-// keepInApp hands the person's kept in-app messages to storage; r.mu is held.
-func (r *Runtime) keepInApp(user string, st *inAppPerson) {
-	s := r.sessions[user]
-	if s == nil || s.forgotten {
-		return // kept in memory: the next session of this runtime shows it
-	}
-	out := storedInApp{Signature: signatureDigest(s.signature), Messages: []keptInApp{}}
-	for _, m := range st.kept {
-		out.Messages = append(out.Messages, keptInApp{Message: m, PageRule: m.PageRule, SentAtMs: m.SentAtMs})
-	}
-	sort.Slice(out.Messages, func(i, j int) bool {
-		return inbox.CompareInApp(out.Messages[i].Message, out.Messages[j].Message) < 0
-	})
-	value, err := json.Marshal(out)
-	if err != nil {
-		return // only encodable values
-	}
-	s.inAppKeeper.put(value)
-}
-
-// restoreInApp takes the persistent in-app messages an earlier page load
-// kept; it runs on the loop's goroutine before the first poll. A bad value
-// is reported and ignored.
-func (s *session) restoreInApp(session context.Context) {
-	var kept storedInApp
-	if !s.readKept(session, inAppPrefix+s.user, "the kept in-app messages", &kept) {
-		return
-	}
-	r := s.r
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if s.forgotten || kept.Signature != signatureDigest(s.signature) {
-		return
-	}
-	st := r.inapp.person(s.user)
-	for _, k := range kept.Messages {
-		id := k.Message.DeliveryID
-		if dismissed := st.shown[id]; dismissed || id == "" {
-			continue
-		}
-		m := k.Message
-		m.PageRule, m.SentAtMs, m.Persistent = k.PageRule, k.SentAtMs, true
-		st.kept[id] = m
-		st.settled[id] = true // claimed: never claimed again
-	}
-	r.pumpInApp(s.user)
 }

@@ -185,14 +185,15 @@ func (r *Runtime) receive(portID int, m inMsg) (durable *session, err error) {
 	case OpMark, OpClick:
 		err = r.mark(p, m)
 		durable = r.sessions[p.user]
-	case OpRoute, OpInApp, OpDismiss, OpDecline:
-		if s := r.sessions[p.user]; m.Op == OpDismiss && s != nil {
+	case OpRoute, OpInApp, OpDismiss, OpDecline, OpShown:
+		changes := m.Op == OpDismiss || m.Op == OpShown
+		if s := r.sessions[p.user]; changes && s != nil {
 			if err = s.mayChange(p); err != nil {
 				break
 			}
 		}
 		err = r.receiveInApp(p, m)
-		if m.Op == OpDismiss {
+		if changes {
 			durable = r.sessions[p.user]
 		}
 	case OpBye:

@@ -87,7 +87,7 @@ var demoTemplates = []demoTemplate{
 	},
 	{
 		Template: "maintenance_notice", Name: "Maintenance notice", Channel: "in_app", Topics: []string{"service"},
-		Description: "Warns of a read-only window, as a banner along the bottom of one open tab of the shop.",
+		Description: "Warns of a read-only window, as a banner along the top of one open tab of the shop that stays, after a reload too, until the customer closes it.",
 		Fields: []demoField{
 			{Name: "date", Label: "Date", Sample: "Sunday 30 November"},
 			{Name: "start", Label: "From (UTC)", Sample: "02:00"},

@@ -182,7 +182,8 @@ func TestDemoSendWithAWrongKey(t *testing.T) {
 
 // TestDemoTemplatesMatchTheSeed: the control page offers every template of
 // seed.json, with its channel, topics and languages, and a field for every
-// {{trigger.*}} value its contents use (and no other).
+// {{trigger.*}} value its contents use (and no other), and says where an
+// in-app one shows (its layout) and whether it stays until closed.
 func TestDemoTemplatesMatchTheSeed(t *testing.T) {
 	raw, err := os.ReadFile("seed.json")
 	require.NoError(t, err)
@@ -220,6 +221,24 @@ func TestDemoTemplatesMatchTheSeed(t *testing.T) {
 		assert.ElementsMatch(t, used, fields, "%s: a field for every trigger value", st.TriggerName)
 		assert.ElementsMatch(t, langs, tags, st.TriggerName)
 		assert.NotEmpty(t, dt.Description, st.TriggerName)
+		if st.Channel == "in_app" {
+			// The description says where the presenter shows it, and for how long.
+			var c struct {
+				Layout     string `json:"layout"`
+				Persistent bool   `json:"persistent"`
+			}
+			i := slices.IndexFunc(st.Contents, func(c server.Content) bool { return c.Language == "" })
+			require.GreaterOrEqual(t, i, 0, st.TriggerName)
+			require.NoError(t, json.Unmarshal(st.Contents[i].Body, &c), st.TriggerName)
+			where := map[string]string{"": "pop-up", "modal": "pop-up", "top": "along the top", "banner": "along the top",
+				"bottom": "along the bottom", "inline": "card"}[c.Layout]
+			assert.Contains(t, dt.Description, where, "%s: layout %q", st.TriggerName, c.Layout)
+			if c.Persistent {
+				assert.Contains(t, dt.Description, "until the customer closes it", st.TriggerName)
+			} else {
+				assert.Contains(t, dt.Description, "once", st.TriggerName)
+			}
+		}
 	}
 
 	_, ts := openTestSite(t, options{DataDir: t.TempDir(), APIKey: "k"})

@@ -192,7 +192,7 @@ declare namespace Roost {
     "inbox:message-opened": InboxMessage;
     /** An in-app message for this tab to show: with a listener, the page shows them all and Roost's presenter is not loaded. */
     "in-app-message": InAppMessage;
-    /** An in-app message was shown: right after "in-app-message", or once the presenter has drawn it. */
+    /** An in-app message was shown: right after "in-app-message", or once the presenter has drawn it. The server records it opened (once per message). */
     "in-app:message-opened": InAppMessage;
     "in-app:message-dismissed": InAppMessage;
     "in-app:message-action": InAppAction;

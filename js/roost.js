@@ -599,6 +599,7 @@
     // Customer.io's event payloads carry the message as "message" (detail.message.dismiss()); not enumerable, so JSON.stringify works.
     Object.defineProperty(message, "message", { value: message });
     if (pageListens()) {
+      send({ op: "shown", deliveryId: m.deliveryId }); // an "opened" event; before the page can dismiss it
       emit("in-app-message", message);
       emit("in-app:message-opened", message);
       return;
@@ -624,6 +625,7 @@
     }).then(function (view) {
       if (shown[id] !== true) return view.close(); // dismissed meanwhile
       shown[id] = view;
+      send({ op: "shown", deliveryId: id }); // an "opened" event
       emit("in-app:message-opened", message);
     }, function (err) {
       delete shown[id];
