@@ -33,7 +33,7 @@ func (s *testSite) send(t *testing.T, path, body string) string {
 // and its inbox has had the runtime's first answer.
 func openPage(t *testing.T, ctx context.Context, s *testSite) {
 	t.Helper()
-	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(s.URL+"/")))
+	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(s.URL+headlessPage)))
 	ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.shopSession.then(() => window.shopInbox.total()).then(() => true)`, chromedp.EvalAwaitPromise))
 	require.NoError(t, err)
 	require.True(t, ok)

@@ -20,14 +20,16 @@ import (
 // (`make bench`), asserts nothing about speed, and writes its results as
 // JSON to $ROOST_BENCH_OUT/startup.json when that is set.
 
-// noRoostPage is the shop's page without Roost's script tag, for the load
-// event without Roost. Its own script (app.js) then stops at its first use
-// of analytics, after asking for the session.
+// noRoostPage is the measured page, the headless example (headlessPage),
+// without Roost's script tag, for the load event without Roost. Its own
+// scripts (app.js, headless.js) then stop at their first use of analytics,
+// app.js after asking for the session.
 const noRoostPage = "/no-roost/"
 
-// serveNoRoost answers noRoostPage: the shop's index.html less Roost's tag.
+// serveNoRoost answers noRoostPage: the headless example's headless.html
+// less Roost's tag.
 func (s *testSite) serveNoRoost(t *testing.T, w http.ResponseWriter) {
-	page, err := static.ReadFile("static/index.html")
+	page, err := static.ReadFile("static/headless.html")
 	if !assert.NoError(t, err) {
 		return
 	}
@@ -52,7 +54,8 @@ const startupProbe = `(() => {
 	new MutationObserver(seen).observe(document, {childList: true, subtree: true, characterData: true});
 })()`
 
-// startupLoad is one cold load of the shop, times from navigation start, in ms.
+// startupLoad is one cold load of the headless example (headlessPage), whose
+// inbox panel the first message shows in, times from navigation start, in ms.
 type startupLoad struct {
 	WasmAskedMs    float64 `json:"wasm_asked_ms"`
 	FirstPollMs    float64 `json:"first_poll_ms"`
@@ -66,8 +69,9 @@ const startupRuns = 5
 // TestBenchStartup measures the runtime's start-up in headless Chromium,
 // each load in a new browser with an empty profile (nothing cached, nothing
 // in IndexedDB), with one message queued for user_123: navigation start to
-// the first poll's arrival at the server and to the message in the page,
-// the load event with and without Roost, and (in traced loads of their own)
+// the first poll's arrival at the server and to the message in the page (the
+// headless example, headlessPage: its own inbox panel shows it), the load
+// event with and without Roost, and (in traced loads of their own)
 // the longest main-thread task.
 func TestBenchStartup(t *testing.T) {
 	if os.Getenv("ROOST_BENCH") == "" {
@@ -80,7 +84,7 @@ func TestBenchStartup(t *testing.T) {
 	// Chromium and the runtime from disk.
 	t.Run("warm-up", func(t *testing.T) {
 		ctx := newBrowser(t)
-		require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(s.URL+"/")))
+		require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(s.URL+headlessPage)))
 		_, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelectorAll("#inbox-list .title").length === 1`,
 			chromedp.WithPollingTimeout(30*time.Second)))
 		require.NoError(t, err)
@@ -94,7 +98,7 @@ func TestBenchStartup(t *testing.T) {
 			_, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: startupProbe})
 			require.NoError(t, err)
 			from := time.Now()
-			require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(s.URL+"/")))
+			require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(s.URL+headlessPage)))
 			_, err = chromedp.Run(ctx, chromedp.Poll[bool](`window.__firstMessageAt >= 0 && performance.getEntriesByType("navigation")[0].loadEventEnd > 0`,
 				chromedp.WithPollingTimeout(30*time.Second)))
 			require.NoError(t, err)
@@ -127,7 +131,7 @@ func TestBenchStartup(t *testing.T) {
 		t.Run("traced", func(t *testing.T) {
 			ctx := newBrowser(t)
 			trace := startTrace(t, ctx)
-			require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(s.URL+"/")))
+			require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(s.URL+headlessPage)))
 			_, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelectorAll("#inbox-list .title").length === 1`,
 				chromedp.WithPollingTimeout(30*time.Second)))
 			require.NoError(t, err)

@@ -203,6 +203,13 @@ func startSite(t *testing.T, opts ...siteOption) *testSite {
 	return ts
 }
 
+// headlessPage is the headless example: the page that draws its own inbox
+// on the page API (headless.js: the bell, #badge, the panel's #inbox-list and
+// #inbox-empty, and window.shopInbox, its view of the orders and social
+// topics), which the tests of the page's inbox open. The shop's page (/)
+// shows the <roost-inbox> element instead.
+const headlessPage = "/headless"
+
 // inAppOffPage is the shop's page with data-in-app="off" on Roost's script
 // tag: the presenter does not show in-app messages there.
 const inAppOffPage = "/in-app-off/"
@@ -319,7 +326,7 @@ func TestThinSlice(t *testing.T) {
 	assert.NotEmpty(t, body["meta"].(map[string]any)["error"])
 
 	// The page loads, identifies user_123 and opens an inbox view on "orders".
-	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(s.URL+"/")))
+	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(s.URL+headlessPage)))
 	_, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.getElementById("inbox-empty").hidden === false && !!window.shopInbox`,
 		chromedp.WithPollingTimeout(20*time.Second)))
 	require.NoError(t, err)
@@ -389,7 +396,7 @@ func TestPageCannotReadAnotherPersonsMessages(t *testing.T) {
 	own := s.sendInbox(t, seedSend)
 
 	// The page is logged in as user_123 and has user_123's signature.
-	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(s.URL+"/")))
+	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(s.URL+headlessPage)))
 	session, err := chromedp.Run(ctx, chromedp.Evaluate[map[string]string](`window.shopSession`, chromedp.EvalAwaitPromise))
 	require.NoError(t, err)
 	assert.Equal(t, "user_123", session["user"])
@@ -424,7 +431,7 @@ func TestPageCannotReadAnotherPersonsMessages(t *testing.T) {
 	// while it polls ten times more, the refused identity is never tried again.
 	tab2, cancelTab2 := chromedp.NewContext(ctx)
 	defer cancelTab2()
-	require.NoError(t, chromedp.Do(tab2, chromedp.Navigate(s.URL+"/")))
+	require.NoError(t, chromedp.Do(tab2, chromedp.Navigate(s.URL+headlessPage)))
 	ownPolls := func(r clientRequest) bool {
 		return r.user == "user_123" && r.path == "/v1/client/poll" && r.status < 400
 	}

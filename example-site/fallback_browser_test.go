@@ -20,7 +20,7 @@ import (
 // noSharedWorker is the page script that makes a tab a browser without SharedWorker.
 const noSharedWorker = `delete window.SharedWorker`
 
-// openDedicatedTab opens the example site in a new tab without SharedWorker;
+// openDedicatedTab opens url in a new tab without SharedWorker;
 // its runtime starts after the page's load event.
 func openDedicatedTab(t *testing.T, browser context.Context, url string) (context.Context, context.CancelFunc) {
 	t.Helper()
@@ -75,7 +75,7 @@ func TestDedicatedWorkerTabsShareOnePoller(t *testing.T) {
 	send()
 
 	// One tab alone: it holds the lock and polls.
-	leader, closeLeader := openDedicatedTab(t, browser, s.URL+"/")
+	leader, closeLeader := openDedicatedTab(t, browser, s.URL+headlessPage)
 	defer closeLeader()
 	waitForMessages(t, leader, 1)
 	oneTab := s.pollRate(t)
@@ -83,7 +83,7 @@ func TestDedicatedWorkerTabsShareOnePoller(t *testing.T) {
 	// Four more tabs: they show the leader's last answer and poll nothing themselves.
 	tabs := []context.Context{leader}
 	for range 4 {
-		tab, cancel := openDedicatedTab(t, browser, s.URL+"/")
+		tab, cancel := openDedicatedTab(t, browser, s.URL+headlessPage)
 		defer cancel()
 		tabs = append(tabs, tab)
 	}

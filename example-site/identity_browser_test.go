@@ -119,11 +119,11 @@ func TestBorrowedIdentitySeesNoMessages(t *testing.T) {
 				good := signIdentityForTest(s, "user_123")
 
 				// B's own page shows B's message.
-				b := openWithScripts(t, browser, s.URL+"/", append(modeScripts(mode), identityWatch)...)
+				b := openWithScripts(t, browser, s.URL+headlessPage, append(modeScripts(mode), identityWatch)...)
 				waitForMessages(t, b, 1)
 
 				// Another page of the site identifies B with A's signature (or none).
-				other := openWithScripts(t, browser, s.URL+"/", append(modeScripts(mode), identityWatch, sessionAs("user_123", c.signature(s)))...)
+				other := openWithScripts(t, browser, s.URL+headlessPage, append(modeScripts(mode), identityWatch, sessionAs("user_123", c.signature(s)))...)
 				refusal := refusalOf(t, other)
 				assert.Equal(t, "user_123", refusal["user"])
 				assert.Equal(t, float64(c.status), refusal["status"])
@@ -176,7 +176,7 @@ func TestIdentityTokenRenewedBeforeItExpires(t *testing.T) {
 			status, body := pollAs(t, s.URL, "user_123", server.SignIdentityToken(secret, "user_123", time.Now().Add(time.Minute)))
 			require.Equal(t, http.StatusOK, status, "the server accepts an identity token: %s", body)
 			first := s.sendInbox(t, seedSend)
-			tab := openWithScripts(t, browser, s.URL+"/", append(modeScripts(mode), identityWatch)...)
+			tab := openWithScripts(t, browser, s.URL+headlessPage, append(modeScripts(mode), identityWatch)...)
 			waitForMessages(t, tab, 1)
 
 			// Tokens that each live 4 s longer than the one before.

@@ -49,7 +49,8 @@ func run(ctx context.Context, o options) error {
 	defer s.Close()
 	return s.svc.Run(ctx, func(addr, _ net.Addr) {
 		base := "http://" + addr.String()
-		fmt.Printf("Roost example site: %s/\nControl page:       %s/control (sends the example templates)\nApp API key:        %s\n", base, base, s.apiKey)
+		fmt.Printf("Roost example site: %s/\nControl page:       %s/control (sends the example templates)\n", base, base)
+		fmt.Printf("Headless example:   %s/headless (an inbox the page draws on the page API)\nApp API key:        %s\n", base, s.apiKey)
 		fmt.Printf("Signed identities:  on; the page gets %s's signature from %s/api/session\n\nSend a message:\n", demoUser, base)
 		fmt.Printf("  curl -X POST %s/v1/send/inbox_message \\\n    -H 'Authorization: Bearer %s' -H 'Content-Type: application/json' \\\n", base, s.apiKey)
 		fmt.Printf(`    -d '{"transactional_message_id":"order_shipped","identifiers":{"id":"user_123"},"message_data":{"order_id":"ORD-5678","tracking_url":"https://track.example.com/5678","product_name":"Blue Widget"}}'` + "\n")

@@ -37,7 +37,7 @@ func TestOpenedEventSurvivesAWorkerThatDies(t *testing.T) {
 	s := startSite(t)
 	id := s.sendInbox(t, seedSend)
 
-	a := openTab(t, browser, s.URL+"/", 1)
+	a := openTab(t, browser, s.URL+headlessPage, 1)
 	s.eventsDown.Store(true)
 	markedAt := time.Now()
 	unopened, err := chromedp.Run(a, chromedp.Evaluate[int](
@@ -49,7 +49,7 @@ func TestOpenedEventSurvivesAWorkerThatDies(t *testing.T) {
 	assert.Equal(t, false, s.delivery(t, id)["opened"], "the server has not seen it")
 
 	crash(a) // the tab's renderer dies, and the SharedWorker with it
-	b := openTab(t, browser, s.URL+"/", 1)
+	b := openTab(t, browser, s.URL+headlessPage, 1)
 	assert.Equal(t, false, s.delivery(t, id)["opened"], "still down")
 	s.eventsDown.Store(false)
 	require.Eventually(t, func() bool { return s.delivery(t, id)["opened"] == true },

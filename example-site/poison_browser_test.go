@@ -49,7 +49,7 @@ func TestPoisonMessageDoesNotStopTheInbox(t *testing.T) {
 	}))
 	t.Cleanup(proxy.Close)
 
-	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(proxy.URL+"/")))
+	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(proxy.URL+headlessPage)))
 	n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`window.shopSession.then(() => window.shopInbox.messages()).then(ms => {
 		window.poisonErrors = [];
 		analytics.on("message-error", e => window.poisonErrors.push(e));

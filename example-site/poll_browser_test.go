@@ -139,7 +139,8 @@ func setVisible(t *testing.T, ctx context.Context, visible bool) {
 	require.NoError(t, err)
 }
 
-// openShop loads the shop in ctx and waits until its inbox shows n messages.
+// openShop loads url, a page with the headless example's inbox panel
+// (headlessPage), in ctx and waits until the panel shows n messages.
 func openShop(t *testing.T, ctx context.Context, url string, n int) {
 	t.Helper()
 	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(url)))
@@ -164,7 +165,7 @@ func TestPollTiersSeenAsIntervals(t *testing.T) {
 		Source: `indexedDB.open("roost").onsuccess = e => e.target.result.close();`})
 	require.NoError(t, err)
 	start := time.Now()
-	openShop(t, ctx, s.URL+"/", 0)
+	openShop(t, ctx, s.URL+headlessPage, 0)
 
 	got := s.tierInterval(t, start, 3)
 	t.Logf("low tier (%v): polls every %v", low, got)
@@ -219,7 +220,7 @@ func TestNoPollsWhileHidden(t *testing.T) {
 	ctx := newBrowser(t)
 	s := startSite(t, withTiers(low/4, low/2, low))
 	start := time.Now()
-	openShop(t, ctx, s.URL+"/", 0)
+	openShop(t, ctx, s.URL+headlessPage, 0)
 	s.waitPolls(t, start, 2)
 
 	setVisible(t, ctx, false)
@@ -241,14 +242,14 @@ func TestFiveTabsPollLikeOne(t *testing.T) {
 	s := startSite(t, withTiers(active, 4*active, 8*active))
 	s.sendInbox(t, seedSend)
 
-	openShop(t, ctx, s.URL+"/", 1)
+	openShop(t, ctx, s.URL+headlessPage, 1)
 	one := s.pollsDuring(t, window)
 
 	tabs := []context.Context{ctx}
 	for range 4 {
 		tab, cancel := chromedp.NewContext(ctx)
 		t.Cleanup(cancel)
-		openShop(t, tab, s.URL+"/", 1)
+		openShop(t, tab, s.URL+headlessPage, 1)
 		tabs = append(tabs, tab)
 	}
 	for i, tab := range tabs {
@@ -272,11 +273,11 @@ func TestCrashedTabStopsCountingAsVisible(t *testing.T) {
 	s := startSite(t, withTiers(active, 4*active, 8*active))
 	id := s.sendInbox(t, seedSend)
 
-	openShop(t, ctx, s.URL+"/", 1)
+	openShop(t, ctx, s.URL+headlessPage, 1)
 	tab2, cancel := chromedp.NewContext(ctx)
 	t.Cleanup(cancel)
 	require.NoError(t, chromedp.Do(tab2)) // open the tab without a timeout first
-	openShop(t, tab2, s.URL+"/", 1)
+	openShop(t, tab2, s.URL+headlessPage, 1)
 	setVisible(t, ctx, false)
 	s.waitPolls(t, time.Now(), 3) // the second tab is visible: polling goes on
 
@@ -342,7 +343,7 @@ func TestRuntimeStartsAfterTheLoadEvent(t *testing.T) {
 	_, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: longTaskProbe})
 	require.NoError(t, err)
 	navigated := time.Now()
-	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(s.URL+"/")))
+	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(s.URL+headlessPage)))
 	_, err = chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelectorAll("#inbox-list .title").length === 1`, chromedp.WithPollingTimeout(20*time.Second)))
 	require.NoError(t, err)
 	ready := time.Since(navigated)

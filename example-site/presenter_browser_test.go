@@ -20,7 +20,8 @@ import (
 
 // Roost's presenter shows the in-app messages of a page that does not listen
 // for in-app-message itself. These tests send messages of each layout to the
-// example shop (which has no in-app code of its own), under its strict
+// example site's headless page (which has no in-app code of its own; its
+// bell is a focusable element of the page's own), under its strict
 // Content-Security-Policy, and use them as a person would: mouse and keys.
 
 // pageWatch is a page script the presenter tests add before the page's own:
@@ -241,7 +242,7 @@ func TestPresenterLayouts(t *testing.T) {
 	s := startSite(t)
 	_, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: pageWatch})
 	require.NoError(t, err)
-	openShop(t, ctx, s.URL+"/", 0)
+	openShop(t, ctx, s.URL+headlessPage, 0)
 	waitForRuntime(t, ctx)
 	_, err = chromedp.Run(ctx, chromedp.Evaluate[bool](addSlot))
 	require.NoError(t, err)
@@ -342,12 +343,12 @@ func TestPresenterLayouts(t *testing.T) {
 		id := s.sendContent(t, `{"layout": "top", "persistent": true, "title": "Until you close it"}`)
 		waitPresented(t, ctx, id)
 		noCSPViolations(t, ctx)
-		openShop(t, ctx, s.URL+"/", 0)
+		openShop(t, ctx, s.URL+headlessPage, 0)
 		waitPresented(t, ctx, id)
 		clickPresented(t, ctx, ".close")
 		waitGone(t, ctx)
 		s.waitDismissed(t, id)
-		openShop(t, ctx, s.URL+"/", 0)
+		openShop(t, ctx, s.URL+headlessPage, 0)
 		s.waitMorePolls(t, 3)
 		_, shown := shownIn(t, ctx)
 		assert.Empty(t, shown, "dismissed, it stays away")
@@ -381,7 +382,7 @@ const capturePort = `(() => {
 func TestPresenterUnsafeURLsAndHostileCSS(t *testing.T) {
 	browser := newBrowser(t)
 	s := startSite(t)
-	tab := openTab(t, browser, s.URL+"/", 0, noSharedWorker, capturePort, pageWatch)
+	tab := openTab(t, browser, s.URL+headlessPage, 0, noSharedWorker, capturePort, pageWatch)
 	_, err := chromedp.Run(tab, chromedp.Evaluate[bool](`(() => {
 		// The page's own stylesheet turns on everything (html and body aside, or nothing would show at all).
 		const sheet = document.styleSheets[0], add = rule => sheet.insertRule(rule, sheet.cssRules.length);
@@ -438,7 +439,7 @@ func TestPresenterUnsafeURLsAndHostileCSS(t *testing.T) {
 	waitGone(t, tab)
 	after, err := chromedp.Run(tab, chromedp.Evaluate[[]string](`[String(window.__pwned), location.pathname + location.hash]`))
 	require.NoError(t, err)
-	assert.Equal(t, []string{"undefined", "/"}, after, "nothing ran, the page stayed")
+	assert.Equal(t, []string{"undefined", headlessPage}, after, "nothing ran, the page stayed")
 	noCSPViolations(t, tab)
 }
 
@@ -449,10 +450,10 @@ func TestPresenterUnsafeURLsAndHostileCSS(t *testing.T) {
 func TestPresenterInlineNeedsItsTarget(t *testing.T) {
 	browser := newBrowser(t)
 	s := startSite(t)
-	with := openTab(t, browser, s.URL+"/", 0, pageWatch, recordDeclines)
+	with := openTab(t, browser, s.URL+headlessPage, 0, pageWatch, recordDeclines)
 	_, err := chromedp.Run(with, chromedp.Evaluate[bool](addSlot))
 	require.NoError(t, err)
-	without := openTab(t, browser, s.URL+"/", 0, pageWatch, recordDeclines) // opened last: the runtime's first choice
+	without := openTab(t, browser, s.URL+headlessPage, 0, pageWatch, recordDeclines) // opened last: the runtime's first choice
 
 	id := s.sendContent(t, layoutContent("inline"))
 	p := waitPresented(t, with, id)

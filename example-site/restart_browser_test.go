@@ -59,7 +59,7 @@ func TestEventsMadeWhileTheServerIsStoppedArriveOnceAfterItRestarts(t *testing.T
 	deleted := s.sendInbox(t, replySend)
 	clicked := s.sendInbox(t, strings.Replace(seedSend, "ORD-5678", "ORD-9012", 1))
 	ours := []string{opened, deleted, clicked}
-	openShop(t, ctx, s.URL+"/", 3)
+	openShop(t, ctx, s.URL+headlessPage, 3)
 	waitForRuntime(t, ctx)
 	before := strings.Join(slices.Sorted(slices.Values(ours)), ",")
 	got, err := chromedp.Run(ctx, chromedp.Evaluate[string](inboxShown, chromedp.EvalAwaitPromise))

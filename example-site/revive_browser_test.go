@@ -20,8 +20,8 @@ import (
 // dies with it. The other tabs notice (the browser grants them the worker's
 // Web Lock), start one new SharedWorker and tell it what they told the old one.
 
-// openTab opens a new tab of the browser with the shop in it, showing n
-// messages, once its runtime has answered.
+// openTab opens a new tab of the browser with url in it (headlessPage),
+// showing n messages, once its runtime has answered.
 func openTab(t *testing.T, browser context.Context, url string, n int, scripts ...string) context.Context {
 	t.Helper()
 	tab, cancel := chromedp.NewContext(browser)
@@ -79,9 +79,9 @@ func TestTabsReviveTheRuntimeWhenItsTabCrashes(t *testing.T) {
 	browser := newBrowser(t)
 	s := startSite(t, withTiers(200*time.Millisecond, low, low))
 
-	a := openTab(t, browser, s.URL+"/", 0)
-	b := openTab(t, browser, s.URL+"/", 0, noticeRevival)
-	c := openTab(t, browser, s.URL+"/", 0, noticeRevival)
+	a := openTab(t, browser, s.URL+headlessPage, 0)
+	b := openTab(t, browser, s.URL+headlessPage, 0, noticeRevival)
+	c := openTab(t, browser, s.URL+headlessPage, 0, noticeRevival)
 	before := heldWorkerLocks(t, b)
 	require.Len(t, before, 1, "one worker serves the three tabs")
 	waitForWatchers(t, b, 3)
@@ -131,11 +131,11 @@ func TestTabsReviveTheRuntimeWhenItsTabCrashes(t *testing.T) {
 	assert.Equal(t, after, heldWorkerLocks(t, b), "still the one new worker")
 
 	// The new worker knows B's route, that it shows in-app messages, and that
-	// C is hidden: an in-app message for the home page only shows in B.
+	// C is hidden: an in-app message for B's page only shows in B.
 	status, body := s.api(t, "POST", "/v1/transactional", "test-key",
-		`{"name":"Home tip","trigger_name":"home_tip","channel":"in_app","content":{"title":"Tip","body":"Hi","page_rule":"/"}}`)
+		`{"name":"Headless tip","trigger_name":"headless_tip","channel":"in_app","content":{"title":"Tip","body":"Hi","page_rule":"`+headlessPage+`"}}`)
 	require.Equal(t, http.StatusCreated, status, body)
-	tip := s.sendInApp(t, `{"transactional_message_id":"home_tip","identifiers":{"id":"user_123"}}`)
+	tip := s.sendInApp(t, `{"transactional_message_id":"headless_tip","identifiers":{"id":"user_123"}}`)
 	shown, err := chromedp.Run(b, chromedp.Poll[[]string](presentedJS+`.length > 0 && `+presentedJS,
 		chromedp.WithPollingTimeout(5*time.Second)))
 	require.NoError(t, err, "B shows the in-app message")
@@ -178,8 +178,8 @@ func TestCallToADeadRuntimeFails(t *testing.T) {
 	s := startSite(t)
 	id := s.sendInbox(t, seedSend)
 
-	a := openTab(t, browser, s.URL+"/", 1)
-	b := openTab(t, browser, s.URL+"/", 1, holdBackRevival)
+	a := openTab(t, browser, s.URL+headlessPage, 1)
+	b := openTab(t, browser, s.URL+headlessPage, 1, holdBackRevival)
 	waitForWatchers(t, b, 2)
 	_, err := chromedp.Run(b, chromedp.Evaluate[bool](`window.__sizes = [], window.shopInbox.onUpdates(ms => window.__sizes.push(ms.length)), true`))
 	require.NoError(t, err)
@@ -236,7 +236,7 @@ func TestDedicatedWorkerRevives(t *testing.T) {
 		_, err := chromedp.Call(tab, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: src})
 		require.NoError(t, err)
 	}
-	openShop(t, tab, s.URL+"/", 0)
+	openShop(t, tab, s.URL+headlessPage, 0)
 	waitForRuntime(t, tab)
 	waitForWatchers(t, tab, 1)
 

@@ -23,7 +23,7 @@ func TestRuntimeLoadsVersionedAndCompressed(t *testing.T) {
 	version := strings.TrimSpace(string(b))
 	require.NotEmpty(t, version)
 
-	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(s.URL+"/")))
+	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(s.URL+headlessPage)))
 	_, err = chromedp.Run(ctx, chromedp.Poll[bool](`document.getElementById("inbox-empty").hidden === false && !!window.shopInbox`,
 		chromedp.WithPollingTimeout(20*time.Second)))
 	require.NoError(t, err, "the page is ready")

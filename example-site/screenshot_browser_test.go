@@ -12,8 +12,8 @@ import (
 )
 
 // TestScreenshots saves a PNG of each layout of Roost's presenter on the
-// example shop, at desktop and phone widths, and of the shop's inbox panel
-// open, into the directory ROOST_SCREENSHOTS names (`make screenshots`:
+// example shop, at desktop and phone widths, and of the headless example's
+// inbox panel open (headless-inbox.png), into the directory ROOST_SCREENSHOTS names (`make screenshots`:
 // build/screenshots). Without ROOST_SCREENSHOTS it is skipped: it checks
 // nothing a person does not look at.
 func TestScreenshots(t *testing.T) {
@@ -32,8 +32,11 @@ func TestScreenshots(t *testing.T) {
 	desktop := chromedp.EmulateViewport(1280, 800)
 	phone := chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2))
 	require.NoError(t, chromedp.Do(ctx, desktop))
-	openShop(t, ctx, s.URL+"/", 0)
-	waitForRuntime(t, ctx)
+	// The shop, once its runtime has answered.
+	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(s.URL+"/")))
+	ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.shopSession.then(() => analytics.inbox().total()).then(() => true)`, chromedp.EvalAwaitPromise))
+	require.NoError(t, err)
+	require.True(t, ok)
 	_, err = chromedp.Run(ctx, chromedp.Evaluate[bool](addSlot))
 	require.NoError(t, err)
 
@@ -71,8 +74,10 @@ func TestScreenshots(t *testing.T) {
 	shot("top-phone", phone, func() string { return s.sendInApp(t, maintenanceSend) })
 	shot("inline-phone", phone, func() string { return s.sendContent(t, inline) })
 
-	// The inbox panel, open on two messages, one of them read.
+	// The headless example's inbox panel, open on two messages, one of them read.
 	require.NoError(t, chromedp.Do(ctx, desktop))
+	openShop(t, ctx, s.URL+headlessPage, 0)
+	waitForRuntime(t, ctx)
 	s.sendInbox(t, seedSend)
 	s.sendInbox(t, replySend)
 	waitForMessages(t, ctx, 2)
@@ -82,5 +87,5 @@ func TestScreenshots(t *testing.T) {
 	_, err = chromedp.Run(ctx, chromedp.Poll[bool](`!document.getElementById("inbox").hidden && document.querySelectorAll("#inbox-list .message").length === 2`,
 		chromedp.WithPollingTimeout(5*time.Second)))
 	require.NoError(t, err)
-	save("inbox")
+	save("headless-inbox")
 }

@@ -12,8 +12,9 @@ import (
 )
 
 // TestControlPageToShopInbox: the control page sends an order and a comment
-// reply through the site's backend; the shop's inbox panel shows each under
-// its topic tab, the badge counts the unread, and a delete takes one away.
+// reply through the site's backend; the headless example's inbox panel
+// shows each under its topic tab, the badge counts the unread, and a delete
+// takes one away.
 func TestControlPageToShopInbox(t *testing.T) {
 	ctx := newBrowser(t)
 	s := startSite(t)
@@ -46,9 +47,9 @@ func TestControlPageToShopInbox(t *testing.T) {
 	assert.Equal(t, "user_123", d["person_id"])
 	assert.Equal(t, map[string]any{"order_id": "ORD-4242", "product_name": "Blue Widget", "tracking_url": "https://track.example.com/5678"}, d["message_data"])
 
-	// The shop: both are unread in "All", newest first.
+	// The headless example: both are unread in "All", newest first.
 	const shown = `[...document.querySelectorAll("#inbox-list li")].map(li => li.dataset.deliveryId + (li.classList.contains("unread") ? "" : "+")).join(",")`
-	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(s.URL+"/")))
+	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(s.URL+headlessPage)))
 	wait("All shows both, the badge counts them", shown+` === "`+reply+`,`+order+`" && !document.getElementById("badge").hidden && document.getElementById("badge").textContent === "2"`)
 	assert.Equal(t, "Order #ORD-4242 has shipped!", text(`document.querySelector("#inbox-list li:last-child .title").textContent`))
 	require.NoError(t, chromedp.Do(ctx, chromedp.Click("#bell")))

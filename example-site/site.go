@@ -107,10 +107,17 @@ func openSite(ctx context.Context, o options) (*site, error) {
 	svc.Handle("/csp-report", cspReportHandler(logger))
 	pages, _ := fs.Sub(static, "static")
 	svc.Handle("/", withCSP(http.FileServerFS(pages)))
-	svc.Handle("GET /control", withCSP(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		http.ServeFileFS(w, r, pages, "control.html")
-	})))
+	svc.Handle("GET /control", withCSP(servePage(pages, "control.html")))
+	svc.Handle("GET /headless", withCSP(servePage(pages, "headless.html")))
 	return &site{svc: svc, handler: svc.Handler(), apiKey: key, siteSecret: siteSecret}, nil
+}
+
+// servePage answers with the page name of pages: a page at a path of its own
+// (/control, /headless), without .html.
+func servePage(pages fs.FS, name string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.ServeFileFS(w, r, pages, name)
+	})
 }
 
 // Close closes the store.

@@ -122,3 +122,41 @@ func TestSecretsPersistAcrossRestarts(t *testing.T) {
 	status, _ = pollAs(t, ts.URL, "user_123", server.SignIdentity(first.siteSecret, "user_123"))
 	assert.Equal(t, http.StatusForbidden, status)
 }
+
+// TestPagesAreServedWithThePolicy: the shop, the control page and the
+// headless example are served under the site's Content-Security-Policy; the
+// shop's header has the <roost-inbox> element, the headless example its own
+// panel and scripts, and each page's nav links to the headless example.
+func TestPagesAreServedWithThePolicy(t *testing.T) {
+	_, ts := openTestSite(t, options{DataDir: t.TempDir(), APIKey: "k"})
+	page := func(path string) string {
+		t.Helper()
+		status, body, hd := get(t, ts.URL+path, nil)
+		require.Equal(t, http.StatusOK, status, path)
+		assert.Equal(t, contentSecurityPolicy, hd.Get("Content-Security-Policy"), path)
+		assert.Equal(t, "text/html; charset=utf-8", hd.Get("Content-Type"), path)
+		return body
+	}
+
+	shop := page("/")
+	assert.Contains(t, shop, `<roost-inbox topics="orders social"></roost-inbox>`)
+	assert.NotContains(t, shop, `id="bell"`, "the hand-written panel moved to /headless")
+	assert.Contains(t, shop, `<a href="/headless">`)
+	assert.Contains(t, page("/control"), `<a href="/headless">`)
+
+	headless := page("/headless")
+	for _, want := range []string{`<script src="/roost/roost.js" data-site-id="example"></script>`,
+		`<script src="/app.js" defer></script>`, `<script src="/headless.js" defer></script>`,
+		`id="bell"`, `id="inbox-list"`, `id="inbox-empty"`, `id="tab-all"`, `id="who"`,
+		`<a href="/headless" aria-current="page">`, `<a class="button secondary" href="/">Back to the shop</a>`} {
+		assert.Contains(t, headless, want)
+	}
+	for _, asset := range []string{"/headless.js", "/headless.css", "/app.js"} {
+		status, body, hd := get(t, ts.URL+asset, nil)
+		assert.Equal(t, http.StatusOK, status, asset)
+		assert.NotEmpty(t, body, asset)
+		assert.Equal(t, contentSecurityPolicy, hd.Get("Content-Security-Policy"), asset)
+	}
+	status, _, _ := get(t, ts.URL+"/headless/", nil)
+	assert.Equal(t, http.StatusNotFound, status, "the page is /headless only")
+}

@@ -34,13 +34,13 @@ func TestTabsShowAMarkWithoutTheServer(t *testing.T) {
 			second := s.sendInbox(t, replySend)
 			open := func() context.Context {
 				if mode == "dedicated" {
-					tab, cancel := openDedicatedTab(t, browser, s.URL+"/")
+					tab, cancel := openDedicatedTab(t, browser, s.URL+headlessPage)
 					t.Cleanup(cancel)
 					return tab
 				}
 				tab, cancel := chromedp.NewContext(browser)
 				t.Cleanup(cancel)
-				require.NoError(t, chromedp.Do(tab, chromedp.Navigate(s.URL+"/")))
+				require.NoError(t, chromedp.Do(tab, chromedp.Navigate(s.URL+headlessPage)))
 				return tab
 			}
 			tab1 := open()
