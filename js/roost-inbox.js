@@ -12,14 +12,14 @@
     en: {
       inbox: "Inbox", bell: ["Inbox, 1 unread", "Inbox, {n} unread"], all: "All", topics: "Topics",
       markAll: "Mark all read", markRead: "Mark as read", markUnread: "Mark as unread", remove: "Delete",
-      close: "Close", unread: "Unread", unreads: "unread", empty: "No messages yet", emptyText: "New messages show up here.",
+      close: "Close", unread: "Unread", unreads: "{n} unread", empty: "No messages yet", emptyText: "New messages show up here.",
       loading: "Loading…", offline: "You are offline: these are the messages kept on this device.",
       error: "The inbox cannot be loaded right now.", fresh: ["New message: {t}", "{n} new messages"]
     },
     fr: {
       inbox: "Messages", bell: ["Messages, 1 non lu", "Messages, {n} non lus"], all: "Tous", topics: "Sujets",
       markAll: "Tout marquer comme lu", markRead: "Marquer comme lu", markUnread: "Marquer comme non lu",
-      remove: "Supprimer", close: "Fermer", unread: "Non lu", unreads: ["non lu", "non lus"], empty: "Aucun message",
+      remove: "Supprimer", close: "Fermer", unread: "Non lu", unreads: ["{n} non lu", "{n} non lus"], empty: "Aucun message",
       emptyText: "Vos nouveaux messages s’afficheront ici.", loading: "Chargement…",
       offline: "Vous êtes hors ligne : voici les messages gardés sur cet appareil.",
       error: "Les messages ne peuvent pas être chargés pour le moment.", fresh: ["Nouveau message : {t}", "{n} nouveaux messages"]
@@ -27,7 +27,7 @@
     de: {
       inbox: "Nachrichten", bell: ["Nachrichten, 1 ungelesen", "Nachrichten, {n} ungelesen"], all: "Alle", topics: "Themen",
       markAll: "Alle als gelesen markieren", markRead: "Als gelesen markieren", markUnread: "Als ungelesen markieren",
-      remove: "Löschen", close: "Schließen", unread: "Ungelesen", unreads: "ungelesen", empty: "Noch keine Nachrichten",
+      remove: "Löschen", close: "Schließen", unread: "Ungelesen", unreads: "{n} ungelesen", empty: "Noch keine Nachrichten",
       emptyText: "Neue Nachrichten erscheinen hier.", loading: "Wird geladen…",
       offline: "Sie sind offline: Dies sind die auf diesem Gerät gespeicherten Nachrichten.",
       error: "Die Nachrichten können gerade nicht geladen werden.", fresh: ["Neue Nachricht: {t}", "{n} neue Nachrichten"]
@@ -221,8 +221,8 @@
         const u = unreadIn(topic);
         if (u) {
           const c = el("span", "count", u > 99 ? "99+" : String(u), "count");
-          c.append(el("span", "sr", " " + say("unreads", u)));
-          tab.append(c);
+          c.setAttribute("aria-hidden", "true");
+          tab.append(c, el("span", "sr", " " + say("unreads", u)));
         }
         tab.onclick = () => select(topic, false);
         tabs.append(tab);
@@ -254,10 +254,18 @@
       markAll.disabled = !messages.some((m) => !m.opened);
       const now = Date.now();
       const nodes = messages.slice(0, drawn).map((m) => item(m, now));
-      list.replaceChildren(...nodes);
+      // Only what changed moves: a long list is not laid out again.
+      const keep = new Set(nodes);
+      let at = list.firstChild;
+      for (const li of nodes) {
+        at = drop(at, keep);
+        if (li === at) at = at.nextSibling;
+        else list.insertBefore(li, at);
+      }
+      drop(at, keep);
       more.hidden = messages.length <= drawn;
-      if (nodes.length && !nodes.some((li) => li.dataset.id === current)) current = nodes[0].dataset.id;
-      nodes.forEach(roving);
+      const cur = items.get(current);
+      if (nodes.length && !(cur && cur.li.parentNode === list)) setCurrent(nodes[0].dataset.id);
       if (focusItem) {
         const same = items.get(focusItem.dataset.id);
         const li = same && same.li.isConnected ? same.li : nodes[Math.min(focusAt, nodes.length - 1)];
@@ -267,18 +275,32 @@
       }
     }
 
+    // drop removes the entries from at on that keep does not have, up to
+    // the first it has, which it returns.
+    function drop(at, keep) {
+      while (at && !keep.has(at)) {
+        const n = at.nextSibling;
+        at.remove();
+        at = n;
+      }
+      return at;
+    }
+
     // Only the current message's controls are in the Tab order: the arrow
     // keys move between messages.
     function roving(li) {
       const on = li.dataset.id === current;
       li.querySelectorAll("a,button").forEach((b) => { b.tabIndex = on ? 0 : -1; });
     }
+    function setCurrent(id) {
+      const was = items.get(current);
+      current = id;
+      if (was) roving(was.li);
+      if (items.has(id)) roving(items.get(id).li);
+    }
     function focusOn(target) {
       const li = target.closest("li");
-      if (li && li.dataset.id !== current) {
-        current = li.dataset.id;
-        [...list.children].forEach(roving);
-      }
+      if (li) setCurrent(li.dataset.id);
       target.focus();
     }
 
@@ -293,8 +315,10 @@
       return rtf.format(Math.round(n), unit);
     }
 
+    const sigs = new WeakMap();
     function sig(m) {
-      return (m.opened ? "1" : "0") + JSON.stringify(m.properties);
+      if (!sigs.has(m)) sigs.set(m, (m.opened ? "1" : "0") + JSON.stringify(m.properties));
+      return sigs.get(m);
     }
 
     // item is the list entry of message m, drawn again only when it changed.
@@ -303,7 +327,6 @@
       const had = items.get(m.deliveryId);
       if (had && had.sig === s) {
         had.m = m;
-        had.time.textContent = timeText(m.sentAt, now);
         return had.li;
       }
       const p = m.properties || {};
@@ -360,6 +383,7 @@
       tools.append(toggle, del);
       li.append(main, tools);
       items.set(m.deliveryId, { sig: s, li, m, time });
+      roving(li);
       return li;
     }
 
@@ -399,6 +423,7 @@
         panel.classList.toggle("start", r.left + r.width / 2 < innerWidth / 2);
         drawn = PAGE;
         drawPanel();
+        ticking();
         const first = tabs.hidden ? list.querySelector(".open") : tabs.querySelector('[aria-selected="true"]');
         (first || panel).focus();
         if (!timer) timer = setInterval(() => { if (!panel.hidden) ticking(); }, 30000);
@@ -445,10 +470,7 @@
     };
     list.addEventListener("focusin", (e) => {
       const li = e.target.closest("li");
-      if (li && li.dataset.id !== current) {
-        current = li.dataset.id;
-        [...list.children].forEach(roving);
-      }
+      if (li && li.dataset.id !== current) setCurrent(li.dataset.id);
     });
     panel.onkeydown = (e) => {
       if (e.key === "Escape" || e.key === "Esc") {
@@ -460,14 +482,13 @@
       if (!panel.hidden && e.composedPath().indexOf(host) < 0) toggle(false, false);
     };
     document.addEventListener("click", outside);
-    // More messages are drawn as the end of the list comes into sight.
-    const observer = new IntersectionObserver((entries) => {
-      if (entries.some((x) => x.isIntersecting) && !panel.hidden && !more.hidden) {
+    // More messages are drawn as the end of the list comes near.
+    listBox.addEventListener("scroll", () => {
+      if (!more.hidden && listBox.scrollTop + 2 * listBox.clientHeight > listBox.scrollHeight) {
         drawn += PAGE;
         drawPanel();
       }
-    }, { root: listBox, rootMargin: "300px" });
-    observer.observe(more);
+    }, { passive: true });
     const redraw = () => draw();
     const onError = () => {
       if (env.broken()) failure = "broken";
@@ -494,7 +515,6 @@
       disconnect() {
         if (unsubscribe) unsubscribe();
         clearInterval(timer);
-        observer.disconnect();
         document.removeEventListener("click", outside);
         window.removeEventListener("online", redraw);
         window.removeEventListener("offline", redraw);
