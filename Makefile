@@ -30,7 +30,7 @@ test: browser-deps postgres test-native test-wasm test-third-party
 
 # The packages with Chromium tests run one after the other: side by side on
 # two cores, each starves the other's runtimes, whose poll timing they check.
-BROWSER_PKGS := ./example-site ./server/assets ./cmd/roost
+BROWSER_PKGS := ./example-site ./server/assets ./cmd/roost ./internal/browsertest
 test-native:
 	$(GO) vet ./...
 	ROOST_BROWSER_TESTS=require ROOST_POSTGRES_TESTS=require $(GO) test -count=1 $$($(GO) list ./... | grep -v -e '/example-site$$' -e '/server/assets$$' -e '/cmd/roost$$')
