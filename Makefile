@@ -33,7 +33,7 @@ test: browser-deps postgres test-native test-wasm test-third-party
 BROWSER_PKGS := ./example-site ./server/assets ./cmd/roost ./internal/browsertest
 test-native:
 	$(GO) vet ./...
-	ROOST_BROWSER_TESTS=require ROOST_POSTGRES_TESTS=require $(GO) test -count=1 $$($(GO) list ./... | grep -v -e '/example-site$$' -e '/server/assets$$' -e '/cmd/roost$$')
+	ROOST_BROWSER_TESTS=require ROOST_POSTGRES_TESTS=require $(GO) test -count=1 $$($(GO) list ./... | grep -v -e '/example-site$$' -e '/server/assets$$' -e '/cmd/roost$$' -e '/internal/browsertest$$')
 	ROOST_BROWSER_TESTS=require ROOST_POSTGRES_TESTS=require $(GO) test -count=1 -p 1 $(BROWSER_PKGS)
 
 # The pure packages also build and pass under WebAssembly, run by node.
