@@ -73,6 +73,9 @@ func main() {
 	step("start-up in headless Chromium (about a minute)")
 	goTest(out, "./example-site", "^TestBenchStartup$")
 	startupTable(&b, out)
+	step("the inbox element with 1,000 messages in headless Chromium (about 30 s)")
+	goTest(out, "./example-site", "^TestInboxElementLongInbox$")
+	inboxTable(&b, out)
 
 	fmt.Fprintf(&b, "`make bench` took %v. Load average (1 min) at its start %s, at its end %s",
 		time.Since(start).Round(time.Second), loadAtStart, loadAverage())
@@ -181,6 +184,7 @@ func bytesTable(b *strings.Builder, dir string) {
 		kb(shim.brotli), verdict(float64(shim.brotli) <= targetFirstVisitBrotli, fmt.Sprintf("%.2f MB", float64(shim.brotli)/1e6)))
 	fmt.Fprintf(b, "roost-inapp.js and roost-inapp.css load only when an in-app message is first shown; roost-frame.js only\n")
 	fmt.Fprintf(b, "in frame mode (a page of another origin than the Roost server's), with its frame page (about 150 bytes).\n\n")
+	inboxBytes(b, got)
 }
 
 // kb formats n bytes.

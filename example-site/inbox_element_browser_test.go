@@ -66,7 +66,8 @@ type inboxState struct {
 	Badge    string   `json:"badge"`
 	Expanded string   `json:"expanded"`
 	Open     bool     `json:"open"`
-	Tabs     []string `json:"tabs"`
+	Tabs     []string `json:"tabs"`   // what a screen reader says
+	Counts   []string `json:"counts"` // the unread counts shown on the tabs
 	Items    []string `json:"items"`
 	Notice   string   `json:"notice"`
 	Empty    string   `json:"empty"`
@@ -76,7 +77,8 @@ type inboxState struct {
 
 // inboxStateJS is page code that reads the first <roost-inbox>, or false
 // before it is drawn. Items are "u " (unread) or "r " and the title; a
-// selected tab ends in "*"; focus is the class of the focused element in
+// selected tab ends in "*" (a tab is what a screen reader reads: its name
+// and its unread count); focus is the class of the focused element in
 // the element, or "page <id or tag>".
 const inboxStateJS = `(() => {
 	const host = document.querySelector("roost-inbox"), r = host && host.shadowRoot;
@@ -88,7 +90,9 @@ const inboxStateJS = `(() => {
 	return {
 		label: bell.getAttribute("aria-label"), badge: shown(".badge"), expanded: bell.getAttribute("aria-expanded"),
 		open: !r.querySelector(".panel").hidden,
-		tabs: r.querySelector(".tabs").hidden ? [] : [...r.querySelectorAll(".tab")].map(t => t.textContent + (t.getAttribute("aria-selected") === "true" ? "*" : "")),
+		tabs: r.querySelector(".tabs").hidden ? [] : [...r.querySelectorAll(".tab")].map(t => [...t.childNodes].filter(n => !n.ariaHidden).map(n => n.textContent).join("") +
+			(t.getAttribute("aria-selected") === "true" ? "*" : "")),
+		counts: [...r.querySelectorAll(".count")].map(c => c.textContent),
 		items: [...r.querySelectorAll(".item:not(.leaving)")].map(li => (li.classList.contains("unread") ? "u " : "r ") + li.querySelector(".message-title").textContent),
 		notice: shown(".notice"), empty: shown(".empty"), live: r.querySelector("[aria-live]").textContent,
 		focus: !f ? "" : f.getRootNode() === r ? f.className : "page " + (f.id || f.localName),
@@ -180,7 +184,7 @@ func TestInboxElement(t *testing.T) {
 	clickInbox(t, ctx, ".bell", 0)
 	st = waitInbox(t, ctx, `s.open && s.items.length === 3`)
 	assert.Equal(t, "true", st.Expanded)
-	assert.Equal(t, []string{"All3 unread*", "Orders2 unread", "Social1 unread"}, st.Tabs)
+	assert.Equal(t, []string{"All 3 unread*", "Orders 2 unread", "Social 1 unread"}, st.Tabs)
 	assert.Equal(t, []string{"u Order #A-2 has shipped!", "u Ann replied to your comment", "u Order #A-1 has shipped!"}, st.Items)
 
 	clickInbox(t, ctx, ".tab", 1)
@@ -190,7 +194,7 @@ func TestInboxElement(t *testing.T) {
 	s.waitDelivery(t, order1, "opened", true)
 	st = waitInbox(t, ctx, `s.label === "Inbox, 2 unread"`)
 	assert.Equal(t, []string{"u Order #A-2 has shipped!", "r Order #A-1 has shipped!"}, st.Items)
-	assert.Equal(t, []string{"All2 unread", "Orders1 unread*", "Social1 unread"}, st.Tabs)
+	assert.Equal(t, []string{"All 2 unread", "Orders 1 unread*", "Social 1 unread"}, st.Tabs)
 
 	clickInbox(t, ctx, ".toggle", 1) // mark unread again
 	s.waitDelivery(t, order1, "opened", false)
@@ -236,7 +240,7 @@ func TestInboxElementKeyboard(t *testing.T) {
 	require.Equal(t, "bell", focused(t, ctx))
 	press(t, ctx, kb.Enter, false)
 	st := waitInbox(t, ctx, `s.open && s.focus === "tab"`)
-	assert.Equal(t, "All4 unread*", st.Tabs[0])
+	assert.Equal(t, "All 4 unread*", st.Tabs[0])
 	press(t, ctx, kb.ArrowRight, false)
 	st = waitInbox(t, ctx, `s.tabs[1].endsWith("*") && s.focus === "tab"`)
 	assert.Equal(t, []string{"u Order #K-3 has shipped!", "u Order #K-2 has shipped!", "u Order #K-1 has shipped!"}, st.Items)
@@ -275,9 +279,9 @@ func TestInboxElementLanguages(t *testing.T) {
 	s.sendOrder(t, "L-1")
 	s.sendReply(t, "Cy")
 	for _, c := range []struct{ name, lang, attrs, label, all, markAll string }{
-		{"fr", "en", ` lang="fr"`, "Messages, 2 non lus", "Tous2 non lus*", "Tout marquer comme lu"},
-		{"de", "de-CH", ``, "Nachrichten, 2 ungelesen", "Alle2 ungelesen*", "Alle als gelesen markieren"},
-		{"override", "en", ` strings='{"all":"Everything","bell":["Bell: 1","Bell: {n}"]}'`, "Bell: 2", "Everything2 unread*", "Mark all read"},
+		{"fr", "en", ` lang="fr"`, "Messages, 2 non lus", "Tous 2 non lus*", "Tout marquer comme lu"},
+		{"de", "de-CH", ``, "Nachrichten, 2 ungelesen", "Alle 2 ungelesen*", "Alle als gelesen markieren"},
+		{"override", "en", ` strings='{"all":"Everything","bell":["Bell: 1","Bell: {n}"]}'`, "Bell: 2", "Everything 2 unread*", "Mark all read"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			openInboxPage(t, ctx, s, "/"+c.name+"/", inboxPage(c.lang, "", `<roost-inbox topics="orders social"`+c.attrs+`></roost-inbox>`))
@@ -412,4 +416,53 @@ func waitStill(t *testing.T, ctx context.Context) {
 	_, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelector("roost-inbox").shadowRoot.getAnimations().every(a => a.playState === "finished")`,
 		chromedp.WithPollingTimeout(5*time.Second)))
 	require.NoError(t, err)
+}
+
+// fastClock is a page script that runs the page's long intervals (the
+// element's 30 s clock) every 50 ms, and moves Date.now() window.__shift
+// ms ahead.
+const fastClock = `(() => {
+	window.__shift = 0;
+	const every = window.setInterval, now = Date.now;
+	window.setInterval = (f, ms, ...args) => every(f, ms >= 30000 ? 50 : ms, ...args);
+	Date.now = () => now() + window.__shift;
+})()`
+
+// TestInboxElementTimes: a message's time is relative, in the element's
+// language, and moves on while the panel is open; the strings property
+// changes the element's strings at once.
+func TestInboxElementTimes(t *testing.T) {
+	ctx := newBrowser(t)
+	s := startSite(t)
+	s.shiftServerClock(-time.Minute) // sent a minute before the page came
+	s.sendOrder(t, "T-1")
+	s.shiftServerClock(0)
+	_, err := chromedp.Call(ctx, cdppage.AddScriptToEvaluateOnNewDocument, cdppage.AddScriptToEvaluateOnNewDocumentParams{Source: fastClock})
+	require.NoError(t, err)
+	times := `[...document.querySelector("roost-inbox").shadowRoot.querySelectorAll("time")].map(e => e.textContent).join()`
+	for _, c := range []struct{ lang, now, later string }{
+		{"en", "1 minute ago", "6 minutes ago"},
+		{"fr", "il y a 1 minute", "il y a 6 minutes"},
+	} {
+		openInboxPage(t, ctx, s, "/times-"+c.lang+"/", inboxPage(c.lang, "", `<roost-inbox></roost-inbox>`))
+		st := waitInbox(t, ctx, `s.badge === "1"`)
+		assert.Empty(t, st.Live, "a message sent before the page came is not announced")
+		clickInbox(t, ctx, ".bell", 0)
+		waitInbox(t, ctx, `s.open && s.items.length === 1`)
+		got, err := chromedp.Run(ctx, chromedp.Evaluate[string](times))
+		require.NoError(t, err)
+		assert.Equal(t, c.now, got)
+		_, err = chromedp.Run(ctx, chromedp.Evaluate[bool](`window.__shift = 5 * 60 * 1000 + 10000, true`))
+		require.NoError(t, err)
+		_, err = chromedp.Run(ctx, chromedp.Poll[bool](times+` === `+strconv.Quote(c.later), chromedp.WithPollingTimeout(5*time.Second)))
+		require.NoError(t, err, "the time moves on to %q", c.later)
+	}
+
+	_, err = chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelector("roost-inbox").strings = {markAll: "Read them all", inbox: "Notes"}, true`))
+	require.NoError(t, err)
+	got, err := chromedp.Run(ctx, chromedp.Poll[[]string](`(() => { const r = document.querySelector("roost-inbox").shadowRoot;
+		return r.querySelector(".mark-all").textContent === "Read them all" && [r.querySelector(".title").textContent, r.querySelector(".bell").ariaLabel]; })()`,
+		chromedp.WithPollingTimeout(5*time.Second)))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"Notes", "Messages, 1 non lu"}, got, "the title changes, the bell's own string is kept")
 }

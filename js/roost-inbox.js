@@ -136,7 +136,10 @@
 
     let strings = STRINGS.en, lang = "en", view = null, unsubscribe = null, rtf = null;
     let all = null; // the view's messages; null until the first answer
-    let topics = [], active = "", drawn = PAGE, failure = "", known = null, current = "";
+    let topics = [], active = "", drawn = PAGE, failure = "", known = new Set(), current = "";
+    // New messages are announced: those sent since the element came (give
+    // or take clocks 10 s apart), not those of the inbox as it was.
+    const since = Date.now() - 10000;
     const items = new Map(); // deliveryId: {sig, li}
     let own = host.strings; // a strings object the page set before this loaded
     delete host.strings;
@@ -174,7 +177,7 @@
       const key = JSON.stringify(filter);
       if (!view || view._key !== key) {
         if (unsubscribe) unsubscribe();
-        all = known = null;
+        all = null;
         view = env.analytics.inbox(filter);
         view._key = key;
         unsubscribe = view.onUpdates(changed);
@@ -185,9 +188,9 @@
       draw();
     }
 
-    // changed takes a new list from the view and says what is new.
+    // changed takes a new list from the view and announces what is new.
     function changed(messages) {
-      const fresh = known ? messages.filter((m) => !m.opened && !known.has(m.deliveryId)) : [];
+      const fresh = messages.filter((m) => !m.opened && !known.has(m.deliveryId) && m.sentAt >= since);
       known = new Set(messages.map((m) => m.deliveryId));
       all = messages;
       if (fresh.length) live.textContent = say("fresh", fresh.length, text(fresh[0].properties.title));
