@@ -466,3 +466,64 @@ func TestInboxElementTimes(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []string{"Notes", "Messages, 1 non lu"}, got, "the title changes, the bell's own string is kept")
 }
+
+// recordViews is a page script that counts the inbox views the page opens
+// and closes (window.__views), as its ops to the runtime's port show.
+const recordViews = `(() => {
+	window.__views = {view: 0, unview: 0};
+	for (const proto of [MessagePort.prototype, Worker.prototype]) {
+		const post = proto.postMessage;
+		proto.postMessage = function (m) {
+			const op = typeof m === "string" && JSON.parse(m).op;
+			if (op in window.__views) window.__views[op]++;
+			return post.apply(this, arguments);
+		};
+	}
+})()`
+
+// TestInboxElementChanges: the element follows a change of its topics,
+// keeps working when the page moves it, and closes its view of the inbox
+// when it leaves the page, so a single-page app that draws it again and
+// again does not pile views up in the runtime.
+func TestInboxElementChanges(t *testing.T) {
+	ctx := newBrowser(t)
+	s := startSite(t)
+	s.sendOrder(t, "C-1")
+	s.sendReply(t, "Ed")
+	_, err := chromedp.Call(ctx, cdppage.AddScriptToEvaluateOnNewDocument, cdppage.AddScriptToEvaluateOnNewDocumentParams{Source: recordViews})
+	require.NoError(t, err)
+	openInboxPage(t, ctx, s, "/changes/", inboxPage("en", "", `<roost-inbox topics="orders social"></roost-inbox>`))
+	waitInbox(t, ctx, `s.label === "Inbox, 2 unread"`)
+	views := func() map[string]int {
+		t.Helper()
+		v, err := chromedp.Run(ctx, chromedp.Evaluate[map[string]int](`window.__views`))
+		require.NoError(t, err)
+		return v
+	}
+	require.Equal(t, map[string]int{"view": 1, "unview": 0}, views())
+
+	run := func(js string) {
+		t.Helper()
+		_, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => { `+js+`; return true; })()`))
+		require.NoError(t, err)
+	}
+	run(`document.querySelector("roost-inbox").setAttribute("topics", "social")`)
+	waitInbox(t, ctx, `s.label === "Inbox, 1 unread"`)
+	assert.Equal(t, map[string]int{"view": 2, "unview": 1}, views(), "a new filter: a new view, the old one closed")
+
+	for range 5 {
+		run(`document.querySelector("main").append(document.querySelector("roost-inbox"))`)
+	}
+	st := waitInbox(t, ctx, `s.label === "Inbox, 1 unread"`)
+	assert.Equal(t, "1", st.Badge)
+	clickInbox(t, ctx, ".bell", 0)
+	st = waitInbox(t, ctx, `s.open && s.items.length === 1`)
+	assert.Equal(t, []string{"u Ed replied to your comment"}, st.Items)
+	v := views()
+	assert.Equal(t, v["view"]-1, v["unview"], "one view open after moves")
+
+	run(`document.querySelector("roost-inbox").remove()`)
+	v = views()
+	assert.Equal(t, v["view"], v["unview"], "no view left open once the element is gone")
+	noCSPViolations(t, ctx)
+}

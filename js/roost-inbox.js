@@ -134,7 +134,7 @@
     live.setAttribute("aria-live", "polite");
     root.append(link, bell, panel, live);
 
-    let strings = STRINGS.en, lang = "en", view = null, unsubscribe = null, rtf = null;
+    let strings = STRINGS.en, lang = "en", view = null, rtf = null;
     let all = null; // the view's messages; null until the first answer
     let topics = [], active = "", drawn = PAGE, failure = "", known = new Set(), current = "";
     // New messages are announced: those sent since the element came (give
@@ -176,11 +176,11 @@
       const filter = { topics: words(host.getAttribute("topics")), types: words(host.getAttribute("types")) };
       const key = JSON.stringify(filter);
       if (!view || view._key !== key) {
-        if (unsubscribe) unsubscribe();
+        if (view) view._close();
         all = null;
         view = env.analytics.inbox(filter);
         view._key = key;
-        unsubscribe = view.onUpdates(changed);
+        view.onUpdates(changed);
         topics = filter.topics.length > 1 ? filter.topics : [];
         if (topics.indexOf(active) < 0) active = "";
       }
@@ -419,7 +419,7 @@
       if (open === !panel.hidden) return;
       panel.hidden = !open;
       bell.setAttribute("aria-expanded", String(open));
-      host.toggleAttribute("open", open);
+      host.toggleAttribute("data-open", open);
       if (open) {
         // Inline, the panel hangs from the bell's side with the most room.
         const r = host.getBoundingClientRect();
@@ -516,7 +516,7 @@
     return {
       update,
       disconnect() {
-        if (unsubscribe) unsubscribe();
+        if (view) view._close();
         clearInterval(timer);
         document.removeEventListener("click", outside);
         window.removeEventListener("online", redraw);

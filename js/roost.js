@@ -465,6 +465,12 @@
       }).then(function () {});
     };
 
+    // _close ends the view (the inbox element's, when it leaves the page).
+    self._close = function () {
+      delete views[id];
+      send({ op: "unview", view: id });
+    };
+
     send({ op: "view", view: id, filter: filter });
   }
 
