@@ -527,3 +527,43 @@ func TestInboxElementChanges(t *testing.T) {
 	assert.Equal(t, v["view"], v["unview"], "no view left open once the element is gone")
 	noCSPViolations(t, ctx)
 }
+
+// TestInboxElementTheme: the element follows the person's colour scheme
+// unless its theme attribute forces one, and takes the page's custom
+// properties (shared with the in-app presenter) and ::part() rules.
+func TestInboxElementTheme(t *testing.T) {
+	ctx := newBrowser(t)
+	s := startSite(t)
+	s.sendOrder(t, "D-1")
+	_, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+		Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: "dark"}},
+	})
+	require.NoError(t, err)
+	colors := `(() => { const r = document.querySelector("roost-inbox").shadowRoot;
+		return [getComputedStyle(r.querySelector(".panel")).backgroundColor, getComputedStyle(r.querySelector(".item.unread")).backgroundColor]; })()`
+	for _, c := range []struct{ name, attrs, panel string }{
+		{"dark by preference", ``, "rgb(22, 27, 38)"},
+		{"light by attribute", ` theme="light"`, "rgb(255, 255, 255)"},
+		{"the page's colours", ` class="branded"`, "rgb(250, 240, 230)"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			page := inboxPage("en", "", `<roost-inbox`+c.attrs+`></roost-inbox>`)
+			page = strings.Replace(page, "</head>", `<link rel="stylesheet" href="/test/branded.css"></head>`, 1)
+			s.addPage("/test/branded.css", `roost-inbox.branded { --roost-bg: rgb(250, 240, 230); --roost-unread: rgb(1, 2, 3); }
+roost-inbox.branded::part(badge) { background: rgb(4, 5, 6); }`)
+			openInboxPage(t, ctx, s, "/theme-"+strconv.Itoa(len(c.attrs))+"/", page)
+			waitInbox(t, ctx, `s.badge === "1"`)
+			clickInbox(t, ctx, ".bell", 0)
+			waitInbox(t, ctx, `s.open && s.items.length === 1`)
+			got, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](colors))
+			require.NoError(t, err)
+			assert.Equal(t, c.panel, got[0])
+			if c.name == "the page's colours" {
+				assert.Equal(t, "rgb(1, 2, 3)", got[1])
+				badge, err := chromedp.Run(ctx, chromedp.Evaluate[string](`getComputedStyle(document.querySelector("roost-inbox").shadowRoot.querySelector(".badge")).backgroundColor`))
+				require.NoError(t, err)
+				assert.Equal(t, "rgb(4, 5, 6)", badge, "::part(badge) reaches the badge")
+			}
+		})
+	}
+}

@@ -6,7 +6,8 @@ import (
 )
 
 // addPage has the test site serve body at path, under the site's
-// Content-Security-Policy: HTML, or JavaScript when path ends in .js.
+// Content-Security-Policy: HTML, or JavaScript or CSS when path ends in
+// .js or .css.
 func (s *testSite) addPage(path, body string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -25,8 +26,11 @@ func (s *testSite) serveTestPage(w http.ResponseWriter, path string) bool {
 		return false
 	}
 	ctype := "text/html; charset=utf-8"
-	if strings.HasSuffix(path, ".js") {
+	switch {
+	case strings.HasSuffix(path, ".js"):
 		ctype = "text/javascript; charset=utf-8"
+	case strings.HasSuffix(path, ".css"):
+		ctype = "text/css; charset=utf-8"
 	}
 	w.Header().Set("Content-Security-Policy", contentSecurityPolicy)
 	w.Header().Set("Content-Type", ctype)
