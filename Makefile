@@ -47,7 +47,7 @@ test-third-party:
 	cd third_party/liquid && $(GO) test -count=1 ./...
 	cd third_party/tuesday && $(GO) test -count=1 ./...
 
-## screenshots: PNGs of the in-app presenter's layouts and of the inbox panel, in build/screenshots
+## screenshots: PNGs of the in-app presenter's layouts, of the headless example's inbox panel and of <roost-inbox> (light, dark, phone), in build/screenshots
 screenshots: chromium
 	ROOST_SCREENSHOTS=$(CURDIR)/build/screenshots $(GO) test -count=1 -run '^TestScreenshots$$' ./example-site
 	@echo "Screenshots in build/screenshots/"

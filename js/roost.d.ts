@@ -13,6 +13,8 @@
 //   server (CORS), and its connect-src must allow it (server/assets:
 //   Options.Endpoint).
 // data-in-app="off": this page shows no in-app messages (see below).
+// data-inbox="floating": adds a <roost-inbox placement="floating"> to the page
+//   (a bell in the bottom-right corner), for a page with no place for one.
 //
 // Where the runtime runs: roost.js loaded from the page's own origin starts
 // it in a worker of that origin ("direct mode"). Loaded from another origin
@@ -27,6 +29,12 @@
 // when the first one is to be shown) unless the page listens for
 // "in-app-message" and shows them itself. A page that shows none opts out on
 // the script tag: <script src=".../roost.js" data-site-id="..." data-in-app="off">.
+//
+// <roost-inbox topics="orders social"></roost-inbox> anywhere in a page is a
+// bell with the unread count and a panel of the person's inbox (see
+// Roost.InboxElement below). Its drawing (js/roost-inbox.js and
+// js/roost-inbox.css) loads after the page's load event, only on a page
+// with the element.
 
 declare namespace Roost {
   /** A message in an inbox view. Its fields are a snapshot: read the view again after a change. */
@@ -202,6 +210,98 @@ declare namespace Roost {
     "storage-error": StorageError;
   }
 
+  /** One string, or [one, other] where a number decides: "{n}" is the number. */
+  type Plural = string | [one: string, other: string];
+
+  /**
+   * The texts of <roost-inbox>, any of which a page overrides (the strings
+   * attribute, as JSON, or the strings property). Built in: English, French,
+   * German; the element speaks its lang attribute's language, else the
+   * nearest lang attribute's (the page's).
+   */
+  interface InboxElementStrings {
+    /** The panel's title, and the bell's label with nothing unread. */
+    inbox?: string;
+    /** The bell's label: "Inbox, {n} unread". */
+    bell?: Plural;
+    /** The tab of every topic. */
+    all?: string;
+    /** The tab list's label. */
+    topics?: string;
+    markAll?: string;
+    markRead?: string;
+    markUnread?: string;
+    remove?: string;
+    close?: string;
+    /** Said before an unread message's title. */
+    unread?: string;
+    /** Said after a tab's count: "{n} unread". */
+    unreads?: Plural;
+    /** An empty inbox: its title and text. */
+    empty?: string;
+    emptyText?: string;
+    loading?: string;
+    offline?: string;
+    error?: string;
+    /** Announced (politely) when messages arrive: "New message: {t}" ({t}: its title) for one, "{n} new messages". */
+    fresh?: Plural;
+    /** The time of a message sent in the last 45 s; default: Intl.RelativeTimeFormat's "now". */
+    now?: string;
+    /** A tab's label per topic; default: the topic, capitalized, "_" and "-" as spaces. */
+    topicLabels?: { [topic: string]: string };
+  }
+
+  /**
+   * <roost-inbox>: a bell with the unread count and a panel of the person's
+   * inbox messages, drawn in an open shadow root. It reads a message's
+   * properties title, body (text) or body_html (sanitized), url (followed
+   * when the message is opened), image ({url, alt} or a URL; type "rich"
+   * only) and actions (up to two {name, label, url}).
+   *
+   * Its attributes, read again when they change:
+   * topics: the topics it shows, space or comma separated (none: every topic
+   *   but internal "_..." ones); two or more: a tab per topic, and All;
+   * types: the message types it shows, the same way;
+   * placement: "inline" (the default: where the element is) or "floating" (a
+   *   launcher fixed in the bottom-right corner, its panel above it);
+   * lang: its language (else the nearest lang attribute's, the page's);
+   * theme: "light" or "dark" (default: the person's prefers-color-scheme);
+   * strings: JSON of InboxElementStrings.
+   */
+  interface InboxElement extends HTMLElement {
+    /** Overrides any of its texts, like the strings attribute (and over it). */
+    strings: InboxElementStrings | undefined;
+    addEventListener<K extends keyof InboxElementEventMap>(type: K, listener: (this: InboxElement, ev: InboxElementEventMap[K]) => any, options?: boolean | AddEventListenerOptions): void;
+    addEventListener(type: string, listener: EventListenerOrEventListenerObject, options?: boolean | AddEventListenerOptions): void;
+    removeEventListener<K extends keyof InboxElementEventMap>(type: K, listener: (this: InboxElement, ev: InboxElementEventMap[K]) => any, options?: boolean | EventListenerOptions): void;
+    removeEventListener(type: string, listener: EventListenerOrEventListenerObject, options?: boolean | EventListenerOptions): void;
+  }
+
+  /** The detail of roost-action. */
+  interface InboxElementAction {
+    /** The message, already being marked opened. */
+    message: InboxMessage;
+    /** The action's name (its label when it has none); "" when the message itself was opened. */
+    action: string;
+    /** Where the element goes next (http, https, mailto or relative), "" for nowhere. With Ctrl, Shift, Alt or Meta the browser follows the link itself. */
+    url: string;
+  }
+
+  /** The events of <roost-inbox>. */
+  interface InboxElementEventMap extends HTMLElementEventMap {
+    /** The panel opened. */
+    "roost-open": CustomEvent<void>;
+    /** The panel closed. */
+    "roost-close": CustomEvent<void>;
+    /**
+     * A message or one of its actions was clicked: the message is marked opened, and
+     * the click recorded (trackClick(action), or trackClick("open") for a message's
+     * url). Cancelable: preventDefault() keeps the element from following url, for a
+     * single-page app to route it itself.
+     */
+    "roost-action": CustomEvent<InboxElementAction>;
+  }
+
   interface IdentifyOptions {
     /**
      * The id's signature from the site's backend (required when the server signs
@@ -236,3 +336,7 @@ declare namespace Roost {
 
 /** window.analytics (a global var, so window.analytics is typed too). */
 declare var analytics: Roost.Analytics;
+
+interface HTMLElementTagNameMap {
+  "roost-inbox": Roost.InboxElement;
+}
