@@ -35,7 +35,7 @@ func inboxPage(lang, tag, element string) string {
 <script src="/roost/roost.js" data-site-id="example"` + tag + `></script>
 <script src="/test/identify.js" defer></script></head>
 <body><header><a href="#top" id="home">Home</a> ` + element + `</header>
-<main id="top"><h1>A page</h1><p>With an inbox in its header.</p></main></body></html>`
+<main id="top"><h1>A page</h1><p>With an inbox in its header and <a href="#top" id="after">a link</a>.</p></main></body></html>`
 }
 
 // openInboxPage serves page at path and opens it in ctx; the first time,
@@ -268,6 +268,17 @@ func TestInboxElementKeyboard(t *testing.T) {
 	st = waitInbox(t, ctx, `!s.open`)
 	assert.Equal(t, "bell", st.Focus, "Escape gives the focus back to the bell")
 	assert.Equal(t, "Inbox, 1 unread", st.Label)
+
+	// Tab past the panel's last control: the focus goes on to the page, and the panel closes.
+	press(t, ctx, kb.Enter, false)
+	waitInbox(t, ctx, `s.open && s.focus === "tab"`)
+	press(t, ctx, kb.ArrowRight, false) // from Orders, kept since the panel closed, to Social: one message, so its delete button is the panel's last control
+	waitInbox(t, ctx, `s.tabs[2].endsWith("*") && s.items.length === 1`)
+	for range 4 { // the message, its toggle, its delete button, then out
+		press(t, ctx, kb.Tab, false)
+	}
+	st = waitInbox(t, ctx, `!s.open`)
+	assert.Equal(t, "page after", st.Focus)
 	noCSPViolations(t, ctx)
 }
 
@@ -343,6 +354,9 @@ func TestInboxElementFloating(t *testing.T) {
 	openInboxPage(t, ctx, s, "/floating/", inboxPage("en", ` data-inbox="floating"`, ""))
 	st := waitInbox(t, ctx, `s.label === "Inbox, 1 unread"`)
 	assert.Equal(t, "1", st.Badge)
+	n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("roost-inbox").length`))
+	require.NoError(t, err)
+	assert.Equal(t, 1, n)
 	type box struct{ Left, Top, Right, Bottom float64 }
 	rect := func(sel string) box {
 		t.Helper()
@@ -361,7 +375,7 @@ func TestInboxElementFloating(t *testing.T) {
 	assert.Less(t, panel.Bottom, bell.Top, "the panel opens above the launcher")
 
 	require.NoError(t, chromedp.Do(ctx, chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2))))
-	_, err := chromedp.Run(ctx, chromedp.Poll[bool](`(() => { const r = document.querySelector("roost-inbox").shadowRoot.querySelector(".panel").getBoundingClientRect(); return r.top === 0 && r.height === innerHeight; })()`,
+	_, err = chromedp.Run(ctx, chromedp.Poll[bool](`(() => { const r = document.querySelector("roost-inbox").shadowRoot.querySelector(".panel").getBoundingClientRect(); return r.top === 0 && r.height === innerHeight; })()`,
 		chromedp.WithPollingTimeout(5*time.Second)))
 	require.NoError(t, err, "on a phone the panel is a full-height sheet")
 	assert.Equal(t, box{0, 0, 390, 844}, rect(".panel"))
@@ -528,8 +542,9 @@ func TestInboxElementChanges(t *testing.T) {
 	noCSPViolations(t, ctx)
 }
 
-// TestInboxElementTheme: the element follows the person's colour scheme
-// unless its theme attribute forces one, and takes the page's custom
+// TestInboxElementTheme: the element follows the person's colour scheme on
+// a page that has a dark one, or when its theme attribute says "auto"; a
+// theme of "light" or "dark" forces one; it takes the page's custom
 // properties (shared with the in-app presenter) and ::part() rules.
 func TestInboxElementTheme(t *testing.T) {
 	ctx := newBrowser(t)
@@ -541,17 +556,19 @@ func TestInboxElementTheme(t *testing.T) {
 	require.NoError(t, err)
 	colors := `(() => { const r = document.querySelector("roost-inbox").shadowRoot;
 		return [getComputedStyle(r.querySelector(".panel")).backgroundColor, getComputedStyle(r.querySelector(".item.unread")).backgroundColor]; })()`
-	for _, c := range []struct{ name, attrs, panel string }{
-		{"dark by preference", ``, "rgb(22, 27, 38)"},
-		{"light by attribute", ` theme="light"`, "rgb(255, 255, 255)"},
-		{"the page's colours", ` class="branded"`, "rgb(250, 240, 230)"},
+	for _, c := range []struct{ name, head, attrs, panel string }{
+		{"light on a page without a dark scheme", ``, ``, "rgb(255, 255, 255)"},
+		{"dark by preference on a page with one", `<meta name="color-scheme" content="light dark">`, ``, "rgb(22, 27, 38)"},
+		{"dark by preference when told to follow it", ``, ` theme="auto"`, "rgb(22, 27, 38)"},
+		{"light by attribute", `<meta name="color-scheme" content="light dark">`, ` theme="light"`, "rgb(255, 255, 255)"},
+		{"the page's colours", ``, ` class="branded"`, "rgb(250, 240, 230)"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			page := inboxPage("en", "", `<roost-inbox`+c.attrs+`></roost-inbox>`)
-			page = strings.Replace(page, "</head>", `<link rel="stylesheet" href="/test/branded.css"></head>`, 1)
+			page = strings.Replace(page, "</head>", c.head+`<link rel="stylesheet" href="/test/branded.css"></head>`, 1)
 			s.addPage("/test/branded.css", `roost-inbox.branded { --roost-bg: rgb(250, 240, 230); --roost-unread: rgb(1, 2, 3); }
 roost-inbox.branded::part(badge) { background: rgb(4, 5, 6); }`)
-			openInboxPage(t, ctx, s, "/theme-"+strconv.Itoa(len(c.attrs))+"/", page)
+			openInboxPage(t, ctx, s, "/theme-"+strconv.Itoa(len(c.head))+"-"+strconv.Itoa(len(c.attrs))+"/", page)
 			waitInbox(t, ctx, `s.badge === "1"`)
 			clickInbox(t, ctx, ".bell", 0)
 			waitInbox(t, ctx, `s.open && s.items.length === 1`)
@@ -566,4 +583,39 @@ roost-inbox.branded::part(badge) { background: rgb(4, 5, 6); }`)
 			}
 		})
 	}
+}
+
+// TestInboxElementBodyClicks: a click on a message's text opens it (read);
+// one on a link in its HTML body opens it too, is recorded as a click on
+// "link", and is followed. With the element's hidden attribute, it shows
+// nothing; a page that has an element gets no second one from the script
+// tag's data-inbox.
+func TestInboxElementBodyClicks(t *testing.T) {
+	ctx := newBrowser(t)
+	s := startSite(t)
+	s.createTemplate(t, `{"name":"Receipt","trigger_name":"receipt","channel":"inbox","topics":["orders"],"content":{
+		"title":"Your receipt","body_html":"<p>Thanks. <a href=\"#receipt\">View receipt</a></p>"}}`)
+	receipt := s.sendInbox(t, `{"transactional_message_id":"receipt","identifiers":{"id":"user_123"}}`)
+	order := s.sendOrder(t, "B-1")
+	openInboxPage(t, ctx, s, "/body/", inboxPage("en", ` data-inbox="floating"`, `<roost-inbox></roost-inbox>`))
+	waitInbox(t, ctx, `s.label === "Inbox, 2 unread"`)
+	n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("roost-inbox").length`))
+	require.NoError(t, err)
+	assert.Equal(t, 1, n, "data-inbox adds no second inbox to a page that has one")
+	clickInbox(t, ctx, ".bell", 0)
+	waitInbox(t, ctx, `s.open && s.items.length === 2`)
+
+	clickInbox(t, ctx, "p.body", 0) // the order's text
+	s.waitDelivery(t, order, "opened", true)
+	clickInbox(t, ctx, ".body a", 0)
+	s.waitDelivery(t, receipt, "opened", true)
+	assert.Equal(t, []any{"link"}, s.delivery(t, receipt)["clicks"])
+	_, err = chromedp.Run(ctx, chromedp.Poll[bool](`location.hash === "#receipt"`, chromedp.WithPollingTimeout(5*time.Second)))
+	require.NoError(t, err, "the link is followed")
+
+	_, err = chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelector("roost-inbox").hidden = true, true`))
+	require.NoError(t, err)
+	width, err := chromedp.Run(ctx, chromedp.Evaluate[float64](`document.querySelector("roost-inbox").getBoundingClientRect().width`))
+	require.NoError(t, err)
+	assert.Zero(t, width, "a hidden element shows nothing")
 }

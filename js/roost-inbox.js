@@ -54,6 +54,7 @@
     const svg = document.createElementNS(NS, "svg");
     svg.setAttribute("viewBox", "0 0 24 24");
     svg.setAttribute("aria-hidden", "true");
+    svg.setAttribute("class", "i-" + name);
     const p = document.createElementNS(NS, "path");
     p.setAttribute("d", ICONS[name]);
     svg.append(p);
@@ -168,6 +169,7 @@
       strings = Object.assign({}, STRINGS.en, STRINGS[lang.split("-")[0]], extra);
       rtf = null;
       host.setAttribute("data-placement", host.getAttribute("placement") === "floating" ? "floating" : "inline");
+      scheme();
       title.textContent = strings.inbox;
       markAll.textContent = strings.markAll;
       close.setAttribute("aria-label", strings.close);
@@ -187,6 +189,18 @@
       items.clear();
       draw();
     }
+
+    // scheme sets data-dark: dark when the theme attribute says so, or
+    // ("auto", or none on a page whose color-scheme allows dark) when the
+    // person prefers it.
+    function scheme() {
+      const theme = host.getAttribute("theme");
+      const meta = document.querySelector('meta[name="color-scheme"]');
+      const pageDark = /dark/.test(getComputedStyle(document.documentElement).colorScheme + (meta ? meta.content : ""));
+      host.toggleAttribute("data-dark", theme === "dark" || (theme !== "light" && (theme === "auto" || pageDark) && dark.matches));
+    }
+    const dark = matchMedia("(prefers-color-scheme: dark)");
+    dark.addEventListener("change", scheme);
 
     // changed takes a new list from the view and announces what is new.
     function changed(messages) {
@@ -340,7 +354,9 @@
       if (url) open.href = url;
       else open.type = "button";
       if (!m.opened) open.append(el("span", "sr", strings.unread + ": "));
-      open.append(el("span", "message-title", text(p.title), "message-title"));
+      const title = el("span", "message-title", text(p.title), "message-title");
+      title.dir = "auto";
+      open.append(title);
       const time = el("time", "time", timeText(m.sentAt, now), "time");
       time.dateTime = m.sentAt.toISOString();
       open.append(time);
@@ -365,6 +381,14 @@
       } else if (text(p.body)) {
         main.append(el("p", "body", text(p.body), "body"));
       }
+      if (main.lastChild.className === "body") main.lastChild.dir = "auto";
+      // A click on the message's text or image opens it; one on a link of
+      // its HTML body opens it, is recorded and followed.
+      main.onclick = (e) => {
+        const a = e.target.closest("a,button");
+        if (!a) open.click();
+        else if (a.parentNode !== main && a.closest(".body")) act(m, a, "link", a.getAttribute("href"), e);
+      };
       const actions = (Array.isArray(p.actions) ? p.actions : []).filter((a) => a && (text(a.name) || text(a.label))).slice(0, 2);
       if (actions.length) {
         const bar = el("div", "actions");
@@ -457,7 +481,7 @@
       if (!li) return;
       const rows = [...list.children];
       const i = rows.indexOf(li);
-      let to = { ArrowDown: i + 1, ArrowUp: i - 1, Home: 0, End: rows.length - 1 }[e.key];
+      const to = { ArrowDown: i + 1, ArrowUp: i - 1, Home: 0, End: Infinity }[e.key];
       if (e.key === "Delete" || (e.key === "Backspace" && e.target.tagName !== "INPUT")) {
         e.preventDefault();
         return remove(li);
@@ -465,7 +489,7 @@
       if (to === undefined) return;
       e.preventDefault();
       if (to >= rows.length && !more.hidden) {
-        drawn += PAGE;
+        drawn = to === Infinity ? Infinity : drawn + PAGE;
         drawPanel();
       }
       const row = list.children[Math.max(0, Math.min(to, list.children.length - 1))];
@@ -474,6 +498,10 @@
     list.addEventListener("focusin", (e) => {
       const li = e.target.closest("li");
       if (li && li.dataset.id !== current) setCurrent(li.dataset.id);
+    });
+    // The panel closes when the focus leaves it for the page.
+    panel.addEventListener("focusout", (e) => {
+      if (e.relatedTarget && !panel.contains(e.relatedTarget) && e.relatedTarget !== bell) toggle(false, false);
     });
     panel.onkeydown = (e) => {
       if (e.key === "Escape" || e.key === "Esc") {
@@ -497,7 +525,8 @@
       if (env.broken()) failure = "broken";
       draw();
     };
-    const onRefused = () => {
+    const onRefused = (e) => {
+      if (failure !== "refused") console.warn("roost: <roost-inbox> cannot show the inbox: " + e.error);
       failure = "refused";
       draw();
     };
@@ -521,6 +550,7 @@
         document.removeEventListener("click", outside);
         window.removeEventListener("online", redraw);
         window.removeEventListener("offline", redraw);
+        dark.removeEventListener("change", scheme);
         env.analytics.off("message-error", onError);
         env.analytics.off("identity-error", onRefused);
         env.analytics.off("inbox:updated", onIdentity);

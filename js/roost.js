@@ -666,7 +666,7 @@
   // A bell and inbox panel any page can place (roost.d.ts). Its drawing,
   // roost-inbox.js and roost-inbox.css, loads once an element is in the
   // page, after the page's load event. data-inbox="floating" on this script
-  // tag adds one in a corner.
+  // tag adds one in a corner to a page that has none.
   var inboxCode = null;
   var inboxEnv = {
     analytics: analytics, stylesheet: versioned("roost-inbox.css"), nonce: nonce, linkURL: linkURL,
@@ -683,10 +683,12 @@
       static get observedAttributes() { return ["topics", "types", "placement", "lang", "theme", "strings"]; }
       connectedCallback() { inboxDrawing(this); }
       disconnectedCallback() { var r = this._roost; this._roost = null; if (r) r.disconnect(); }
-      attributeChangedCallback(name) { if (this._roost && name !== "theme") this._roost.update(); }
+      attributeChangedCallback() { if (this._roost) this._roost.update(); }
     });
     if (script && script.getAttribute("data-inbox") === "floating") {
-      afterLoad(function () { document.body.appendChild(document.createElement("roost-inbox")).setAttribute("placement", "floating"); });
+      afterLoad(function () {
+        if (!document.querySelector("roost-inbox")) document.body.appendChild(document.createElement("roost-inbox")).setAttribute("placement", "floating");
+      });
     }
   }
 
