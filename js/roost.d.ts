@@ -13,8 +13,8 @@
 //   server (CORS), and its connect-src must allow it (server/assets:
 //   Options.Endpoint).
 // data-in-app="off": this page shows no in-app messages (see below).
-// data-inbox="floating": adds a <roost-inbox placement="floating"> to the page
-//   (a bell in the bottom-right corner), for a page with no place for one.
+// data-inbox="floating": adds a <roost-inbox placement="floating"> to a page
+//   that has none (a bell in the bottom-right corner).
 //
 // Where the runtime runs: roost.js loaded from the page's own origin starts
 // it in a worker of that origin ("direct mode"). Loaded from another origin
@@ -265,7 +265,9 @@ declare namespace Roost {
    * placement: "inline" (the default: where the element is) or "floating" (a
    *   launcher fixed in the bottom-right corner, its panel above it);
    * lang: its language (else the nearest lang attribute's, the page's);
-   * theme: "light" or "dark" (default: the person's prefers-color-scheme);
+   * theme: "light" or "dark" forces one; "auto" follows the person's
+ *   prefers-color-scheme; default: "auto" on a page whose color-scheme
+ *   includes dark, else "light";
    * strings: JSON of InboxElementStrings.
    */
   interface InboxElement extends HTMLElement {
@@ -281,7 +283,7 @@ declare namespace Roost {
   interface InboxElementAction {
     /** The message, already being marked opened. */
     message: InboxMessage;
-    /** The action's name (its label when it has none); "" when the message itself was opened. */
+    /** The action's name (its label when it has none); "" when the message itself was opened, "link" for a link of its body_html. */
     action: string;
     /** Where the element goes next (http, https, mailto or relative), "" for nowhere. With Ctrl, Shift, Alt or Meta the browser follows the link itself. */
     url: string;
