@@ -120,7 +120,11 @@ func inboxElementShots(t *testing.T, ctx context.Context, s *testSite, dir strin
 	}
 	shot := func(name, theme string, width, height int64, dpr, scale float64, corner bool) {
 		t.Helper()
-		require.NoError(t, chromedp.Do(ctx, chromedp.EmulateViewport(width, height, chromedp.EmulateScale(dpr))))
+		viewport := []chromedp.EmulateViewportOption{chromedp.EmulateScale(dpr)}
+		if !corner {
+			viewport = append(viewport, chromedp.EmulateTouch) // a phone: a touch screen, no mouse
+		}
+		require.NoError(t, chromedp.Do(ctx, chromedp.EmulateViewport(width, height, viewport...)))
 		require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(s.URL+"/")))
 		waitInbox(t, ctx, `s.label === "Inbox, 3 unread"`)
 		if theme != "" { // the shop has no dark theme of its own: the element follows the person's only when told to
