@@ -3,6 +3,7 @@ package client_test
 import (
 	"context"
 	"fmt"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -248,4 +249,12 @@ func TestMarkBatchReachesTheOtherTabsAtOnce(t *testing.T) {
 	assert.Equal(t, []float64{0}, seen, "one snapshot, all three opened: no partial state")
 	assert.Equal(t, sent+1, tabs[0].sent.Load()-(tabs[1].presences.Load()-presences), "one peer message for the batch (besides presence)")
 	assert.Equal(t, polls, b.total(), "no poll carried the change")
+}
+
+// The shim splits a longer list into ops of client.MaxMarkBatch ids, so
+// markAllOpened() of a longer inbox is not refused.
+func TestShimSplitsMarksAtTheBatchLimit(t *testing.T) {
+	shim, err := os.ReadFile("../js/roost.js")
+	require.NoError(t, err)
+	assert.Contains(t, string(shim), fmt.Sprintf("deliveryIds: ids.slice(i, i += %d)", client.MaxMarkBatch))
 }
