@@ -45,7 +45,7 @@ const (
 	peerWake     = "wake"     // the leader should poll now (a tab changed something, or identified again)
 	peerAnswer   = "answer"   // answer: the leader's last poll answer (a 200's body)
 	peerRefused  = "refused"  // status, body: the server refused the group's identity (401/403)
-	peerMark     = "mark"     // mark: a tab marked a message (opened, unopened, deleted, clicked); the others show it at once
+	peerMark     = "mark"     // mark or marks: a tab marked messages (opened, unopened, deleted, clicked); the others show it at once
 )
 
 // peerMsg is a message between the runtimes of one browser, about one group
@@ -59,6 +59,8 @@ type peerMsg struct {
 	Status  int             `json:"status,omitempty"`
 	Body    []byte          `json:"body,omitempty"`
 	Mark    *inbox.Event    `json:"mark,omitempty"`
+	// Marks are the marks of a batch (a mark op's deliveryIds), in one message.
+	Marks []inbox.Event `json:"marks,omitempty"`
 	// Dropped are the messages of Answer's poll answer that could not be decoded (poison.go).
 	Dropped []peerDrop `json:"dropped,omitempty"`
 }
@@ -111,13 +113,22 @@ func signatureDigest(signature string) string {
 	return fmt.Sprintf("%016x", h.Sum64())
 }
 
-// share tells the group's other sessions of a mark this session applied;
-// their tabs show it at once, and the event itself is sent by this session.
-// r.mu is held.
-func (l *sharedLoop) share(e inbox.Event) {
-	if l.coord != nil {
-		l.broadcast(peerMsg{Kind: peerMark, Mark: &inbox.Event{DeliveryID: e.DeliveryID, Type: e.Type}})
+// share tells the group's other sessions of the marks this session applied,
+// in one message; their tabs show them at once, and the events themselves
+// are sent by this session. One mark goes as Mark, more as Marks. r.mu is held.
+func (l *sharedLoop) share(events ...inbox.Event) {
+	if l.coord == nil || len(events) == 0 {
+		return
 	}
+	marks := make([]inbox.Event, len(events))
+	for i, e := range events {
+		marks[i] = inbox.Event{DeliveryID: e.DeliveryID, Type: e.Type}
+	}
+	if len(marks) == 1 {
+		l.broadcast(peerMsg{Kind: peerMark, Mark: &marks[0]})
+		return
+	}
+	l.broadcast(peerMsg{Kind: peerMark, Marks: marks})
 }
 
 // Run polls until ctx ends: alone, or as the group's leader once this
@@ -260,9 +271,11 @@ func (l *sharedLoop) receive(m peerMsg) (answer *peerMsg) {
 			l.s.refuse(l.s.signature, m.Status, m.Body)
 		}
 	case peerMark:
+		marks := m.Marks
 		if m.Mark != nil {
-			l.s.applied(l.s.store.Overlay([]inbox.Event{*m.Mark}))
+			marks = append([]inbox.Event{*m.Mark}, marks...)
 		}
+		l.s.applied(l.s.store.Overlay(marks))
 	case peerAnswer:
 		if !l.leading {
 			l.last, l.dropped = m.Answer, m.Dropped

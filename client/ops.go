@@ -15,11 +15,18 @@ const (
 	OpVisible  = "visible" // visible
 	OpView     = "view"    // view, filter, resume: subscribe to an inbox view
 	OpUnview   = "unview"  // view
-	OpMark     = "mark"    // rid, deliveryId, state: opened|unopened|deleted
+	OpMark     = "mark"    // rid, deliveryId or deliveryIds, state: opened|unopened|deleted
 	OpClick    = "click"   // rid, deliveryId, action
 	OpBye      = "bye"     // the tab is going away
 	OpLock     = "lock"    // lock: the Web Lock the tab holds while it lives
 )
+
+// MaxMarkBatch is the most delivery ids one mark op may carry
+// (deliveryIds): "mark all read" of a long inbox in one op, one store
+// change, one snapshot and one stored outbox. A longer list is refused
+// whole, with nothing marked; half MaxStoredEvents, so one batch's events
+// are all kept across page loads.
+const MaxMarkBatch = 1000
 
 // Op names of messages from the runtime to a tab.
 const (
@@ -85,11 +92,14 @@ type inMsg struct {
 	View       int          `json:"view,omitempty"`
 	Filter     inbox.Filter `json:"filter"`
 	DeliveryID string       `json:"deliveryId,omitempty"`
-	State      string       `json:"state,omitempty"`
-	Action     string       `json:"action,omitempty"`
-	Path       string       `json:"path,omitempty"`      // route
-	Listening  bool         `json:"listening,omitempty"` // inapp
-	Lock       string       `json:"lock,omitempty"`
+	// DeliveryIDs (mark) is the batch form: every one marked state in one
+	// go, or none (markBatch); at most MaxMarkBatch, never with DeliveryID.
+	DeliveryIDs []string `json:"deliveryIds,omitempty"`
+	State       string   `json:"state,omitempty"`
+	Action      string   `json:"action,omitempty"`
+	Path        string   `json:"path,omitempty"`      // route
+	Listening   bool     `json:"listening,omitempty"` // inapp
+	Lock        string   `json:"lock,omitempty"`
 	// Resume (view): the tab shows this view already, from a runtime that
 	// died: its first snapshot waits for the person's first poll answer.
 	Resume bool `json:"resume,omitempty"`

@@ -183,7 +183,11 @@ func (r *Runtime) receive(portID int, m inMsg) (durable *session, err error) {
 	case OpUnview:
 		delete(p.views, m.View)
 	case OpMark, OpClick:
-		err = r.mark(p, m)
+		if m.Op == OpMark && m.DeliveryIDs != nil {
+			err = r.markBatch(p, m)
+		} else {
+			err = r.mark(p, m)
+		}
 		durable = r.sessions[p.user]
 	case OpRoute, OpInApp, OpDismiss, OpDecline, OpShown:
 		changes := m.Op == OpDismiss || m.Op == OpShown

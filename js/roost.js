@@ -458,11 +458,22 @@
       updates.push(cb);
       return function () { updates = updates.filter(function (x) { return x !== cb; }); };
     };
+    // _markOpened(ids): mark these messages opened, in one op per 1000 ids
+    // (client.MaxMarkBatch), then emit "inbox:message-opened" for each this
+    // view shows (the inbox element's "Mark all read" of one tab).
+    self._markOpened = function (ids) {
+      return ready().then(function () {
+        var want = new Set(ids);
+        var list = snapshot.messages.filter(function (m) { return want.has(m.deliveryId); }).map(toMessage);
+        for (var calls = [], i = 0; i < ids.length;) calls.push(call({ op: "mark", deliveryIds: ids.slice(i, i += 1000), state: "opened" }));
+        return Promise.all(calls).then(function () { list.forEach(function (m) { emit("inbox:message-opened", m); }); });
+      });
+    };
     /** inbox.markAllOpened(): mark every message of this view opened. */
     self.markAllOpened = function () {
-      return self.messages().then(function (list) {
-        return Promise.all(list.filter(function (m) { return !m.opened; }).map(function (m) { return m.markOpened(); }));
-      }).then(function () {});
+      return ready().then(function () {
+        return self._markOpened(snapshot.messages.filter(function (m) { return !m.opened; }).map(function (m) { return m.deliveryId; }));
+      });
     };
 
     // _close ends the view (the inbox element's, when it leaves the page).

@@ -64,6 +64,7 @@ var documentedLimits = map[string]string{
 	"inbox.MaxDataDepth":             fmt.Sprintf("%d levels", inbox.MaxDataDepth),
 	"client.MaxStoredEvents":         thousands(client.MaxStoredEvents),
 	"client.MaxTabLockName":          fmt.Sprintf("%d bytes", client.MaxTabLockName),
+	"client.MaxMarkBatch":            thousands(client.MaxMarkBatch),
 	"client.MaxRetryAfter":           fmt.Sprintf("%d hours", client.MaxRetryAfter/time.Hour),
 }
 
