@@ -467,7 +467,7 @@
 
     bell.onclick = () => toggle(panel.hidden, false);
     close.onclick = () => toggle(false, true);
-    markAll.onclick = () => settle(Promise.all(shown().filter((m) => !m.opened).map((m) => m.markOpened())));
+    markAll.onclick = () => settle(view._markOpened(shown().filter((m) => !m.opened).map((m) => m.deliveryId)));
     tabs.onkeydown = (e) => {
       const order = ["", ...topics];
       const i = order.indexOf(active);
