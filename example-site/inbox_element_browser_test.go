@@ -60,72 +60,6 @@ func emulateOffline(ctx context.Context, offline bool) error {
 	return err
 }
 
-// inboxState is what the element shows, read from its shadow root.
-type inboxState struct {
-	Label    string   `json:"label"`
-	Badge    string   `json:"badge"`
-	Expanded string   `json:"expanded"`
-	Open     bool     `json:"open"`
-	Tabs     []string `json:"tabs"`   // what a screen reader says
-	Counts   []string `json:"counts"` // the unread counts shown on the tabs
-	Items    []string `json:"items"`
-	Notice   string   `json:"notice"`
-	Empty    string   `json:"empty"`
-	Focus    string   `json:"focus"`
-	Live     string   `json:"live"`
-}
-
-// inboxStateJS is page code that reads the first <roost-inbox>, or false
-// before it is drawn. Items are "u " (unread) or "r " and the title; a
-// selected tab ends in "*" (a tab is what a screen reader reads: its name
-// and its unread count); focus is the class of the focused element in
-// the element, or "page <id or tag>".
-const inboxStateJS = `(() => {
-	const host = document.querySelector("roost-inbox"), r = host && host.shadowRoot;
-	const bell = r && r.querySelector(".bell");
-	if (!bell || !getComputedStyle(bell).width.endsWith("px") || getComputedStyle(bell).position !== "relative") return false;
-	let f = document.activeElement;
-	while (f && f.shadowRoot && f.shadowRoot.activeElement) f = f.shadowRoot.activeElement;
-	const shown = (sel) => { const e = r.querySelector(sel); return e.hidden ? "" : e.textContent; };
-	return {
-		label: bell.getAttribute("aria-label"), badge: shown(".badge"), expanded: bell.getAttribute("aria-expanded"),
-		open: !r.querySelector(".panel").hidden,
-		tabs: r.querySelector(".tabs").hidden ? [] : [...r.querySelectorAll(".tab")].map(t => [...t.childNodes].filter(n => !n.ariaHidden).map(n => n.textContent).join("") +
-			(t.getAttribute("aria-selected") === "true" ? "*" : "")),
-		counts: [...r.querySelectorAll(".count")].map(c => c.textContent),
-		items: [...r.querySelectorAll(".item:not(.leaving)")].map(li => (li.classList.contains("unread") ? "u " : "r ") + li.querySelector(".message-title").textContent),
-		notice: shown(".notice"), empty: shown(".empty"), live: r.querySelector("[aria-live]").textContent,
-		focus: !f ? "" : f.getRootNode() === r ? f.className : "page " + (f.id || f.localName),
-	};
-})()`
-
-// waitInbox waits until the element's state satisfies ok (page code over s,
-// the state), and returns it.
-func waitInbox(t *testing.T, ctx context.Context, ok string) inboxState {
-	t.Helper()
-	got, err := chromedp.Run(ctx, chromedp.Poll[inboxState](`(() => { const s = `+inboxStateJS+`; return s && (`+ok+`) && s; })()`,
-		chromedp.WithPollingTimeout(15*time.Second)))
-	if err != nil {
-		last, lastErr := chromedp.Run(ctx, chromedp.Evaluate[any](inboxStateJS))
-		require.NoError(t, err, "waiting for %s; the element shows %v %v", ok, last, lastErr)
-	}
-	return got
-}
-
-// clickInbox clicks, with the mouse, the element of the inbox that selector
-// finds (the nth, from 0), in the middle of where it shows.
-func clickInbox(t *testing.T, ctx context.Context, selector string, nth int) {
-	t.Helper()
-	at, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](`(() => {
-		const el = document.querySelector("roost-inbox").shadowRoot.querySelectorAll(`+strconv.Quote(selector)+`)[`+strconv.Itoa(nth)+`];
-		el.scrollIntoView({block: "center"});
-		const r = el.getBoundingClientRect();
-		return [r.left + r.width / 2, r.top + r.height / 2];
-	})()`))
-	require.NoError(t, err)
-	require.NoError(t, chromedp.Do(ctx, chromedp.MouseClickXY(at[0], at[1])))
-}
-
 // sendReply sends a comment_reply (topic social) to user_123.
 func (s *testSite) sendReply(t *testing.T, author string) string {
 	t.Helper()
@@ -165,7 +99,7 @@ func TestInboxElement(t *testing.T) {
 	reply := s.sendReply(t, "Ann")
 	order2 := s.sendOrder(t, "A-2")
 	openInboxPage(t, ctx, s, "/inbox/", inboxPage("en", "", `<roost-inbox topics="orders social"></roost-inbox>`))
-	st := waitInbox(t, ctx, `s.label === "Inbox, 3 unread"`)
+	st := browsertest.WaitInbox(t, ctx, `s.label === "Inbox, 3 unread"`)
 	assert.Equal(t, "3", st.Badge)
 	assert.Equal(t, "false", st.Expanded)
 	assert.False(t, st.Open)
@@ -181,39 +115,39 @@ func TestInboxElement(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, loadedAfter, "roost-inbox.js is fetched after the page's load event")
 
-	clickInbox(t, ctx, ".bell", 0)
-	st = waitInbox(t, ctx, `s.open && s.items.length === 3`)
+	browsertest.ClickInbox(t, ctx, ".bell", 0)
+	st = browsertest.WaitInbox(t, ctx, `s.open && s.items.length === 3`)
 	assert.Equal(t, "true", st.Expanded)
 	assert.Equal(t, []string{"All 3 unread*", "Orders 2 unread", "Social 1 unread"}, st.Tabs)
 	assert.Equal(t, []string{"u Order #A-2 has shipped!", "u Ann replied to your comment", "u Order #A-1 has shipped!"}, st.Items)
 
-	clickInbox(t, ctx, ".tab", 1)
-	st = waitInbox(t, ctx, `s.tabs[1].endsWith("*")`)
+	browsertest.ClickInbox(t, ctx, ".tab", 1)
+	st = browsertest.WaitInbox(t, ctx, `s.tabs[1].endsWith("*")`)
 	assert.Equal(t, []string{"u Order #A-2 has shipped!", "u Order #A-1 has shipped!"}, st.Items)
-	clickInbox(t, ctx, ".open", 1) // a click opens it: read
+	browsertest.ClickInbox(t, ctx, ".open", 1) // a click opens it: read
 	s.waitDelivery(t, order1, "opened", true)
-	st = waitInbox(t, ctx, `s.label === "Inbox, 2 unread"`)
+	st = browsertest.WaitInbox(t, ctx, `s.label === "Inbox, 2 unread"`)
 	assert.Equal(t, []string{"u Order #A-2 has shipped!", "r Order #A-1 has shipped!"}, st.Items)
 	assert.Equal(t, []string{"All 2 unread", "Orders 1 unread*", "Social 1 unread"}, st.Tabs)
 
-	clickInbox(t, ctx, ".toggle", 1) // mark unread again
+	browsertest.ClickInbox(t, ctx, ".toggle", 1) // mark unread again
 	s.waitDelivery(t, order1, "opened", false)
-	waitInbox(t, ctx, `s.label === "Inbox, 3 unread" && s.items[1] === "u Order #A-1 has shipped!"`)
-	clickInbox(t, ctx, ".delete", 1)
+	browsertest.WaitInbox(t, ctx, `s.label === "Inbox, 3 unread" && s.items[1] === "u Order #A-1 has shipped!"`)
+	browsertest.ClickInbox(t, ctx, ".delete", 1)
 	s.waitDelivery(t, order1, "deleted", true)
-	waitInbox(t, ctx, `s.items.length === 1 && s.label === "Inbox, 2 unread"`)
+	browsertest.WaitInbox(t, ctx, `s.items.length === 1 && s.label === "Inbox, 2 unread"`)
 
-	clickInbox(t, ctx, ".tab", 0)
-	waitInbox(t, ctx, `s.tabs[0].endsWith("*") && s.items.length === 2`)
-	clickInbox(t, ctx, ".mark-all", 0)
+	browsertest.ClickInbox(t, ctx, ".tab", 0)
+	browsertest.WaitInbox(t, ctx, `s.tabs[0].endsWith("*") && s.items.length === 2`)
+	browsertest.ClickInbox(t, ctx, ".mark-all", 0)
 	s.waitDelivery(t, order2, "opened", true)
 	s.waitDelivery(t, reply, "opened", true)
-	st = waitInbox(t, ctx, `s.label === "Inbox"`)
+	st = browsertest.WaitInbox(t, ctx, `s.label === "Inbox"`)
 	assert.Equal(t, "", st.Badge, "no badge without unread messages")
 	assert.Equal(t, []string{"All*", "Orders", "Social"}, st.Tabs)
 
 	require.NoError(t, chromedp.Do(ctx, chromedp.MouseClickXY(600, 600)))
-	st = waitInbox(t, ctx, `!s.open`)
+	st = browsertest.WaitInbox(t, ctx, `!s.open`)
 	assert.Equal(t, "false", st.Expanded)
 	noCSPViolations(t, ctx)
 	s.mu.Lock()
@@ -232,17 +166,17 @@ func TestInboxElementKeyboard(t *testing.T) {
 	ids := []string{s.sendOrder(t, "K-1"), s.sendOrder(t, "K-2"), s.sendOrder(t, "K-3")}
 	s.sendReply(t, "Bo")
 	openInboxPage(t, ctx, s, "/inbox/", inboxPage("en", "", `<roost-inbox topics="orders social"></roost-inbox>`))
-	waitInbox(t, ctx, `s.label === "Inbox, 4 unread"`)
+	browsertest.WaitInbox(t, ctx, `s.label === "Inbox, 4 unread"`)
 
 	press(t, ctx, kb.Tab, false)
 	require.Equal(t, "page home", focused(t, ctx))
 	press(t, ctx, kb.Tab, false)
 	require.Equal(t, "bell", focused(t, ctx))
 	press(t, ctx, kb.Enter, false)
-	st := waitInbox(t, ctx, `s.open && s.focus === "tab"`)
+	st := browsertest.WaitInbox(t, ctx, `s.open && s.focus === "tab"`)
 	assert.Equal(t, "All 4 unread*", st.Tabs[0])
 	press(t, ctx, kb.ArrowRight, false)
-	st = waitInbox(t, ctx, `s.tabs[1].endsWith("*") && s.focus === "tab"`)
+	st = browsertest.WaitInbox(t, ctx, `s.tabs[1].endsWith("*") && s.focus === "tab"`)
 	assert.Equal(t, []string{"u Order #K-3 has shipped!", "u Order #K-2 has shipped!", "u Order #K-1 has shipped!"}, st.Items)
 
 	press(t, ctx, kb.Tab, false)
@@ -250,11 +184,11 @@ func TestInboxElementKeyboard(t *testing.T) {
 	press(t, ctx, kb.ArrowDown, false)
 	press(t, ctx, kb.Enter, false) // opens the second: read
 	s.waitDelivery(t, ids[1], "opened", true)
-	st = waitInbox(t, ctx, `s.items[1] === "r Order #K-2 has shipped!"`)
+	st = browsertest.WaitInbox(t, ctx, `s.items[1] === "r Order #K-2 has shipped!"`)
 	assert.Equal(t, "open", st.Focus, "the opened message keeps the focus")
 	press(t, ctx, kb.Delete, false)
 	s.waitDelivery(t, ids[1], "deleted", true)
-	st = waitInbox(t, ctx, `s.items.length === 2`)
+	st = browsertest.WaitInbox(t, ctx, `s.items.length === 2`)
 	assert.Equal(t, "open", st.Focus, "the next message has the focus")
 	press(t, ctx, kb.Enter, false) // the focus moved to K-1
 	s.waitDelivery(t, ids[0], "opened", true)
@@ -264,20 +198,20 @@ func TestInboxElementKeyboard(t *testing.T) {
 	press(t, ctx, kb.Enter, false)
 	s.waitDelivery(t, ids[2], "opened", true) // K-3 marked read by its toggle
 
-	waitInbox(t, ctx, `s.label === "Inbox, 1 unread"`)
+	browsertest.WaitInbox(t, ctx, `s.label === "Inbox, 1 unread"`)
 	press(t, ctx, kb.Escape, false)
-	st = waitInbox(t, ctx, `!s.open`)
+	st = browsertest.WaitInbox(t, ctx, `!s.open`)
 	assert.Equal(t, "bell", st.Focus, "Escape gives the focus back to the bell")
 
 	// Tab past the panel's last control: the focus goes on to the page, and the panel closes.
 	press(t, ctx, kb.Enter, false)
-	waitInbox(t, ctx, `s.open && s.focus === "tab"`)
+	browsertest.WaitInbox(t, ctx, `s.open && s.focus === "tab"`)
 	press(t, ctx, kb.ArrowRight, false) // from Orders, kept since the panel closed, to Social: one message, so its delete button is the panel's last control
-	waitInbox(t, ctx, `s.tabs[2].endsWith("*") && s.items.length === 1`)
+	browsertest.WaitInbox(t, ctx, `s.tabs[2].endsWith("*") && s.items.length === 1`)
 	for range 4 { // the message, its toggle, its delete button, then out
 		press(t, ctx, kb.Tab, false)
 	}
-	st = waitInbox(t, ctx, `!s.open`)
+	st = browsertest.WaitInbox(t, ctx, `!s.open`)
 	assert.Equal(t, "page after", st.Focus)
 	noCSPViolations(t, ctx)
 }
@@ -296,9 +230,9 @@ func TestInboxElementLanguages(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			openInboxPage(t, ctx, s, "/"+c.name+"/", inboxPage(c.lang, "", `<roost-inbox topics="orders social"`+c.attrs+`></roost-inbox>`))
-			waitInbox(t, ctx, `s.label === `+strconv.Quote(c.label))
-			clickInbox(t, ctx, ".bell", 0)
-			st := waitInbox(t, ctx, `s.open && s.items.length === 2`)
+			browsertest.WaitInbox(t, ctx, `s.label === `+strconv.Quote(c.label))
+			browsertest.ClickInbox(t, ctx, ".bell", 0)
+			st := browsertest.WaitInbox(t, ctx, `s.open && s.items.length === 2`)
 			assert.Equal(t, c.all, st.Tabs[0])
 			got, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("roost-inbox").shadowRoot.querySelector(".mark-all").textContent`))
 			require.NoError(t, err)
@@ -315,30 +249,30 @@ func TestInboxElementStates(t *testing.T) {
 	ctx := newBrowser(t)
 	s := startSite(t)
 	openInboxPage(t, ctx, s, "/inbox/", inboxPage("en", "", `<roost-inbox></roost-inbox>`))
-	waitInbox(t, ctx, `s.label === "Inbox"`)
-	clickInbox(t, ctx, ".bell", 0)
-	st := waitInbox(t, ctx, `s.open && s.empty.startsWith("No messages yet")`)
+	browsertest.WaitInbox(t, ctx, `s.label === "Inbox"`)
+	browsertest.ClickInbox(t, ctx, ".bell", 0)
+	st := browsertest.WaitInbox(t, ctx, `s.open && s.empty.startsWith("No messages yet")`)
 	assert.Empty(t, st.Tabs, "one topic or none: no tabs")
 
 	s.sendOrder(t, "S-1")
-	st = waitInbox(t, ctx, `s.items.length === 1`)
+	st = browsertest.WaitInbox(t, ctx, `s.items.length === 1`)
 	assert.Equal(t, "New message: Order #S-1 has shipped!", st.Live)
 	assert.Equal(t, "", st.Empty)
 
 	require.NoError(t, emulateOffline(ctx, true))
-	st = waitInbox(t, ctx, `s.notice !== ""`)
+	st = browsertest.WaitInbox(t, ctx, `s.notice !== ""`)
 	assert.Equal(t, "You are offline: these are the messages kept on this device.", st.Notice)
 	assert.Equal(t, []string{"u Order #S-1 has shipped!"}, st.Items)
 	require.NoError(t, emulateOffline(ctx, false))
-	waitInbox(t, ctx, `s.notice === ""`)
+	browsertest.WaitInbox(t, ctx, `s.notice === ""`)
 
 	// A refused identity: the inbox cannot be loaded.
 	s.addPage("/test/forged.js", `analytics.identify("user_123", {}, {signature: "forged"});`)
 	s.addPage("/forged/", strings.Replace(inboxPage("en", "", `<roost-inbox></roost-inbox>`), "/test/identify.js", "/test/forged.js", 1))
 	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(s.URL+"/forged/")))
-	waitInbox(t, ctx, `true`)
-	clickInbox(t, ctx, ".bell", 0)
-	st = waitInbox(t, ctx, `s.open && s.notice !== ""`)
+	browsertest.WaitInbox(t, ctx, `true`)
+	browsertest.ClickInbox(t, ctx, ".bell", 0)
+	st = browsertest.WaitInbox(t, ctx, `s.open && s.notice !== ""`)
 	assert.Equal(t, "The inbox cannot be loaded right now.", st.Notice)
 	assert.Empty(t, st.Items)
 }
@@ -352,7 +286,7 @@ func TestInboxElementFloating(t *testing.T) {
 	s.sendOrder(t, "F-1")
 	require.NoError(t, chromedp.Do(ctx, chromedp.EmulateViewport(1000, 700)))
 	openInboxPage(t, ctx, s, "/floating/", inboxPage("en", ` data-inbox="floating"`, ""))
-	st := waitInbox(t, ctx, `s.label === "Inbox, 1 unread"`)
+	st := browsertest.WaitInbox(t, ctx, `s.label === "Inbox, 1 unread"`)
 	assert.Equal(t, "1", st.Badge)
 	n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("roost-inbox").length`))
 	require.NoError(t, err)
@@ -369,8 +303,8 @@ func TestInboxElementFloating(t *testing.T) {
 	bell := rect(".bell")
 	assert.InDelta(t, 1000-16, bell.Right, 1, "16px from the right edge")
 	assert.InDelta(t, 700-16, bell.Bottom, 1, "16px from the bottom")
-	clickInbox(t, ctx, ".bell", 0)
-	waitInbox(t, ctx, `s.open && s.items.length === 1`)
+	browsertest.ClickInbox(t, ctx, ".bell", 0)
+	browsertest.WaitInbox(t, ctx, `s.open && s.items.length === 1`)
 	panel := rect(".panel")
 	assert.Less(t, panel.Bottom, bell.Top, "the panel opens above the launcher")
 
@@ -379,8 +313,8 @@ func TestInboxElementFloating(t *testing.T) {
 		chromedp.WithPollingTimeout(5*time.Second)))
 	require.NoError(t, err, "on a phone the panel is a full-height sheet")
 	assert.Equal(t, box{0, 0, 390, 844}, rect(".panel"))
-	clickInbox(t, ctx, ".close", 0)
-	st = waitInbox(t, ctx, `!s.open`)
+	browsertest.ClickInbox(t, ctx, ".close", 0)
+	st = browsertest.WaitInbox(t, ctx, `!s.open`)
 	assert.Equal(t, "bell", st.Focus)
 	noCSPViolations(t, ctx)
 }
@@ -398,10 +332,10 @@ func TestInboxElementAccessible(t *testing.T) {
 	for _, theme := range []string{"light", "dark"} {
 		t.Run(theme, func(t *testing.T) {
 			openInboxPage(t, ctx, s, "/"+theme+"/", inboxPage("en", "", `<roost-inbox topics="orders social" theme="`+theme+`"></roost-inbox>`))
-			waitInbox(t, ctx, `s.label === "Inbox, 2 unread"`)
+			browsertest.WaitInbox(t, ctx, `s.label === "Inbox, 2 unread"`)
 			browsertest.RequireNoAxeViolations(t, ctx, "")
-			clickInbox(t, ctx, ".bell", 0)
-			waitInbox(t, ctx, `s.open && s.items.length === 2`)
+			browsertest.ClickInbox(t, ctx, ".bell", 0)
+			browsertest.WaitInbox(t, ctx, `s.open && s.items.length === 2`)
 			waitStill(t, ctx)
 			browsertest.RequireNoAxeViolations(t, ctx, "")
 		})
@@ -413,9 +347,9 @@ func TestInboxElementAccessible(t *testing.T) {
 		require.NoError(t, err)
 		require.NoError(t, chromedp.Do(ctx, chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2))))
 		openInboxPage(t, ctx, s, "/phone/", inboxPage("en", "", `<roost-inbox topics="orders social"></roost-inbox>`))
-		waitInbox(t, ctx, `s.label === "Inbox, 2 unread"`)
-		clickInbox(t, ctx, ".bell", 0)
-		waitInbox(t, ctx, `s.open && s.items.length === 2`)
+		browsertest.WaitInbox(t, ctx, `s.label === "Inbox, 2 unread"`)
+		browsertest.ClickInbox(t, ctx, ".bell", 0)
+		browsertest.WaitInbox(t, ctx, `s.open && s.items.length === 2`)
 		animation, err := chromedp.Run(ctx, chromedp.Evaluate[string](`getComputedStyle(document.querySelector("roost-inbox").shadowRoot.querySelector(".panel")).animationName`))
 		require.NoError(t, err)
 		assert.Equal(t, "none", animation, "with reduced motion the panel does not move")
@@ -459,10 +393,10 @@ func TestInboxElementTimes(t *testing.T) {
 		{"fr", "il y a 1 minute", "il y a 6 minutes"},
 	} {
 		openInboxPage(t, ctx, s, "/times-"+c.lang+"/", inboxPage(c.lang, "", `<roost-inbox></roost-inbox>`))
-		st := waitInbox(t, ctx, `s.badge === "1"`)
+		st := browsertest.WaitInbox(t, ctx, `s.badge === "1"`)
 		assert.Empty(t, st.Live, "a message sent before the page came is not announced")
-		clickInbox(t, ctx, ".bell", 0)
-		waitInbox(t, ctx, `s.open && s.items.length === 1`)
+		browsertest.ClickInbox(t, ctx, ".bell", 0)
+		browsertest.WaitInbox(t, ctx, `s.open && s.items.length === 1`)
 		got, err := chromedp.Run(ctx, chromedp.Evaluate[string](times))
 		require.NoError(t, err)
 		assert.Equal(t, c.now, got)
@@ -507,7 +441,7 @@ func TestInboxElementChanges(t *testing.T) {
 	_, err := chromedp.Call(ctx, cdppage.AddScriptToEvaluateOnNewDocument, cdppage.AddScriptToEvaluateOnNewDocumentParams{Source: recordViews})
 	require.NoError(t, err)
 	openInboxPage(t, ctx, s, "/changes/", inboxPage("en", "", `<roost-inbox topics="orders social"></roost-inbox>`))
-	waitInbox(t, ctx, `s.label === "Inbox, 2 unread"`)
+	browsertest.WaitInbox(t, ctx, `s.label === "Inbox, 2 unread"`)
 	views := func() map[string]int {
 		t.Helper()
 		v, err := chromedp.Run(ctx, chromedp.Evaluate[map[string]int](`window.__views`))
@@ -522,16 +456,16 @@ func TestInboxElementChanges(t *testing.T) {
 		require.NoError(t, err)
 	}
 	run(`document.querySelector("roost-inbox").setAttribute("topics", "social")`)
-	waitInbox(t, ctx, `s.label === "Inbox, 1 unread"`)
+	browsertest.WaitInbox(t, ctx, `s.label === "Inbox, 1 unread"`)
 	assert.Equal(t, map[string]int{"view": 2, "unview": 1}, views(), "a new filter: a new view, the old one closed")
 
 	for range 5 {
 		run(`document.querySelector("main").append(document.querySelector("roost-inbox"))`)
 	}
-	st := waitInbox(t, ctx, `s.label === "Inbox, 1 unread"`)
+	st := browsertest.WaitInbox(t, ctx, `s.label === "Inbox, 1 unread"`)
 	assert.Equal(t, "1", st.Badge)
-	clickInbox(t, ctx, ".bell", 0)
-	st = waitInbox(t, ctx, `s.open && s.items.length === 1`)
+	browsertest.ClickInbox(t, ctx, ".bell", 0)
+	st = browsertest.WaitInbox(t, ctx, `s.open && s.items.length === 1`)
 	assert.Equal(t, []string{"u Ed replied to your comment"}, st.Items)
 	v := views()
 	assert.Equal(t, v["view"]-1, v["unview"], "one view open after moves")
@@ -569,9 +503,9 @@ func TestInboxElementTheme(t *testing.T) {
 			s.addPage("/test/branded.css", `roost-inbox.branded { --roost-bg: rgb(250, 240, 230); --roost-unread: rgb(1, 2, 3); }
 roost-inbox.branded::part(badge) { background: rgb(4, 5, 6); }`)
 			openInboxPage(t, ctx, s, "/theme-"+strconv.Itoa(len(c.head))+"-"+strconv.Itoa(len(c.attrs))+"/", page)
-			waitInbox(t, ctx, `s.badge === "1"`)
-			clickInbox(t, ctx, ".bell", 0)
-			waitInbox(t, ctx, `s.open && s.items.length === 1`)
+			browsertest.WaitInbox(t, ctx, `s.badge === "1"`)
+			browsertest.ClickInbox(t, ctx, ".bell", 0)
+			browsertest.WaitInbox(t, ctx, `s.open && s.items.length === 1`)
 			got, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](colors))
 			require.NoError(t, err)
 			assert.Equal(t, c.panel, got[0])
@@ -598,16 +532,16 @@ func TestInboxElementBodyClicks(t *testing.T) {
 	receipt := s.sendInbox(t, `{"transactional_message_id":"receipt","identifiers":{"id":"user_123"}}`)
 	order := s.sendOrder(t, "B-1")
 	openInboxPage(t, ctx, s, "/body/", inboxPage("en", ` data-inbox="floating"`, `<roost-inbox></roost-inbox>`))
-	waitInbox(t, ctx, `s.label === "Inbox, 2 unread"`)
+	browsertest.WaitInbox(t, ctx, `s.label === "Inbox, 2 unread"`)
 	n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("roost-inbox").length`))
 	require.NoError(t, err)
 	assert.Equal(t, 1, n, "data-inbox adds no second inbox to a page that has one")
-	clickInbox(t, ctx, ".bell", 0)
-	waitInbox(t, ctx, `s.open && s.items.length === 2`)
+	browsertest.ClickInbox(t, ctx, ".bell", 0)
+	browsertest.WaitInbox(t, ctx, `s.open && s.items.length === 2`)
 
-	clickInbox(t, ctx, "p.body", 0) // the order's text
+	browsertest.ClickInbox(t, ctx, "p.body", 0) // the order's text
 	s.waitDelivery(t, order, "opened", true)
-	clickInbox(t, ctx, ".body a", 0)
+	browsertest.ClickInbox(t, ctx, ".body a", 0)
 	s.waitDelivery(t, receipt, "opened", true)
 	assert.Equal(t, []any{"link"}, s.delivery(t, receipt)["clicks"])
 	_, err = chromedp.Run(ctx, chromedp.Poll[bool](`location.hash === "#receipt"`, chromedp.WithPollingTimeout(5*time.Second)))

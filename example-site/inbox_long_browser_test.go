@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -66,38 +65,23 @@ func TestInboxElementLongInbox(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, chromedp.Do(ctx, chromedp.EmulateViewport(1200, 800)))
 	openInboxPage(t, ctx, s, "/long/", inboxPage("en", "", `<roost-inbox topics="orders social"></roost-inbox>`))
-	st := waitInbox(t, ctx, `s.label === "Inbox, 1000 unread"`)
+	st := browsertest.WaitInbox(t, ctx, `s.label === "Inbox, 1000 unread"`)
 	assert.Equal(t, "99+", st.Badge)
 
 	const opens = 5
 	for range opens {
-		clickInbox(t, ctx, ".bell", 0)
-		st = waitInbox(t, ctx, `s.open && s.items.length > 0`)
+		browsertest.ClickInbox(t, ctx, ".bell", 0)
+		st = browsertest.WaitInbox(t, ctx, `s.open && s.items.length > 0`)
 		assert.Less(t, len(st.Items), 100, "the panel opens with a page of messages, not all")
 		assert.True(t, strings.HasPrefix(st.Items[0], "u Order #L-"), st.Items[0])
 		assert.Equal(t, "All 1000 unread*", st.Tabs[0])
 		assert.Equal(t, []string{"99+", "99+"}, st.Counts, "All and Orders show 99+")
-		clickInbox(t, ctx, ".bell", 0)
-		waitInbox(t, ctx, `!s.open`)
+		browsertest.ClickInbox(t, ctx, ".bell", 0)
+		browsertest.WaitInbox(t, ctx, `!s.open`)
 	}
-	clickInbox(t, ctx, ".bell", 0)
-	waitInbox(t, ctx, `s.open`)
-	// Scroll to the end, again as more is drawn, until the oldest is.
-	drawn := 0
-	for drawn < longInbox {
-		_, err = chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => {
-			const box = document.querySelector("roost-inbox").shadowRoot.querySelector(".scroll");
-			box.scrollTop = box.scrollHeight;
-			return true;
-		})()`))
-		require.NoError(t, err)
-		more, err := chromedp.Run(ctx, chromedp.Poll[int](`(() => {
-			const n = document.querySelector("roost-inbox").shadowRoot.querySelectorAll(".item").length;
-			return n > `+strconv.Itoa(drawn)+` && n;
-		})()`, chromedp.WithPollingTimeout(10*time.Second)))
-		require.NoError(t, err, "scrolling to the end of %d messages draws more", drawn)
-		drawn = more
-	}
+	browsertest.ClickInbox(t, ctx, ".bell", 0)
+	browsertest.WaitInbox(t, ctx, `s.open`)
+	scrollInboxToEnd(t, ctx, longInbox)
 	titles, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelector("roost-inbox").shadowRoot.querySelectorAll(".message-title")].map(e => e.textContent)`))
 	require.NoError(t, err)
 	require.Len(t, titles, longInbox)
@@ -119,8 +103,8 @@ func TestInboxElementLongInbox(t *testing.T) {
 		longInbox, openMs, len(got["opens"]), got["longTasks"], got["before"], browsertest.LoadAverage())
 	// Mark all read: one batch for the runtime, not a thousand marks.
 	marked := time.Now()
-	clickInbox(t, ctx, ".mark-all", 0)
-	waitInbox(t, ctx, `s.label === "Inbox"`)
+	browsertest.ClickInbox(t, ctx, ".mark-all", 0)
+	browsertest.WaitInbox(t, ctx, `s.label === "Inbox"`)
 	t.Logf("mark all read of %d messages: %v until the bell says none is unread", longInbox, time.Since(marked).Round(time.Millisecond))
 	if out := os.Getenv("ROOST_BENCH_OUT"); out != "" && os.Getenv("ROOST_BENCH") != "" {
 		b, _ := json.Marshal(map[string]any{"messages": longInbox, "open_ms": openMs, "opens": len(got["opens"]),

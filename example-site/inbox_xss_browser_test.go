@@ -12,6 +12,7 @@ import (
 
 	cdppage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+	"github.com/roostmsg/roost/internal/browsertest"
 	"github.com/roostmsg/roost/render"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -143,7 +144,7 @@ func TestXSSPayloadsNeverRunInInboxElement(t *testing.T) {
 	_, err := chromedp.Call(ctx, cdppage.AddScriptToEvaluateOnNewDocument, cdppage.AddScriptToEvaluateOnNewDocumentParams{Source: xssWatch})
 	require.NoError(t, err)
 	openInboxPage(t, ctx, s, "/xss-inbox/", inboxPage("en", "", `<roost-inbox topics="xss-inbox"></roost-inbox>`))
-	waitInbox(t, ctx, `s.label === "Inbox"`)
+	browsertest.WaitInbox(t, ctx, `s.label === "Inbox"`)
 	_, err = chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => {
 		window.errors = [];
 		analytics.on("message-error", e => window.errors.push(e));
@@ -174,16 +175,16 @@ func TestXSSPayloadsNeverRunInInboxElement(t *testing.T) {
 	// (On a busy machine a rendering may also run out of its time budget: that
 	// is a message-error too, and the message comes with a later poll.)
 	label := fmt.Sprintf("Inbox, %d unread", total)
-	_, err = chromedp.Run(ctx, chromedp.Poll[bool](fmt.Sprintf(`(() => { const s = `+inboxStateJS+`;
+	_, err = chromedp.Run(ctx, chromedp.Poll[bool](fmt.Sprintf(`(() => { const s = `+browsertest.InboxStateJS+`;
 		return s && s.label === %q && window.errors.filter(e => e.error.includes("not a safe URL")).length === %d; })()`,
 		label, n-wantLinks), chromedp.WithPollingTimeout(30*time.Second)))
 	if err != nil {
-		last, _ := chromedp.Run(ctx, chromedp.Evaluate[any](`[(`+inboxStateJS+`).label, window.errors]`))
+		last, _ := chromedp.Run(ctx, chromedp.Evaluate[any](`[(`+browsertest.InboxStateJS+`).label, window.errors]`))
 		require.NoError(t, err, "%d messages and %d message-errors; the page has %v", total, n-wantLinks, last)
 	}
 
-	clickInbox(t, ctx, ".bell", 0)
-	waitInbox(t, ctx, `s.open && s.items.length > 0`)
+	browsertest.ClickInbox(t, ctx, ".bell", 0)
+	browsertest.WaitInbox(t, ctx, `s.open && s.items.length > 0`)
 	scrollInboxToEnd(t, ctx, total)
 
 	type shown struct {
@@ -319,7 +320,7 @@ func TestInboxElementRichMessage(t *testing.T) {
 	sale := s.sendInbox(t, `{"transactional_message_id":"rich_sale","identifiers":{"id":"user_123"},"message_data":{}}`)
 
 	openInboxPage(t, ctx, s, "/rich/", inboxPage("en", "", `<roost-inbox topics="rich"></roost-inbox>`))
-	waitInbox(t, ctx, `s.label === "Inbox, 2 unread"`)
+	browsertest.WaitInbox(t, ctx, `s.label === "Inbox, 2 unread"`)
 	_, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => {
 		window.__actions = [];
 		window.__hashes = [];
@@ -333,8 +334,8 @@ func TestInboxElementRichMessage(t *testing.T) {
 		return true;
 	})()`))
 	require.NoError(t, err)
-	clickInbox(t, ctx, ".bell", 0)
-	st := waitInbox(t, ctx, `s.open && s.items.length === 2`)
+	browsertest.ClickInbox(t, ctx, ".bell", 0)
+	st := browsertest.WaitInbox(t, ctx, `s.open && s.items.length === 2`)
 	assert.Equal(t, []string{"u Spring sale", "u Maintenance"}, st.Items)
 
 	type drawn struct {
@@ -370,7 +371,7 @@ func TestInboxElementRichMessage(t *testing.T) {
 	// Prevented: the click is recorded, the page hears it, the page stays.
 	before, err := chromedp.Run(ctx, chromedp.Evaluate[string](`location.href`))
 	require.NoError(t, err)
-	clickInbox(t, ctx, ".action", 0)
+	browsertest.ClickInbox(t, ctx, ".action", 0)
 	s.waitDelivery(t, sale, "opened", true)
 	require.Eventually(t, func() bool {
 		clicks, _ := s.delivery(t, sale)["clicks"].([]any)
@@ -386,7 +387,7 @@ func TestInboxElementRichMessage(t *testing.T) {
 	require.Len(t, actions, 1, "the page hears one roost-action")
 	assert.Equal(t, action{ID: sale, Action: "shop", URL: "#shop", Cancelable: true}, actions[0],
 		"detail: the message, the action and its url; cancelable")
-	waitInbox(t, ctx, `s.items[0] === "r Spring sale" && s.label === "Inbox, 1 unread"`)
+	browsertest.WaitInbox(t, ctx, `s.items[0] === "r Spring sale" && s.label === "Inbox, 1 unread"`)
 
 	// Not prevented: the browser goes to the action's url. The element
 	// follows its actions' urls in the order they were clicked (each after
@@ -394,7 +395,7 @@ func TestInboxElementRichMessage(t *testing.T) {
 	// have done so first.
 	_, err = chromedp.Run(ctx, chromedp.Evaluate[bool](`window.__prevent = false, true`))
 	require.NoError(t, err)
-	clickInbox(t, ctx, ".action", 1)
+	browsertest.ClickInbox(t, ctx, ".action", 1)
 	hashes, err := chromedp.Run(ctx, chromedp.Poll[[]string](`window.__hashes.length > 0 && window.__hashes`, chromedp.WithPollingTimeout(10*time.Second)))
 	require.NoError(t, err, "the browser goes to the action's url")
 	assert.Equal(t, []string{"#later"}, hashes, "the prevented action was not followed")

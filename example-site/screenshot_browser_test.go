@@ -12,6 +12,7 @@ import (
 	"github.com/chromedp/cdproto/input"
 	cdppage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+	"github.com/roostmsg/roost/internal/browsertest"
 	"github.com/stretchr/testify/require"
 )
 
@@ -126,13 +127,13 @@ func inboxElementShots(t *testing.T, ctx context.Context, s *testSite, dir strin
 		}
 		require.NoError(t, chromedp.Do(ctx, chromedp.EmulateViewport(width, height, viewport...)))
 		require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(s.URL+"/")))
-		waitInbox(t, ctx, `s.label === "Inbox, 3 unread"`)
+		browsertest.WaitInbox(t, ctx, `s.label === "Inbox, 3 unread"`)
 		if theme != "" { // the shop has no dark theme of its own: the element follows the person's only when told to
 			_, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelector("roost-inbox").setAttribute("theme", "`+theme+`"), true`))
 			require.NoError(t, err)
 		}
-		clickInbox(t, ctx, ".bell", 0)
-		waitInbox(t, ctx, `s.open && s.items.length === 4`)
+		browsertest.ClickInbox(t, ctx, ".bell", 0)
+		browsertest.WaitInbox(t, ctx, `s.open && s.items.length === 4`)
 		// The mouse off the close button a phone's sheet puts where the bell was.
 		require.NoError(t, chromedp.Do(ctx, chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, 1, float64(height)-1)))
 		// Drawn: the image loaded, the fonts in, nothing moving, no focus ring.

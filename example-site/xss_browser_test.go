@@ -6,11 +6,9 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/roostmsg/roost/render"
 	"github.com/stretchr/testify/assert"
@@ -86,18 +84,7 @@ func TestXSSPayloadsNeverRun(t *testing.T) {
 	status, res = s.api(t, "PUT", "/v1/people/user_123", "test-key", string(body))
 	require.Equal(t, 200, status, res)
 
-	var (
-		mu      sync.Mutex
-		dialogs []string
-	)
-	require.NoError(t, chromedp.Listen(ctx, func(ev any) {
-		if d, ok := ev.(*page.EventJavascriptDialogOpening); ok {
-			mu.Lock()
-			dialogs = append(dialogs, d.Message)
-			mu.Unlock()
-			go chromedp.Call(ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: false})
-		}
-	}))
+	dialogs := watchDialogs(t, ctx)
 	openPage(t, ctx, s)
 	_, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => {
 		window.__pwned = [];
@@ -187,9 +174,7 @@ func TestXSSPayloadsNeverRun(t *testing.T) {
 	pwned, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`window.__pwned`))
 	require.NoError(t, err)
 	assert.Empty(t, pwned, "no payload ran")
-	mu.Lock()
-	defer mu.Unlock()
-	assert.Empty(t, dialogs, "no dialog opened")
+	assert.Empty(t, dialogs(), "no dialog opened")
 }
 
 // TestXSSPayloadsNeverRunInApp: the corpus in trigger and customer data,

@@ -24,5 +24,13 @@
     console.error("shop: Roost refused the identity " + e.user + " (" + e.status + "): " + e.error);
   });
   // In-app messages need no code here: the page does not listen for
-  // "in-app-message", so Roost's presenter shows them.
+  // "in-app-message", so Roost's presenter shows them. Its top banners keep
+  // clear of the sticky header: --roost-inset-top follows its height
+  // (style.css has a first guess for before this runs).
+  var bar = document.querySelector(".bar");
+  if (bar && typeof ResizeObserver === "function") {
+    new ResizeObserver(function () {
+      document.documentElement.style.setProperty("--roost-inset-top", bar.offsetHeight + 8 + "px");
+    }).observe(bar);
+  }
 })();

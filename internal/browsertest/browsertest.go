@@ -23,7 +23,6 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-
 var (
 	runtimeOnce sync.Once
 	runtimeDir  string

@@ -1,11 +1,9 @@
 package assets_test
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"net/http"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -82,65 +80,6 @@ func elementScript() string {
 })()`, user, server.SignIdentity(siteSecret, user))
 }
 
-// elementState reads the page's <roost-inbox> from its shadow root, or
-// false until its stylesheet applies. items: "u " (unread) or "r " and the
-// title; tabs: each tab's name and unread count, "*" for the selected one.
-const elementState = `(() => {
-	const host = document.querySelector("roost-inbox"), r = host && host.shadowRoot;
-	const bell = r && r.querySelector(".bell");
-	if (!bell || getComputedStyle(bell).position !== "relative") return false;
-	const shown = sel => { const e = r.querySelector(sel); return e.hidden ? "" : e.textContent; };
-	return {
-		label: bell.getAttribute("aria-label"), badge: shown(".badge"), expanded: bell.getAttribute("aria-expanded"),
-		open: !r.querySelector(".panel").hidden && r.querySelector(".panel").checkVisibility(),
-		tabs: r.querySelector(".tabs").hidden ? [] : [...r.querySelectorAll(".tab")].map(t => [...t.childNodes].filter(n => !n.ariaHidden).map(n => n.textContent).join("") +
-			(t.getAttribute("aria-selected") === "true" ? "*" : "")),
-		items: [...r.querySelectorAll(".item:not(.leaving)")].map(li => (li.classList.contains("unread") ? "u " : "r ") + li.querySelector(".message-title").textContent),
-		ids: [...r.querySelectorAll(".item:not(.leaving)")].map(li => li.dataset.id),
-		live: r.querySelector("[aria-live]").textContent,
-		sheet: r.querySelector("link[rel=stylesheet]").href,
-	};
-})()`
-
-// elementView is what elementState reads.
-type elementView struct {
-	Label    string   `json:"label"`
-	Badge    string   `json:"badge"`
-	Expanded string   `json:"expanded"`
-	Open     bool     `json:"open"`
-	Tabs     []string `json:"tabs"`
-	Items    []string `json:"items"`
-	IDs      []string `json:"ids"`
-	Live     string   `json:"live"`
-	Sheet    string   `json:"sheet"`
-}
-
-// waitElement waits until the element's state s satisfies ok (page code)
-// and returns it.
-func waitElement(t *testing.T, tab context.Context, ok string) elementView {
-	t.Helper()
-	got, err := chromedp.Run(tab, chromedp.Poll[elementView](`(() => { const s = `+elementState+`; return s && (`+ok+`) && s; })()`,
-		chromedp.WithPollingTimeout(20*time.Second)))
-	if err != nil {
-		last, lastErr := chromedp.Run(tab, chromedp.Evaluate[any](elementState))
-		require.NoError(t, err, "waiting for %s; the element shows %v %v", ok, last, lastErr)
-	}
-	return got
-}
-
-// clickElement clicks, with the mouse, the middle of the nth (from 0) of
-// what selector finds in the element's shadow root.
-func clickElement(t *testing.T, tab context.Context, selector string, nth int) {
-	t.Helper()
-	at, err := chromedp.Run(tab, chromedp.Evaluate[[]float64](`(() => {
-		const el = document.querySelector("roost-inbox").shadowRoot.querySelectorAll(`+strconv.Quote(selector)+`)[`+strconv.Itoa(nth)+`];
-		const r = el.getBoundingClientRect();
-		return [r.left + r.width / 2, r.top + r.height / 2];
-	})()`))
-	require.NoError(t, err)
-	require.NoError(t, chromedp.Do(tab, chromedp.MouseClickXY(at[0], at[1])))
-}
-
 // TestFrameModeInboxElement: a page on another origin than the Roost
 // server's, under a strict policy that names the server for scripts,
 // frames and styles only, places <roost-inbox topics="orders news"> and
@@ -168,7 +107,7 @@ func TestFrameModeInboxElement(t *testing.T) {
 	sendTo(t, rs, "promo", `{}`) // not of the element's topics
 	require.NoError(t, chromedp.Do(tab, chromedp.Navigate(sh.URL+"/")))
 
-	st := waitElement(t, tab, `s.label === "Inbox, 1 unread"`)
+	st := browsertest.WaitInbox(t, tab, `s.label === "Inbox, 1 unread"`)
 	assert.Equal(t, "1", st.Badge, "the news message counts; the promotion, of another topic, does not")
 	assert.Equal(t, "false", st.Expanded)
 	assert.False(t, st.Open)
@@ -185,28 +124,28 @@ func TestFrameModeInboxElement(t *testing.T) {
 
 	// A message sent now shows in the bell's count and is announced.
 	order := rs.sendInbox(t, "ORD-77")
-	st = waitElement(t, tab, `s.label === "Inbox, 2 unread"`)
+	st = browsertest.WaitInbox(t, tab, `s.label === "Inbox, 2 unread"`)
 	assert.Equal(t, "2", st.Badge)
 	assert.Equal(t, "New message: Order #ORD-77 has shipped!", st.Live)
 
-	clickElement(t, tab, ".bell", 0)
-	st = waitElement(t, tab, `s.open && s.items.length === 2`)
+	browsertest.ClickInbox(t, tab, ".bell", 0)
+	st = browsertest.WaitInbox(t, tab, `s.open && s.items.length === 2`)
 	assert.Equal(t, "true", st.Expanded)
 	assert.Equal(t, []string{"u Order #ORD-77 has shipped!", "u News: Roost ships"}, st.Items, "newest first; no promotion")
 	assert.Equal(t, []string{order, news}, st.IDs)
 	assert.Equal(t, []string{"All 2 unread*", "Orders 1 unread", "News 1 unread"}, st.Tabs)
 
-	clickElement(t, tab, ".open", 0)
+	browsertest.ClickInbox(t, tab, ".open", 0)
 	require.Eventually(t, func() bool { return rs.delivery(t, order)["opened"] == true }, 10*time.Second, 20*time.Millisecond,
 		"the server records the open")
-	st = waitElement(t, tab, `s.label === "Inbox, 1 unread"`)
+	st = browsertest.WaitInbox(t, tab, `s.label === "Inbox, 1 unread"`)
 	assert.Equal(t, []string{"r Order #ORD-77 has shipped!", "u News: Roost ships"}, st.Items)
 	assert.True(t, st.Open, "a message without a link leaves the panel open")
 	assert.Equal(t, false, rs.delivery(t, news)["opened"])
 
 	// A click outside closes the panel.
 	require.NoError(t, chromedp.Do(tab, chromedp.MouseClickXY(600, 600)))
-	waitElement(t, tab, `!s.open && s.expanded === "false"`)
+	browsertest.WaitInbox(t, tab, `!s.open && s.expanded === "false"`)
 
 	type pageRecord struct {
 		Violations []string `json:"violations"`
