@@ -25,7 +25,7 @@ func (s *testSite) waitOpened(t *testing.T, id string) any {
 func TestInAppShownIsOpened(t *testing.T) {
 	browser := newBrowser(t)
 	s := startSite(t)
-	tab := openTab(t, browser, s.URL+"/", 0, pageWatch)
+	tab := openTab(t, browser, s.URL+headlessPage, 0, pageWatch)
 
 	id := s.sendContent(t, layoutContent("modal"))
 	waitPresented(t, tab, id)
@@ -39,7 +39,7 @@ func TestInAppShownIsOpened(t *testing.T) {
 	sticky := s.sendContent(t, `{"layout": "top", "persistent": true, "title": "Until you close it"}`)
 	waitPresented(t, tab, sticky)
 	at := s.waitOpened(t, sticky)
-	openShop(t, tab, s.URL+"/", 0)
+	openShop(t, tab, s.URL+headlessPage, 0)
 	waitPresented(t, tab, sticky)
 	clickPresented(t, tab, ".close")
 	waitGone(t, tab)
@@ -54,7 +54,7 @@ func TestInAppShownIsOpened(t *testing.T) {
 func TestInAppShownByThePageIsOpened(t *testing.T) {
 	browser := newBrowser(t)
 	s := startSite(t)
-	tab := openTab(t, browser, s.URL+"/", 0)
+	tab := openTab(t, browser, s.URL+headlessPage, 0)
 	recordInApp(t, tab, true)
 	_, err := chromedp.Run(tab, chromedp.Evaluate[bool](`analytics.on("in-app-message", m => {
 		window.__message = m;
