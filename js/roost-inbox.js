@@ -513,12 +513,14 @@
       if (!panel.hidden && e.composedPath().indexOf(host) < 0) toggle(false, false);
     };
     document.addEventListener("click", outside);
-    // More messages are drawn as the end of the list comes near.
+    // More messages are drawn as the end of the list comes near: only the
+    // next ones, added at the end.
     listBox.addEventListener("scroll", () => {
-      if (!more.hidden && listBox.scrollTop + 2 * listBox.clientHeight > listBox.scrollHeight) {
-        drawn += PAGE;
-        drawPanel();
-      }
+      if (more.hidden || listBox.scrollTop + 2 * listBox.clientHeight < listBox.scrollHeight) return;
+      const messages = shown(), now = Date.now();
+      list.append(...messages.slice(drawn, drawn + PAGE).map((m) => item(m, now)));
+      drawn += PAGE;
+      more.hidden = messages.length <= drawn;
     }, { passive: true });
     const redraw = () => draw();
     const onError = () => {
