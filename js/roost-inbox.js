@@ -10,33 +10,33 @@
   const PAGE = 30; // messages drawn at a time; more as the person scrolls
   const STRINGS = {
     en: {
-      inbox: "Inbox", bell: ["Inbox, 1 unread", "Inbox, {n} unread"], all: "All", topics: "Topics",
+      inbox: "Inbox", all: "All", topics: "Topics",
       markAll: "Mark all read", markRead: "Mark as read", markUnread: "Mark as unread", remove: "Delete",
       close: "Close", unread: "Unread", unreads: "{n} unread", empty: "No messages yet", emptyText: "New messages show up here.",
-      loading: "Loading…", offline: "You are offline: these are the messages kept on this device.",
-      error: "The inbox cannot be loaded right now.", fresh: ["New message: {t}", "{n} new messages"]
+      loading: "Loading…", offline: "Offline: the messages kept on this device.",
+      error: "The inbox cannot be loaded.", fresh: ["New message: {t}", "{n} new messages"]
     },
     fr: {
-      inbox: "Messages", bell: ["Messages, 1 non lu", "Messages, {n} non lus"], all: "Tous", topics: "Sujets",
+      inbox: "Messages", all: "Tous", topics: "Sujets",
       markAll: "Tout marquer comme lu", markRead: "Marquer comme lu", markUnread: "Marquer comme non lu",
       remove: "Supprimer", close: "Fermer", unread: "Non lu", unreads: ["{n} non lu", "{n} non lus"], empty: "Aucun message",
-      emptyText: "Vos nouveaux messages s’afficheront ici.", loading: "Chargement…",
-      offline: "Vous êtes hors ligne : voici les messages gardés sur cet appareil.",
-      error: "Les messages ne peuvent pas être chargés pour le moment.", fresh: ["Nouveau message : {t}", "{n} nouveaux messages"]
+      emptyText: "Les nouveaux messages s’affichent ici.", loading: "Chargement…",
+      offline: "Hors ligne : les messages gardés sur cet appareil.",
+      error: "Impossible de charger les messages.", fresh: ["Nouveau message : {t}", "{n} nouveaux messages"]
     },
     de: {
-      inbox: "Nachrichten", bell: ["Nachrichten, 1 ungelesen", "Nachrichten, {n} ungelesen"], all: "Alle", topics: "Themen",
+      inbox: "Nachrichten", all: "Alle", topics: "Themen",
       markAll: "Alle als gelesen markieren", markRead: "Als gelesen markieren", markUnread: "Als ungelesen markieren",
       remove: "Löschen", close: "Schließen", unread: "Ungelesen", unreads: "{n} ungelesen", empty: "Noch keine Nachrichten",
       emptyText: "Neue Nachrichten erscheinen hier.", loading: "Wird geladen…",
-      offline: "Sie sind offline: Dies sind die auf diesem Gerät gespeicherten Nachrichten.",
-      error: "Die Nachrichten können gerade nicht geladen werden.", fresh: ["Neue Nachricht: {t}", "{n} neue Nachrichten"]
+      offline: "Offline: die auf diesem Gerät gespeicherten Nachrichten.",
+      error: "Die Nachrichten können nicht geladen werden.", fresh: ["Neue Nachricht: {t}", "{n} neue Nachrichten"]
     }
   };
   const ICONS = {
-    bell: "M12 22a2.5 2.5 0 0 0 2.45-2h-4.9A2.5 2.5 0 0 0 12 22Zm7-6v-5a7 7 0 0 0-5.5-6.84V3.5a1.5 1.5 0 0 0-3 0v.66A7 7 0 0 0 5 11v5l-2 2v1h18v-1Z",
+    bell: "M12 3a6 6 0 0 0-6 6v5l-2 3h16l-2-3V9a6 6 0 0 0-6-6Zm-2.5 16a2.5 2.5 0 0 0 5 0Z",
     close: "M6 6l12 12M18 6 6 18",
-    remove: "M9 3h6l1 2h4v2H4V5h4Zm-3 6h12l-1 12H7Zm4 2v8h1.5v-8Zm3.5 0v8H15v-8Z",
+    remove: "M4 7h16M10 11v6M14 11v6M6 7l1 13h10l1-13M9 7V4h6v3",
     read: "M4 12.5 9 17.5 20 6.5",
     unread: "M12 7a5 5 0 1 0 0 10 5 5 0 0 0 0-10Z"
   };
@@ -100,7 +100,7 @@
     link.rel = "stylesheet";
     link.href = env.stylesheet;
     if (env.nonce) link.nonce = env.nonce;
-    link.onerror = () => console.error("roost: <roost-inbox>: its stylesheet " + link.href + " could not be loaded");
+    link.onerror = () => console.error("roost: cannot load " + link.href);
 
     const bell = button("bell", "", "bell", "bell");
     const badge = el("span", "badge", "", "badge");
@@ -128,8 +128,7 @@
     listBox.setAttribute("role", "tabpanel");
     const list = el("ul", "list", "", "list");
     const empty = el("div", "empty", "", "empty");
-    const more = el("div", "more");
-    listBox.append(list, empty, more);
+    listBox.append(list, empty);
     panel.append(head, tabs, notice, listBox);
     const live = el("div", "sr");
     live.setAttribute("aria-live", "polite");
@@ -137,7 +136,7 @@
 
     let strings = STRINGS.en, lang = "en", view = null, rtf = null;
     let all = null; // the view's messages; null until the first answer
-    let topics = [], active = "", drawn = PAGE, failure = "", known = new Set(), current = "";
+    let topics = [], active = "", drawn = PAGE, more = false, failure = "", known = new Set(), current = "";
     // New messages are announced: those sent since the element came (give
     // or take clocks 10 s apart), not those of the inbox as it was.
     const since = Date.now() - 10000;
@@ -164,11 +163,10 @@
         const attr = host.getAttribute("strings");
         if (attr) extra = Object.assign(JSON.parse(attr), extra);
       } catch (err) {
-        console.error("roost: <roost-inbox>: its strings attribute is not JSON:", err.message);
+        console.error("roost: <roost-inbox>: strings is not JSON:", err.message);
       }
       strings = Object.assign({}, STRINGS.en, STRINGS[lang.split("-")[0]], extra);
       rtf = null;
-      host.setAttribute("data-placement", host.getAttribute("placement") === "floating" ? "floating" : "inline");
       scheme();
       title.textContent = strings.inbox;
       markAll.textContent = strings.markAll;
@@ -215,8 +213,7 @@
       const n = unreadIn("");
       badge.textContent = n > 99 ? "99+" : String(n);
       badge.hidden = n === 0;
-      bell.setAttribute("aria-label", n ? say("bell", n) : strings.inbox);
-      bell.title = bell.getAttribute("aria-label");
+      bell.setAttribute("aria-label", !n ? strings.inbox : strings.bell ? say("bell", n) : strings.inbox + ", " + say("unreads", n));
       if (!panel.hidden) drawPanel();
     }
 
@@ -280,7 +277,7 @@
         else list.insertBefore(li, at);
       }
       drop(at, keep);
-      more.hidden = messages.length <= drawn;
+      more = messages.length > drawn;
       const cur = items.get(current);
       if (nodes.length && !(cur && cur.li.parentNode === list)) setCurrent(nodes[0].dataset.id);
       if (focusItem) {
@@ -323,7 +320,7 @@
 
     function timeText(d, now) {
       if (!rtf) {
-        try { rtf = new Intl.RelativeTimeFormat(lang, { numeric: "auto", style: "long" }); } catch (e) { rtf = new Intl.RelativeTimeFormat("en", { numeric: "auto" }); }
+        try { rtf = new Intl.RelativeTimeFormat(lang, { numeric: "auto" }); } catch (e) { rtf = new Intl.RelativeTimeFormat("en", { numeric: "auto" }); }
       }
       const s = Math.round((d.getTime() - now) / 1000);
       const a = Math.abs(s);
@@ -404,7 +401,7 @@
       }
       const tools = el("div", "tools");
       const toggle = button("toggle", m.opened ? strings.markUnread : strings.markRead, m.opened ? "unread" : "read", "toggle");
-      toggle.onclick = () => settle(m.opened ? items.get(m.deliveryId).m.markUnopened() : items.get(m.deliveryId).m.markOpened());
+      toggle.onclick = () => settle(m.opened ? m.markUnopened() : m.markOpened()); // an entry is drawn again when opened changes
       const del = button("delete", strings.remove, "remove", "delete");
       del.onclick = () => remove(li);
       tools.append(toggle, del);
@@ -482,13 +479,13 @@
       const rows = [...list.children];
       const i = rows.indexOf(li);
       const to = { ArrowDown: i + 1, ArrowUp: i - 1, Home: 0, End: Infinity }[e.key];
-      if (e.key === "Delete" || (e.key === "Backspace" && e.target.tagName !== "INPUT")) {
+      if (e.key === "Delete" || e.key === "Backspace") {
         e.preventDefault();
         return remove(li);
       }
       if (to === undefined) return;
       e.preventDefault();
-      if (to >= rows.length && !more.hidden) {
+      if (to >= rows.length && more) {
         drawn = to === Infinity ? Infinity : drawn + PAGE;
         drawPanel();
       }
@@ -504,7 +501,7 @@
       if (e.relatedTarget && !panel.contains(e.relatedTarget) && e.relatedTarget !== bell) toggle(false, false);
     });
     panel.onkeydown = (e) => {
-      if (e.key === "Escape" || e.key === "Esc") {
+      if (e.key === "Escape") {
         e.stopPropagation();
         toggle(false, true);
       }
@@ -516,11 +513,11 @@
     // More messages are drawn as the end of the list comes near: only the
     // next ones, added at the end.
     listBox.addEventListener("scroll", () => {
-      if (more.hidden || listBox.scrollTop + 2 * listBox.clientHeight < listBox.scrollHeight) return;
+      if (!more || listBox.scrollTop + 2 * listBox.clientHeight < listBox.scrollHeight) return;
       const messages = shown(), now = Date.now();
       list.append(...messages.slice(drawn, drawn + PAGE).map((m) => item(m, now)));
       drawn += PAGE;
-      more.hidden = messages.length <= drawn;
+      more = messages.length > drawn;
     }, { passive: true });
     const redraw = () => draw();
     const onError = () => {
@@ -528,7 +525,7 @@
       draw();
     };
     const onRefused = (e) => {
-      if (failure !== "refused") console.warn("roost: <roost-inbox> cannot show the inbox: " + e.error);
+      if (failure !== "refused") console.warn("roost: <roost-inbox>: " + e.error);
       failure = "refused";
       draw();
     };
