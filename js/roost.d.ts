@@ -222,7 +222,7 @@ declare namespace Roost {
   interface InboxElementStrings {
     /** The panel's title, and the bell's label with nothing unread. */
     inbox?: string;
-    /** The bell's label: "Inbox, {n} unread". */
+    /** The bell's label with unread messages; default: inbox, ", " and unreads ("Inbox, 3 unread"). */
     bell?: Plural;
     /** The tab of every topic. */
     all?: string;
