@@ -412,7 +412,7 @@ func TestInboxElementTimes(t *testing.T) {
 		return r.querySelector(".mark-all").textContent === "Read them all" && [r.querySelector(".title").textContent, r.querySelector(".bell").ariaLabel]; })()`,
 		chromedp.WithPollingTimeout(5*time.Second)))
 	require.NoError(t, err)
-	assert.Equal(t, []string{"Notes", "Messages, 1 non lu"}, got, "the title changes, the bell's own string is kept")
+	assert.Equal(t, []string{"Notes", "Notes, 1 non lu"}, got, "the title and the bell's label change, the count's words are kept")
 }
 
 // recordViews is a page script that counts the inbox views the page opens
