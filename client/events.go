@@ -60,11 +60,20 @@ func (s *session) sendEvents() {
 		} else if stopped == nil {
 			return // stopped and nothing left to send
 		}
+		if retry != nil {
+			// A failed post waits its retry (a 429's Retry-After): new
+			// events go with the next try, not before it.
+			select {
+			case <-stopped:
+				stopped = nil
+			case <-retry:
+			}
+			continue
+		}
 		select {
 		case <-stopped:
 			stopped = nil
 		case <-s.flush:
-		case <-retry:
 		}
 	}
 }
