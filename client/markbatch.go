@@ -6,8 +6,8 @@ import (
 	"github.com/roostmsg/roost/inbox"
 )
 
-// markBatch applies a mark op's batch form, {"op":"mark","deliveryIds":[...],
-// "state"}: every message of the list gets state in one go, under one hold
+// markBatch applies a mark op, {"op":"mark","deliveryIds":[...],"state"}
+// (receive makes the one-message form, deliveryId, a batch of one): every message of the list gets state in one go, under one hold
 // of r.mu, so the tabs get one snapshot per view, the person's other
 // runtimes one peer message, and the outbox one write (Receive), however
 // long the list. It is all or nothing: the list is checked first (its

@@ -182,12 +182,14 @@ func (r *Runtime) receive(portID int, m inMsg) (durable *session, err error) {
 		r.postSnapshot(p, m.View)
 	case OpUnview:
 		delete(p.views, m.View)
-	case OpMark, OpClick:
-		if m.Op == OpMark && m.DeliveryIDs != nil {
-			err = r.markBatch(p, m)
-		} else {
-			err = r.mark(p, m)
+	case OpMark:
+		if m.DeliveryIDs == nil { // one message: a batch of one
+			m.DeliveryIDs, m.DeliveryID = []string{m.DeliveryID}, ""
 		}
+		err = r.markBatch(p, m)
+		durable = r.sessions[p.user]
+	case OpClick:
+		err = r.click(p, m)
 		durable = r.sessions[p.user]
 	case OpRoute, OpInApp, OpDismiss, OpDecline, OpShown:
 		changes := m.Op == OpDismiss || m.Op == OpShown
@@ -367,8 +369,10 @@ func (r *Runtime) emit(portID int, name string, data any) {
 	r.host.Post(portID, encode(outMsg{Op: OpEmit, Name: name, Data: data}))
 }
 
-// mark applies a page's change to a message and queues its event for the server.
-func (r *Runtime) mark(p *port, m inMsg) error {
+// click records a page's click on a message (inbox, or an in-app message
+// shown here) and queues its event for the server. Marks (opened,
+// unopened, deleted) go through markBatch, one id or many.
+func (r *Runtime) click(p *port, m inMsg) error {
 	s := r.sessions[p.user]
 	if s == nil {
 		return fmt.Errorf("no person is identified")
@@ -376,39 +380,21 @@ func (r *Runtime) mark(p *port, m inMsg) error {
 	if err := s.mayChange(p); err != nil {
 		return err
 	}
-	var (
-		changed bool
-		err     error
-		event   = inbox.Event{DeliveryID: m.DeliveryID, Action: m.Action}
-	)
-	switch {
-	case m.Op == OpClick:
-		event.Type = inbox.EventClicked
-		if s.store.Has(m.DeliveryID) {
-			changed, err = s.store.MarkDelivered(m.DeliveryID)
-		} else if !r.inAppShown(p.user, m.DeliveryID) {
-			err = fmt.Errorf("%w %q", inbox.ErrUnknownMessage, m.DeliveryID)
+	event := inbox.Event{DeliveryID: m.DeliveryID, Action: m.Action, Type: inbox.EventClicked}
+	if s.store.Has(m.DeliveryID) {
+		changed, err := s.store.MarkDelivered(m.DeliveryID)
+		if err != nil {
+			return err
 		}
-	case m.State == inbox.EventOpened || m.State == inbox.EventUnopened:
-		changed, err = s.store.SetOpened(m.DeliveryID, m.State == inbox.EventOpened)
-		event.Type = m.State
-	case m.State == inbox.EventDeleted:
-		changed, err = s.store.Delete(m.DeliveryID)
-		event.Type = m.State
-	default:
-		return fmt.Errorf("unknown state %q: use opened, unopened or deleted", m.State)
+		if changed {
+			s.applied(true)
+			s.loop.share(event) // the person's tabs with their own runtime show it at once
+		}
+	} else if !r.inAppShown(p.user, m.DeliveryID) {
+		return fmt.Errorf("%w %q", inbox.ErrUnknownMessage, m.DeliveryID)
 	}
-	if err != nil {
-		return err
-	}
-	if changed {
-		s.applied(true)
-		s.loop.share(event) // the person's tabs with their own runtime show it at once
-	}
-	if changed || event.Type == inbox.EventClicked {
-		event.ID = newID()
-		event.AtMs = r.opts.Clock.Now().UnixMilli()
-		s.queue(event)
-	}
+	event.ID = newID()
+	event.AtMs = r.opts.Clock.Now().UnixMilli()
+	s.queue(event)
 	return nil
 }
