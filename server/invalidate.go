@@ -5,12 +5,14 @@ import (
 	"time"
 )
 
-// invalidatingStore is the Store as a Server with a poll cache sees it:
-// every write that can change a poll answer invalidates the cached answers
-// it may change, before it starts and again after it returns (committed or
-// not). The second invalidation is the one correctness rests on (see
-// pollCache); the first one only keeps an answer read before the write
-// from being served while it runs.
+// invalidatingStore is the Store as a Server sees it: every write that
+// can change a poll answer invalidates the cached answers it may change
+// (when there is a poll cache), before it starts and again after it
+// returns (committed or not). The second invalidation is the one
+// correctness rests on (see pollCache); the first one only keeps an
+// answer read before the write from being served while it runs. With the
+// second, the person's open streams are told (streamHub.notify), so that
+// they send the new answer; with or without a poll cache.
 //
 // It implements every method itself, not by embedding Store, so that a
 // method added to Store has to say here what it invalidates.
@@ -19,15 +21,23 @@ import (
 // deliveries (each with its own copy of the template content), so template
 // writes change no answer and invalidate nothing.
 type invalidatingStore struct {
-	store Store
-	polls *pollCache
+	store   Store
+	polls   *pollCache
+	streams *streamHub
 }
 
 // forPerson runs write between two invalidations of personID's answer.
 func (s *invalidatingStore) forPerson(personID string, write func() error) error {
 	s.polls.invalidate(personID)
-	defer s.polls.invalidate(personID)
+	defer s.invalidated(personID)
 	return write()
+}
+
+// invalidated invalidates personID's answer after a write, and tells
+// their streams.
+func (s *invalidatingStore) invalidated(personID string) {
+	s.polls.invalidate(personID)
+	s.streams.notify(personID)
 }
 
 // UpsertTemplate writes a template: no answer changes.
@@ -134,14 +144,15 @@ func (s *invalidatingStore) UpdateDelivery(ctx context.Context, id string, fn fu
 		return fn(d)
 	})
 	if personID != "" {
-		s.polls.invalidate(personID)
+		s.invalidated(personID)
 	}
 	return d, err
 }
 
 // DeleteDraft invalidates the draft's person (a delivery's person never
 // changes, so it is read first), or everyone if the draft could not be
-// read but was deleted. A draft is in no answer; this is a safeguard.
+// read but was deleted. A draft is in no answer; this is a safeguard
+// (so streams are not told of the latter).
 func (s *invalidatingStore) DeleteDraft(ctx context.Context, id string) error {
 	d, err := s.store.FindDelivery(ctx, id)
 	if err != nil {
@@ -156,7 +167,8 @@ func (s *invalidatingStore) DeleteDraft(ctx context.Context, id string) error {
 
 // DropFinishedContent invalidates everyone when it may have cleared
 // something. A finished delivery is in no answer that holds from then on,
-// so this too is a safeguard.
+// so this too is a safeguard; streams are not told (every stream would
+// read its answer again, for nothing).
 func (s *invalidatingStore) DropFinishedContent(ctx context.Context, now time.Time) (int, error) {
 	n, err := s.store.DropFinishedContent(ctx, now)
 	if n > 0 || err != nil {

@@ -34,6 +34,10 @@ type PollAnswer struct {
 	// Cached is whether the answer came from the poll cache, without
 	// reading the store.
 	Cached bool
+	// Until is the earliest instant at which time alone could change the
+	// answer (a scheduled message falling due, one expiring, a tier
+	// ending); zero: only a write can. A stream checks again then.
+	Until time.Time
 }
 
 // Poll returns personID's answer to a poll now: their queued messages and
@@ -56,7 +60,7 @@ func (s *Server) Poll(ctx context.Context, personID string) (PollAnswer, error) 
 	a, ticket := s.polls.lookup(personID, now, version)
 	if a != nil {
 		s.stats.pollsCached.Add(1)
-		return PollAnswer{Body: a.body, ETag: a.etag, Cached: true}, nil
+		return PollAnswer{Body: a.body, ETag: a.etag, Cached: true, Until: a.until}, nil
 	}
 	a, err := s.readPollAnswer(ctx, personID, now)
 	if err != nil {
@@ -64,7 +68,7 @@ func (s *Server) Poll(ctx context.Context, personID string) (PollAnswer, error) 
 	}
 	s.polls.install(personID, ticket, a)
 	s.stats.pollsRead.Add(1)
-	return PollAnswer{Body: a.body, ETag: a.etag}, nil
+	return PollAnswer{Body: a.body, ETag: a.etag, Until: a.until}, nil
 }
 
 // readPollAnswer reads personID's queue at now from the store and returns

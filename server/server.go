@@ -41,6 +41,12 @@ type Config struct {
 	// directly on the Store, is seen by polls only once the cached answer
 	// expires, if ever.
 	PollCacheBytes int
+	// NoStreams switches streaming off: OpenStream returns ErrStreamsOff.
+	NoStreams bool
+	// StreamMax is the most streams this process holds at once (0:
+	// DefaultStreamMax); StreamMaxPerPerson the most one person holds on
+	// it (0: DefaultStreamMaxPerPerson). Past them, OpenStream refuses.
+	StreamMax, StreamMaxPerPerson int
 	// Now returns the current time; nil means time.Now.
 	Now func() time.Time
 	// Logger receives unexpected errors; nil means slog.Default().
@@ -53,13 +59,17 @@ type Config struct {
 type Server struct {
 	cfg   Config
 	store Store
+	// raw is the store as given to New, without the invalidation in front.
+	raw Store
 	// shared is the store when several processes share it, else nil.
 	shared SharedStore
 	ids    idGen
 	render *render.Renderer
 	// polls caches poll answers; nil when Config.PollCacheBytes is negative.
 	polls *pollCache
-	stats counters
+	// streams are the open streams, which writes notify.
+	streams *streamHub
+	stats   counters
 	// eventLocks has one person's events applied at a time, and
 	// eventBudget bounds how many they post (ApplyEvents).
 	eventLocks  personLocks
@@ -87,11 +97,18 @@ func New(cfg Config, store Store) *Server {
 	if cfg.PollCacheBytes == 0 {
 		cfg.PollCacheBytes = DefaultPollCacheBytes
 	}
-	s := &Server{cfg: cfg, store: store, render: render.New()}
-	s.shared, _ = store.(SharedStore)
-	if s.polls = newPollCache(cfg.PollCacheBytes); s.polls != nil {
-		s.store = &invalidatingStore{store: store, polls: s.polls}
+	if cfg.StreamMax <= 0 {
+		cfg.StreamMax = DefaultStreamMax
 	}
+	if cfg.StreamMaxPerPerson <= 0 {
+		cfg.StreamMaxPerPerson = DefaultStreamMaxPerPerson
+	}
+	s := &Server{cfg: cfg, raw: store, render: render.New(), streams: newStreamHub(cfg)}
+	s.shared, _ = store.(SharedStore)
+	s.polls = newPollCache(cfg.PollCacheBytes)
+	// Every write goes through the invalidation, cache or not: it also
+	// tells the person's streams.
+	s.store = &invalidatingStore{store: store, polls: s.polls, streams: s.streams}
 	return s
 }
 

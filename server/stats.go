@@ -20,6 +20,15 @@ type Stats struct {
 	// the store did them (SharedStore.Exclusive, ClaimRound);
 	// MaintainFailed those that failed (the store's error is logged).
 	MaintainRan, MaintainSkipped, MaintainFailed uint64
+	// StreamsOpen is how many streams are open now (a gauge).
+	StreamsOpen uint64
+	// StreamsRefusedOff, StreamsRefusedPerson and StreamsRefusedProcess
+	// count the streams refused: streaming off, the person's cap
+	// (Config.StreamMaxPerPerson), the process's (Config.StreamMax).
+	StreamsRefusedOff, StreamsRefusedPerson, StreamsRefusedProcess uint64
+	// StreamAnswers counts the changed answers streams got to send
+	// (Stream.Answer), the first of each stream included.
+	StreamAnswers uint64
 }
 
 // counters are the live counts behind Stats.
@@ -38,6 +47,9 @@ func (s *Server) Stats() Stats {
 		PollsCached: c.pollsCached.Load(), PollsRead: c.pollsRead.Load(),
 		EventsApplied: c.eventsApplied.Load(), EventsRejected: c.eventsRejd.Load(),
 		MaintainRan: c.maintainRan.Load(), MaintainSkipped: c.maintainSkipped.Load(), MaintainFailed: c.maintainFailed.Load(),
+		StreamsOpen:       uint64(s.StreamsOpen()),
+		StreamsRefusedOff: s.streams.refusedOff.Load(), StreamsRefusedPerson: s.streams.refusedPerson.Load(),
+		StreamsRefusedProcess: s.streams.refusedProcess.Load(), StreamAnswers: s.streams.answers.Load(),
 	}
 }
 
