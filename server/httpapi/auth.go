@@ -120,7 +120,24 @@ func (h *Handler) client(next clientHandler) http.Handler {
 // wrong or expired signature, EINVALID for a missing or invalid user; a
 // missing or wrong signature counts against r's address (authFailed).
 func (h *Handler) identify(r *http.Request) (string, error) {
-	id, user := r.Header.Get("X-Roost-Site"), r.Header.Get("X-Roost-User")
+	return h.identifyAs(r, headerCredentials(r))
+}
+
+// credentials are what a browser request says of its site and person.
+type credentials struct {
+	site, user, signature string
+}
+
+// headerCredentials returns the credentials of r's X-Roost-* headers.
+func headerCredentials(r *http.Request) credentials {
+	return credentials{site: r.Header.Get("X-Roost-Site"), user: r.Header.Get("X-Roost-User"),
+		signature: r.Header.Get("X-Roost-Signature")}
+}
+
+// identifyAs is identify with the credentials c (headers, or for the
+// stream, the query where a header is missing).
+func (h *Handler) identifyAs(r *http.Request, c credentials) (string, error) {
+	id, user := c.site, c.user
 	if id == "" {
 		h.refused.add("", RefusedUnknownSite)
 		return "", server.Errorf(server.EUNAUTHORIZED, "missing X-Roost-Site header")
@@ -146,7 +163,7 @@ func (h *Handler) identify(r *http.Request) (string, error) {
 		return "", err
 	}
 	if site.IdentitySecret != "" {
-		if err := server.VerifyIdentity(site.IdentitySecret, user, r.Header.Get("X-Roost-Signature"), h.srv.Now()); err != nil {
+		if err := server.VerifyIdentity(site.IdentitySecret, user, c.signature, h.srv.Now()); err != nil {
 			h.refused.add(id, RefusedSignature)
 			if server.IdentityExpired(err) {
 				return "", err // an expired token was made by the backend: no guess
@@ -192,6 +209,14 @@ func secretEqual(a, b string) bool {
 // origins a site allows is enforced by the server (Handler.identify), and
 // browser requests carry no cookies or other ambient credentials.
 func cors(next http.Handler) http.Handler {
+	return corsAllowing(allowHeaders, next)
+}
+
+// allowHeaders are the request headers a browser request may carry.
+const allowHeaders = "Content-Type, X-Roost-Site, X-Roost-User, X-Roost-Signature, If-None-Match"
+
+// corsAllowing is cors with the request headers allowed.
+func corsAllowing(allowed string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hd := w.Header()
 		hd.Add("Vary", "Origin")
@@ -199,7 +224,7 @@ func cors(next http.Handler) http.Handler {
 			hd.Set("Access-Control-Allow-Origin", origin)
 		}
 		hd.Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
-		hd.Set("Access-Control-Allow-Headers", "Content-Type, X-Roost-Site, X-Roost-User, X-Roost-Signature, If-None-Match")
+		hd.Set("Access-Control-Allow-Headers", allowed)
 		hd.Set("Access-Control-Expose-Headers", "ETag, Retry-After, Date")
 		hd.Set("Access-Control-Max-Age", "86400")
 		next.ServeHTTP(w, r)

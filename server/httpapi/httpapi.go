@@ -15,6 +15,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/roostmsg/roost/inbox"
 	"github.com/roostmsg/roost/server"
@@ -52,6 +53,15 @@ type Config struct {
 	// to tell clients apart for the failed-authentication limits (see
 	// ParseTrustedProxies, DefaultTrustedProxies); nil trusts none.
 	TrustedProxies []netip.Prefix
+	// StreamHeartbeat is the heartbeat period of GET /v1/client/stream
+	// (0: DefaultStreamHeartbeat); StreamMaxAge how long a stream lasts
+	// at most, less up to a tenth at random (0: DefaultStreamMaxAge).
+	StreamHeartbeat, StreamMaxAge time.Duration
+	// StreamWriteTimeout bounds each write of a stream and each read of
+	// its answer, in place of the http.Server's WriteTimeout, which would
+	// cut the stream (set it to that): a client that stops reading is cut
+	// then. 0: writes are not bounded.
+	StreamWriteTimeout time.Duration
 	// Logger receives unexpected errors and throttled addresses; nil
 	// means slog.Default().
 	Logger *slog.Logger
@@ -249,6 +259,7 @@ func (h *Handler) routes() {
 	mux.Handle("/v1/transactional/{id}/contents", methods{http.MethodGet: h.app(h.handleListContents)})
 	mux.Handle("/v1/transactional/{id}/content/{content_id}", methods{http.MethodPut: h.app(h.handlePutContent)})
 	mux.Handle("/v1/client/poll", cors(methods{http.MethodGet: h.client(h.handlePoll), http.MethodOptions: preflight}))
+	mux.Handle(inbox.PathStream, corsAllowing(streamAllowHeaders, methods{http.MethodGet: http.HandlerFunc(h.handleStream), http.MethodOptions: preflight}))
 	mux.Handle("/v1/client/events", cors(methods{http.MethodPost: h.client(h.handleEvents), http.MethodOptions: preflight}))
 	mux.Handle("/v1/client/", cors(notFound))
 	mux.Handle("/", notFound)
