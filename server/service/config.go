@@ -6,6 +6,7 @@
 package service
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -78,8 +79,23 @@ type Config struct {
 	// idle and slow ones are closed to make room, else a new one is
 	// answered 503 at once (see limitListener).
 	MaxConns int
-	// ShutdownTimeout is how long a shutdown waits for requests in flight.
+	// ShutdownTimeout is how long a shutdown waits for requests in flight
+	// (streams end at once).
 	ShutdownTimeout time.Duration
+
+	// NoStreams switches GET /v1/client/stream off: it answers 204, and
+	// clients poll (server.Config.NoStreams).
+	NoStreams bool
+	// StreamHeartbeat is a stream's heartbeat period (0:
+	// httpapi.DefaultStreamHeartbeat, at least MinStreamHeartbeat);
+	// StreamMaxAge how long a stream lasts at most (0:
+	// httpapi.DefaultStreamMaxAge, at least twice the heartbeat).
+	StreamHeartbeat, StreamMaxAge time.Duration
+	// StreamMax is the most streams the process holds (0: nine tenths of
+	// MaxConns, so that polls and sends keep connections); at most
+	// MaxConns. StreamMaxPerPerson the most one person holds on it (0:
+	// server.DefaultStreamMaxPerPerson).
+	StreamMax, StreamMaxPerPerson int
 	// MaintainEvery is how often the background work runs (Server.Maintain).
 	MaintainEvery time.Duration
 
@@ -118,6 +134,11 @@ func (c *Config) setDefaults() {
 	}
 	if c.MaxConns == 0 {
 		c.MaxConns = DefaultMaxConns
+	}
+	set(&c.StreamHeartbeat, httpapi.DefaultStreamHeartbeat)
+	set(&c.StreamMaxAge, httpapi.DefaultStreamMaxAge)
+	if c.StreamMaxPerPerson == 0 {
+		c.StreamMaxPerPerson = server.DefaultStreamMaxPerPerson
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
@@ -187,6 +208,7 @@ func (c *Config) Validate() error {
 		{"tier-active", c.TierActive}, {"tier-inactive", c.TierInactive}, {"tier-low", c.TierLow},
 		{"read-header-timeout", c.ReadHeaderTimeout}, {"read-timeout", c.ReadTimeout},
 		{"write-timeout", c.WriteTimeout}, {"idle-timeout", c.IdleTimeout}, {"shutdown-timeout", c.ShutdownTimeout},
+		{"stream-heartbeat", c.StreamHeartbeat}, {"stream-max-age", c.StreamMaxAge},
 	} {
 		if d.v < 0 {
 			errs = append(errs, fmt.Errorf("%s is negative (%v)", setting(d.name), d.v))
@@ -195,11 +217,12 @@ func (c *Config) Validate() error {
 	for _, n := range []struct {
 		name string
 		v    int
-	}{{"max-conns", c.MaxConns}, {"max-header-bytes", c.MaxHeaderBytes}} {
+	}{{"max-conns", c.MaxConns}, {"max-header-bytes", c.MaxHeaderBytes}, {"stream-max", c.StreamMax}, {"stream-max-per-person", c.StreamMaxPerPerson}} {
 		if n.v < 0 {
 			errs = append(errs, fmt.Errorf("%s is negative (%d)", setting(n.name), n.v))
 		}
 	}
+	errs = append(errs, c.validateStreams())
 	if c.MetricsAddr != "" && c.MetricsAddr == c.Addr && !strings.HasSuffix(c.Addr, ":0") { // :0, a free port each
 		errs = append(errs, fmt.Errorf("%s %s is -addr: leave it empty to serve /metrics on -addr", setting("metrics-addr"), c.MetricsAddr))
 	}
@@ -260,6 +283,38 @@ func (c *Config) validateTiers() error {
 		return fmt.Errorf("the poll tiers are out of order (%v, %v, %v): -tier-active <= -tier-inactive <= -tier-low", active, inactive, low)
 	}
 	return nil
+}
+
+// MinStreamHeartbeat is the shortest heartbeat period of a stream:
+// shorter would have every open stream write many times a second.
+const MinStreamHeartbeat = time.Second
+
+// validateStreams returns an error unless the stream settings (zero: the
+// default) fit together: a heartbeat of at least MinStreamHeartbeat, a
+// max age of at least two heartbeats (a client counts a stream healthy
+// after two), at most MaxConns streams.
+func (c *Config) validateStreams() error {
+	hb, age := cmp.Or(c.StreamHeartbeat, httpapi.DefaultStreamHeartbeat), cmp.Or(c.StreamMaxAge, httpapi.DefaultStreamMaxAge)
+	var errs []error
+	if hb > 0 && hb < MinStreamHeartbeat {
+		errs = append(errs, fmt.Errorf("%s %v is shorter than %v: every open stream would write that often", setting("stream-heartbeat"), hb, MinStreamHeartbeat))
+	}
+	if hb > 0 && age > 0 && age < 2*hb {
+		errs = append(errs, fmt.Errorf("%s %v is under two heartbeats (-stream-heartbeat %v): clients would take every stream for a failed one", setting("stream-max-age"), age, hb))
+	}
+	if conns := cmp.Or(c.MaxConns, DefaultMaxConns); c.StreamMax > conns {
+		errs = append(errs, fmt.Errorf("%s %d is over -max-conns %d: streams would leave no connection to polls and sends (0: nine tenths of -max-conns)", setting("stream-max"), c.StreamMax, conns))
+	}
+	return errors.Join(errs...)
+}
+
+// streamMax returns the most streams the process holds: StreamMax, or
+// when 0, nine tenths of MaxConns.
+func (c *Config) streamMax() int {
+	if c.StreamMax > 0 {
+		return c.StreamMax
+	}
+	return max(1, cmp.Or(c.MaxConns, DefaultMaxConns)*9/10)
 }
 
 // ShortSecret is the length under which Warnings calls an API key or a

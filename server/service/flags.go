@@ -33,6 +33,7 @@ type Flags struct {
 	// secretFile and keyFile name files of more secrets and keys.
 	secretFile, keyFile string
 	pollCache           sizeValue
+	stream              bool
 	logFormat, logLevel string
 	// LogOutput is where the logger of Config writes; nil means os.Stderr.
 	LogOutput io.Writer
@@ -92,6 +93,12 @@ func BindFlags(fs *flag.FlagSet) *Flags {
 	fs.IntVar(&c.MaxHeaderBytes, "max-header-bytes", DefaultMaxHeaderBytes, f.usage("max-header-bytes", "largest request header block"))
 	fs.IntVar(&c.MaxConns, "max-conns", DefaultMaxConns, f.usage("max-conns", "most open connections; past it idle and slow ones are closed, else new ones get 503"))
 	dur(&c.ShutdownTimeout, "shutdown-timeout", DefaultShutdownTimeout, "on SIGTERM, how long requests in flight may take to finish")
+	fs.BoolVar(&f.stream, "stream", true, f.usage("stream", "serve GET /v1/client/stream, the push channel of the poll answer; false: clients poll"))
+	dur(&c.StreamHeartbeat, "stream-heartbeat", httpapi.DefaultStreamHeartbeat, "a stream's heartbeat period (at least 1s)")
+	fs.IntVar(&c.StreamMax, "stream-max", 0, f.usage("stream-max", "most streams this process holds; past it 503 (0: nine tenths of -max-conns)"))
+	fs.IntVar(&c.StreamMaxPerPerson, "stream-max-per-person", server.DefaultStreamMaxPerPerson,
+		f.usage("stream-max-per-person", "most streams one person holds on this process; past it 429"))
+	dur(&c.StreamMaxAge, "stream-max-age", httpapi.DefaultStreamMaxAge, "how long a stream lasts at most (less up to a tenth, at random); the client reconnects")
 	return f
 }
 
@@ -126,6 +133,7 @@ func (f *Flags) Config(getenv func(string) string) (Config, error) {
 		return Config{}, err
 	}
 	c := f.cfg
+	c.NoStreams = !f.stream
 	c.PollCacheBytes = int(f.pollCache)
 	if c.PollCacheBytes == 0 {
 		c.PollCacheBytes = -1 // 0 says "none" here; server.Config's 0 is its default

@@ -57,6 +57,27 @@ func TestFlags_Defaults(t *testing.T) {
 	assert.Empty(t, cfg.Sites)
 	assert.Empty(t, cfg.APIKeys)
 	assert.NotNil(t, cfg.Logger)
+	assert.False(t, cfg.NoStreams, "streams are on")
+	assert.Equal(t, 15*time.Second, cfg.StreamHeartbeat)
+	assert.Equal(t, 30*time.Minute, cfg.StreamMaxAge)
+	assert.Equal(t, 0, cfg.StreamMax, "0: nine tenths of -max-conns")
+	assert.Equal(t, 10, cfg.StreamMaxPerPerson)
+}
+
+// TestFlags_Streams: the stream settings, from flags and variables.
+func TestFlags_Streams(t *testing.T) {
+	cfg := mustParseFlags(t, []string{"-stream=false", "-stream-heartbeat", "5s", "-stream-max", "50"},
+		map[string]string{"ROOST_STREAM_MAX_PER_PERSON": "3", "ROOST_STREAM_MAX_AGE": "1h"})
+	assert.True(t, cfg.NoStreams)
+	assert.Equal(t, 5*time.Second, cfg.StreamHeartbeat)
+	assert.Equal(t, 50, cfg.StreamMax)
+	assert.Equal(t, 3, cfg.StreamMaxPerPerson)
+	assert.Equal(t, time.Hour, cfg.StreamMaxAge)
+	assert.False(t, mustParseFlags(t, nil, map[string]string{"ROOST_STREAM": "true"}).NoStreams)
+	assert.True(t, mustParseFlags(t, nil, map[string]string{"ROOST_STREAM": "false"}).NoStreams)
+	_, err := parseFlags(t, nil, map[string]string{"ROOST_STREAM": "sometimes"})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "ROOST_STREAM")
 }
 
 // TestFlags_Env: every flag has a variable; a flag given on the command
@@ -215,6 +236,12 @@ func TestConfig_Validate(t *testing.T) {
 		{"BadTrustedProxy", func(c *service.Config) { c.TrustedProxies = "10.0.0.0/8, 10.0.0.0/40" },
 			[]string{"-trusted-proxies (ROOST_TRUSTED_PROXIES)", `"10.0.0.0/40"`, "is not a network", "none"}},
 		{"TrustedProxyName", func(c *service.Config) { c.TrustedProxies = "nginx" }, []string{"-trusted-proxies (ROOST_TRUSTED_PROXIES)", `"nginx"`}},
+		{"HeartbeatTooShort", func(c *service.Config) { c.StreamHeartbeat = 100 * time.Millisecond }, []string{"-stream-heartbeat (ROOST_STREAM_HEARTBEAT)", "shorter than 1s"}},
+		{"MaxAgeUnderTwoHeartbeats", func(c *service.Config) { c.StreamMaxAge = 20 * time.Second }, []string{"-stream-max-age (ROOST_STREAM_MAX_AGE)", "two heartbeats"}},
+		{"NegativeMaxAge", func(c *service.Config) { c.StreamMaxAge = -time.Minute }, []string{"-stream-max-age (ROOST_STREAM_MAX_AGE) is negative"}},
+		{"StreamMaxOverConns", func(c *service.Config) { c.MaxConns, c.StreamMax = 100, 101 }, []string{"-stream-max (ROOST_STREAM_MAX) 101 is over -max-conns 100"}},
+		{"NegativeStreamMax", func(c *service.Config) { c.StreamMax = -1 }, []string{"-stream-max (ROOST_STREAM_MAX) is negative"}},
+		{"NegativePerPerson", func(c *service.Config) { c.StreamMaxPerPerson = -1 }, []string{"-stream-max-per-person (ROOST_STREAM_MAX_PER_PERSON) is negative"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			c := valid()

@@ -35,6 +35,10 @@ type metrics struct {
 const maintenanceHelp = "Rounds of background work (retention sweep, old event ids), by result: " +
 	"ran here, skipped because another process sharing the database ran it, or failed (logged)."
 
+// streamsRefusedHelp is the help of roost_streams_refused_total.
+const streamsRefusedHelp = "Streams refused, by reason: streaming off (204), the person's cap (-stream-max-per-person, 429), " +
+	"the process's (-stream-max, 503)."
+
 // commitObserver is a store that reports its commits: the SQLite store,
 // whose writes share commits (group commit).
 type commitObserver interface {
@@ -98,6 +102,17 @@ func newMetrics(srv *server.Server, db server.Store, api *httpapi.Handler, build
 			prometheus.Labels{"result": "skipped"}, func(s server.Stats) uint64 { return s.MaintainSkipped }),
 		stat("roost_maintenance_rounds_total", maintenanceHelp,
 			prometheus.Labels{"result": "failed"}, func(s server.Stats) uint64 { return s.MaintainFailed }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "roost_streams_open", Help: "Streams (GET /v1/client/stream) open on this process.",
+		}, func() float64 { return float64(srv.StreamsOpen()) }),
+		stat("roost_streams_refused_total", streamsRefusedHelp, prometheus.Labels{"reason": "off"},
+			func(s server.Stats) uint64 { return s.StreamsRefusedOff }),
+		stat("roost_streams_refused_total", streamsRefusedHelp, prometheus.Labels{"reason": "person"},
+			func(s server.Stats) uint64 { return s.StreamsRefusedPerson }),
+		stat("roost_streams_refused_total", streamsRefusedHelp, prometheus.Labels{"reason": "process"},
+			func(s server.Stats) uint64 { return s.StreamsRefusedProcess }),
+		stat("roost_stream_answers_total", "Changed poll answers streams sent (the first of each stream included).", nil,
+			func(s server.Stats) uint64 { return s.StreamAnswers }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "roost_queued_messages", Help: "Messages queued for people now: what polls return (counted at most every 10 s).",
 		}, queued.value),

@@ -17,6 +17,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/roostmsg/roost/inbox"
 	"github.com/roostmsg/roost/server"
 	"github.com/roostmsg/roost/server/assets"
 	"github.com/roostmsg/roost/server/httpapi"
@@ -106,6 +107,7 @@ func wire(cfg Config, db Database, files fs.FS) (*Service, error) {
 	s.srv = server.New(server.Config{
 		TierActive: cfg.TierActive, TierInactive: cfg.TierInactive, TierLow: cfg.TierLow,
 		PollCacheBytes: cfg.PollCacheBytes, Now: cfg.Now, Logger: cfg.Logger,
+		NoStreams: cfg.NoStreams, StreamMax: cfg.streamMax(), StreamMaxPerPerson: cfg.StreamMaxPerPerson,
 	}, db)
 	trusted, err := cfg.trustedProxies()
 	if err != nil {
@@ -114,6 +116,7 @@ func wire(cfg Config, db Database, files fs.FS) (*Service, error) {
 	s.api, err = httpapi.New(s.srv, httpapi.Config{
 		APIKeys: cfg.APIKeys, Sites: cfg.Sites, SendRateLimit: cfg.SendRateLimit, SendRateBurst: cfg.SendRateBurst,
 		PublicURL: cfg.PublicURL, TrustedProxies: trusted, Logger: cfg.Logger,
+		StreamHeartbeat: cfg.StreamHeartbeat, StreamMaxAge: cfg.StreamMaxAge, StreamWriteTimeout: cfg.WriteTimeout,
 	})
 	if err != nil {
 		return nil, err
@@ -228,7 +231,7 @@ func (s *Service) Run(ctx context.Context, ready func(addr, metricsAddr net.Addr
 const drainGrace = 500 * time.Millisecond
 
 // Serve serves on ln (and the metrics on mln, if not nil) until ctx is
-// done. Then it stops accepting connections and, for drainGrace at most,
+// done. Then it ends the streams, stops accepting connections and, for drainGrace at most,
 // lets each open one carry one more request, answered with Connection:
 // close; then it closes the idle ones, lets the requests in flight finish
 // (for cfg.ShutdownTimeout in all, after which their connections are
@@ -242,10 +245,11 @@ func (s *Service) Serve(ctx context.Context, ln, mln net.Listener) error {
 			if draining.Load() {
 				w.Header().Set("Connection", "close") // the server closes it after this answer
 			}
-			if s.cfg.WriteTimeout > 0 {
+			if s.cfg.WriteTimeout > 0 && r.URL.Path != inbox.PathStream {
 				// No answer can be written after the write timeout: with a
 				// tenth of it left, a database that stops answering makes a
-				// 503 the client gets, not a hung request.
+				// 503 the client gets, not a hung request. A stream bounds
+				// each of its writes and reads instead (httpapi.Config.StreamWriteTimeout).
 				ctx, cancel := context.WithTimeout(r.Context(), s.cfg.WriteTimeout-s.cfg.WriteTimeout/10)
 				defer cancel()
 				r = r.WithContext(ctx)
@@ -279,6 +283,7 @@ func (s *Service) Serve(ctx context.Context, ln, mln net.Listener) error {
 	maintainCtx, stopMaintain := context.WithCancel(context.WithoutCancel(ctx))
 	var maintaining sync.WaitGroup
 	maintaining.Go(func() { s.srv.Maintain(maintainCtx, s.cfg.MaintainEvery) })
+	maintaining.Go(func() { s.srv.ListenShared(maintainCtx) }) // other processes' writes, to the streams
 
 	var err error
 	select {
@@ -290,7 +295,8 @@ func (s *Service) Serve(ctx context.Context, ln, mln net.Listener) error {
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
 	defer cancel()
 	draining.Store(true)
-	_ = limited.Close() // new connections are refused
+	s.srv.CloseStreams() // streams end now: their clients poll, or reconnect to another process
+	_ = limited.Close()  // new connections are refused
 	limited.drain(shutdownCtx, drainGrace)
 	var wg sync.WaitGroup
 	for _, h := range servers {
