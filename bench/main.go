@@ -10,7 +10,8 @@
 //
 // It runs the packages' Go benchmarks (render, inbox) and measurements
 // that are Go tests gated by ROOST_BENCH=1 (httpapi.TestLoad,
-// httpapi.TestBenchHostile and example-site's TestBenchStartup), which
+// httpapi.TestBenchStreams, httpapi.TestBenchHostile and example-site's
+// TestBenchStartup), which
 // write JSON into a temporary directory it names in ROOST_BENCH_OUT.
 package main
 
@@ -66,6 +67,9 @@ func main() {
 	loadAtServer := loadAverage()
 	goTest(out, "./server/httpapi", "^TestLoad$")
 	serverTable(&b, out, polls, loadAtServer)
+	step("10,000 streams held by one roost process (about 30 s)")
+	goTest(out, "./server/httpapi", "^TestBenchStreams$")
+	streamsTable(&b, out)
 	step("one hostile person's events against another's sends (about 15 s)")
 	goTest(out, "./server/httpapi", "^TestBenchHostile$")
 	hostileTable(&b, out)

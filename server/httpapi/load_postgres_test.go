@@ -228,10 +228,19 @@ func buildRoost(t *testing.T) string {
 var servingLine = regexp.MustCompile(`msg="roost is serving" addr=(\S+)`)
 
 // startRoost starts roost serve on dbURL on a free port of 127.0.0.1,
-// killed at cleanup, and returns its base URL and process id.
-func startRoost(t *testing.T, bin, dbURL, runtimeDir string) (string, int) {
-	cmd := exec.Command(bin, "serve", "-addr", "127.0.0.1:0", "-db", dbURL, "-runtime-dir", runtimeDir, "-site", testSite,
-		"-site-secret", loadSecret, "-api-key", testKey, "-rate-limit", "-1")
+// with the flags extra, killed at cleanup, and returns its base URL and
+// process id.
+func startRoost(t *testing.T, bin, dbURL, runtimeDir string, extra ...string) (string, int) {
+	return startRoostEnv(t, nil, bin, dbURL, runtimeDir, extra...)
+}
+
+// startRoostEnv is startRoost with the environment variables env added.
+func startRoostEnv(t *testing.T, env []string, bin, dbURL, runtimeDir string, extra ...string) (string, int) {
+	cmd := exec.Command(bin, append([]string{"serve", "-addr", "127.0.0.1:0", "-db", dbURL, "-runtime-dir", runtimeDir, "-site", testSite,
+		"-site-secret", loadSecret, "-api-key", testKey, "-rate-limit", "-1"}, extra...)...)
+	if env != nil {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	stderr, err := cmd.StderrPipe()
 	require.NoError(t, err)
 	require.NoError(t, cmd.Start())
