@@ -218,17 +218,23 @@ const allowHeaders = "Content-Type, X-Roost-Site, X-Roost-User, X-Roost-Signatur
 // corsAllowing is cors with the request headers allowed.
 func corsAllowing(allowed string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		hd := w.Header()
-		hd.Add("Vary", "Origin")
-		if origin := r.Header.Get("Origin"); origin != "" {
-			hd.Set("Access-Control-Allow-Origin", origin)
-		}
-		hd.Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
-		hd.Set("Access-Control-Allow-Headers", allowed)
-		hd.Set("Access-Control-Expose-Headers", "ETag, Retry-After, Date")
-		hd.Set("Access-Control-Max-Age", "86400")
+		setCORS(w.Header(), r, allowed)
 		next.ServeHTTP(w, r)
 	})
+}
+
+// setCORS sets the CORS headers of an answer to r, allowing the request
+// headers allowed. (A function of its own: corsAllowing's frame is under
+// every stream's handler while the stream lasts.)
+func setCORS(hd http.Header, r *http.Request, allowed string) {
+	hd.Add("Vary", "Origin")
+	if origin := r.Header.Get("Origin"); origin != "" {
+		hd.Set("Access-Control-Allow-Origin", origin)
+	}
+	hd.Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
+	hd.Set("Access-Control-Allow-Headers", allowed)
+	hd.Set("Access-Control-Expose-Headers", "ETag, Retry-After, Date")
+	hd.Set("Access-Control-Max-Age", "86400")
 }
 
 // preflight answers a CORS preflight (the headers come from cors).

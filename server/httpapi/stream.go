@@ -57,38 +57,66 @@ func streamCredentials(r *http.Request) credentials {
 // (server.Stream.Changed), the instant time changes it (PollAnswer.Until),
 // the heartbeat, the stream's age, the token's expiry, the shutdown, the
 // client leaving.
+//
+// The goroutine waits for minutes with the stack it has then: openStream
+// does the rest in a frame of its own, so that the stack in use while it
+// waits stays under a quarter of 8 KiB, to which the GC can shrink it.
 func (h *Handler) handleStream(w http.ResponseWriter, r *http.Request) {
+	if ls := h.openStream(w, r); ls != nil {
+		defer ls.st.Close()
+		h.pushStream(r.Context(), ls)
+	}
+}
+
+// liveStream is an open stream as its loop needs it.
+type liveStream struct {
+	// ctx is the request's: done when the client leaves.
+	ctx context.Context
+	st  *server.Stream
+	sw  *sseWriter
+	// a is the answer sent last.
+	a server.PollAnswer
+	// end is when the stream ends: its max age, or its token's expiry.
+	end time.Duration
+	// due fires when time alone could change a (PollAnswer.Until);
+	// heartbeat when a heartbeat is due; stop at end.
+	due, heartbeat, stop *time.Timer
+}
+
+// openStream answers the stream's refusals, or opens it: the headers,
+// retry, hello and the first answer or unchanged. It returns nil when the
+// request is answered (refused, or the client gone).
+func (h *Handler) openStream(w http.ResponseWriter, r *http.Request) *liveStream {
 	creds := streamCredentials(r)
 	user, err := h.identifyAs(r, creds)
 	if err != nil {
 		h.fail(w, r, err)
-		return
+		return nil
 	}
 	st, err := h.srv.OpenStream(user)
 	if errors.Is(err, server.ErrStreamsOff) {
 		w.Header().Set("Retry-After", strconv.FormatInt(server.RetrySeconds(server.StreamOffRetry), 10))
 		w.WriteHeader(http.StatusNoContent)
-		return
+		return nil
 	}
 	if err != nil {
 		h.fail(w, r, err)
-		return
+		return nil
 	}
-	defer st.Close()
-	ctx := r.Context()
-	a, _, err := h.streamAnswer(ctx, st, "")
+	a, _, err := h.streamAnswer(r.Context(), st, "")
 	if err != nil {
+		st.Close()
 		h.fail(w, r, err) // before the stream opens: the JSON error
-		return
+		return nil
 	}
-	sw := &sseWriter{w: w, rc: http.NewResponseController(w), timeout: h.cfg.StreamWriteTimeout}
+	ls := &liveStream{st: st, a: a, sw: &sseWriter{w: w, rc: http.NewResponseController(w), timeout: h.cfg.StreamWriteTimeout}}
 	hd := w.Header()
 	hd.Set("Content-Type", "text/event-stream")
 	hd.Set("Cache-Control", "no-store")
 	hd.Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)
-	if sw.timeout <= 0 {
-		_ = sw.rc.SetWriteDeadline(time.Time{}) // no per-write bound: the server's WriteTimeout must not cut it
+	if ls.sw.timeout <= 0 {
+		_ = ls.sw.rc.SetWriteDeadline(time.Time{}) // no per-write bound: the server's WriteTimeout must not cut it
 	}
 	hello := "retry: " + strconv.Itoa(StreamRetryMs) + "\n\nevent: " + inbox.StreamHello +
 		"\ndata: {\"heartbeat_ms\":" + strconv.FormatInt(h.heartbeat().Milliseconds(), 10) + "}\n\n"
@@ -96,81 +124,121 @@ func (h *Handler) handleStream(w http.ResponseWriter, r *http.Request) {
 	if last := r.Header.Get("Last-Event-ID"); last != "" && last == a.ETag {
 		first = sseEvent(inbox.StreamUnchanged, a.ETag, []byte("{}"))
 	}
-	if sw.write(append([]byte(hello), first...)) != nil {
-		return
+	if ls.sw.write(append([]byte(hello), first...)) != nil {
+		st.Close()
+		return nil
 	}
-	h.pushStream(ctx, st, sw, a, creds.signature)
-}
-
-// pushStream sends st's person's answer each time it changes, and a
-// heartbeat when nothing else was sent for a period, until the stream
-// ends. a is the answer sent last.
-func (h *Handler) pushStream(ctx context.Context, st *server.Stream, sw *sseWriter, a server.PollAnswer, signature string) {
-	heartbeat := time.NewTimer(h.heartbeat())
-	defer heartbeat.Stop()
 	maxAge := h.cfg.StreamMaxAge
 	if maxAge <= 0 {
 		maxAge = DefaultStreamMaxAge
 	}
-	maxAge -= rand.N(maxAge/10 + 1) // spread the reconnections over the processes that are up
-	end := time.NewTimer(maxAge)
-	defer end.Stop()
-	if exp, ok := server.IdentityTokenExpiry(signature); ok {
-		if left := exp.Sub(h.srv.Now()); left < maxAge {
-			end.Reset(max(left, 0))
-		}
+	ls.end = maxAge - rand.N(maxAge/10+1) // spread the reconnections over the processes that are up
+	if exp, ok := server.IdentityTokenExpiry(creds.signature); ok {
+		ls.end = max(min(ls.end, exp.Sub(h.srv.Now())), 0)
 	}
-	due := time.NewTimer(time.Hour)
-	defer due.Stop()
+	return ls
+}
+
+// pushStream sends the person's answer each time it changes, and a
+// heartbeat when nothing else was sent for a period, until the stream
+// ends.
+func (h *Handler) pushStream(ctx context.Context, ls *liveStream) {
+	ls.ctx = ctx
+	ls.heartbeat, ls.stop, ls.due = time.NewTimer(h.heartbeat()), time.NewTimer(ls.end), time.NewTimer(time.Hour)
+	defer ls.stopTimers()
 	for {
-		if a.Until.IsZero() {
-			due.Stop()
-		} else {
-			due.Reset(max(a.Until.Sub(h.srv.Now()), time.Millisecond))
-		}
+		ls.armDue(h.srv.Now())
 		select {
 		case <-ctx.Done():
 			return
-		case <-st.Done():
+		case <-ls.st.Done():
 			return
-		case <-end.C:
+		case <-ls.stop.C:
 			return
-		case <-heartbeat.C:
-			if sw.write([]byte(": ping\n\n")) != nil {
+		case <-ls.heartbeat.C:
+			if !h.streamSend(ls, false) {
 				return
 			}
-			heartbeat.Reset(h.heartbeat())
-			continue
-		case <-st.Changed():
-		case <-due.C:
-		}
-		next, changed, err := h.streamAnswer(ctx, st, a.ETag)
-		if err != nil {
-			if ctx.Err() == nil && server.ErrorCode(err) == server.EINTERNAL {
-				h.cfg.Logger.Error("stream: read the answer", "err", err)
+		case <-ls.st.Changed():
+			if !h.streamSend(ls, true) {
+				return
 			}
-			return // the client polls, and opens a stream again later
+		case <-ls.due.C:
+			if !h.streamSend(ls, true) {
+				return
+			}
 		}
-		a = next
-		if !changed {
-			continue
-		}
-		if sw.write(sseEvent(inbox.StreamAnswer, a.ETag, a.Body)) != nil {
-			return
-		}
-		heartbeat.Reset(h.heartbeat())
 	}
 }
 
+// armDue sets ls.due to fire at the instant time alone could change the
+// answer sent last, if there is one.
+func (ls *liveStream) armDue(now time.Time) {
+	if ls.a.Until.IsZero() {
+		ls.due.Stop()
+	} else {
+		ls.due.Reset(max(ls.a.Until.Sub(now), time.Millisecond))
+	}
+}
+
+// stopTimers stops the stream's timers.
+func (ls *liveStream) stopTimers() {
+	ls.heartbeat.Stop()
+	ls.stop.Stop()
+	ls.due.Stop()
+}
+
+// streamSend sends a heartbeat, or when check, the answer if it changed;
+// it reports whether the stream goes on.
+func (h *Handler) streamSend(ls *liveStream, check bool) bool {
+	if !check {
+		if ls.sw.write([]byte(": ping\n\n")) != nil {
+			return false
+		}
+		ls.heartbeat.Reset(h.heartbeat())
+		return true
+	}
+	next, changed, err := h.streamAnswer(ls.ctx, ls.st, ls.a.ETag)
+	if err != nil {
+		if ls.ctx.Err() == nil && server.ErrorCode(err) == server.EINTERNAL {
+			h.cfg.Logger.Error("stream: read the answer", "err", err)
+		}
+		return false // the client polls, and opens a stream again later
+	}
+	ls.a = next
+	if !changed {
+		return true
+	}
+	if ls.sw.write(sseEvent(inbox.StreamAnswer, next.ETag, next.Body)) != nil {
+		return false
+	}
+	ls.heartbeat.Reset(h.heartbeat())
+	return true
+}
+
 // streamAnswer reads the stream's answer (server.Stream.Answer), within
-// the write timeout less a tenth when there is one, as a poll's.
+// the write timeout less a tenth when there is one, as a poll's. It reads
+// on a goroutine of its own: a store's read can take a deep stack (the
+// SQLite driver's does), which the stream's goroutine, parked for
+// minutes, would otherwise keep (a stack shrinks by half a GC at most).
 func (h *Handler) streamAnswer(ctx context.Context, st *server.Stream, etag string) (server.PollAnswer, bool, error) {
 	if t := h.cfg.StreamWriteTimeout; t > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, t-t/10)
 		defer cancel()
 	}
-	return st.Answer(ctx, etag)
+	type result struct {
+		a       server.PollAnswer
+		changed bool
+		err     error
+	}
+	done := make(chan result, 1)
+	go func() {
+		a, changed, err := st.Answer(ctx, etag)
+		done <- result{a, changed, err}
+	}()
+	r := <-done
+	return r.a, r.changed, r.err
 }
 
 // heartbeat returns the heartbeat period.

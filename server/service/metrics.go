@@ -155,13 +155,20 @@ func (m *metrics) instrument(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		m.inFlight.Inc()
-		defer m.inFlight.Dec()
 		rec := &recorder{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(rec, r)
-		route := httpapi.Route(r)
-		m.requests.WithLabelValues(route, methodLabel(r.Method), strconv.Itoa(rec.status)).Inc()
-		m.latency.WithLabelValues(route).Observe(time.Since(start).Seconds())
+		m.observe(r, rec, start)
 	})
+}
+
+// observe counts and times a request answered (rec) that started at
+// start. It is a function of its own so that instrument's frame, under
+// every stream's handler while the stream lasts, stays small.
+func (m *metrics) observe(r *http.Request, rec *recorder, start time.Time) {
+	m.inFlight.Dec()
+	route := httpapi.Route(r)
+	m.requests.WithLabelValues(route, methodLabel(r.Method), strconv.Itoa(rec.status)).Inc()
+	m.latency.WithLabelValues(route).Observe(time.Since(start).Seconds())
 }
 
 // methodLabel is the metrics label of a request method: the method when
