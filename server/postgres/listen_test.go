@@ -82,4 +82,3 @@ func TestListenAnswers_OtherProcess(t *testing.T) {
 		}
 	}, 10*time.Second, 5*time.Millisecond, "A's send after the reconnection reaches B's stream")
 }
-
