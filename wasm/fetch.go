@@ -57,9 +57,8 @@ func await(ctx context.Context, promise js.Value) (js.Value, error) {
 
 // fetch sends req with the browser's fetch (no cookies, no HTTP cache) and reads the whole answer.
 func fetch(ctx context.Context, req client.Request) (client.Response, error) {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel() // aborts the request if it is still on its way
-	res, out, err := send(ctx, req)
+	res, out, stop, err := send(ctx, req)
+	defer stop()
 	if err != nil || out.Status == 304 {
 		return out, err
 	}
@@ -76,8 +75,8 @@ func fetch(ctx context.Context, req client.Request) (client.Response, error) {
 // or when ctx ends, which aborts the request.
 func stream(ctx context.Context, req client.Request, head func(client.Response), chunk func([]byte)) error {
 	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	res, out, err := send(ctx, req)
+	defer cancel() // aborts the request: nothing more is read
+	res, out, _, err := send(ctx, req)
 	if err != nil {
 		return err
 	}
@@ -110,11 +109,11 @@ func stream(ctx context.Context, req client.Request, head func(client.Response),
 }
 
 // send starts req with the browser's fetch (no cookies, no HTTP cache; ctx's
-// end aborts it) and returns the answer once its headers are in, with the
-// status and the headers the runtime reads.
-func send(ctx context.Context, req client.Request) (js.Value, client.Response, error) {
+// end aborts it until stop is called) and returns the answer once its
+// headers are in, with the status and the headers the runtime reads.
+func send(ctx context.Context, req client.Request) (res js.Value, out client.Response, stop func() bool, err error) {
 	abort := jsAbortController.New()
-	context.AfterFunc(ctx, func() { abort.Call("abort") })
+	stop = context.AfterFunc(ctx, func() { abort.Call("abort") })
 
 	headers := jsObject.New()
 	for k, v := range req.Header {
@@ -131,11 +130,11 @@ func send(ctx context.Context, req client.Request) (js.Value, client.Response, e
 		js.CopyBytesToJS(body, req.Body)
 		init.Set("body", body)
 	}
-	res, err := await(ctx, jsFetch.Invoke(req.URL, init))
+	res, err = await(ctx, jsFetch.Invoke(req.URL, init))
 	if err != nil {
-		return js.Undefined(), client.Response{}, err
+		return js.Undefined(), client.Response{}, stop, err
 	}
-	out := client.Response{Status: res.Get("status").Int()}
+	out = client.Response{Status: res.Get("status").Int()}
 	h := res.Get("headers")
 	if v := h.Call("get", "ETag"); v.Type() == js.TypeString {
 		out.ETag = v.String()
@@ -150,7 +149,7 @@ func send(ctx context.Context, req client.Request) (js.Value, client.Response, e
 	if v := h.Call("get", "Retry-After"); v.Type() == js.TypeString {
 		out.RetryAfter = client.ParseRetryAfter(v.String())
 	}
-	return res, out, nil
+	return res, out, stop, nil
 }
 
 // readAll reads the whole body of res.
