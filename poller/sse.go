@@ -7,11 +7,12 @@ import (
 )
 
 // maxSSELine bounds a line and an event's data the parser keeps: a stream
-// that sends more without ending them is broken (a poll answer is far smaller).
-const maxSSELine = 8 << 20
+// that sends more without ending them is broken (a poll answer is far
+// smaller; a larger one still reaches the page by the polls).
+const maxSSELine = 32 << 20
 
 // errSSETooLong is a line or an event over maxSSELine.
-var errSSETooLong = errors.New("stream: an event is over 8 MiB")
+var errSSETooLong = errors.New("stream: an event is over 32 MiB")
 
 // sseEvent is one dispatched Server-Sent Event.
 type sseEvent struct {

@@ -267,8 +267,8 @@ func (s *stream) handle(l *Loop, st *runState, m streamMsg, now time.Time) {
 
 // answered takes the status of the stream's answer: a 200 streams; a
 // refused identity stops the stream and the polls until Wake, as a refused
-// poll does; a 204 (streaming off) keeps it closed for its Retry-After;
-// anything else is a failure.
+// poll does; a 204 (streaming off) keeps it closed for its Retry-After (or
+// Off) while the polls take over, at once; anything else is a failure.
 func (s *stream) answered(l *Loop, st *runState, res Response, now time.Time) {
 	switch res.Status {
 	case statusOK:
