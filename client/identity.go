@@ -75,7 +75,7 @@ func (r *Runtime) check(s *session, p *port, again bool) {
 		}
 	case s.trusts(signature):
 		if later(signature, s.signature) && r.opts.Coordinator == nil {
-			s.signature = signature
+			s.useSignature(signature)
 		}
 		if again {
 			s.loop.Wake()
@@ -194,7 +194,7 @@ func (s *session) accept(signature string) {
 	}
 	r := s.r
 	if r.opts.Coordinator == nil && signature != s.signature && (s.refused || later(signature, s.signature)) {
-		s.signature = signature
+		s.useSignature(signature)
 		if s.refused {
 			s.resume()
 		}

@@ -95,6 +95,7 @@ func newSharedLoop(s *session, schedule *poller.Schedule) *sharedLoop {
 	r := s.r
 	l := &sharedLoop{s: s, coord: r.opts.Coordinator, id: newID(), peers: map[string]time.Time{}}
 	l.loop = poller.NewLoop(transport{s}, schedule, r.opts.Clock, l.deliver, l.report)
+	r.enableStream(s, l.loop)
 	l.key = "roost-poll:" + r.endpoint + ":" + r.siteID + ":" + s.user
 	if s.signature != "" {
 		l.key += ":" + signatureDigest(s.signature)

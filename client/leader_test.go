@@ -23,6 +23,8 @@ type browser struct {
 	presenceEvery time.Duration
 	// poison, when set, is a raw message put first in every poll answer (poison_test.go).
 	poison string
+	// streams, when set, makes the tabs' hosts stream: each request comes here (stream_test.go).
+	streams chan *memberConn
 
 	mu      sync.Mutex
 	holders map[string]*lockRequest   // by lock name
@@ -63,7 +65,11 @@ func newBrowser(t *testing.T, nextPollMs int64, msgs ...inbox.Message) *browser 
 func (b *browser) open(t *testing.T, user, signature string) *member {
 	t.Helper()
 	m := &member{b: b, tabs: &tabs{server: b.server, inbox: map[int]chan map[string]any{}}, peer: make(chan []byte, 10000)}
-	m.rt = client.New(m, client.Options{Tiers: poller.Tiers{Active: 20 * time.Millisecond, Inactive: 20 * time.Millisecond, Low: 20 * time.Millisecond},
+	var host client.Host = m
+	if b.streams != nil {
+		host = streamingMember{m}
+	}
+	m.rt = client.New(host, client.Options{Tiers: poller.Tiers{Active: 20 * time.Millisecond, Inactive: 20 * time.Millisecond, Low: 20 * time.Millisecond},
 		EventRetry: 10 * time.Millisecond, Coordinator: coordinator{m}, PresenceEvery: b.presenceEvery})
 	stopWhenDone(t, m.rt, m.tabs)
 	go func() {

@@ -38,6 +38,9 @@ type Options struct {
 	// gave it are asked for a fresh one (identity-expiring), at most a tenth
 	// of the token's remaining lifetime (60 s when zero).
 	TokenLead time.Duration
+	// StreamOpenTimeout (5 s when zero) and StreamBackoff (1 s) tune the push
+	// channel (Streamer; poller.StreamOptions); its heartbeat is the server's.
+	StreamOpenTimeout, StreamBackoff time.Duration
 }
 
 // Runtime is the one runtime instance of a browser (or of a tab, without
@@ -257,7 +260,8 @@ func (r *Runtime) setSignature(s *session, signature string) *session {
 		return s
 	}
 	if r.opts.Coordinator == nil {
-		s.signature, s.pending = signature, true // until the server's verdict, or a failed poll
+		s.useSignature(signature)
+		s.pending = true // until the server's verdict, or a failed poll
 		return s
 	}
 	s.stop()

@@ -45,8 +45,9 @@ type session struct {
 	// 403) with the current signature: polling and sending stop until the
 	// page identifies the person again (guarded by r.mu).
 	refused bool
-	// pollSignature is the signature the last poll was sent with (guarded by r.mu).
-	pollSignature string
+	// pollSignature and streamSignature are the signatures the last poll
+	// and the last stream request were sent with (guarded by r.mu).
+	pollSignature, streamSignature string
 	// answered is set by the first poll answer, or the inbox an earlier page
 	// load kept (guarded by r.mu).
 	answered bool
@@ -136,7 +137,7 @@ func (s *session) refuse(signature string, status int, body []byte) bool {
 		return false
 	}
 	if alt := s.alternative(); alt != "" {
-		s.signature = alt
+		s.useSignature(alt)
 		return false
 	}
 	s.refused = true
@@ -266,7 +267,11 @@ func (s *session) reportPollError(err error) {
 	s.settle() // the messages cannot be known now: show what there is
 	var refused *poller.RefusedError
 	if errors.As(err, &refused) {
-		if !s.refuse(s.pollSignature, refused.Status, refused.Body) {
+		signature := s.pollSignature
+		if refused.Stream {
+			signature = s.streamSignature
+		}
+		if !s.refuse(signature, refused.Status, refused.Body) {
 			s.loop.Wake() // refused an old signature: poll again with the new one
 		}
 		return
@@ -334,7 +339,7 @@ type transport struct{ s *session }
 
 // Poll implements poller.Transport.
 func (t transport) Poll(ctx context.Context, etag string) (poller.Response, error) {
-	req, signature := t.s.request("GET", "/v1/client/poll", nil)
+	req, signature := t.s.request("GET", inbox.PathPoll, nil)
 	t.s.r.mu.Lock()
 	t.s.pollSignature = signature
 	t.s.r.mu.Unlock()

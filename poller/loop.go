@@ -25,10 +25,15 @@ type RefusedError struct {
 	Status int
 	// Body is the answer's body ({"meta":{"error":...}} from a Roost server).
 	Body []byte
+	// Stream is set when the stream's request was refused, not a poll.
+	Stream bool
 }
 
 // Error implements the error interface.
 func (e *RefusedError) Error() string {
+	if e.Stream {
+		return fmt.Sprintf("stream: server refused the identity (%d)", e.Status)
+	}
 	return fmt.Sprintf("poll: server refused the identity (%d)", e.Status)
 }
 
@@ -79,6 +84,9 @@ type Loop struct {
 
 	wake     chan struct{}
 	visible  chan bool
+	restream chan struct{}
+	// stream is the push channel, nil without one (stream.go).
+	stream   *stream
 	etag     string
 	queued   int
 	lastHint time.Duration
@@ -88,11 +96,11 @@ type Loop struct {
 // returns how many messages are queued) and each failure to report.
 func NewLoop(t Transport, s *Schedule, c Clock, deliver func(inbox.PollResponse) int, report func(error)) *Loop {
 	return &Loop{transport: t, schedule: s, clock: c, deliver: deliver, report: report,
-		wake: make(chan struct{}, 1), visible: make(chan bool, 1)}
+		wake: make(chan struct{}, 1), visible: make(chan bool, 1), restream: make(chan struct{}, 1)}
 }
 
-// Wake asks for a poll now (for example when the identified person changed);
-// it also ends the pause after a RefusedError.
+// Wake asks for a poll now (for example when the identified person changed),
+// even while a stream is healthy; it also ends the pause after a RefusedError.
 func (l *Loop) Wake() {
 	select {
 	case l.wake <- struct{}{}:
@@ -112,37 +120,80 @@ func (l *Loop) SetVisible(v bool) {
 }
 
 // Run polls at once, then on the schedule, until ctx ends. After a poll the
-// server refused (RefusedError) it stops polling until Wake.
+// server refused (RefusedError) it stops polling until Wake. With a stream
+// (EnableStream) it opens the push channel once it polled, and polls only
+// while the stream is not healthy (stream.go).
 func (l *Loop) Run(ctx context.Context) {
-	visible := true
-	paused := false
-	var due time.Time // zero: due now
+	st := &runState{visible: true} // due zero: a poll at once
+	s := l.stream
+	defer s.close()
 	for ctx.Err() == nil {
-		var timer <-chan time.Time
-		if visible && !paused {
-			if wait := due.Sub(l.clock.Now()); wait > 0 {
-				timer = l.clock.After(wait)
-			} else {
-				select {
-				case visible = <-l.visible: // a pending change first: the page may be hidden by now
-					continue
-				default:
-				}
-				var next time.Duration
-				next, paused = l.pollOnce(ctx)
-				due = l.clock.Now().Add(next)
+		now := l.clock.Now()
+		s.expire(l, st, now)
+		if st.visible && !st.paused && (st.pollNow || (!s.healthy() && !now.Before(st.due))) {
+			select {
+			case v := <-l.visible: // a pending change first: the page may be hidden by now
+				s.setVisible(st, v, now)
 				continue
+			default:
 			}
+			next, refused := l.pollOnce(ctx)
+			st.due, st.pollNow = l.clock.Now().Add(next), false
+			if refused {
+				st.paused = true
+				s.close() // a refused identity stops the stream too
+			}
+			continue
+		}
+		if s.wanted(st, now) {
+			s.open(ctx, l.etag, now)
+		}
+		var timer <-chan time.Time
+		if at := l.deadline(st, now); !at.IsZero() {
+			timer = l.clock.After(at.Sub(now))
 		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-l.wake:
-			due, paused = time.Time{}, false
-		case visible = <-l.visible:
+			st.pollNow, st.paused = true, false
+		case v := <-l.visible:
+			s.setVisible(st, v, l.clock.Now())
+		case <-l.restream:
+			s.restart()
+		case m := <-s.messages():
+			s.handle(l, st, m, l.clock.Now())
 		case <-timer:
 		}
 	}
+}
+
+// runState is what Run knows between its rounds.
+type runState struct {
+	visible bool
+	// paused is set after a refused identity, until Wake.
+	paused bool
+	// pollNow is set by Wake: one poll, even while a stream is healthy.
+	pollNow bool
+	// due is when the next poll is due while no stream is healthy.
+	due time.Time
+}
+
+// deadline returns the earliest time Run must look again (zero: none).
+func (l *Loop) deadline(st *runState, now time.Time) time.Time {
+	var at time.Time
+	if st.visible && !st.paused && !l.stream.healthy() {
+		at = st.due
+	}
+	return earliest(at, l.stream.deadline(st, now))
+}
+
+// earliest returns the earlier of two times, zero meaning none.
+func earliest(a, b time.Time) time.Time {
+	if a.IsZero() || (!b.IsZero() && b.Before(a)) {
+		return b
+	}
+	return a
 }
 
 // pollOnce sends one poll and returns the delay before the next, or
@@ -154,7 +205,7 @@ func (l *Loop) pollOnce(ctx context.Context) (next time.Duration, refused bool) 
 		return 0, false
 	}
 	if err == nil {
-		err = l.handle(res)
+		err = l.handle("poll", res)
 	}
 	if err != nil {
 		l.report(err)
@@ -166,18 +217,19 @@ func (l *Loop) pollOnce(ctx context.Context) (next time.Duration, refused bool) 
 	return l.schedule.Next(Outcome{Hint: l.lastHint, Queued: l.queued}, now), false
 }
 
-func (l *Loop) handle(res Response) error {
+// handle takes a poll answer, or a stream's (what is "stream"), as a poll's.
+func (l *Loop) handle(what string, res Response) error {
 	switch {
 	case res.Status == statusNotModified:
 		return nil
 	case res.Status == statusUnauthorized || res.Status == statusForbidden:
 		return &RefusedError{Status: res.Status, Body: res.Body}
 	case res.Status != statusOK:
-		return fmt.Errorf("poll: server answered %d", res.Status)
+		return fmt.Errorf("%s: server answered %d", what, res.Status)
 	}
 	body, err := inbox.DecodePollResponse(res.Body)
 	if err != nil {
-		return fmt.Errorf("poll: bad response body: %w", err)
+		return fmt.Errorf("%s: bad response body: %w", what, err)
 	}
 	l.etag = res.ETag
 	l.lastHint = 0

@@ -1,5 +1,7 @@
 // Package poller decides when the browser runtime asks the server for queued
-// messages, and runs the poll loop over a small Transport with an injected clock.
+// messages, and runs the poll loop over a small Transport with an injected
+// clock; with a Streamer, the loop takes the same answers from the push
+// channel (Server-Sent Events) and polls only while that is down.
 package poller
 
 import (

@@ -57,9 +57,63 @@ func await(ctx context.Context, promise js.Value) (js.Value, error) {
 
 // fetch sends req with the browser's fetch (no cookies, no HTTP cache) and reads the whole answer.
 func fetch(ctx context.Context, req client.Request) (client.Response, error) {
-	abort := jsAbortController.New()
-	stop := context.AfterFunc(ctx, func() { abort.Call("abort") })
+	res, out, stop, err := send(ctx, req)
 	defer stop()
+	if err != nil || out.Status == 304 {
+		return out, err
+	}
+	out.Body, err = readAll(ctx, res)
+	if err != nil {
+		return client.Response{}, err
+	}
+	return out, nil
+}
+
+// stream sends req and hands the answer's body to chunk as it arrives
+// (client.Streamer): the status and headers first, to head, with the whole
+// body unless the status is 200. It returns when the body ends, on an error,
+// or when ctx ends, which aborts the request.
+func stream(ctx context.Context, req client.Request, head func(client.Response), chunk func([]byte)) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel() // aborts the request: nothing more is read
+	res, out, _, err := send(ctx, req)
+	if err != nil {
+		return err
+	}
+	if out.Status != 200 {
+		if out.Body, err = readAll(ctx, res); err != nil {
+			return err
+		}
+		head(out)
+		return nil
+	}
+	head(out)
+	body := res.Get("body")
+	if !body.Truthy() {
+		return errors.New("fetch: the answer has no body to read")
+	}
+	reader := body.Call("getReader")
+	for {
+		part, err := await(ctx, reader.Call("read"))
+		if err != nil {
+			return err
+		}
+		if part.Get("done").Truthy() {
+			return nil
+		}
+		value := part.Get("value")
+		b := make([]byte, value.Get("length").Int())
+		js.CopyBytesToGo(b, value)
+		chunk(b)
+	}
+}
+
+// send starts req with the browser's fetch (no cookies, no HTTP cache; ctx's
+// end aborts it until stop is called) and returns the answer once its
+// headers are in, with the status and the headers the runtime reads.
+func send(ctx context.Context, req client.Request) (res js.Value, out client.Response, stop func() bool, err error) {
+	abort := jsAbortController.New()
+	stop = context.AfterFunc(ctx, func() { abort.Call("abort") })
 
 	headers := jsObject.New()
 	for k, v := range req.Header {
@@ -76,11 +130,11 @@ func fetch(ctx context.Context, req client.Request) (client.Response, error) {
 		js.CopyBytesToJS(body, req.Body)
 		init.Set("body", body)
 	}
-	res, err := await(ctx, jsFetch.Invoke(req.URL, init))
+	res, err = await(ctx, jsFetch.Invoke(req.URL, init))
 	if err != nil {
-		return client.Response{}, err
+		return js.Undefined(), client.Response{}, stop, err
 	}
-	out := client.Response{Status: res.Get("status").Int()}
+	out = client.Response{Status: res.Get("status").Int()}
 	h := res.Get("headers")
 	if v := h.Call("get", "ETag"); v.Type() == js.TypeString {
 		out.ETag = v.String()
@@ -95,15 +149,17 @@ func fetch(ctx context.Context, req client.Request) (client.Response, error) {
 	if v := h.Call("get", "Retry-After"); v.Type() == js.TypeString {
 		out.RetryAfter = client.ParseRetryAfter(v.String())
 	}
-	if out.Status == 304 {
-		return out, nil
-	}
+	return res, out, stop, nil
+}
+
+// readAll reads the whole body of res.
+func readAll(ctx context.Context, res js.Value) ([]byte, error) {
 	buf, err := await(ctx, res.Call("arrayBuffer"))
 	if err != nil {
-		return client.Response{}, err
+		return nil, err
 	}
 	bytes := jsUint8Array.New(buf)
-	out.Body = make([]byte, bytes.Get("length").Int())
-	js.CopyBytesToGo(out.Body, bytes)
+	out := make([]byte, bytes.Get("length").Int())
+	js.CopyBytesToGo(out, bytes)
 	return out, nil
 }

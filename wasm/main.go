@@ -93,3 +93,8 @@ func (h host) Post(port int, msg []byte) {
 func (h host) Fetch(ctx context.Context, req client.Request) (client.Response, error) {
 	return fetch(ctx, req)
 }
+
+// Stream calls the browser's fetch and reads the body as it comes (client.Streamer).
+func (h host) Stream(ctx context.Context, req client.Request, head func(client.Response), chunk func([]byte)) error {
+	return stream(ctx, req, head, chunk)
+}
