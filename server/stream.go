@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"errors"
+	"io"
 	"strconv"
 	"strings"
 	"sync"
@@ -14,7 +15,7 @@ import (
 const (
 	// DefaultStreamMax is the most streams one process holds when
 	// Config.StreamMax is 0.
-	DefaultStreamMax = 9000
+	DefaultStreamMax = 10_000
 	// DefaultStreamMaxPerPerson is the most streams one person holds on
 	// one process when Config.StreamMaxPerPerson is 0.
 	DefaultStreamMaxPerPerson = 10
@@ -40,6 +41,9 @@ type Stream struct {
 	// changed holds one pending notification at most.
 	changed chan struct{}
 	closed  atomic.Bool
+	// conn, when not nil, is closed by CloseStreams (CloseOnShutdown).
+	// Under hub.mu.
+	conn io.Closer
 }
 
 // streamHub holds a process's open streams by person, so that a write
@@ -131,6 +135,24 @@ func (st *Stream) Close() {
 	h.open--
 }
 
+// CloseOnShutdown has CloseStreams close c, st's connection, so that a
+// stream blocked in a write ends at once too; c is closed now when the
+// streams are already closed. A stream served on a connection of its own
+// (a hijacked one, which the http.Server no longer tracks) calls it.
+func (st *Stream) CloseOnShutdown(c io.Closer) {
+	h := st.hub
+	h.mu.Lock()
+	select {
+	case <-h.done:
+		h.mu.Unlock()
+		_ = c.Close()
+		return
+	default:
+	}
+	st.conn = c
+	h.mu.Unlock()
+}
+
 // Changed receives when a write may have changed the person's answer
 // since the last receive (writes in between are merged into one).
 func (st *Stream) Changed() <-chan struct{} { return st.changed }
@@ -181,11 +203,42 @@ func (st *Stream) signal() {
 	}
 }
 
-// CloseStreams ends every stream (their Done is closed) and refuses new
-// ones: a shutdown ends streams at once instead of waiting for them.
+// CloseStreams ends every stream (their Done is closed, their
+// connections given to CloseOnShutdown are closed) and refuses new ones:
+// a shutdown ends streams at once instead of waiting for them.
 func (s *Server) CloseStreams() {
 	h := s.streams
+	var conns []io.Closer
+	h.mu.Lock()
 	h.doneOnce.Do(func() { close(h.done) })
+	for _, list := range h.byPerson {
+		for _, st := range list {
+			if st.conn != nil {
+				conns = append(conns, st.conn)
+				st.conn = nil
+			}
+		}
+	}
+	h.mu.Unlock()
+	for _, c := range conns {
+		_ = c.Close()
+	}
+}
+
+// WaitStreams waits until no stream is open (each one Closed), or until
+// ctx is done, whose error it then returns: after CloseStreams, what a
+// shutdown waits for so that no stream still writes once it returns.
+func (s *Server) WaitStreams(ctx context.Context) error {
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for s.StreamsOpen() > 0 {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-tick.C:
+		}
+	}
+	return nil
 }
 
 // RecheckStreams has every open stream check its person's answer again,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"strconv"
 	"time"
@@ -52,17 +53,29 @@ func streamCredentials(r *http.Request) credentials {
 
 // handleStream answers GET /v1/client/stream (docs/protocol.md): the
 // refusals of the poll, the 204/429/503 of streams it does not open, else
-// an SSE stream of the person's poll answer. Its goroutine waits for what
-// ends or feeds the stream: a write that may change the answer
-// (server.Stream.Changed), the instant time changes it (PollAnswer.Until),
-// the heartbeat, the stream's age, the token's expiry, the shutdown, the
-// client leaving.
+// an SSE stream of the person's poll answer. The stream's loop
+// (pushStream) waits for what ends or feeds it: a write that may change
+// the answer (server.Stream.Changed), the instant time changes it
+// (PollAnswer.Until), the heartbeat, the stream's age, the token's
+// expiry, the shutdown, the client leaving.
 //
-// The goroutine waits for minutes with the stack it has then: openStream
+// On HTTP/1.x the stream takes its connection over (hijackStream): the
+// handler returns at once, net/http's buffers and goroutines are freed,
+// and the loop runs on a goroutine of its own (serveConn) that writes
+// straight to the connection. Where the connection cannot be taken (HTTP/2,
+// a ResponseWriter that cannot hijack), the loop runs on the handler's
+// goroutine and writes through the ResponseWriter, as any handler.
+//
+// That goroutine waits for minutes with the stack it has then: openStream
 // does the rest in a frame of its own, so that the stack in use while it
 // waits stays under a quarter of 8 KiB, to which the GC can shrink it.
 func (h *Handler) handleStream(w http.ResponseWriter, r *http.Request) {
-	if ls := h.openStream(w, r); ls != nil {
+	ls := h.openStream(w, r)
+	switch {
+	case ls == nil:
+	case ls.conn != nil:
+		go h.serveConn(ls)
+	default:
 		defer ls.st.Close()
 		h.pushStream(r.Context(), ls)
 	}
@@ -70,10 +83,14 @@ func (h *Handler) handleStream(w http.ResponseWriter, r *http.Request) {
 
 // liveStream is an open stream as its loop needs it.
 type liveStream struct {
-	// ctx is the request's: done when the client leaves.
+	// ctx is done when the client leaves: the request's, or on a taken
+	// connection, serveConn's.
 	ctx context.Context
 	st  *server.Stream
-	sw  *sseWriter
+	sw  streamWriter
+	// conn is the connection the stream took over, or nil when it is
+	// served through the ResponseWriter.
+	conn net.Conn
 	// a is the answer sent last.
 	a server.PollAnswer
 	// end is when the stream ends: its max age, or its token's expiry.
@@ -83,9 +100,16 @@ type liveStream struct {
 	due, heartbeat, stop *time.Timer
 }
 
+// streamWriter writes a stream's bytes, each write within the stream's
+// write timeout when there is one, and sent at once.
+type streamWriter interface {
+	write(b []byte) error
+}
+
 // openStream answers the stream's refusals, or opens it: the headers,
-// retry, hello and the first answer or unchanged. It returns nil when the
-// request is answered (refused, or the client gone).
+// retry, hello and the first answer or unchanged, on the connection it
+// takes over when it can. It returns nil when the request is answered
+// (refused, or the client gone).
 func (h *Handler) openStream(w http.ResponseWriter, r *http.Request) *liveStream {
 	creds := streamCredentials(r)
 	user, err := h.identifyAs(r, creds)
@@ -109,22 +133,40 @@ func (h *Handler) openStream(w http.ResponseWriter, r *http.Request) *liveStream
 		h.fail(w, r, err) // before the stream opens: the JSON error
 		return nil
 	}
-	ls := &liveStream{st: st, a: a, sw: &sseWriter{w: w, rc: http.NewResponseController(w), timeout: h.cfg.StreamWriteTimeout}}
+	ls := &liveStream{st: st, a: a}
 	hd := w.Header()
 	hd.Set("Content-Type", "text/event-stream")
 	hd.Set("Cache-Control", "no-store")
 	hd.Set("X-Accel-Buffering", "no")
-	w.WriteHeader(http.StatusOK)
-	if ls.sw.timeout <= 0 {
-		_ = ls.sw.rc.SetWriteDeadline(time.Time{}) // no per-write bound: the server's WriteTimeout must not cut it
-	}
 	hello := "retry: " + strconv.Itoa(StreamRetryMs) + "\n\nevent: " + inbox.StreamHello +
 		"\ndata: {\"heartbeat_ms\":" + strconv.FormatInt(h.heartbeat().Milliseconds(), 10) + "}\n\n"
 	first := sseEvent(inbox.StreamAnswer, a.ETag, a.Body)
 	if last := r.Header.Get("Last-Event-ID"); last != "" && last == a.ETag {
 		first = sseEvent(inbox.StreamUnchanged, a.ETag, []byte("{}"))
 	}
-	if ls.sw.write(append([]byte(hello), first...)) != nil {
+	opening := append([]byte(hello), first...)
+	conn, taken := hijackStream(w, r)
+	switch {
+	case conn != nil:
+		ls.conn = conn
+		ls.sw = &connWriter{conn: conn, timeout: h.cfg.StreamWriteTimeout}
+		st.CloseOnShutdown(conn)
+		opening = append(responseHead(hd, time.Now()), opening...)
+	case taken: // the client sent more than the request: closed
+		st.Close()
+		return nil
+	default:
+		sw := &sseWriter{w: w, rc: http.NewResponseController(w), timeout: h.cfg.StreamWriteTimeout}
+		ls.sw = sw
+		w.WriteHeader(http.StatusOK)
+		if sw.timeout <= 0 {
+			_ = sw.rc.SetWriteDeadline(time.Time{}) // no per-write bound: the server's WriteTimeout must not cut it
+		}
+	}
+	if ls.sw.write(opening) != nil {
+		if conn != nil {
+			conn.Close()
+		}
 		st.Close()
 		return nil
 	}
@@ -261,8 +303,9 @@ func sseEvent(event, id string, data []byte) []byte {
 	return append(b, "\n\n"...)
 }
 
-// sseWriter writes a stream's events, each flushed at once, each within
-// timeout when it is positive: a client that does not read is cut.
+// sseWriter writes a stream's events through its ResponseWriter, each
+// flushed at once, each within timeout when it is positive: a client that
+// does not read is cut.
 type sseWriter struct {
 	w       http.ResponseWriter
 	rc      *http.ResponseController
