@@ -91,9 +91,11 @@ type Config struct {
 	// StreamMaxAge how long a stream lasts at most (0:
 	// httpapi.DefaultStreamMaxAge, at least twice the heartbeat).
 	StreamHeartbeat, StreamMaxAge time.Duration
-	// StreamMax is the most streams the process holds (0: nine tenths of
-	// MaxConns, so that polls and sends keep connections); at most
-	// MaxConns. StreamMaxPerPerson the most one person holds on it (0:
+	// StreamMax is the most streams the process holds (0: MaxConns). A
+	// stream on HTTP/1.1 takes its connection over, which then leaves
+	// MaxConns' count: the process holds MaxConns connections and
+	// StreamMax streams at once, file descriptors for both (Warnings).
+	// StreamMaxPerPerson the most one person holds on it (0:
 	// server.DefaultStreamMaxPerPerson).
 	StreamMax, StreamMaxPerPerson int
 	// MaintainEvery is how often the background work runs (Server.Maintain).
@@ -292,7 +294,7 @@ const MinStreamHeartbeat = time.Second
 // validateStreams returns an error unless the stream settings (zero: the
 // default) fit together: a heartbeat of at least MinStreamHeartbeat, a
 // max age of at least two heartbeats (a client counts a stream healthy
-// after two), at most MaxConns streams.
+// after two).
 func (c *Config) validateStreams() error {
 	hb, age := cmp.Or(c.StreamHeartbeat, httpapi.DefaultStreamHeartbeat), cmp.Or(c.StreamMaxAge, httpapi.DefaultStreamMaxAge)
 	var errs []error
@@ -302,20 +304,22 @@ func (c *Config) validateStreams() error {
 	if hb > 0 && age > 0 && age < 2*hb {
 		errs = append(errs, fmt.Errorf("%s %v is under two heartbeats (-stream-heartbeat %v): clients would take every stream for a failed one", setting("stream-max-age"), age, hb))
 	}
-	if conns := cmp.Or(c.MaxConns, DefaultMaxConns); c.StreamMax > conns {
-		errs = append(errs, fmt.Errorf("%s %d is over -max-conns %d: streams would leave no connection to polls and sends (0: nine tenths of -max-conns)", setting("stream-max"), c.StreamMax, conns))
-	}
 	return errors.Join(errs...)
 }
 
 // streamMax returns the most streams the process holds: StreamMax, or
-// when 0, nine tenths of MaxConns.
+// when 0, MaxConns.
 func (c *Config) streamMax() int {
 	if c.StreamMax > 0 {
 		return c.StreamMax
 	}
-	return max(1, cmp.Or(c.MaxConns, DefaultMaxConns)*9/10)
+	return cmp.Or(c.MaxConns, DefaultMaxConns)
 }
+
+// spareFiles is the file descriptors a process needs besides its
+// connections and streams: the database, its log, listeners, the runtime's
+// files.
+const spareFiles = 64
 
 // ShortSecret is the length under which Warnings calls an API key or a
 // site secret short (roost keygen makes 70 characters).
@@ -334,6 +338,15 @@ func (c *Config) Warnings() []string {
 		if s.IdentitySecret != "" && len(s.IdentitySecret) < ShortSecret {
 			w = append(w, fmt.Sprintf("the secret of site %s is under %d characters: anyone who guesses it can sign any user id; `roost keygen` makes one", s.ID, ShortSecret))
 		}
+	}
+	conns, streams := cmp.Or(c.MaxConns, DefaultMaxConns), 0
+	if !c.NoStreams {
+		streams = c.streamMax()
+	}
+	if limit, ok := openFilesLimit(); ok && uint64(conns+streams+spareFiles) > limit {
+		w = append(w, fmt.Sprintf("-max-conns %d and -stream-max %d (each stream takes a connection of its own, outside -max-conns) "+
+			"need more file descriptors than the open files limit, %d: past it, new connections fail (`accept: too many open files`); "+
+			"raise the limit (ulimit -n, LimitNOFILE=) to at least %d or lower them", conns, streams, limit, conns+streams+spareFiles))
 	}
 	return w
 }

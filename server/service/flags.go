@@ -95,7 +95,7 @@ func BindFlags(fs *flag.FlagSet) *Flags {
 	dur(&c.ShutdownTimeout, "shutdown-timeout", DefaultShutdownTimeout, "on SIGTERM, how long requests in flight may take to finish")
 	fs.BoolVar(&f.stream, "stream", true, f.usage("stream", "serve GET /v1/client/stream, the push channel of the poll answer; false: clients poll"))
 	dur(&c.StreamHeartbeat, "stream-heartbeat", httpapi.DefaultStreamHeartbeat, "a stream's heartbeat period (at least 1s)")
-	fs.IntVar(&c.StreamMax, "stream-max", 0, f.usage("stream-max", "most streams this process holds; past it 503 (0: nine tenths of -max-conns)"))
+	fs.IntVar(&c.StreamMax, "stream-max", 0, f.usage("stream-max", "most streams this process holds, each on a connection of its own outside -max-conns; past it 503 (0: -max-conns)"))
 	fs.IntVar(&c.StreamMaxPerPerson, "stream-max-per-person", server.DefaultStreamMaxPerPerson,
 		f.usage("stream-max-per-person", "most streams one person holds on this process; past it 429"))
 	dur(&c.StreamMaxAge, "stream-max-age", httpapi.DefaultStreamMaxAge, "how long a stream lasts at most (less up to a tenth, at random); the client reconnects")

@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -60,7 +61,7 @@ func TestFlags_Defaults(t *testing.T) {
 	assert.False(t, cfg.NoStreams, "streams are on")
 	assert.Equal(t, 15*time.Second, cfg.StreamHeartbeat)
 	assert.Equal(t, 30*time.Minute, cfg.StreamMaxAge)
-	assert.Equal(t, 0, cfg.StreamMax, "0: nine tenths of -max-conns")
+	assert.Equal(t, 0, cfg.StreamMax, "0: -max-conns")
 	assert.Equal(t, 10, cfg.StreamMaxPerPerson)
 }
 
@@ -239,7 +240,6 @@ func TestConfig_Validate(t *testing.T) {
 		{"HeartbeatTooShort", func(c *service.Config) { c.StreamHeartbeat = 100 * time.Millisecond }, []string{"-stream-heartbeat (ROOST_STREAM_HEARTBEAT)", "shorter than 1s"}},
 		{"MaxAgeUnderTwoHeartbeats", func(c *service.Config) { c.StreamMaxAge = 20 * time.Second }, []string{"-stream-max-age (ROOST_STREAM_MAX_AGE)", "two heartbeats"}},
 		{"NegativeMaxAge", func(c *service.Config) { c.StreamMaxAge = -time.Minute }, []string{"-stream-max-age (ROOST_STREAM_MAX_AGE) is negative"}},
-		{"StreamMaxOverConns", func(c *service.Config) { c.MaxConns, c.StreamMax = 100, 101 }, []string{"-stream-max (ROOST_STREAM_MAX) 101 is over -max-conns 100"}},
 		{"NegativeStreamMax", func(c *service.Config) { c.StreamMax = -1 }, []string{"-stream-max (ROOST_STREAM_MAX) is negative"}},
 		{"NegativePerPerson", func(c *service.Config) { c.StreamMaxPerPerson = -1 }, []string{"-stream-max-per-person (ROOST_STREAM_MAX_PER_PERSON) is negative"}},
 	} {
@@ -272,13 +272,36 @@ func TestConfig_Validate(t *testing.T) {
 		c.AllowUnsignedIdentities = true
 		assert.NoError(t, c.Validate())
 	})
+	t.Run("StreamMaxOverConns", func(t *testing.T) {
+		c := valid()
+		c.MaxConns, c.StreamMax = 100, 101 // streams take no -max-conns slot
+		assert.NoError(t, c.Validate())
+	})
 	t.Run("WarnsOfShortSecrets", func(t *testing.T) {
 		c := valid()
+		c.MaxConns = 100 // under any open files limit
 		w := c.Warnings()
 		require.Len(t, w, 2)
 		assert.Contains(t, w[0], "App API key is under 16 characters")
 		assert.Contains(t, w[1], "secret of site shop is under 16 characters")
 		c.APIKeys, c.Sites[0].IdentitySecret = []string{strings.Repeat("k", 16)}, strings.Repeat("s", 16)
+		assert.Empty(t, c.Warnings())
+	})
+	t.Run("WarnsOfOpenFilesLimit", func(t *testing.T) {
+		if runtime.GOOS == "windows" {
+			t.Skip("no RLIMIT_NOFILE")
+		}
+		c := valid()
+		c.APIKeys, c.Sites[0].IdentitySecret = []string{strings.Repeat("k", 16)}, strings.Repeat("s", 16)
+		c.MaxConns, c.StreamMax = 1<<30, 1<<30 // over any limit but none
+		w := c.Warnings()
+		if len(w) == 0 {
+			t.Skip("no open files limit")
+		}
+		require.Len(t, w, 1)
+		assert.Contains(t, w[0], "-max-conns 1073741824 and -stream-max 1073741824")
+		assert.Contains(t, w[0], "open files limit")
+		c.NoStreams, c.MaxConns = true, 100 // no stream, few connections
 		assert.Empty(t, c.Warnings())
 	})
 	t.Run("Everything", func(t *testing.T) {

@@ -52,11 +52,12 @@ func newMetrics(srv *server.Server, db server.Store, api *httpapi.Handler, build
 		Name: "roost_http_requests_total", Help: "HTTP requests answered, by route pattern, method and status.",
 	}, []string{"route", "method", "status"})
 	m.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{
-		Name: "roost_http_request_duration_seconds", Help: "Time to answer an HTTP request, by route pattern.",
+		Name: "roost_http_request_duration_seconds", Help: "Time to answer an HTTP request, by route pattern; " +
+			"for a stream (/v1/client/stream) that took its connection over (HTTP/1.1), the time to open it, not its life.",
 		Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
 	}, []string{"route"})
 	m.inFlight = prometheus.NewGauge(prometheus.GaugeOpts{
-		Name: "roost_http_requests_in_flight", Help: "HTTP requests being answered.",
+		Name: "roost_http_requests_in_flight", Help: "HTTP requests being answered (streams that took their connection over not included: roost_streams_open).",
 	})
 	stat := func(name, help string, labels prometheus.Labels, get func(server.Stats) uint64) prometheus.Collector {
 		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help, ConstLabels: labels},
@@ -117,7 +118,7 @@ func newMetrics(srv *server.Server, db server.Store, api *httpapi.Handler, build
 			Name: "roost_queued_messages", Help: "Messages queued for people now: what polls return (counted at most every 10 s).",
 		}, queued.value),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-			Name: "roost_http_connections_open", Help: "Open connections of the main listener.",
+			Name: "roost_http_connections_open", Help: "Open connections of the main listener (-max-conns; streams that took their connection over not included: roost_streams_open).",
 		}, func() float64 { return float64(m.conns.open.Load()) }),
 		shed("idle", &m.conns.idle), shed("slow", &m.conns.slow), shed("refused", &m.conns.refused),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "roost_build_info", Help: "Always 1: the labels say which roost and runtime run.", ConstLabels: build},

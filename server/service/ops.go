@@ -1,11 +1,14 @@
 package service
 
 import (
+	"bufio"
 	"context"
-	"github.com/roostmsg/roost/server/httpapi"
 	"log/slog"
+	"net"
 	"net/http"
 	"time"
+
+	"github.com/roostmsg/roost/server/httpapi"
 )
 
 // readyTimeout bounds the store check of /readyz.
@@ -36,7 +39,10 @@ func (s *Service) readyz(w http.ResponseWriter, r *http.Request) {
 
 // logRequests logs a line per request at debug level: method, route
 // pattern, status, bytes and duration. Never headers, query strings or
-// bodies, which carry keys, signatures and message data.
+// bodies, which carry keys, signatures and message data. A stream that
+// took its connection over (httpapi's handleStream) is logged when it
+// opens, with hijacked=true: its status is 200, and took and bytes are
+// those of its opening, not of the stream's life (which ends unlogged).
 func (s *Service) logRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !s.log.Enabled(r.Context(), slog.LevelDebug) {
@@ -54,10 +60,13 @@ func (s *Service) logRequests(next http.Handler) http.Handler {
 // start. It is a function of its own so that logRequests' frame, under
 // every stream's handler while the stream lasts, stays small.
 func (s *Service) logRequest(r *http.Request, rec *recorder, start time.Time) {
-	s.log.LogAttrs(r.Context(), slog.LevelDebug, "request",
-		slog.String("method", r.Method), slog.String("route", httpapi.Route(r)),
+	attrs := []slog.Attr{slog.String("method", r.Method), slog.String("route", httpapi.Route(r)),
 		slog.Int("status", rec.status), slog.Int64("bytes", rec.bytes),
-		slog.String("took", time.Since(start).String()))
+		slog.String("took", time.Since(start).String())}
+	if rec.hijacked {
+		attrs = append(attrs, slog.Bool("hijacked", true))
+	}
+	s.log.LogAttrs(r.Context(), slog.LevelDebug, "request", attrs...)
 }
 
 // recorder keeps the status and the size of an answer.
@@ -66,6 +75,9 @@ type recorder struct {
 	status int
 	bytes  int64
 	wrote  bool
+	// hijacked is whether the handler took the connection over (a
+	// stream): what it then writes is not counted.
+	hijacked bool
 }
 
 // WriteHeader implements http.ResponseWriter.
@@ -82,6 +94,16 @@ func (w *recorder) Write(b []byte) (int, error) {
 	n, err := w.ResponseWriter.Write(b)
 	w.bytes += int64(n)
 	return n, err
+}
+
+// Hijack lets the handler take the connection over (http.Hijacker),
+// noting that it did.
+func (w *recorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	c, brw, err := http.NewResponseController(w.ResponseWriter).Hijack()
+	if err == nil {
+		w.hijacked = true
+	}
+	return c, brw, err
 }
 
 // Unwrap lets http.ResponseController reach the connection.

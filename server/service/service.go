@@ -231,11 +231,13 @@ func (s *Service) Run(ctx context.Context, ready func(addr, metricsAddr net.Addr
 const drainGrace = 500 * time.Millisecond
 
 // Serve serves on ln (and the metrics on mln, if not nil) until ctx is
-// done. Then it ends the streams, stops accepting connections and, for drainGrace at most,
+// done. Then it ends the streams (closing the connections they took
+// over), stops accepting connections and, for drainGrace at most,
 // lets each open one carry one more request, answered with Connection:
 // close; then it closes the idle ones, lets the requests in flight finish
 // (for cfg.ShutdownTimeout in all, after which their connections are
-// closed), stops the background work, and returns. The store stays open
+// closed), waits for the streams' goroutines, stops the background work,
+// and returns. The store stays open
 // until Close, so no request in flight ever finds it closed.
 func (s *Service) Serve(ctx context.Context, ln, mln net.Listener) error {
 	limited := newLimitListener(ln, s.cfg.MaxConns, s.log, s.metrics.conns)
@@ -308,6 +310,12 @@ func (s *Service) Serve(ctx context.Context, ln, mln net.Listener) error {
 		})
 	}
 	wg.Wait()
+	// Streams that took their connection over are no requests of the
+	// http.Server's: CloseStreams closed their connections, and their
+	// goroutines end; none may still write once Serve returns.
+	if err := s.srv.WaitStreams(shutdownCtx); err != nil {
+		s.log.Warn("streams still ending at the shutdown timeout", "open", s.srv.StreamsOpen())
+	}
 	stopMaintain()
 	maintaining.Wait()
 	s.log.Info("shut down", "took", time.Since(start).Round(time.Millisecond).String())
