@@ -104,34 +104,40 @@ func TestStream_OutlivesWriteTimeout(t *testing.T) {
 }
 
 // TestStream_ShutdownIsPrompt: a shutdown ends open streams at once, not
-// after -shutdown-timeout.
+// after -shutdown-timeout, and Run returns only once no stream is open
+// (each stream, served on the connection it took over, has closed it).
 func TestStream_ShutdownIsPrompt(t *testing.T) {
 	ts := startService(t, func(cfg *service.Config) { cfg.ShutdownTimeout = 30 * time.Second })
 	streams := []*serviceStream{ts.openStream(testUser), ts.openStream("ada")}
 	for _, s := range streams {
 		s.waitLine(t, "event: "+inbox.StreamAnswer)
 	}
+	require.Equal(t, 2, ts.svc.Server().StreamsOpen())
 	start := time.Now()
 	require.NoError(t, ts.stop())
 	assert.Less(t, time.Since(start), 5*time.Second, "the shutdown did not wait for the streams")
+	assert.Equal(t, 0, ts.svc.Server().StreamsOpen(), "Run returned with no stream open")
 	for _, s := range streams {
 		assert.True(t, s.ends(time.Second))
 	}
 }
 
-// TestStream_LogsNoQuery: the request log names the route, never the
-// query string that carries the signature.
-func TestStream_LogsNoQuery(t *testing.T) {
+// TestStream_Logged: the request log names the route, never the query
+// string that carries the signature; a stream that took its connection
+// over is logged as it opens (hijacked=true), while it is still open.
+func TestStream_Logged(t *testing.T) {
 	ts := startService(t, nil)
 	s := ts.openStream(testUser)
 	s.waitLine(t, "event: "+inbox.StreamAnswer)
-	s.close()
 	require.Eventually(t, func() bool { return strings.Contains(ts.logs.String(), "route="+inbox.PathStream) },
-		10*time.Second, 5*time.Millisecond, "the stream's request is logged at its end")
+		10*time.Second, 5*time.Millisecond, "the stream's request is logged as it opens")
 	logs := ts.logs.String()
+	assert.Contains(t, logs, "route="+inbox.PathStream+" status=200 bytes=0")
+	assert.Contains(t, logs, "hijacked=true")
 	assert.NotContains(t, logs, server.SignIdentity(testSecret, testUser))
 	assert.NotContains(t, logs, "signature=")
 	assert.NotContains(t, logs, "?")
+	assert.Equal(t, 1, ts.svc.Server().StreamsOpen(), "the stream is still open")
 }
 
 // TestStream_Metrics: open streams, refusals and answers are counted.
@@ -145,6 +151,8 @@ func TestStream_Metrics(t *testing.T) {
 	assert.Equal(t, "60", h.Get("Retry-After"))
 	m := ts.scrape(ts.base + "/metrics")
 	assert.Equal(t, 1.0, m["roost_streams_open"])
+	assert.Equal(t, 1.0, m["roost_http_requests_in_flight"], "the scrape only: the stream took its connection over")
+	assert.Equal(t, 1.0, m[`roost_http_requests_total{method="GET",route="/v1/client/stream",status="200"}`], "counted as it opened")
 	assert.Equal(t, 1.0, m[`roost_streams_refused_total{reason="person"}`])
 	assert.Equal(t, 0.0, m[`roost_streams_refused_total{reason="process"}`])
 	assert.Equal(t, 0.0, m[`roost_streams_refused_total{reason="off"}`])
