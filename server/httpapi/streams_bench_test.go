@@ -26,9 +26,11 @@ import (
 )
 
 // The stream capacity measurement runs only with ROOST_BENCH=1 (make
-// bench) and writes $ROOST_BENCH_OUT/streams.json when that is set. It
-// starts a roost serve process (SQLite), opens benchStreams streams to it
-// over raw TCP, one a person, and measures the process's memory per
+// bench) and writes $ROOST_BENCH_OUT/streams.json when that is set. For
+// each path a stream can take (benchPaths: the connection taken over, and
+// net/http's, forced with ROOST_STREAM_HIJACK=off), one after the other,
+// it starts a roost serve process (SQLite), opens benchStreams streams to
+// it over raw TCP, one a person, and measures the process's memory per
 // stream, its CPU while every stream gets a heartbeat a second, and polls
 // and sends (each send pushed to its person's stream) meanwhile. It fails
 // when a stream, poll, send or push failed.
@@ -45,8 +47,15 @@ const (
 	benchPolls, benchSends, benchPollers = 16_000, 200, 16
 )
 
-// streamsResult is what streams.json holds.
+// benchPaths are the paths measured: name, and ROOST_STREAM_HIJACK.
+var benchPaths = [][2]string{{"hijacked", ""}, {"net/http", "off"}}
+
+// streamsResult is the measure of one path; streams.json holds one a path.
 type streamsResult struct {
+	// Path is the stream's path (benchPaths); LoadAvg the machine's load
+	// averages (1, 5, 15 min) at the end of its measure.
+	Path        string  `json:"path"`
+	LoadAvg     string  `json:"load_avg"`
 	Streams     int     `json:"streams"`
 	OpenSeconds float64 `json:"open_seconds"`
 	// GOGC is the roost process's (ROOST_BENCH_GOGC; "" for the default, 100).
@@ -221,23 +230,41 @@ func TestBenchStreams(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("reads /proc")
 	}
+	bin := buildRoost(t)
+	var results []streamsResult
+	for _, p := range benchPaths {
+		t.Run(strings.ReplaceAll(p[0], "/", "_"), func(t *testing.T) {
+			results = append(results, benchStreamsOn(t, bin, p[0], p[1]))
+		})
+	}
+	b, err := json.MarshalIndent(results, "", "  ")
+	require.NoError(t, err)
+	t.Logf("%s", b)
+	if dir := os.Getenv("ROOST_BENCH_OUT"); dir != "" {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, "streams.json"), b, 0o644))
+	}
+}
+
+// benchStreamsOn measures streams served on path, ROOST_STREAM_HIJACK
+// being hijack, by a roost process of bin.
+func benchStreamsOn(t *testing.T, bin, path, hijack string) streamsResult {
 	dbPath := filepath.Join(t.TempDir(), "roost.db")
 	db := MustOpenDB(t, dbPath)
 	require.NoError(t, server.LoadSeed(context.Background(), db, seedPath))
 	require.NoError(t, db.Close())
 	heartbeat := time.Second
-	var env []string
+	env := []string{"ROOST_STREAM_HIJACK=" + hijack}
 	if v := os.Getenv("ROOST_BENCH_GOGC"); v != "" {
 		env = append(env, "GOGC="+v)
 	}
 	if v := os.Getenv("ROOST_BENCH_GODEBUG"); v != "" {
 		env = append(env, "GODEBUG="+v)
 	}
-	base, pid := startRoostEnv(t, env, buildRoost(t), dbPath, browsertest.FakeRuntime(t),
+	base, pid := startRoostEnv(t, env, bin, dbPath, browsertest.FakeRuntime(t),
 		"-max-conns", strconv.Itoa(benchStreams+2000), "-stream-max", strconv.Itoa(benchStreams+1000),
 		"-stream-heartbeat", heartbeat.String())
 	addr := strings.TrimPrefix(base, "http://")
-	res := streamsResult{Streams: benchStreams, HeartbeatMs: heartbeat.Milliseconds(), GOGC: os.Getenv("ROOST_BENCH_GOGC")}
+	res := streamsResult{Path: path, Streams: benchStreams, HeartbeatMs: heartbeat.Milliseconds(), GOGC: os.Getenv("ROOST_BENCH_GOGC")}
 
 	// Warm up: a few streams and polls, so that the baseline has the
 	// server's pools and buffers.
@@ -337,12 +364,10 @@ func TestBenchStreams(t *testing.T) {
 	res.After = memory(t, base, pid)
 	res.AfterPerStream = res.After.perStream(res.Before, benchStreams)
 	require.Equal(t, int64(benchStreams), scrapeCounter(t, base+"/metrics", "roost_streams_open"), "every stream is still open")
-	b, err := json.MarshalIndent(res, "", "  ")
-	require.NoError(t, err)
-	t.Logf("%s", b)
-	if dir := os.Getenv("ROOST_BENCH_OUT"); dir != "" {
-		require.NoError(t, os.WriteFile(filepath.Join(dir, "streams.json"), b, 0o644))
+	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
+		res.LoadAvg = strings.Join(strings.Fields(string(b))[:3], " ")
 	}
+	return res
 }
 
 // percentile returns the p-th percentile of xs (sorted in place).
