@@ -91,7 +91,9 @@ type liveStream struct {
 	// conn is the connection the stream took over, or nil when it is
 	// served through the ResponseWriter.
 	conn net.Conn
-	// a is the answer sent last.
+	// a is the answer sent last, without its Body: a stream keeps no
+	// answer's bytes while it waits (they may be the poll cache's, which
+	// would then stay in memory after the cache let them go).
 	a server.PollAnswer
 	// end is when the stream ends: its max age, or its token's expiry.
 	end time.Duration
@@ -133,7 +135,7 @@ func (h *Handler) openStream(w http.ResponseWriter, r *http.Request) *liveStream
 		h.fail(w, r, err) // before the stream opens: the JSON error
 		return nil
 	}
-	ls := &liveStream{st: st, a: a}
+	ls := &liveStream{st: st, a: server.PollAnswer{ETag: a.ETag, Until: a.Until}}
 	hd := w.Header()
 	hd.Set("Content-Type", "text/event-stream")
 	hd.Set("Cache-Control", "no-store")
@@ -248,6 +250,7 @@ func (h *Handler) streamSend(ls *liveStream, check bool) bool {
 		return false // the client polls, and opens a stream again later
 	}
 	ls.a = next
+	ls.a.Body = nil // not kept while the stream waits (it is sent below, or was before)
 	if !changed {
 		return true
 	}
