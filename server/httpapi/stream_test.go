@@ -1,7 +1,9 @@
 package httpapi_test
 
 import (
+	"bytes"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -169,8 +171,15 @@ func waitOpen(t *testing.T, f *fixture, n uint64) uint64 {
 // process's 503, both with Retry-After 60; streaming off is 204 with
 // Retry-After 3600. Each is counted.
 func TestStream_Caps(t *testing.T) {
-	f := newFixtureWith(t, func(cfg *config) { cfg.StreamMax, cfg.StreamMaxPerPerson = 3, 2 })
+	var logged bytes.Buffer
+	f := newFixtureWith(t, func(cfg *config) {
+		cfg.StreamMax, cfg.StreamMaxPerPerson = 3, 2
+		cfg.http.Logger = slog.New(slog.NewTextHandler(&logged, nil))
+	})
 	ts := streamServer(t, f)
+	defer func() {
+		assert.NotContains(t, logged.String(), "database", "a refused stream is not a database that cannot be reached")
+	}()
 	a := openStream(t, ts, "user_123")
 	openStream(t, ts, "user_123")
 	_, resp, body := startStream(t, ts.URL+inbox.PathStream, "X-Roost-Site", testSite, "X-Roost-User", "user_123")

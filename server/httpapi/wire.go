@@ -53,7 +53,9 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	case server.ENOSPACE:
 		h.cfg.Logger.Error("disk full: a write was refused", "method", r.Method, "route", Route(r))
 	case server.EUNAVAILABLE:
-		if h.unavailableLog.due(time.Now()) {
+		// Only the database's: a stream refused at the process's cap or
+		// during a shutdown is a 503 too, and says so to its client.
+		if errors.Is(err, server.ErrUnavailable) && h.unavailableLog.due(time.Now()) {
 			h.cfg.Logger.Error("the database cannot be reached: requests are answered 503 (logged once a minute)",
 				"route", Route(r), "err", err)
 		}
