@@ -88,7 +88,7 @@ func runService(ctx context.Context, cfg service.Config, log *slog.Logger) error
 	err = svc.Run(ctx, func(addr, metricsAddr net.Addr) {
 		attrs := []any{"addr", addr.String(), "db", service.ShowDB(cfg.DB), "api_keys", len(cfg.APIKeys), "version", buildVersion(),
 			"runtime", svc.RuntimeVersion(), "tiers", fmt.Sprintf("%v/%v/%v", cfg.TierActive, cfg.TierInactive, cfg.TierLow),
-			"rate_limit", cfg.SendRateLimit, "trusted_proxies", cfg.TrustRule()}
+			"rate_limit", cfg.SendRateLimit, "trusted_proxies", cfg.TrustRule(), "streams", cfg.StreamRule()}
 		if cfg.PublicURL != "" {
 			attrs = append(attrs, "public_url", cfg.PublicURL)
 		}

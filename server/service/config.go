@@ -91,7 +91,8 @@ type Config struct {
 	// StreamMaxAge how long a stream lasts at most (0:
 	// httpapi.DefaultStreamMaxAge, at least twice the heartbeat).
 	StreamHeartbeat, StreamMaxAge time.Duration
-	// StreamMax is the most streams the process holds (0: MaxConns). A
+	// StreamMax is the most streams the process holds (0: MaxConns, or
+	// fewer when the open files limit leaves less beside MaxConns). A
 	// stream on HTTP/1.1 takes its connection over, which then leaves
 	// MaxConns' count: the process holds MaxConns connections and
 	// StreamMax streams at once, file descriptors for both (Warnings).
@@ -308,12 +309,27 @@ func (c *Config) validateStreams() error {
 }
 
 // streamMax returns the most streams the process holds: StreamMax, or
-// when 0, MaxConns.
+// when 0, MaxConns, lowered to the file descriptors the open files limit
+// leaves beside MaxConns' (so that the default never runs the process out
+// of them; 0 when none are left: streams are refused, and clients poll).
 func (c *Config) streamMax() int {
 	if c.StreamMax > 0 {
 		return c.StreamMax
 	}
-	return cmp.Or(c.MaxConns, DefaultMaxConns)
+	conns := cmp.Or(c.MaxConns, DefaultMaxConns)
+	if limit, ok := openFilesLimit(); ok {
+		return max(0, min(conns, int(min(limit, 1<<40))-conns-spareFiles))
+	}
+	return conns
+}
+
+// StreamRule says how the process streams, for its start-up line: "off",
+// or its most streams and heartbeat.
+func (c *Config) StreamRule() string {
+	if c.NoStreams {
+		return "off"
+	}
+	return fmt.Sprintf("at most %d, heartbeat %v", c.streamMax(), cmp.Or(c.StreamHeartbeat, httpapi.DefaultStreamHeartbeat))
 }
 
 // spareFiles is the file descriptors a process needs besides its
