@@ -47,6 +47,8 @@ type roostServer struct {
 	down atomic.Bool // while set, /v1/ requests get no answer (the connection is closed)
 	// lose, when set, is a runtime file (/roost/...) the server answers 404.
 	lose atomic.Pointer[string]
+	// svc is the Roost server.
+	svc *service.Service
 
 	mu       sync.Mutex
 	requests []clientRequest
@@ -66,6 +68,13 @@ type roostOption func(*service.Config)
 // withTiers sets the poll tiers.
 func withTiers(active, inactive, low time.Duration) roostOption {
 	return func(c *service.Config) { c.TierActive, c.TierInactive, c.TierLow = active, inactive, low }
+}
+
+// withStreams has the server stream (GET /v1/client/stream) with
+// heartbeat. Without it, streaming is off and the runtime polls: most
+// tests here are of the poll path, which is also the stream's fallback.
+func withStreams(heartbeat time.Duration) roostOption {
+	return func(c *service.Config) { c.NoStreams, c.StreamHeartbeat = false, heartbeat }
 }
 
 // listen listens on a free loopback port.
@@ -105,12 +114,14 @@ func startRoostDir(t *testing.T, dir string, allowed []string, opts ...roostOpti
 		Sites:   []httpapi.Site{{ID: siteID, IdentitySecret: siteSecret, Origins: allowed}},
 		APIKeys: []string{apiKey}, SendRateLimit: -1,
 		TierActive: 150 * time.Millisecond, TierInactive: 400 * time.Millisecond, TierLow: 800 * time.Millisecond,
+		NoStreams: true, // withStreams turns it on
 	}
 	for _, o := range opts {
 		o(&cfg)
 	}
 	svc, err := service.Open(cfg)
 	require.NoError(t, err)
+	rs.svc = svc
 	rs.own = &shop{URL: rs.URL}
 	pages := rs.own.serve(t, "/roost/roost.js", directPolicy, svc.Handler())
 	recorded := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -144,6 +155,7 @@ func startRoostDir(t *testing.T, dir string, allowed []string, opts ...roostOpti
 	hs := &http.Server{Handler: recorded}
 	go hs.Serve(ln)
 	t.Cleanup(func() {
+		svc.Server().CloseStreams() // their connections are the server's own, not hs's
 		hs.Close()
 		svc.Close()
 	})
