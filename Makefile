@@ -39,7 +39,7 @@ test-native:
 # The pure packages also build and pass under WebAssembly, run by node.
 test-wasm:
 	GOOS=js GOARCH=wasm $(GO) vet ./wasm
-	PATH="$(WASM_EXEC):$$PATH" GOOS=js GOARCH=wasm $(GO) test -count=1 ./render/... ./inbox/... ./poller/... ./client/...
+	PATH="$(WASM_EXEC):$$PATH" GOOS=js GOARCH=wasm $(GO) test -count=1 ./render/... ./inbox/... ./poller/... ./client/... ./wasm/...
 
 # The patched copies of liquid and tuesday (third_party/README.md) keep
 # passing their own tests.

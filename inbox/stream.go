@@ -12,7 +12,7 @@ const (
 
 // Events of the stream (the SSE "event" field), in the order a stream sends them.
 const (
-	// StreamHello opens every stream; its data is a StreamHello.
+	// StreamHello opens every stream; its data is a StreamHelloData.
 	StreamHello = "hello"
 	// StreamAnswer is a poll answer (the poll's 200 body), its ETag the event's id.
 	StreamAnswer = "answer"
