@@ -104,7 +104,7 @@ func streamsTable(b *strings.Builder, out string) {
 		"request, its 4 KiB read and write buffers, its 2 KiB response buffer and its two goroutines are freed, and the stream is "+
 		"a goroutine of its own writing straight to the connection, plus one blocked on a 1-byte read to see the client leave. "+
 		"On net/http's path (the fallback where a connection cannot be taken: HTTP/2, a ResponseWriter that cannot hijack; "+
-		"measured with ROOST_STREAM_HIJACK=off) the stream is the request's handler, and net/http keeps those buffers and goroutines.\n\n")
+		"measured with -stream-plain) the stream is the request's handler, and net/http keeps those buffers and goroutines.\n\n")
 }
 
 // thousandsInt writes n with a comma between groups of three digits.

@@ -62,6 +62,11 @@ type Config struct {
 	// cut the stream (set it to that): a client that stops reading is cut
 	// then. 0: writes are not bounded.
 	StreamWriteTimeout time.Duration
+	// StreamPlain keeps every stream an ordinary chunked answer of the
+	// HTTP server, instead of taking its connection over (about 35 KB a
+	// stream instead of 15): what the capacity measurement compares, and a
+	// way back should a proxy mind the taken connections.
+	StreamPlain bool
 	// Logger receives unexpected errors and throttled addresses; nil
 	// means slog.Default().
 	Logger *slog.Logger

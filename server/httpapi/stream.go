@@ -147,7 +147,7 @@ func (h *Handler) openStream(w http.ResponseWriter, r *http.Request) *liveStream
 		first = sseEvent(inbox.StreamUnchanged, a.ETag, []byte("{}"))
 	}
 	opening := append([]byte(hello), first...)
-	conn, taken := hijackStream(w, r)
+	conn, taken := h.hijackStream(w, r)
 	switch {
 	case conn != nil:
 		ls.conn = conn

@@ -5,26 +5,19 @@ import (
 	"context"
 	"net"
 	"net/http"
-	"os"
 	"time"
 )
-
-// streamHijack is whether a stream takes its connection over when it can
-// (hijackStream). ROOST_STREAM_HIJACK=off in the environment keeps every
-// stream on net/http's path instead: what the capacity measurement
-// compares, and a way back should a proxy mind the taken connections.
-var streamHijack = os.Getenv("ROOST_STREAM_HIJACK") != "off"
 
 // hijackStream takes r's connection over for its stream, when r is an
 // HTTP/1.x GET and w can hijack: the connection, with net/http's
 // deadlines cleared, and net/http's buffers dropped. It returns nil and
 // false when the connection stays net/http's (HTTP/2, HEAD, a
-// ResponseWriter that cannot hijack, ROOST_STREAM_HIJACK=off), and nil
+// ResponseWriter that cannot hijack, Config.StreamPlain), and nil
 // and true when it was taken but the client had already sent more than
 // the request (pipelining, which no SSE client does): it is closed, as a
 // stream's client that sends anything is (serveConn).
-func hijackStream(w http.ResponseWriter, r *http.Request) (net.Conn, bool) {
-	if !streamHijack || r.Method != http.MethodGet || r.ProtoMajor != 1 {
+func (h *Handler) hijackStream(w http.ResponseWriter, r *http.Request) (net.Conn, bool) {
+	if h.cfg.StreamPlain || r.Method != http.MethodGet || r.ProtoMajor != 1 {
 		return nil, false
 	}
 	conn, brw, err := http.NewResponseController(w).Hijack()

@@ -28,7 +28,7 @@ import (
 // The stream capacity measurement runs only with ROOST_BENCH=1 (make
 // bench) and writes $ROOST_BENCH_OUT/streams.json when that is set. For
 // each path a stream can take (benchPaths: the connection taken over, and
-// net/http's, forced with ROOST_STREAM_HIJACK=off), one after the other,
+// net/http's, forced with -stream-plain), one after the other,
 // it starts a roost serve process (SQLite), opens benchStreams streams to
 // it over raw TCP, one a person, and measures the process's memory per
 // stream, its CPU while every stream gets a heartbeat a second, and polls
@@ -47,7 +47,7 @@ const (
 	benchPolls, benchSends, benchPollers = 16_000, 200, 16
 )
 
-// benchPaths are the paths measured: name, and ROOST_STREAM_HIJACK.
+// benchPaths are the paths measured: name, and "off" for -stream-plain.
 var benchPaths = [][2]string{{"hijacked", ""}, {"net/http", "off"}}
 
 // streamsResult is the measure of one path; streams.json holds one a path.
@@ -245,24 +245,27 @@ func TestBenchStreams(t *testing.T) {
 	}
 }
 
-// benchStreamsOn measures streams served on path, ROOST_STREAM_HIJACK
-// being hijack, by a roost process of bin.
+// benchStreamsOn measures streams served on path (hijack "off":
+// -stream-plain), by a roost process of bin.
 func benchStreamsOn(t *testing.T, bin, path, hijack string) streamsResult {
 	dbPath := filepath.Join(t.TempDir(), "roost.db")
 	db := MustOpenDB(t, dbPath)
 	require.NoError(t, server.LoadSeed(context.Background(), db, seedPath))
 	require.NoError(t, db.Close())
 	heartbeat := time.Second
-	env := []string{"ROOST_STREAM_HIJACK=" + hijack}
+	var env []string
+	args := []string{"-max-conns", strconv.Itoa(benchStreams + 2000), "-stream-max", strconv.Itoa(benchStreams + 1000),
+		"-stream-heartbeat", heartbeat.String()}
+	if hijack == "off" {
+		args = append(args, "-stream-plain")
+	}
 	if v := os.Getenv("ROOST_BENCH_GOGC"); v != "" {
 		env = append(env, "GOGC="+v)
 	}
 	if v := os.Getenv("ROOST_BENCH_GODEBUG"); v != "" {
 		env = append(env, "GODEBUG="+v)
 	}
-	base, pid := startRoostEnv(t, env, bin, dbPath, browsertest.FakeRuntime(t),
-		"-max-conns", strconv.Itoa(benchStreams+2000), "-stream-max", strconv.Itoa(benchStreams+1000),
-		"-stream-heartbeat", heartbeat.String())
+	base, pid := startRoostEnv(t, env, bin, dbPath, browsertest.FakeRuntime(t), args...)
 	addr := strings.TrimPrefix(base, "http://")
 	res := streamsResult{Path: path, Streams: benchStreams, HeartbeatMs: heartbeat.Milliseconds(), GOGC: os.Getenv("ROOST_BENCH_GOGC")}
 

@@ -99,6 +99,9 @@ type Config struct {
 	// StreamMaxPerPerson the most one person holds on it (0:
 	// server.DefaultStreamMaxPerPerson).
 	StreamMax, StreamMaxPerPerson int
+	// StreamPlain serves streams as ordinary answers of the HTTP server,
+	// not on connections of their own (httpapi.Config.StreamPlain).
+	StreamPlain bool
 	// MaintainEvery is how often the background work runs (Server.Maintain).
 	MaintainEvery time.Duration
 

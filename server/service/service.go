@@ -117,6 +117,7 @@ func wire(cfg Config, db Database, files fs.FS) (*Service, error) {
 		APIKeys: cfg.APIKeys, Sites: cfg.Sites, SendRateLimit: cfg.SendRateLimit, SendRateBurst: cfg.SendRateBurst,
 		PublicURL: cfg.PublicURL, TrustedProxies: trusted, Logger: cfg.Logger,
 		StreamHeartbeat: cfg.StreamHeartbeat, StreamMaxAge: cfg.StreamMaxAge, StreamWriteTimeout: cfg.WriteTimeout,
+		StreamPlain: cfg.StreamPlain,
 	})
 	if err != nil {
 		return nil, err
