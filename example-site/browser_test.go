@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/roostmsg/roost/inbox"
 	"github.com/roostmsg/roost/internal/browsertest"
 	"github.com/roostmsg/roost/server"
 	"github.com/stretchr/testify/assert"
@@ -69,6 +70,12 @@ type testSite struct {
 	cspReportExpected func(report string) bool
 	// testPages are pages and scripts a test added (addPage), by path.
 	testPages map[string]string
+	// started are the browser-side requests as they came in (requests
+	// has them once answered), without their status.
+	started []clientRequest
+	// bufferStreams, while set, holds back the body of every stream opened
+	// (its status and headers pass): a proxy that buffers it.
+	bufferStreams atomic.Bool
 }
 
 // eventPost is one POST /v1/client/events as the site received it.
@@ -96,6 +103,19 @@ func withTiers(active, inactive, low time.Duration) siteOption {
 	return func(o *options) { o.TierActive, o.TierInactive, o.TierLow = active, inactive, low }
 }
 
+// withStream has the server stream (GET /v1/client/stream) with heartbeat
+// (0: the default, 15 s). Without it the test site's server has streaming
+// off, and the runtime polls: most tests are of the poll path, which is
+// also the stream's fallback.
+func withStream(heartbeat time.Duration) siteOption {
+	return func(o *options) { o.NoStreams, o.StreamHeartbeat = false, heartbeat }
+}
+
+// withStreamOff has the server answer the stream 204 (streaming off).
+func withStreamOff() siteOption {
+	return func(o *options) { o.NoStreams = true }
+}
+
 // withServerClock makes now the message server's clock (shiftServerClock
 // shifts it further).
 func withServerClock(now func() time.Time) siteOption {
@@ -111,6 +131,7 @@ func startSite(t *testing.T, opts ...siteOption) *testSite {
 		// The tests call the App API as often as they need to watch a
 		// delivery; the rate limit has its own tests in server/.
 		SendRateLimit: -1,
+		NoStreams:     true, // withStream turns it on
 	}
 	for _, opt := range opts {
 		opt(&o)
@@ -153,6 +174,9 @@ func startSite(t *testing.T, opts ...siteOption) *testSite {
 			ts.serve(w, r)
 			return
 		}
+		ts.mu.Lock()
+		ts.started = append(ts.started, clientRequest{path: r.URL.Path, user: r.Header.Get("X-Roost-User"), at: at})
+		ts.mu.Unlock()
 		var post *eventPost
 		if r.URL.Path == "/v1/client/events" && r.Method == http.MethodPost {
 			raw, _ := io.ReadAll(r.Body)
@@ -171,6 +195,9 @@ func startSite(t *testing.T, opts ...siteOption) *testSite {
 			}
 		}
 		rec := &browsertest.StatusRecorder{ResponseWriter: w, Status: http.StatusOK}
+		if r.URL.Path == inbox.PathStream && ts.bufferStreams.Load() {
+			rec.ResponseWriter = &bufferingWriter{ResponseWriter: w}
+		}
 		if post != nil && ts.eventsDown.Load() {
 			w.Header().Set("Access-Control-Allow-Origin", "*")
 			http.Error(rec, "events endpoint down for the test", http.StatusServiceUnavailable)
@@ -192,6 +219,11 @@ func startSite(t *testing.T, opts ...siteOption) *testSite {
 				"a page or worker broke the Content-Security-Policy: %s", report)
 		}
 		ts.mu.Unlock()
+		ts.serverMu.RLock()
+		if ts.live != nil {
+			ts.live.svc.Server().CloseStreams() // else Close waits for them
+		}
+		ts.serverMu.RUnlock()
 		ts.Close()
 		ts.serverMu.Lock()
 		defer ts.serverMu.Unlock()
@@ -256,6 +288,13 @@ func (s *testSite) serve(w http.ResponseWriter, r *http.Request) bool {
 // its store is closed, and from then on every /v1/ request gets no answer.
 func (s *testSite) stopServer(t *testing.T) {
 	t.Helper()
+	s.serverMu.RLock()
+	if s.live != nil {
+		// Streams hold the lock for reading while they last: end them (and
+		// refuse new ones) first, as a shutdown does.
+		s.live.svc.Server().CloseStreams()
+	}
+	s.serverMu.RUnlock()
 	s.serverMu.Lock()
 	live := s.live
 	s.live = nil

@@ -51,6 +51,10 @@ type options struct {
 	// SendRateLimit is the send-side requests per second per API key (0: the
 	// server's default, negative: no limit).
 	SendRateLimit float64
+	// NoStreams switches the push channel off (the runtime polls);
+	// StreamHeartbeat is its heartbeat (0: the server's default).
+	NoStreams       bool
+	StreamHeartbeat time.Duration
 	// Now is the message server's clock, for its store's timestamps too
 	// (nil: time.Now).
 	Now func() time.Time
@@ -90,6 +94,7 @@ func openSite(ctx context.Context, o options) (*site, error) {
 		Sites:   []httpapi.Site{{ID: o.SiteID, IdentitySecret: siteSecret}},
 		APIKeys: []string{key}, SendRateLimit: o.SendRateLimit,
 		TierActive: o.TierActive, TierInactive: o.TierInactive, TierLow: o.TierLow,
+		NoStreams: o.NoStreams, StreamHeartbeat: o.StreamHeartbeat,
 		RuntimeDir: o.Assets, Logger: logger, Now: o.Now,
 	})
 	if err != nil {
