@@ -11,7 +11,7 @@
 // It runs the packages' Go benchmarks (render, inbox) and measurements
 // that are Go tests gated by ROOST_BENCH=1 (httpapi.TestLoad,
 // httpapi.TestBenchStreams, httpapi.TestBenchHostile and example-site's
-// TestBenchStartup), which
+// TestBenchStartup, TestInboxElementLongInbox and TestBenchDelivery), which
 // write JSON into a temporary directory it names in ROOST_BENCH_OUT.
 package main
 
@@ -80,6 +80,9 @@ func main() {
 	step("the inbox element with 1,000 messages in headless Chromium (about 30 s)")
 	goTest(out, "./example-site", "^TestInboxElementLongInbox$")
 	inboxTable(&b, out)
+	step("send → shown in headless Chromium, with the stream and polling only (about 2 minutes)")
+	goTest(out, "./example-site", "^TestBenchDelivery$")
+	deliveryTable(&b, out)
 
 	fmt.Fprintf(&b, "`make bench` took %v. Load average (1 min) at its start %s, at its end %s",
 		time.Since(start).Round(time.Second), loadAtStart, loadAverage())
