@@ -103,19 +103,6 @@ func withTiers(active, inactive, low time.Duration) siteOption {
 	return func(o *options) { o.TierActive, o.TierInactive, o.TierLow = active, inactive, low }
 }
 
-// withStream has the server stream (GET /v1/client/stream) with heartbeat
-// (0: the default, 15 s). Without it the test site's server has streaming
-// off, and the runtime polls: most tests are of the poll path, which is
-// also the stream's fallback.
-func withStream(heartbeat time.Duration) siteOption {
-	return func(o *options) { o.NoStreams, o.StreamHeartbeat = false, heartbeat }
-}
-
-// withStreamOff has the server answer the stream 204 (streaming off).
-func withStreamOff() siteOption {
-	return func(o *options) { o.NoStreams = true }
-}
-
 // withServerClock makes now the message server's clock (shiftServerClock
 // shifts it further).
 func withServerClock(now func() time.Time) siteOption {
@@ -241,25 +228,6 @@ func startSite(t *testing.T, opts ...siteOption) *testSite {
 // topics), which the tests of the page's inbox open. The shop's page (/)
 // shows the <roost-inbox> element instead.
 const headlessPage = "/headless"
-
-// inAppOffPage is the shop's page with data-in-app="off" on Roost's script
-// tag: the presenter does not show in-app messages there.
-const inAppOffPage = "/in-app-off/"
-
-// serveInAppOff answers inAppOffPage: the shop's index.html with the opt-out.
-func (s *testSite) serveInAppOff(t *testing.T, w http.ResponseWriter) {
-	page, err := static.ReadFile("static/index.html")
-	if !assert.NoError(t, err) {
-		return
-	}
-	const tag = `<script src="/roost/roost.js" data-site-id="example">`
-	if !assert.Contains(t, string(page), tag) {
-		return
-	}
-	w.Header().Set("Content-Security-Policy", contentSecurityPolicy)
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	_, _ = w.Write([]byte(strings.Replace(string(page), tag, `<script src="/roost/roost.js" data-site-id="example" data-in-app="off">`, 1)))
-}
 
 // serve answers r: the page, its session and the runtime's files always;
 // /v1/ with the message server, and while that is stopped with no answer at

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -16,6 +17,25 @@ const (
 	welcomeSend     = `{"transactional_message_id":"welcome_offer","identifiers":{"id":"user_123"},"message_data":{"discount":"15%"}}`
 	maintenanceSend = `{"transactional_message_id":"maintenance_notice","identifiers":{"id":"user_123"},"message_data":{"date":"June 1","start":"02:00","end":"03:00"}}`
 )
+
+// inAppOffPage is the shop's page with data-in-app="off" on Roost's script
+// tag: the presenter does not show in-app messages there.
+const inAppOffPage = "/in-app-off/"
+
+// serveInAppOff answers inAppOffPage: the shop's index.html with the opt-out.
+func (s *testSite) serveInAppOff(t *testing.T, w http.ResponseWriter) {
+	page, err := static.ReadFile("static/index.html")
+	if !assert.NoError(t, err) {
+		return
+	}
+	const tag = `<script src="/roost/roost.js" data-site-id="example">`
+	if !assert.Contains(t, string(page), tag) {
+		return
+	}
+	w.Header().Set("Content-Security-Policy", contentSecurityPolicy)
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	_, _ = w.Write([]byte(strings.Replace(string(page), tag, `<script src="/roost/roost.js" data-site-id="example" data-in-app="off">`, 1)))
+}
 
 // recordInApp makes the page in ctx record the in-app messages shown in it
 // (window.__shown, from in-app:message-opened) and waits until the runtime

@@ -31,6 +31,19 @@ import (
 // its last tab hides.
 const streamHeartbeat = time.Second
 
+// withStream has the server stream (GET /v1/client/stream) with heartbeat
+// (0: the default, 15 s). Without it the test site's server has streaming
+// off, and the runtime polls: most tests are of the poll path, which is
+// also the stream's fallback.
+func withStream(heartbeat time.Duration) siteOption {
+	return func(o *options) { o.NoStreams, o.StreamHeartbeat = false, heartbeat }
+}
+
+// withStreamOff has the server answer the stream 204 (streaming off).
+func withStreamOff() siteOption {
+	return func(o *options) { o.NoStreams = true }
+}
+
 // slowTiers are poll tiers too slow to explain a message shown within
 // a few seconds: only the stream can have brought it.
 var slowTiers = withTiers(30*time.Second, 30*time.Second, 30*time.Second)
