@@ -161,6 +161,6 @@ func (s *session) post(ctx context.Context, batch []inbox.Event) error {
 		s.finished[id] = true
 	}
 	s.outboxChanged()
-	s.loop.Wake() // the next poll shows the server's new state
+	s.loop.Refresh() // a poll shows the server's new state, unless the stream pushes it
 	return nil
 }

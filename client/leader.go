@@ -42,7 +42,8 @@ const (
 	peerHello    = "hello"    // a session started: visible; the others answer with presence, the leader with its last answer
 	peerPresence = "presence" // visible: whether any tab of the sender shows the person
 	peerBye      = "bye"      // the sender's session ended
-	peerWake     = "wake"     // the leader should poll now (a tab changed something, or identified again)
+	peerWake     = "wake"     // the leader should poll now (a tab identified again)
+	peerRefresh  = "refresh"  // the leader should poll now unless its stream pushes the change (the server took a tab's events)
 	peerAnswer   = "answer"   // answer: the leader's last poll answer (a 200's body)
 	peerRefused  = "refused"  // status, body: the server refused the group's identity (401/403)
 	peerMark     = "mark"     // mark or marks: a tab marked messages (opened, unopened, deleted, clicked); the others show it at once
@@ -189,6 +190,16 @@ func (l *sharedLoop) Wake() {
 	l.broadcast(peerMsg{Kind: peerWake})
 }
 
+// Refresh asks for a poll now unless the stream will push the change: of
+// this loop, or of the group's leader; r.mu is held.
+func (l *sharedLoop) Refresh() {
+	if l.coord == nil || l.leading {
+		l.loop.Refresh()
+		return
+	}
+	l.broadcast(peerMsg{Kind: peerRefresh})
+}
+
 // update lets the loop poll while a tab of the group is visible; r.mu is held.
 func (l *sharedLoop) update() {
 	visible := l.local
@@ -266,6 +277,10 @@ func (l *sharedLoop) receive(m peerMsg) (answer *peerMsg) {
 	case peerWake:
 		if l.leading {
 			l.loop.Wake()
+		}
+	case peerRefresh:
+		if l.leading {
+			l.loop.Refresh()
 		}
 	case peerRefused:
 		if !l.leading {

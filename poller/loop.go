@@ -83,6 +83,7 @@ type Loop struct {
 	report func(error)
 
 	wake     chan struct{}
+	refresh  chan struct{}
 	visible  chan bool
 	restream chan struct{}
 	// stream is the push channel, nil without one (stream.go).
@@ -96,7 +97,7 @@ type Loop struct {
 // returns how many messages are queued) and each failure to report.
 func NewLoop(t Transport, s *Schedule, c Clock, deliver func(inbox.PollResponse) int, report func(error)) *Loop {
 	return &Loop{transport: t, schedule: s, clock: c, deliver: deliver, report: report,
-		wake: make(chan struct{}, 1), visible: make(chan bool, 1), restream: make(chan struct{}, 1)}
+		wake: make(chan struct{}, 1), refresh: make(chan struct{}, 1), visible: make(chan bool, 1), restream: make(chan struct{}, 1)}
 }
 
 // Wake asks for a poll now (for example when the identified person changed),
@@ -104,6 +105,16 @@ func NewLoop(t Transport, s *Schedule, c Clock, deliver func(inbox.PollResponse)
 func (l *Loop) Wake() {
 	select {
 	case l.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Refresh asks for a poll now unless a healthy stream will push the change
+// (the server pushes every change of the answer): after the server took
+// the runtime's events, say. Unlike Wake, it does not end a refusal's pause.
+func (l *Loop) Refresh() {
+	select {
+	case l.refresh <- struct{}{}:
 	default:
 	}
 }
@@ -157,6 +168,8 @@ func (l *Loop) Run(ctx context.Context) {
 			return
 		case <-l.wake:
 			st.pollNow, st.paused = true, false
+		case <-l.refresh:
+			st.pollNow = st.pollNow || !s.healthy()
 		case v := <-l.visible:
 			s.setVisible(st, v, l.clock.Now())
 		case <-l.restream:

@@ -204,6 +204,18 @@ func TestLoopWake(t *testing.T) {
 	}
 }
 
+func TestLoopRefreshPollsWithoutAStream(t *testing.T) {
+	h := start(t, ok(`"a"`, `{"messages":[],"next_poll_ms":60000}`))
+	assert.Equal(t, time.Minute, h.clock.wait(t))
+	<-h.transport.polled
+	h.loop.Refresh()
+	select {
+	case <-h.transport.polled:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Refresh did not poll")
+	}
+}
+
 func TestLoopStopsAfterRefusalUntilWake(t *testing.T) {
 	h := start(t,
 		func() (poller.Response, error) {

@@ -257,6 +257,18 @@ func TestStreamWakePollsOnceWhileHealthy(t *testing.T) {
 	assert.True(t, c.open())
 }
 
+func TestStreamRefreshDoesNotPollWhileHealthy(t *testing.T) {
+	h := startStream(t, ok(`"p1"`, hinted), ok(`"p2"`, hinted))
+	c := h.opened(t)
+	h.loop.Refresh() // the server took events: the stream pushes what changed
+	for range 10 {
+		h.clock.advance(5 * time.Second)
+		c.send(t, h, ": ping\n\n")
+	}
+	assert.Equal(t, 1, h.polls.count(), "no poll while the stream is healthy")
+	assert.True(t, c.open())
+}
+
 func TestStreamRestreamReconnectsAtOnce(t *testing.T) {
 	h := startStream(t, ok(`"p1"`, hinted))
 	c := h.opened(t)
