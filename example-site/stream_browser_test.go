@@ -127,6 +127,15 @@ func TestStreamDeliversAtOnceWithoutPolling(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	assert.Zero(t, s.pollsSince(from), "no poll while the stream is up")
+
+	// A mark: the server takes the event, and the stream pushes the change;
+	// still no poll.
+	_, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.shopInbox.messages().then(ms => ms.find(m => m.deliveryId === `+
+		jsString(first)+`).markOpened()).then(() => true)`, chromedp.EvalAwaitPromise))
+	require.NoError(t, err)
+	s.waitOpened(t, first)
+	time.Sleep(streamHeartbeat) // a poll after the events were taken would come now
+	assert.Zero(t, s.pollsSince(from), "no poll after a mark while the stream is up")
 	assert.Equal(t, 1, s.streamRequests(), "one stream, opened before the sends, still the only one")
 	assert.Contains(t, listedIDs(t, ctx), first)
 }
