@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
 	"github.com/roostmsg/roost/internal/pgtest"
@@ -40,7 +41,9 @@ type notifyResult struct {
 	sends     int
 	elapsed   time.Duration
 	latencies []time.Duration
-	perRound  []float64 // sends/s of each round
+	perRound  []float64      // sends/s of each round
+	waits     map[string]int // the senders' wait events, sampled (sampleWaits)
+	samples   int
 }
 
 // TestNotifyCost measures what the pg_notify of migration
@@ -117,14 +120,18 @@ func TestNotifyCost(t *testing.T) {
 				sender = asyncDB
 			}
 			seq++
-			sends, elapsed, lat, heard := measureSends(t, db, sender, v.listen, fmt.Sprintf("r%d", seq))
+			r := &results[vi]
+			if r.waits == nil {
+				r.waits = map[string]int{}
+			}
+			sends, elapsed, lat, heard := measureSends(t, db, sender, v, fmt.Sprintf("r%d", seq),
+				func(ctx context.Context) { r.samples += sampleWaits(ctx, url, r.waits) })
 			switch {
 			case v.listen && v.notify:
 				require.Equal(t, int64(sends), heard, "%s: the listener hears each send once", v.name)
 			case v.listen:
 				require.Zero(t, heard, "%s: nothing notified", v.name)
 			}
-			r := &results[vi]
 			r.sends += sends
 			r.elapsed += elapsed
 			r.latencies = append(r.latencies, lat...)
@@ -146,6 +153,7 @@ func TestNotifyCost(t *testing.T) {
 		}
 		t.Logf("%-28s %7.0f sends/s  p50 %6.2f ms  p99 %6.2f ms  rounds [%s]", v.name, rates[i],
 			ms(percentile(r.latencies, 0.50)), ms(percentile(r.latencies, 0.99)), strings.Join(rounds, " "))
+		t.Logf("%-28s waiting senders per sample: %s", "", waitSummary(r.waits, r.samples))
 	}
 	for i := 0; i < len(variants); i += 2 { // each notify-on variant is followed by its notify-off one
 		on, off := results[i], results[i+1]
@@ -186,15 +194,18 @@ func variantName(notify, listen, async bool) string {
 
 // measureSends runs notifyGoroutines goroutines calling sender's
 // CreateDelivery for notifyRoundTime, each for its own person, with
-// db's ListenAnswers running throughout if listen. It returns the sends
-// made, the time they took, each one's latency, and (if listen) how many
-// notifications the listener heard once all were in, polling up to 10 s.
-func measureSends(t *testing.T, db, sender *DB, listen bool, prefix string) (int, time.Duration, []time.Duration, int64) {
+// db's ListenAnswers running throughout if v.listen, and sample running
+// while they send, until its ctx is done. It returns the sends made, the
+// time they took, each one's latency, and (if v.listen) how many
+// notifications the listener heard (once all were in if v.notify,
+// polling up to 10 s).
+func measureSends(t *testing.T, db, sender *DB, v notifyVariant, prefix string,
+	sample func(ctx context.Context)) (int, time.Duration, []time.Duration, int64) {
 	t.Helper()
 	ctx := context.Background()
 	var heard atomic.Int64
 	stopListen := func() {}
-	if listen {
+	if v.listen {
 		lctx, cancel := context.WithCancel(ctx)
 		ready := make(chan struct{})
 		done := make(chan struct{})
@@ -216,6 +227,9 @@ func measureSends(t *testing.T, db, sender *DB, listen bool, prefix string) (int
 
 	lats := make([][]time.Duration, notifyGoroutines)
 	errs := make(chan error, notifyGoroutines)
+	sctx, stopSampling := context.WithCancel(ctx)
+	sampled := make(chan struct{})
+	go func() { defer close(sampled); sample(sctx) }()
 	var wg sync.WaitGroup
 	start := time.Now()
 	deadline := start.Add(notifyRoundTime)
@@ -236,17 +250,70 @@ func measureSends(t *testing.T, db, sender *DB, listen bool, prefix string) (int
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
+	stopSampling()
+	<-sampled
 	close(errs)
 	for err := range errs {
 		require.NoError(t, err)
 	}
 	all := slices.Concat(lats...)
-	if listen {
+	if v.listen && v.notify {
 		for wait := time.Now().Add(10 * time.Second); heard.Load() < int64(len(all)) && time.Now().Before(wait); {
 			time.Sleep(10 * time.Millisecond) // polled: the listener catches up with the commits
 		}
 	}
 	return len(all), elapsed, all, heard.Load()
+}
+
+// sampleWaits counts, every 20 ms until ctx is done, the wait events of
+// the other active sessions of url's database (the senders'), on a
+// connection of its own; it returns how many samples it took.
+func sampleWaits(ctx context.Context, url string, waits map[string]int) int {
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		return 0
+	}
+	defer func() { _ = conn.Close(context.Background()) }()
+	n := 0
+	for ctx.Err() == nil {
+		rows, err := conn.Query(ctx, `SELECT coalesce(wait_event_type || ':' || wait_event, 'CPU'), count(*) FROM pg_stat_activity
+			WHERE datname = current_database() AND state = 'active' AND pid <> pg_backend_pid() GROUP BY 1`)
+		if err != nil {
+			return n
+		}
+		for rows.Next() {
+			var ev string
+			var c int
+			if rows.Scan(&ev, &c) == nil {
+				waits[ev] += c
+			}
+		}
+		rows.Close()
+		n++
+		select {
+		case <-ctx.Done():
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	return n
+}
+
+// waitSummary says the mean number of sessions per sample in each wait
+// event, the largest first.
+func waitSummary(waits map[string]int, samples int) string {
+	if samples == 0 {
+		return "no samples"
+	}
+	evs := make([]string, 0, len(waits))
+	for ev := range waits {
+		evs = append(evs, ev)
+	}
+	slices.SortFunc(evs, func(a, b string) int { return waits[b] - waits[a] })
+	parts := make([]string, 0, len(evs))
+	for _, ev := range evs[:min(len(evs), 5)] {
+		parts = append(parts, fmt.Sprintf("%s %.2f", ev, float64(waits[ev])/float64(samples)))
+	}
+	return strings.Join(parts, ", ")
 }
 
 // percentile returns the p quantile of sorted.
