@@ -312,25 +312,39 @@ func (c *Config) validateStreams() error {
 }
 
 // streamMax returns the most streams the process holds: StreamMax, or
-// when 0, MaxConns, lowered to the file descriptors the open files limit
-// leaves beside MaxConns' (so that the default never runs the process out
-// of them; 0 when none are left: streams are refused, and clients poll).
+// when 0, MaxConns (nine tenths of it with StreamPlain, whose streams take
+// MaxConns' connections: polls and sends keep some), lowered to the file
+// descriptors the open files limit leaves beside MaxConns' (so that the
+// default never runs the process out of them). 0 when none are left:
+// streaming is then off (streamsOff).
 func (c *Config) streamMax() int {
 	if c.StreamMax > 0 {
 		return c.StreamMax
 	}
 	conns := cmp.Or(c.MaxConns, DefaultMaxConns)
-	if limit, ok := openFilesLimit(); ok {
+	if c.StreamPlain {
+		return conns - conns/10
+	}
+	if limit, ok := filesLimit(); ok {
 		return max(0, min(conns, int(min(limit, 1<<40))-conns-spareFiles))
 	}
 	return conns
 }
 
+// streamsOff reports whether the process streams not at all: -stream=false,
+// or no file descriptors left for streams by default (streamMax).
+func (c *Config) streamsOff() bool {
+	return c.NoStreams || c.streamMax() == 0
+}
+
 // StreamRule says how the process streams, for its start-up line: "off",
 // or its most streams and heartbeat.
 func (c *Config) StreamRule() string {
-	if c.NoStreams {
+	switch {
+	case c.NoStreams:
 		return "off"
+	case c.streamsOff():
+		return "off: the open files limit leaves no file descriptors for streams beside -max-conns"
 	}
 	return fmt.Sprintf("at most %d, heartbeat %v", c.streamMax(), cmp.Or(c.StreamHeartbeat, httpapi.DefaultStreamHeartbeat))
 }
@@ -359,13 +373,24 @@ func (c *Config) Warnings() []string {
 		}
 	}
 	conns, streams := cmp.Or(c.MaxConns, DefaultMaxConns), 0
-	if !c.NoStreams {
+	if !c.streamsOff() && !c.StreamPlain {
 		streams = c.streamMax()
 	}
-	if limit, ok := openFilesLimit(); ok && uint64(conns+streams+spareFiles) > limit {
-		w = append(w, fmt.Sprintf("-max-conns %d and -stream-max %d (each stream takes a connection of its own, outside -max-conns) "+
-			"need more file descriptors than the open files limit, %d: past it, new connections fail (`accept: too many open files`); "+
-			"raise the limit (ulimit -n, LimitNOFILE=) to at least %d or lower them", conns, streams, limit, conns+streams+spareFiles))
+	if !c.NoStreams && c.streamsOff() {
+		w = append(w, "streaming is off: the open files limit leaves no file descriptors for streams beside -max-conns; "+
+			"raise the limit (ulimit -n, LimitNOFILE=) or lower -max-conns, and browsers will stream (they poll meanwhile)")
 	}
+	if limit, ok := filesLimit(); ok && uint64(conns+streams+spareFiles) > limit {
+		need := fmt.Sprintf("-max-conns %d", conns)
+		if streams > 0 {
+			need += fmt.Sprintf(" and -stream-max %d (each stream takes a connection of its own, outside -max-conns)", streams)
+		}
+		w = append(w, fmt.Sprintf("%s need more file descriptors than the open files limit, %d: past it, new connections fail (`accept: too many open files`); "+
+			"raise the limit (ulimit -n, LimitNOFILE=) to at least %d or lower them", need, limit, conns+streams+spareFiles))
+	}
+
 	return w
 }
+
+// filesLimit is openFilesLimit; tests replace it.
+var filesLimit = openFilesLimit

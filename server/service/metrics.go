@@ -112,7 +112,7 @@ func newMetrics(srv *server.Server, db server.Store, api *httpapi.Handler, build
 			func(s server.Stats) uint64 { return s.StreamsRefusedPerson }),
 		stat("roost_streams_refused_total", streamsRefusedHelp, prometheus.Labels{"reason": "process"},
 			func(s server.Stats) uint64 { return s.StreamsRefusedProcess }),
-		stat("roost_stream_answers_total", "Changed poll answers streams sent (the first of each stream included).", nil,
+		stat("roost_stream_answers_total", "Poll answers streams sent: each stream's first (an answer, or unchanged when the client had it) and every change after.", nil,
 			func(s server.Stats) uint64 { return s.StreamAnswers }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "roost_queued_messages", Help: "Messages queued for people now: what polls return (counted at most every 10 s).",

@@ -107,7 +107,7 @@ func wire(cfg Config, db Database, files fs.FS) (*Service, error) {
 	s.srv = server.New(server.Config{
 		TierActive: cfg.TierActive, TierInactive: cfg.TierInactive, TierLow: cfg.TierLow,
 		PollCacheBytes: cfg.PollCacheBytes, Now: cfg.Now, Logger: cfg.Logger,
-		NoStreams: cfg.NoStreams, StreamMax: cfg.streamMax(), StreamMaxPerPerson: cfg.StreamMaxPerPerson,
+		NoStreams: cfg.streamsOff(), StreamMax: cfg.streamMax(), StreamMaxPerPerson: cfg.StreamMaxPerPerson,
 	}, db)
 	trusted, err := cfg.trustedProxies()
 	if err != nil {
