@@ -55,6 +55,17 @@ func (s *testSite) pollsSince(from time.Time) int {
 	})
 }
 
+// logRequests logs every browser-side request the site answered: when,
+// which, with what status (0: dropped). For a failing test's log.
+func (s *testSite) logRequests(t *testing.T) {
+	t.Helper()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, r := range s.requests {
+		t.Logf("request %s %s %s: %d", r.at.Format("15:04:05.000"), r.path, r.user, r.status)
+	}
+}
+
 // streamRequests counts the streams asked for so far (answered or open).
 func (s *testSite) streamRequests() int {
 	s.mu.Lock()

@@ -214,6 +214,10 @@ func TestXSSPayloadsNeverRunInApp(t *testing.T) {
 
 		host := `[...document.querySelectorAll("roost-inapp")].find(h => h.shadowRoot && h.shadowRoot.querySelector('.message[data-delivery-id="` + id + `"]'))`
 		_, err = chromedp.Run(ctx, chromedp.Poll[bool](`!!`+host, chromedp.WithPollingTimeout(15*time.Second)))
+		if err != nil {
+			s.logRequests(t)
+			t.Logf("the delivery: %v", s.delivery(t, id))
+		}
 		require.NoError(t, err, layout)
 		type shown struct {
 			Title, Body, Alt string
