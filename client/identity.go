@@ -29,6 +29,10 @@ import (
 // defaultTokenLead is Options.TokenLead when zero.
 const defaultTokenLead = 60 * time.Second
 
+// minTokenLead is the least time before a token's expiry its tabs are asked
+// for a fresh one, however short its life (unless Options.TokenLead is less).
+const minTokenLead = time.Second
+
 // identify moves tab p to user. An identify of the tab's own person without
 // a signature keeps the tab's last one; the tab's signature is checked as
 // above. Identifying a person the server refused tries again, once, with the
@@ -375,7 +379,10 @@ func (r *Runtime) watchToken(p *port) {
 	if remaining <= 0 && !r.skewKnown {
 		return // past by this browser's clock only, maybe: the server's first answer watches it again (noteServerTime)
 	}
-	due := r.opts.Clock.After(max(remaining-min(r.opts.TokenLead, remaining/10), 0)) // started now, not when the goroutine runs
+	// A tenth of the remaining life, but never under a second (the server's
+	// clock is known from whole-second Date headers: to half a second).
+	lead := max(min(r.opts.TokenLead, remaining/10), min(r.opts.TokenLead, minTokenLead))
+	due := r.opts.Clock.After(max(remaining-lead, 0)) // started now, not when the goroutine runs
 	go func() {
 		select {
 		case <-done:
