@@ -106,7 +106,7 @@ func (r *Runtime) retryWait(err error) time.Duration {
 func (s *session) postEvents(ctx context.Context, batch []inbox.Event) (inbox.EventsResponse, error) {
 	var ack inbox.EventsResponse
 	body, _ := json.Marshal(inbox.EventBatch{Events: batch})
-	req, signature := s.request("POST", "/v1/client/events", body)
+	req, signature := s.request("POST", inbox.PathEvents, body)
 	res, err := s.r.fetch(ctx, req)
 	if err != nil {
 		return ack, err

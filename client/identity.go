@@ -267,7 +267,7 @@ func (s *session) probe(signature string) {
 // after EventRetry (or a 429's longer Retry-After) while a tab of the
 // person still has it.
 func (s *session) runProbe(signature string) {
-	req := s.requestWith("GET", "/v1/client/poll", nil, signature)
+	req := s.requestWith("GET", inbox.PathPoll, nil, signature)
 	res, err := s.r.fetch(s.ctx, req)
 	r := s.r
 	r.mu.Lock()

@@ -173,6 +173,9 @@ type Handler struct {
 	mux                      *http.ServeMux
 	// refused counts the browser requests refused before the rules.
 	refused refusals
+	// streamOpening is what every stream starts with: retry and hello
+	// (streamHello).
+	streamOpening []byte
 }
 
 // New returns the handler of srv's routes with cfg, its zero fields set to
@@ -217,6 +220,7 @@ func New(srv *server.Server, cfg Config) (*Handler, error) {
 			return nil, err
 		}
 	}
+	h.streamOpening = streamHello(h.heartbeat())
 	h.routes()
 	return h, nil
 }
@@ -263,9 +267,9 @@ func (h *Handler) routes() {
 	})
 	mux.Handle("/v1/transactional/{id}/contents", methods{http.MethodGet: h.app(h.handleListContents)})
 	mux.Handle("/v1/transactional/{id}/content/{content_id}", methods{http.MethodPut: h.app(h.handlePutContent)})
-	mux.Handle("/v1/client/poll", cors(methods{http.MethodGet: h.client(h.handlePoll), http.MethodOptions: preflight}))
+	mux.Handle(inbox.PathPoll, cors(methods{http.MethodGet: h.client(h.handlePoll), http.MethodOptions: preflight}))
 	mux.Handle(inbox.PathStream, corsAllowing(streamAllowHeaders, methods{http.MethodGet: http.HandlerFunc(h.handleStream), http.MethodOptions: preflight}))
-	mux.Handle("/v1/client/events", cors(methods{http.MethodPost: h.client(h.handleEvents), http.MethodOptions: preflight}))
+	mux.Handle(inbox.PathEvents, cors(methods{http.MethodPost: h.client(h.handleEvents), http.MethodOptions: preflight}))
 	mux.Handle("/v1/client/", cors(notFound))
 	mux.Handle("/", notFound)
 	h.mux = mux

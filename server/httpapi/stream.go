@@ -2,10 +2,12 @@ package httpapi
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -140,13 +142,11 @@ func (h *Handler) openStream(w http.ResponseWriter, r *http.Request) *liveStream
 	hd.Set("Content-Type", "text/event-stream")
 	hd.Set("Cache-Control", "no-store")
 	hd.Set("X-Accel-Buffering", "no")
-	hello := "retry: " + strconv.Itoa(StreamRetryMs) + "\n\nevent: " + inbox.StreamHello +
-		"\ndata: {\"heartbeat_ms\":" + strconv.FormatInt(h.heartbeat().Milliseconds(), 10) + "}\n\n"
 	first := sseEvent(inbox.StreamAnswer, a.ETag, a.Body)
 	if last := r.Header.Get("Last-Event-ID"); last != "" && last == a.ETag {
 		first = sseEvent(inbox.StreamUnchanged, a.ETag, []byte("{}"))
 	}
-	opening := append([]byte(hello), first...)
+	opening := append(slices.Clip(h.streamOpening), first...)
 	conn, taken := h.hijackStream(w, r)
 	switch {
 	case conn != nil:
@@ -286,6 +286,13 @@ func (h *Handler) streamAnswer(ctx context.Context, st *server.Stream, etag stri
 	return r.a, r.changed, r.err
 }
 
+// streamHello returns the start of every stream: the retry field and the
+// hello event (inbox.StreamHelloData) with heartbeat.
+func streamHello(heartbeat time.Duration) []byte {
+	data, _ := json.Marshal(inbox.StreamHelloData{HeartbeatMs: heartbeat.Milliseconds()}) // an int64 field: cannot fail
+	return append([]byte("retry: "+strconv.Itoa(StreamRetryMs)+"\n\n"), sseEvent(inbox.StreamHello, "", data)...)
+}
+
 // heartbeat returns the heartbeat period.
 func (h *Handler) heartbeat() time.Duration {
 	if h.cfg.StreamHeartbeat > 0 {
@@ -294,13 +301,15 @@ func (h *Handler) heartbeat() time.Duration {
 	return DefaultStreamHeartbeat
 }
 
-// sseEvent returns an SSE event named event with id and data (one line).
+// sseEvent returns an SSE event named event with id (none when "") and data (one line).
 func sseEvent(event, id string, data []byte) []byte {
 	b := make([]byte, 0, len(event)+len(id)+len(data)+24)
 	b = append(b, "event: "...)
 	b = append(b, event...)
-	b = append(b, "\nid: "...)
-	b = append(b, id...)
+	if id != "" { // an empty id would reset the client's last event id
+		b = append(b, "\nid: "...)
+		b = append(b, id...)
+	}
 	b = append(b, "\ndata: "...)
 	b = append(b, data...)
 	return append(b, "\n\n"...)
