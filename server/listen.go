@@ -28,7 +28,7 @@ const listenLogEvery = time.Minute
 // the store is not an AnswerListener (one process: every write goes
 // through this Server, which tells its streams itself).
 func (s *Server) ListenShared(ctx context.Context) {
-	l, ok := s.raw.(AnswerListener)
+	l, ok := s.shared.(AnswerListener)
 	if !ok {
 		return
 	}

@@ -59,8 +59,6 @@ type Config struct {
 type Server struct {
 	cfg   Config
 	store Store
-	// raw is the store as given to New, without the invalidation in front.
-	raw Store
 	// shared is the store when several processes share it, else nil.
 	shared SharedStore
 	ids    idGen
@@ -103,7 +101,7 @@ func New(cfg Config, store Store) *Server {
 	if cfg.StreamMaxPerPerson <= 0 {
 		cfg.StreamMaxPerPerson = DefaultStreamMaxPerPerson
 	}
-	s := &Server{cfg: cfg, raw: store, render: render.New(), streams: newStreamHub(cfg)}
+	s := &Server{cfg: cfg, render: render.New(), streams: newStreamHub(cfg)}
 	s.shared, _ = store.(SharedStore)
 	s.polls = newPollCache(cfg.PollCacheBytes)
 	// Every write goes through the invalidation, cache or not: it also
