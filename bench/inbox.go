@@ -15,7 +15,8 @@ func inboxBytes(b *strings.Builder, got map[string]sizes) {
 	el := got["roost-inbox.js"].brotli + got["roost-inbox.css"].brotli
 	fmt.Fprintf(b, "The `<roost-inbox>` element (roost-inbox.js + roost-inbox.css, loaded after the load event on pages that have one): %s brotli against its 8 KB budget: %s.\n",
 		kb(el), verdict(el <= targetInboxElementBrotli, kb(el)))
-	fmt.Fprintf(b, "The shim that defines it, roost.js: %s brotli.\n\n", kb(got["roost.js"].brotli))
+	fmt.Fprintf(b, "The page script that defines it, roost-page.js: %s brotli (the script tag's roost.js, which loads it after the load event: %s).\n\n",
+		kb(got["roost-page.js"].brotli), kb(got["roost.js"].brotli))
 }
 
 // inboxTable reports example-site's TestInboxElementLongInbox.

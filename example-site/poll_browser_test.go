@@ -328,9 +328,9 @@ const longTaskProbe = `(() => {
 	setTimeout(tick, 0);
 })()`
 
-// TestRuntimeStartsAfterTheLoadEvent: the runtime's worker starts only
-// after the page's load event (the shim constructs it, and the server is
-// asked for its script, no earlier), and the queued message then shows.
+// TestRuntimeStartsAfterTheLoadEvent: the page script (roost-page.js) and
+// the runtime's worker start only after the page's load event (the server is
+// asked for their scripts no earlier), and the queued message then shows.
 //
 // How long the page's main-thread tasks take is a measurement, not a
 // test: `make bench` reports the longest one's CPU time against its
@@ -360,11 +360,13 @@ func TestRuntimeStartsAfterTheLoadEvent(t *testing.T) {
 	assert.Greater(t, workerAt, loadAt, "the worker starts after the load event")
 
 	s.mu.Lock()
-	workerRequests := s.assets["/roost/roost-worker.js"]
+	workerRequests, pageScript := s.assets["/roost/roost-worker.js"], s.assets["/roost/roost-page.js"]
 	s.mu.Unlock()
 	require.NotEmpty(t, workerRequests)
+	require.NotEmpty(t, pageScript)
 	loadWall := time.UnixMilli(int64(got["loadWall"].(float64)))
 	assert.False(t, workerRequests[0].Before(loadWall), "the worker script was asked for %v before the load event", loadWall.Sub(workerRequests[0]))
+	assert.False(t, pageScript[0].Before(loadWall), "roost-page.js was asked for %v before the load event", loadWall.Sub(pageScript[0]))
 }
 
 // loadAverage is the machine's 1-minute load average, where Linux tells it.

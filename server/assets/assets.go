@@ -1,5 +1,6 @@
-// Package assets serves Roost's browser runtime: roost.js, the shim a page
-// names in its one script tag; roost-worker.js, wasm_exec.js and roost.wasm,
+// Package assets serves Roost's browser runtime: roost.js, the file a page
+// names in its one script tag, which loads roost-page.js, the page API, after
+// the page's load event; roost-worker.js, wasm_exec.js and roost.wasm,
 // the runtime it starts in a worker; roost-inapp.js and roost-inapp.css, the
 // in-app presenter; and, for pages of other origins, roost-frame.html (made
 // here, per site) and roost-frame.js, the hidden frame that hosts the runtime
@@ -62,6 +63,7 @@ type Options struct {
 // The runtime's files and their Content-Types: nothing else is served.
 var runtimeFiles = map[string]string{
 	"roost.js":        "text/javascript; charset=utf-8",
+	"roost-page.js":   "text/javascript; charset=utf-8",
 	"roost-frame.js":  "text/javascript; charset=utf-8",
 	"roost-worker.js": "text/javascript; charset=utf-8",
 	"wasm_exec.js":    "text/javascript; charset=utf-8",
