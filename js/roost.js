@@ -1,18 +1,19 @@
-/*! Roost: the file of the script tag. It installs analytics, which keeps the
- * calls made to it, and loads the rest (roost-page.js) after the page's load
- * event, so that Roost never delays it; roost-page.js then makes the calls.
- *
- *   <script src="/roost/roost.js" data-site-id="example"></script>
- *
- * data-site-id: the site id of the Roost server (required).
- * data-endpoint: the server's origin (default: the origin of this script).
- * See roost.d.ts for the page API.
- */
+// Roost: the file of the script tag. It installs analytics, which keeps the
+// calls made to it, and loads the rest (roost-page.js) after the page's load
+// event, so that Roost never delays it; roost-page.js then makes the calls.
+//
+//   <script src="/roost/roost.js" data-site-id="example"></script>
+//
+// data-site-id: the site id of the Roost server (required).
+// data-endpoint: the server's origin (default: the origin of this script).
+// See roost.d.ts for the page API.
 (function () {
   "use strict";
   var analytics = window.analytics;
-  if (analytics && analytics._roost) return; // a second tag
-  var queued = Array.isArray(analytics) ? analytics : []; // [[method, ...args]], queued before this tag
+  // a second tag changes nothing
+  if (analytics && analytics._roost) return;
+  // calls queued before this tag: [[method, ...args]]
+  var queued = Array.isArray(analytics) ? analytics : [];
   analytics = window.analytics = analytics && typeof analytics === "object" && !Array.isArray(analytics) ? analytics : {};
   var script = document.currentScript;
   var base = script ? script.src.replace(/[^/]*([?#].*)?$/, "") : "/roost/";
@@ -39,7 +40,8 @@
   }
   ["identify", "reset", "on", "off"].forEach(function (m) { analytics[m] = later(analytics, m); });
   analytics.inbox = function () {
-    var inbox = {}; // roost-page.js makes it the view
+    // roost-page.js makes it the view
+    var inbox = {};
     calls.push([inbox, "inbox", Array.prototype.slice.call(arguments)]);
     ["messages", "total", "totalUnopened", "markAllOpened"].forEach(function (m) { inbox[m] = later(inbox, m, true); });
     inbox.onUpdates = function (cb) {
