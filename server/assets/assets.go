@@ -19,8 +19,8 @@
 // A file goes out as its precompressed copy (name.br or name.gz) when the
 // request's Accept-Encoding takes it, with Vary: Accept-Encoding and the
 // file's own Content-Type. A URL whose ?v= is the build's version is cached
-// for a year (immutable); anything else, roost.js first of all, is
-// revalidated on every use. Anything that is not a runtime file is 404.
+// for a year (immutable); roost.js, whose URL pages name, for 5 minutes
+// (tagFileCache); anything else is revalidated on every use. Anything that is not a runtime file is 404.
 package assets
 
 import (
@@ -73,6 +73,18 @@ var runtimeFiles = map[string]string{
 	"roost-inbox.css": "text/css; charset=utf-8",
 	"roost.wasm":      "application/wasm",
 }
+
+// tagFile is the file a page's script tag names; it names the build's
+// version of the others.
+const tagFile = "roost.js"
+
+// tagFileCache lets a browser use its copy of tagFile for 5 minutes, and a
+// day longer while it asks for a new one: the tag blocks the page's parser,
+// so a returning visitor's page does not wait for a revalidation, and a new
+// build reaches every visitor within 5 minutes and one page view. (The
+// handoff to roost-page.js, analytics._roost, is thus read by the next
+// build's roost-page.js too.)
+const tagFileCache = "public, max-age=300, stale-while-revalidate=86400"
 
 // workerFile is the worker script, sent with a policy of its own: a
 // worker's policy is the one its script is served with.
@@ -150,6 +162,8 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hd := w.Header()
 	if v := r.URL.Query().Get("v"); v != "" && v == h.version() {
 		hd.Set("Cache-Control", "public, max-age=31536000, immutable")
+	} else if name == tagFile {
+		hd.Set("Cache-Control", tagFileCache)
 	} else {
 		hd.Set("Cache-Control", "no-cache")
 	}
