@@ -11,7 +11,8 @@
 // It runs the packages' Go benchmarks (render, inbox) and measurements
 // that are Go tests gated by ROOST_BENCH=1 (httpapi.TestLoad,
 // httpapi.TestBenchStreams, httpapi.TestBenchHostile and example-site's
-// TestBenchStartup, TestInboxElementLongInbox and TestBenchDelivery), which
+// TestBenchStartup, TestBenchLoadEvent, TestInboxElementLongInbox and
+// TestBenchDelivery), which
 // write JSON into a temporary directory it names in ROOST_BENCH_OUT.
 package main
 
@@ -77,6 +78,9 @@ func main() {
 	step("start-up in headless Chromium (about a minute)")
 	goTest(out, "./example-site", "^TestBenchStartup$")
 	startupTable(&b, out)
+	step("a small page's load event with and without Roost's tag in headless Chromium (about a minute)")
+	goTest(out, "./example-site", "^TestBenchLoadEvent$")
+	loadEventTable(&b, out)
 	step("the inbox element with 1,000 messages in headless Chromium (about 30 s)")
 	goTest(out, "./example-site", "^TestInboxElementLongInbox$")
 	inboxTable(&b, out)

@@ -59,7 +59,9 @@ func TestBenchLoadEvent(t *testing.T) {
 	for path, body := range smallPageFiles {
 		s.addPage(path, body)
 	}
-	variants := []struct{ name, tag string }{{"without", ""}, {"roost", roostTag}}
+	s.addPage("/small/empty.js", "")
+	// empty: a script tag of an empty file, what any such tag costs
+	variants := []struct{ name, tag string }{{"without", ""}, {"roost", roostTag}, {"empty", `<script src="/small/empty.js"></script>` + "\n"}}
 	if extra := os.Getenv("ROOST_BENCH_LOAD_VARIANTS"); extra != "" {
 		// exploration: more tags to compare, name=tag;name=tag
 		for _, v := range strings.Split(extra, ";") {
@@ -84,12 +86,13 @@ func TestBenchLoadEvent(t *testing.T) {
 		load(t, v.name)
 	}
 	loads := map[string][]float64{}
-	for range loadEventRuns {
-		for _, v := range variants {
+	for i := range loadEventRuns {
+		for j := range variants {
+			v := variants[(i+j)%len(variants)] // each variant in each place of a round
 			loads[v.name] = append(loads[v.name], load(t, v.name))
 		}
 	}
-	result := map[string]any{"runs": loadEventRuns, "loads": loads}
+	result := map[string]any{"runs": loadEventRuns, "loads": loads, "load_average": loadAverage()}
 	medians := map[string]float64{}
 	for name, l := range loads {
 		medians[name] = browsertest.Median(l, func(v float64) float64 { return v })
