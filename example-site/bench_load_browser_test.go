@@ -32,7 +32,7 @@ const smallPage = `<!doctype html>
 // smallPageFiles are the small page's stylesheet, image and script.
 var smallPageFiles = map[string]string{
 	"/small/style.css": `body{font:16px/1.5 system-ui,sans-serif;margin:2rem}h1{font-size:1.5rem}`,
-	"/small/logo.svg": `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64"><circle cx="32" cy="32" r="30" fill="#4a7"/></svg>`,
+	"/small/logo.svg":  `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64"><circle cx="32" cy="32" r="30" fill="#4a7"/></svg>`,
 	"/small/app.js": `if (window.analytics) {
   analytics.identify("user_123");
   analytics.inbox().onUpdates(function (messages) {

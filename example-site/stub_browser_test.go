@@ -62,7 +62,7 @@ func TestCallsBeforeThePageScriptAreKept(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, map[string]any{"total": 1.0, "updates": []any{order}, "cancelledCalled": false,
 		"badFilter": `TypeError: analytics.inbox: unknown filter field "topic": use {topics: [...], types: [...]}`,
-		"updated": true, "sameView": true}, got)
+		"updated":   true, "sameView": true}, got)
 
 	s.mu.Lock()
 	pageScripts, workers := len(s.assets["/roost/roost-page.js"]), len(s.assets["/roost/roost-worker.js"])
