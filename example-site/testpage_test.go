@@ -6,8 +6,8 @@ import (
 )
 
 // addPage has the test site serve body at path, under the site's
-// Content-Security-Policy: HTML, or JavaScript or CSS when path ends in
-// .js or .css.
+// Content-Security-Policy: HTML, or JavaScript, CSS or SVG when path ends in
+// .js, .css or .svg.
 func (s *testSite) addPage(path, body string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -31,6 +31,8 @@ func (s *testSite) serveTestPage(w http.ResponseWriter, path string) bool {
 		ctype = "text/javascript; charset=utf-8"
 	case strings.HasSuffix(path, ".css"):
 		ctype = "text/css; charset=utf-8"
+	case strings.HasSuffix(path, ".svg"):
+		ctype = "image/svg+xml"
 	}
 	w.Header().Set("Content-Security-Policy", contentSecurityPolicy)
 	w.Header().Set("Content-Type", ctype)
