@@ -166,6 +166,9 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	hd.Set("Content-Type", ctype)
 	hd.Add("Vary", "Accept-Encoding")
+	if name == moduleFile {
+		h.dictionaryHeaders(w, r, h.version())
+	}
 	hd.Set("X-Content-Type-Options", "nosniff")
 	if coding != "" {
 		hd.Set("Content-Encoding", coding)

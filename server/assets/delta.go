@@ -143,9 +143,10 @@ func (d *Deltas) find(dict, module [32]byte) *delta {
 }
 
 // dictionaryMatch is the Use-As-Dictionary match pattern for a module
-// asked for with r: the path the browser asked for (r.RequestURI, before
-// any StripPrefix), with any search, so that the next version's ?v= URL
-// matches too. URLPattern's special characters in the path are escaped.
+// asked for with r, as a structured-field string's content: the path the
+// browser asked for (r.RequestURI, before any StripPrefix) with
+// URLPattern's special characters escaped, then "?*", any search, so that
+// the next version's ?v= URL matches too.
 func dictionaryMatch(r *http.Request) string {
 	p := r.URL.EscapedPath()
 	if u, err := url.ParseRequestURI(r.RequestURI); err == nil && u.EscapedPath() != "" {
@@ -153,12 +154,13 @@ func dictionaryMatch(r *http.Request) string {
 	}
 	var b strings.Builder
 	for _, c := range p {
-		if strings.ContainsRune(`\:*?+(){}[]"`, c) {
+		if strings.ContainsRune(`\:*?+(){}`, c) {
 			b.WriteByte('\\')
 		}
 		b.WriteRune(c)
 	}
-	return b.String() + "?*"
+	pattern := b.String() + "?*"
+	return strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(pattern)
 }
 
 // availableDictionary returns the SHA-256 an Available-Dictionary header
@@ -177,16 +179,19 @@ func availableDictionary(header string) ([32]byte, bool) {
 	return sum, true
 }
 
-// serveModule readies the answer for the module: it names the module a
-// dictionary for the next version (Use-As-Dictionary, with the version as
-// its id) and, when the request names an earlier module that h holds a
-// delta from and takes dcz, serves the delta and returns true. Otherwise
-// (a HEAD, a Range, no delta) the module is served as any file.
+// dictionaryHeaders names the module a dictionary for the next version
+// (Use-As-Dictionary, with the build's version as its id) on every answer
+// for it, which varies with the dictionary a browser names.
+func (h *handler) dictionaryHeaders(w http.ResponseWriter, r *http.Request, version string) {
+	w.Header().Set("Use-As-Dictionary", `match="`+dictionaryMatch(r)+`", id=`+strconv.Quote(version))
+	w.Header().Add("Vary", "Available-Dictionary")
+}
+
+// serveModule serves the delta to the module when the request names an
+// earlier module that h holds a delta from (Available-Dictionary) and takes
+// dcz, and returns true. Otherwise (a HEAD, a Range, no delta) the module
+// is served as any file.
 func (h *handler) serveModule(w http.ResponseWriter, r *http.Request) bool {
-	hd := w.Header()
-	version := h.version()
-	hd.Set("Use-As-Dictionary", `match="`+dictionaryMatch(r)+`", id=`+strconv.Quote(version))
-	hd.Add("Vary", "Available-Dictionary")
 	if h.deltas == nil || r.Method != http.MethodGet || r.Header.Get("Range") != "" ||
 		!acceptsEncoding(r.Header.Get("Accept-Encoding"), dczCoding) {
 		return false
@@ -195,6 +200,7 @@ func (h *handler) serveModule(w http.ResponseWriter, r *http.Request) bool {
 	if !ok {
 		return false
 	}
+	version := h.version()
 	module, ok := h.moduleSum(version)
 	if !ok {
 		return false
@@ -203,6 +209,7 @@ func (h *handler) serveModule(w http.ResponseWriter, r *http.Request) bool {
 	if dl == nil {
 		return false
 	}
+	hd := w.Header()
 	if v := r.URL.Query().Get("v"); v != "" && v == version {
 		hd.Set("Cache-Control", "public, max-age=31536000, immutable")
 	} else {
@@ -210,6 +217,7 @@ func (h *handler) serveModule(w http.ResponseWriter, r *http.Request) bool {
 	}
 	hd.Set("Content-Type", runtimeFiles[moduleFile])
 	hd.Add("Vary", "Accept-Encoding")
+	h.dictionaryHeaders(w, r, version)
 	hd.Set("X-Content-Type-Options", "nosniff")
 	hd.Set("Content-Encoding", dczCoding)
 	hd.Set("ETag", dl.etag)
