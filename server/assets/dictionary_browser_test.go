@@ -4,11 +4,12 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/base64"
-	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -88,6 +89,9 @@ func nextBuild(t *testing.T, dir, version string) (string, []byte) {
 	require.NoError(t, err)
 	require.Equal(t, 1, bytes.Count(shim, []byte(`"`+old+`"`)), "roost.js names its version once")
 	require.NoError(t, os.WriteFile(filepath.Join(next, "roost.js"), bytes.ReplaceAll(shim, []byte(`"`+old+`"`), []byte(`"`+version+`"`)), 0o644))
+	// Served with Last-Modified (whole seconds): newer than the first's.
+	later := time.Now().Add(time.Hour)
+	require.NoError(t, os.Chtimes(filepath.Join(next, "roost.js"), later, later))
 	require.NoError(t, os.WriteFile(filepath.Join(next, "version"), []byte(version+"\n"), 0o644))
 	for _, f := range []string{"roost.wasm.br", "roost.wasm.gz", "roost.js.br", "roost.js.gz"} {
 		require.NoError(t, os.Remove(filepath.Join(next, f)))
@@ -101,9 +105,28 @@ func nextBuild(t *testing.T, dir, version string) (string, []byte) {
 // module naming A's (Available-Dictionary), gets the dcz delta, a few
 // hundred bytes instead of about 1 MB, and the runtime works: a message
 // sent after the update reaches the page. The page is on the Roost
-// server's own origin, http://127.0.0.1 (direct mode: the module is
-// fetched by the runtime's SharedWorker).
+// server's own origin, http://127.0.0.1 (direct mode); the module is
+// fetched by the runtime's SharedWorker.
 func TestModuleUpdate_ChromiumDownloadsTheDelta(t *testing.T) {
+	testModuleUpdate(t, false)
+}
+
+// TestModuleUpdate_FrameModeDownloadsTheWholeModule: in frame mode (the
+// runtime in the Roost server's frame, http://localhost, in a page of
+// another site, http://127.0.0.1) Chromium uses no dictionary: it allows
+// one only where the frame has full (unpartitioned) cookie access
+// (services/network/shared_dictionary/shared_dictionary_access_checker.cc:
+// IsFullCookieAccessAllowed), which a third-party frame lacks here
+// (document.hasStorageAccess() is false). B's module is downloaded whole,
+// and the runtime works. Should Chromium start naming a dictionary there,
+// the delta must then be what it gets.
+func TestModuleUpdate_FrameModeDownloadsTheWholeModule(t *testing.T) {
+	testModuleUpdate(t, true)
+}
+
+// testModuleUpdate is TestModuleUpdate_ChromiumDownloadsTheDelta, or in
+// frame mode when frame is set, TestModuleUpdate_FrameModeDownloadsTheWholeModule.
+func testModuleUpdate(t *testing.T, frame bool) {
 	browser := browsertest.NewBrowser(t)
 	dirA := copyRuntime(t, browsertest.Runtime(t))
 	moduleA, err := os.ReadFile(filepath.Join(dirA, "roost.wasm"))
@@ -114,6 +137,14 @@ func TestModuleUpdate_ChromiumDownloadsTheDelta(t *testing.T) {
 
 	ln := listen(t)
 	url := "http://" + ln.Addr().String()
+	pageURL := url + "/"
+	var origins []string
+	if frame {
+		url = "http://localhost:" + strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+		sh := reserveShop(t)
+		sh.open(t, url+"/roost/roost.js", policy(url), nil)
+		pageURL, origins = sh.URL+"/", []string{sh.URL}
+	}
 	db := filepath.Join(t.TempDir(), "roost.db")
 	var current atomic.Pointer[service.Service]
 	var mu sync.Mutex
@@ -136,7 +167,7 @@ func TestModuleUpdate_ChromiumDownloadsTheDelta(t *testing.T) {
 	t.Cleanup(func() { hs.Close() })
 	open := func(dir string) *service.Service {
 		svc, err := service.Open(service.Config{DB: db, RuntimeDir: dir,
-			Sites:   []httpapi.Site{{ID: siteID, IdentitySecret: siteSecret}},
+			Sites:   []httpapi.Site{{ID: siteID, IdentitySecret: siteSecret, Origins: origins}},
 			APIKeys: []string{apiKey}, SendRateLimit: -1, NoStreams: true,
 			TierActive: 150 * time.Millisecond, TierInactive: 400 * time.Millisecond, TierLow: 800 * time.Millisecond})
 		require.NoError(t, err)
@@ -167,8 +198,17 @@ func TestModuleUpdate_ChromiumDownloadsTheDelta(t *testing.T) {
 		"content":{"title":"Order #{{trigger.order_id}} has shipped!","body":"Hi"}}`)
 	require.Equal(t, http.StatusCreated, status, "%v", out)
 	first := send("ORD-1")
-	tab := openTab(t, browser, url+"/")
+	tab := openTab(t, browser, pageURL)
 	waitShown(t, tab, first)
+	if frame {
+		frames := targets(t, tab, "iframe", "roost-frame.html")
+		require.Len(t, frames, 1)
+		inFrame, cancelFrame := chromedp.NewContext(tab, chromedp.WithTargetID(frames[0].TargetID))
+		t.Cleanup(cancelFrame)
+		access, err := chromedp.Run(inFrame, chromedp.Evaluate[bool](`document.hasStorageAccess()`, chromedp.EvalAwaitPromise))
+		require.NoError(t, err)
+		t.Logf("the frame's document.hasStorageAccess(): %v", access)
+	}
 	gotA := requested(versionA)
 	require.Len(t, gotA, 1, "the worker fetched build A's module once")
 	assert.Equal(t, "br", gotA[0].contentEncoding)
@@ -199,15 +239,20 @@ func TestModuleUpdate_ChromiumDownloadsTheDelta(t *testing.T) {
 	}, 30*time.Second, 20*time.Millisecond, "build B computed its delta from build A's module")
 	current.Store(svcB)
 
-	// The returning visitor: the worker asks for B's module with A's as
-	// its dictionary, gets the delta, and the runtime runs.
+	// The returning visitor: the worker asks for B's module (in direct
+	// mode with A's as its dictionary, and gets the delta); the runtime runs.
 	second := send("ORD-2")
-	tab = openTab(t, browser, url+"/")
+	tab = openTab(t, browser, pageURL)
 	waitShown(t, tab, second+","+first)
 	gotB := requested(versionB)
 	require.Len(t, gotB, 1, "the worker fetched build B's module once")
 	t.Logf("build B: roost.wasm?v=%s: Available-Dictionary %q, Accept-Encoding %q; answered %d, Content-Encoding %q, %d bytes (the module: %d raw, build A's in brotli %d)",
 		versionB, gotB[0].availableDictionary, gotB[0].acceptEncoding, gotB[0].status, gotB[0].contentEncoding, gotB[0].bytes, len(moduleB), gotA[0].bytes)
+	if frame && gotB[0].availableDictionary == "" {
+		assert.Empty(t, gotB[0].contentEncoding, "no dictionary named: the whole module (raw in this build)")
+		assert.Equal(t, len(moduleB), gotB[0].bytes)
+		return
+	}
 	assert.Equal(t, knownA, gotB[0].availableDictionary, "Chromium named build A's module as its dictionary")
 	assert.Contains(t, gotB[0].acceptEncoding, "dcz")
 	assert.Equal(t, "dcz", gotB[0].contentEncoding)
@@ -228,5 +273,5 @@ func TestModuleUpdate_ChromiumDownloadsTheDelta(t *testing.T) {
 	assert.Equal(t, "dcz", timing[0]["encoding"])
 	assert.Equal(t, float64(gotB[0].bytes), timing[0]["encoded"], "the body on the wire is the delta")
 	assert.Equal(t, float64(len(moduleB)), timing[0]["decoded"], "decoded: build B's module")
-	assert.Equal(t, fmt.Sprint(url+"/roost/roost.wasm?v="+versionB), timing[0]["name"])
+	assert.Equal(t, url+"/roost/roost.wasm?v="+versionB, timing[0]["name"])
 }
