@@ -51,9 +51,18 @@ func (s *Service) rememberModules(files fs.FS, deltas *assets.Deltas) {
 		s.log.Warn("runtime deltas: the store cannot list the earlier modules; returning browsers download the module whole", "err", err)
 		return
 	}
+	// An earlier version with the same module (a deploy that changed only
+	// the scripts) is a dictionary too: its delta is the module from itself.
 	var earlier []*server.Module
+	same := false
 	for _, m := range all {
-		if m.Version != version && m.SHA256 != own.SHA256 {
+		switch {
+		case m.Version == version:
+		case m.SHA256 == own.SHA256:
+			if !same {
+				earlier, same = append(earlier, own), true
+			}
+		default:
 			earlier = append(earlier, m)
 		}
 	}
@@ -69,7 +78,11 @@ func (s *Service) rememberModules(files fs.FS, deltas *assets.Deltas) {
 				s.log.Warn("runtime deltas: no delta from an earlier module", "from", m.Version, "err", err)
 				continue
 			}
-			sizes = append(sizes, fmt.Sprintf("%s:%d", m.Version, size))
+			from := m.Version
+			if m == own {
+				from = "unchanged"
+			}
+			sizes = append(sizes, fmt.Sprintf("%s:%d", from, size))
 		}
 		s.log.Info("runtime deltas ready: a browser that has one of these modules downloads its delta instead of the whole module",
 			"runtime", version, "module_bytes", len(module), "module_brotli_bytes", len(compressed),

@@ -59,10 +59,9 @@ func TestService_DeltaFromTheModuleServedBefore(t *testing.T) {
 
 	log := &syncBuffer{}
 	svc = open(versionedRuntime(t, "bbbb", module), log)
-	defer svc.Close()
-	sum := sha256.Sum256(earlier)
-	get := func() *httptest.ResponseRecorder {
-		r := httptest.NewRequest("GET", "/roost/roost.wasm?v=bbbb", nil)
+	get := func(version string, dictionary []byte) *httptest.ResponseRecorder {
+		sum := sha256.Sum256(dictionary)
+		r := httptest.NewRequest("GET", "/roost/roost.wasm?v="+version, nil)
 		r.Header.Set("Accept-Encoding", "gzip, br, zstd, dcb, dcz")
 		r.Header.Set("Available-Dictionary", ":"+base64.StdEncoding.EncodeToString(sum[:])+":")
 		w := httptest.NewRecorder()
@@ -71,7 +70,7 @@ func TestService_DeltaFromTheModuleServedBefore(t *testing.T) {
 	}
 	var w *httptest.ResponseRecorder
 	require.Eventually(t, func() bool {
-		w = get()
+		w = get("bbbb", earlier)
 		return w.Header().Get("Content-Encoding") == "dcz"
 	}, 20*time.Second, 10*time.Millisecond, "the delta from the earlier module is served once computed")
 	require.Equal(t, http.StatusOK, w.Code)
@@ -83,4 +82,25 @@ func TestService_DeltaFromTheModuleServedBefore(t *testing.T) {
 		5*time.Second, 10*time.Millisecond)
 	assert.Contains(t, log.String(), "earlier=1 deltas=1")
 	assert.Contains(t, log.String(), "delta_bytes=aaaa:")
+	require.NoError(t, svc.Close())
+
+	// A deploy that changed the scripts only: a new version, the same
+	// module. A browser that has it under the old version's URL gets it
+	// again as a delta from itself.
+	log = &syncBuffer{}
+	svc = open(versionedRuntime(t, "cccc", module), log)
+	defer svc.Close()
+	require.Eventually(t, func() bool {
+		w = get("cccc", module)
+		return w.Header().Get("Content-Encoding") == "dcz"
+	}, 20*time.Second, 10*time.Millisecond, "the delta from the same module is served once computed")
+	got, err = assets.DecodeDelta(module, w.Body.Bytes())
+	require.NoError(t, err)
+	assert.True(t, bytes.Equal(module, got))
+	assert.Less(t, w.Body.Len(), 1_000, "a module from itself is a few bytes")
+	require.Eventually(t, func() bool { return strings.Contains(log.String(), "runtime deltas ready") }, 20*time.Second, 10*time.Millisecond)
+	w = get("cccc", earlier)
+	assert.Equal(t, "dcz", w.Header().Get("Content-Encoding"), "and the build before it still has its delta")
+	assert.Contains(t, log.String(), "earlier=2 deltas=2")
+	assert.Contains(t, log.String(), "unchanged:")
 }
