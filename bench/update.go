@@ -56,11 +56,15 @@ func updateTable(b *strings.Builder, wasmFlags string) {
 		check(fmt.Errorf("the delta does not decode to the new module"))
 	}
 
+	same, err := assets.EncodeDelta(m, m)
+	check(err)
+
 	fmt.Fprintf(b, "### An update: one line changed in %s\n\n", updateFile)
 	fmt.Fprintf(b, "| a returning visitor downloads roost.wasm (%s raw) | bytes |\n|---|---:|\n", kb(len(m)))
 	fmt.Fprintf(b, "| whole, brotli q11 (without a dictionary: every visitor before this change) | %s |\n", kb(full))
 	fmt.Fprintf(b, "| **dcz delta from the previous build** (Compression Dictionary Transport) | **%s** (%.1f%% of brotli) |\n",
 		kb(len(delta)), 100*float64(len(delta))/float64(full))
+	fmt.Fprintf(b, "| the same module under a new version (a deploy of js/ only), dcz from itself | %s |\n", kb(len(same)))
 	fmt.Fprintf(b, "\nThe server computed the delta in %v (zstd, best compression, %d MB window: what Chromium accepts with a dictionary of this size).\n\n",
 		took.Round(10*time.Millisecond), assets.DCZWindow(len(a))>>20)
 }
