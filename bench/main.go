@@ -55,6 +55,8 @@ func main() {
 
 	step("bytes")
 	bytesTable(&b, *build)
+	step("an update's bytes: the runtime built twice, one line apart, and the delta between them (about a minute)")
+	updateTable(&b, *wasmFlags)
 
 	step("render and inbox benchmarks, native")
 	native := goBench(nil, *benchtime, ".", "./render", "./inbox")

@@ -55,6 +55,10 @@ type Options struct {
 	// origin only ('self'), which frame mode and a page on the server's own
 	// origin need.
 	Endpoint string
+	// Deltas holds the deltas to roost.wasm from earlier builds, served to
+	// a browser that has one of those as a dictionary (see delta.go); nil:
+	// none, the module is always sent whole.
+	Deltas *Deltas
 	// Logger receives a warning for each entry FrameAncestors returns that is
 	// not an origin (it is left out of the policy); nil: slog.Default().
 	Logger *slog.Logger
@@ -106,6 +110,9 @@ type handler struct {
 	// etags holds the ETag of each file without a modification time (an
 	// embedded one: its content never changes), by its name in fsys.
 	etags sync.Map
+	// deltas and moduleSums (the module's SHA-256 by version): delta.go.
+	deltas     *Deltas
+	moduleSums sync.Map
 }
 
 // New returns the handler that serves the built runtime in fsys (a
@@ -118,7 +125,7 @@ func New(fsys fs.FS, opts Options) (http.Handler, error) {
 	if _, err := fs.Stat(fsys, "roost.js"); err != nil {
 		return nil, fmt.Errorf("assets: not a built runtime (%w): run `make runtime`", err)
 	}
-	h := &handler{fsys: fsys, ancestors: opts.FrameAncestors, worker: workerPolicy, logger: opts.Logger}
+	h := &handler{fsys: fsys, ancestors: opts.FrameAncestors, worker: workerPolicy, logger: opts.Logger, deltas: opts.Deltas}
 	if h.logger == nil {
 		h.logger = slog.Default()
 	}
@@ -148,6 +155,9 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
+	if name == moduleFile && h.serveModule(w, r) {
+		return
+	}
 	f, file, coding := h.open(name, r.Header.Get("Accept-Encoding"))
 	if f == nil {
 		http.NotFound(w, r)
@@ -172,6 +182,9 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	hd.Set("Content-Type", ctype)
 	hd.Add("Vary", "Accept-Encoding")
+	if name == moduleFile {
+		h.dictionaryHeaders(w, r, h.version())
+	}
 	hd.Set("X-Content-Type-Options", "nosniff")
 	if coding != "" {
 		hd.Set("Content-Encoding", coding)

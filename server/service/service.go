@@ -122,10 +122,12 @@ func wire(cfg Config, db Database, files fs.FS) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	runtime, err := assets.New(files, assets.Options{FrameAncestors: s.api.SiteOrigins, Logger: cfg.Logger})
+	deltas := assets.NewDeltas()
+	runtime, err := assets.New(files, assets.Options{FrameAncestors: s.api.SiteOrigins, Logger: cfg.Logger, Deltas: deltas})
 	if err != nil {
 		return nil, fmt.Errorf("-runtime-dir %s: %w", cfg.RuntimeDir, err)
 	}
+	s.rememberModules(files, deltas)
 	s.runtime = cmp.Or(assets.Version(files), "unversioned")
 	s.metrics = newMetrics(s.srv, db, s.api, prometheus.Labels{
 		"version": cmp.Or(cfg.Version, "unknown"), "runtime": s.runtime, "goversion": goruntime.Version()})

@@ -14,7 +14,8 @@
 // the server's rules (server.Server.ApplyEvents), concurrent use (several
 // server.Server values sharing one store model several processes), that
 // acknowledged writes survive a reopen, and, for a server.SharedStore,
-// answer versions and Exclusive.
+// answer versions and Exclusive, and for a server.ModuleStore, the
+// runtime modules it remembers.
 package storetest
 
 import (
@@ -51,6 +52,7 @@ func Run(t *testing.T, h Harness) {
 		{"Concurrency", testConcurrency},
 		{"Crash", testCrash},
 		{"Shared", testShared},
+		{"Modules", testModules},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) { g.run(t, h) })

@@ -1,0 +1,54 @@
+package sqlite
+
+import (
+	"context"
+
+	"github.com/roostmsg/roost/server"
+	"github.com/roostmsg/roost/server/internal/storecols"
+)
+
+// RememberModule stores m as the newest runtime module and forgets all but
+// the server.ModulesKept newest.
+func (db *DB) RememberModule(ctx context.Context, m *server.Module) error {
+	now := db.Now()
+	err := db.update(ctx, func(ctx context.Context, tx *txn) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO runtime_modules (version, sha256, brotli, seq, remembered_at)
+			VALUES (?, ?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM runtime_modules), ?)
+			ON CONFLICT (version) DO UPDATE SET sha256 = excluded.sha256, brotli = excluded.brotli,
+				seq = excluded.seq, remembered_at = excluded.remembered_at`,
+			m.Version, m.SHA256[:], m.Brotli, storecols.Millis(now)); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `DELETE FROM runtime_modules WHERE version NOT IN
+			(SELECT version FROM runtime_modules ORDER BY seq DESC LIMIT ?)`, server.ModulesKept)
+		return err
+	})
+	if err == nil {
+		m.RememberedAt = storecols.FromMillis(storecols.Millis(now))
+	}
+	return err
+}
+
+// ListModules returns the runtime modules remembered, newest first.
+func (db *DB) ListModules(ctx context.Context) ([]*server.Module, error) {
+	rows, err := db.readStmts.QueryContext(ctx, `SELECT version, sha256, brotli, remembered_at FROM runtime_modules ORDER BY seq DESC`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	ms := []*server.Module{}
+	for rows.Next() {
+		var m server.Module
+		var sum []byte
+		var at int64
+		if err := rows.Scan(&m.Version, &sum, &m.Brotli, &at); err != nil {
+			return nil, err
+		}
+		copy(m.SHA256[:], sum)
+		m.RememberedAt = storecols.FromMillis(at)
+		ms = append(ms, &m)
+	}
+	return ms, rows.Err()
+}
+
+var _ server.ModuleStore = (*DB)(nil)
