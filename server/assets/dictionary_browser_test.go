@@ -151,6 +151,11 @@ func testModuleUpdate(t *testing.T, frame bool) {
 	var modules []moduleRequest
 	pages := (&shop{URL: url}).serve(t, "/roost/roost.js", directPolicy, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		svc := current.Load()
+		if strings.HasSuffix(r.URL.Path, "/roost.js") {
+			// The visitor returns once the tag file's 5 minutes are over.
+			svc.Handler().ServeHTTP(revalidated{w}, r)
+			return
+		}
 		if !strings.HasSuffix(r.URL.Path, "/roost.wasm") {
 			svc.Handler().ServeHTTP(w, r)
 			return
@@ -274,4 +279,18 @@ func testModuleUpdate(t *testing.T, frame bool) {
 	assert.Equal(t, float64(gotB[0].bytes), timing[0]["encoded"], "the body on the wire is the delta")
 	assert.Equal(t, float64(len(moduleB)), timing[0]["decoded"], "decoded: build B's module")
 	assert.Equal(t, url+"/roost/roost.wasm?v="+versionB, timing[0]["name"])
+}
+
+// revalidated answers with Cache-Control: no-cache, as if the browser's
+// copy of the answer were older than its max-age.
+type revalidated struct{ http.ResponseWriter }
+
+func (w revalidated) WriteHeader(status int) {
+	w.Header().Set("Cache-Control", "no-cache")
+	w.ResponseWriter.WriteHeader(status)
+}
+
+func (w revalidated) Write(b []byte) (int, error) {
+	w.Header().Set("Cache-Control", "no-cache")
+	return w.ResponseWriter.Write(b)
 }
