@@ -25,7 +25,8 @@ const rememberTimeout = 30 * time.Second
 // module the store remembers, into deltas: a browser that kept one of
 // those (Compression Dictionary Transport) then downloads the delta, not
 // the whole module. Until a delta is ready, the whole module is served.
-// It logs one line when the deltas are ready. Errors are logged: they cost
+// It logs one line when the deltas are ready; Close stops it between
+// deltas. Errors are logged: they cost
 // returning browsers bytes, nothing else.
 func (s *Service) rememberModules(files fs.FS, deltas *assets.Deltas) {
 	ms, ok := s.db.(server.ModuleStore)
@@ -73,6 +74,9 @@ func (s *Service) rememberModules(files fs.FS, deltas *assets.Deltas) {
 	go func() {
 		var sizes []string
 		for _, m := range earlier {
+			if s.closed.Err() != nil {
+				return // closed: no more work, nothing logged
+			}
 			size, err := addDelta(deltas, m, module)
 			if err != nil {
 				s.log.Warn("runtime deltas: no delta from an earlier module", "from", m.Version, "err", err)
@@ -83,6 +87,9 @@ func (s *Service) rememberModules(files fs.FS, deltas *assets.Deltas) {
 				from = "unchanged"
 			}
 			sizes = append(sizes, fmt.Sprintf("%s:%d", from, size))
+		}
+		if s.closed.Err() != nil {
+			return
 		}
 		s.log.Info("runtime deltas ready: a browser that has one of these modules downloads its delta instead of the whole module",
 			"runtime", version, "module_bytes", len(module), "module_brotli_bytes", len(compressed),

@@ -43,6 +43,9 @@ type Service struct {
 	fallback http.Handler
 	// handler is mux with request logging and metrics around it.
 	handler http.Handler
+	// closed ends with Close: the background work (runtime deltas) stops.
+	closed context.Context
+	close  context.CancelFunc
 }
 
 // Open checks cfg, opens its store (migrating it) and wires the server.
@@ -127,6 +130,7 @@ func wire(cfg Config, db Database, files fs.FS) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("-runtime-dir %s: %w", cfg.RuntimeDir, err)
 	}
+	s.closed, s.close = context.WithCancel(context.Background())
 	s.rememberModules(files, deltas)
 	s.runtime = cmp.Or(assets.Version(files), "unversioned")
 	s.metrics = newMetrics(s.srv, db, s.api, prometheus.Labels{
@@ -331,6 +335,9 @@ func (s *Service) Serve(ctx context.Context, ln, mln net.Listener) error {
 // Close closes the store and releases its lock. Call it after Run or
 // Serve returned.
 func (s *Service) Close() error {
+	if s.close != nil {
+		s.close()
+	}
 	err := s.db.Close()
 	if s.unlock != nil {
 		s.unlock()
