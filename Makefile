@@ -18,10 +18,11 @@ RUNTIME_GCFLAGS ?= -gcflags=all=-l -gcflags=runtime=
 run: runtime
 	$(GO) run ./example-site $(ARGS)
 
-## runtime: build the browser runtime into server/assets/dist (which server/assets embeds), versioned, with .br and .gz copies
+## runtime: build the browser runtime into server/assets/dist (which server/assets embeds), its data in one segment (tools/wasmpack), versioned, with .br and .gz copies
 runtime:
 	@mkdir -p $(BUILD)
 	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags="-s -w" $(RUNTIME_GCFLAGS) -o $(BUILD)/roost.wasm ./wasm
+	$(GO) run ./tools/wasmpack $(BUILD)/roost.wasm
 	cp $(WASM_EXEC)/wasm_exec.js js/*.js js/*.css $(BUILD)/
 	$(GO) run ./tools/precompress $(BUILD)
 
