@@ -12,8 +12,9 @@ ARGS      ?=
 # Go runtime inlined and checked (-gcflags=all=-l -gcflags=runtime=), 891.3 KB
 # with -gcflags=all=-l, 883.3 KB as here. The cost is CPU: rendering a
 # template takes about 30% more with the Go runtime not inlined (ContentCached
-# in node, user CPU, 48 -> 62 us), on top of inlining off elsewhere (26 -> 35
-# us when measured alone). `make runtime RUNTIME_GCFLAGS=` builds it inlined.
+# in node, user CPU on a loaded machine: 43-52 -> 54-69 us), on top of inlining
+# off elsewhere (26 -> 35 us when measured alone). `make runtime
+# RUNTIME_GCFLAGS=` builds it inlined.
 RUNTIME_GCFLAGS ?= -gcflags=all=-l '-gcflags=runtime=-l -B'
 
 .PHONY: run runtime test test-native test-wasm test-third-party screenshots bench browser-deps chromium node axe postgres
