@@ -10,6 +10,14 @@
 //	go run ./tools/wasmsize -file x.wasm    # a module built elsewhere (with names)
 //	go run ./tools/wasmsize -json           # the same as JSON, for scripts
 //
+// A module it builds is packed as make runtime packs roost.wasm (its data
+// segments merged into one by tools/wasmpack), so the data section's line is
+// what ships; -pack=false reports it as Go's linker writes it. Pass the
+// Makefile's RUNTIME_GCFLAGS with -buildflags (quotes group words, as in the
+// shell) to measure the runtime as built:
+//
+//	go run ./tools/wasmsize -buildflags "-gcflags=all=-l '-gcflags=runtime=-l -B'"
+//
 // Code is attributed exactly, from the function bodies; the data section
 // (string and other read-only data, type descriptors, the pc-value tables
 // the runtime needs for stacks and the garbage collector) has no symbol names
@@ -39,20 +47,21 @@ func main() {
 	file := flag.String("file", "", "a wasm module to read, linked without -s (default: build the package argument)")
 	asJSON := flag.Bool("json", false, "print JSON instead of a table")
 	quality := flag.Int("q", 11, "brotli quality for the compressed column (0-11)")
-	buildFlags := flag.String("buildflags", "", "more go build flags, space-separated (such as -gcflags=all=-l)")
+	buildFlags := flag.String("buildflags", "", "more go build flags, space-separated, quotes grouping words (such as -gcflags=all=-l)")
 	funcsOf := flag.String("funcs", "", "list the largest functions of this package instead (an import path)")
+	packIt := flag.Bool("pack", true, "merge the data segments of a module it builds, as make runtime does (go run ./tools/wasmpack)")
 	flag.Usage = func() {
 		fmt.Fprintln(flag.CommandLine.Output(), "usage: wasmsize [flags] [package (default ./wasm)]")
 		flag.PrintDefaults()
 	}
 	flag.Parse()
-	if err := run(*file, flag.Arg(0), strings.Fields(*buildFlags), *n, *quality, *asJSON, *funcsOf, os.Stdout); err != nil {
+	if err := run(*file, flag.Arg(0), splitFlags(*buildFlags), *n, *quality, *asJSON, *funcsOf, *packIt, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "wasmsize:", err)
 		os.Exit(1)
 	}
 }
 
-func run(file, pkg string, buildFlags []string, n, quality int, asJSON bool, funcsOf string, out io.Writer) error {
+func run(file, pkg string, buildFlags []string, n, quality int, asJSON bool, funcsOf string, packIt bool, out io.Writer) error {
 	if file == "" {
 		if pkg == "" {
 			pkg = "./wasm"
@@ -69,6 +78,13 @@ func run(file, pkg string, buildFlags []string, n, quality int, asJSON bool, fun
 		cmd.Stderr = os.Stderr
 		if err := cmd.Run(); err != nil {
 			return fmt.Errorf("go build %s: %w", pkg, err)
+		}
+		if packIt {
+			cmd := exec.Command("go", "run", "./tools/wasmpack", file)
+			cmd.Stderr = os.Stderr
+			if err := cmd.Run(); err != nil {
+				return fmt.Errorf("go run ./tools/wasmpack (run wasmsize at the module's root, or pass -pack=false): %w", err)
+			}
 		}
 	}
 	b, err := os.ReadFile(file)
@@ -98,6 +114,38 @@ func run(file, pkg string, buildFlags []string, n, quality int, asJSON bool, fun
 	}
 	r.print(out, n)
 	return nil
+}
+
+// splitFlags splits s at spaces outside single or double quotes, and drops
+// the quotes, as a shell does with RUNTIME_GCFLAGS.
+func splitFlags(s string) []string {
+	var out []string
+	var cur strings.Builder
+	var quote rune
+	word := false
+	for _, c := range s {
+		switch {
+		case quote != 0 && c == quote:
+			quote = 0
+		case quote != 0:
+			cur.WriteRune(c)
+		case c == '\'' || c == '"':
+			quote, word = c, true
+		case c == ' ' || c == '\t' || c == '\n':
+			if word {
+				out = append(out, cur.String())
+				cur.Reset()
+				word = false
+			}
+		default:
+			cur.WriteRune(c)
+			word = true
+		}
+	}
+	if word {
+		out = append(out, cur.String())
+	}
+	return out
 }
 
 // Report is what wasmsize prints.

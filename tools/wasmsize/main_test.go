@@ -1,6 +1,10 @@
 package main
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+)
 
 func TestPackageOf(t *testing.T) {
 	paths := map[string]string{}
@@ -23,4 +27,10 @@ func TestPackageOf(t *testing.T) {
 			t.Errorf("packageOf(%q) = %q, want %q", sym, got, want)
 		}
 	}
+}
+
+func TestSplitFlags(t *testing.T) {
+	assert.Equal(t, []string{"-gcflags=all=-l", "-gcflags=runtime=-l -B"}, splitFlags(`-gcflags=all=-l '-gcflags=runtime=-l -B'`))
+	assert.Equal(t, []string{"-a", "b c", "", "d"}, splitFlags(` -a  "b c" '' d `))
+	assert.Empty(t, splitFlags("  "))
 }
