@@ -49,10 +49,16 @@ func build() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-gcflags=all=-l", "-gcflags=runtime=", // the Makefile's RUNTIME_GCFLAGS
+	cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-gcflags=all=-l", "-gcflags=runtime=-l -B", // the Makefile's RUNTIME_GCFLAGS
 		"-o", filepath.Join(dir, "roost.wasm"), "./wasm")
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", &buildError{string(out), err}
+	}
+	// as make runtime does: the module's data in one segment
+	cmd = exec.Command("go", "run", "./tools/wasmpack", filepath.Join(dir, "roost.wasm"))
+	cmd.Dir = root
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return "", &buildError{string(out), err}
 	}
