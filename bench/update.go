@@ -69,16 +69,19 @@ func updateTable(b *strings.Builder, wasmFlags string) {
 		took.Round(10*time.Millisecond), assets.DCZWindow(len(a))>>20)
 }
 
-// buildRuntime builds the runtime's module into out as make runtime does,
-// with the overlay file overlay when not "".
+// buildRuntime builds the runtime's module into out as make runtime does
+// (packed by tools/wasmpack), with the overlay file overlay when not "".
 func buildRuntime(out, wasmFlags, overlay string) {
 	args := []string{"build", "-trimpath", "-ldflags=-s -w"}
-	args = append(args, strings.Fields(wasmFlags)...)
 	if overlay != "" {
 		args = append(args, "-overlay", overlay)
 	}
 	cmd := exec.Command("go", append(args, "-o", out, "./wasm")...)
-	cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
+	// GOFLAGS takes the flags' quoting ('-gcflags=runtime=-l -B') as make does
+	cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm", "GOFLAGS="+wasmFlags)
+	cmd.Stderr = os.Stderr
+	check(cmd.Run())
+	cmd = exec.Command("go", "run", "./tools/wasmpack", out)
 	cmd.Stderr = os.Stderr
 	check(cmd.Run())
 }
