@@ -73,7 +73,7 @@ func scrollInboxToEnd(t *testing.T, ctx context.Context, n int) {
 
 // pageCSP returns the Content-Security-Policy violations the page saw
 // (pageWatch), less the sanitizer's own parsing of hostile HTML: the
-// directives sanitizerParsing lets through, from roost.js.
+// directives sanitizerParsing lets through, from the shim (roost-page.js).
 func pageCSP(t *testing.T, ctx context.Context) []string {
 	t.Helper()
 	all, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`window.__csp`))
@@ -83,7 +83,7 @@ func pageCSP(t *testing.T, ctx context.Context) []string {
 		directive, rest, _ := strings.Cut(v, " ")
 		switch directive {
 		case "script-src-attr", "style-src-attr", "style-src-elem", "base-uri":
-			if strings.Contains(rest, "/roost/roost.js:") {
+			if strings.Contains(rest, "/roost/roost-page.js:") {
 				continue
 			}
 		}

@@ -45,7 +45,7 @@ func sanitizerParsing(report string) bool {
 			SourceFile string `json:"source-file"`
 		} `json:"csp-report"`
 	}
-	if json.Unmarshal([]byte(report), &r) != nil || !strings.HasSuffix(r.Report.SourceFile, "/roost/roost.js") {
+	if json.Unmarshal([]byte(report), &r) != nil || !strings.HasSuffix(r.Report.SourceFile, "/roost/roost-page.js") {
 		return false
 	}
 	switch r.Report.Directive {

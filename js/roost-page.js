@@ -724,10 +724,10 @@
   // array before the tag ([[method, ...args]]), then kept by the tag's file.
   // A call that throws now is reported (its Promise, if any, rejects).
   handoff.queued.forEach(function (c) {
-    if (Array.isArray(c) && typeof analytics[c[0]] === "function") replay([analytics, c[0], c.slice(1)]);
+    if (Array.isArray(c) && typeof analytics[c[0]] === "function") makeKeptCall([analytics, c[0], c.slice(1)]);
   });
-  handoff.calls.splice(0).forEach(replay);
-  function replay(c) {
+  handoff.calls.splice(0).forEach(makeKeptCall);
+  function makeKeptCall(c) {
     var target = c[0], method = c[1];
     try {
       if (method === "inbox") return openInbox(target, c[2]);
