@@ -34,6 +34,9 @@ type Renderer struct {
 
 	mu    sync.Mutex
 	cache map[string]cached
+	// plans caches compiled content (content.go), planBytes the size of its keys.
+	plans     map[string]*plan
+	planBytes int
 }
 
 type cached struct {
@@ -51,7 +54,7 @@ func New() *Renderer {
 	engine.RegisterTag("include", func(lrender.Context) (string, error) {
 		return "", errors.New(errInclude)
 	})
-	return &Renderer{engine: engine, renderTime: MaxRenderTime, cache: map[string]cached{}}
+	return &Renderer{engine: engine, renderTime: MaxRenderTime, cache: map[string]cached{}, plans: map[string]*plan{}}
 }
 
 // errInclude is the error of the include tag.
@@ -222,25 +225,24 @@ func (r *Renderer) Content(content json.RawMessage, customer, trigger map[string
 }
 
 func (r *Renderer) content(content json.RawMessage, customer, trigger map[string]any, budget *expressions.Budget) (json.RawMessage, error) {
-	doc, err := decodeObject(content)
+	p, err := r.plan(content)
 	if err != nil {
 		return nil, err
 	}
 	b := bindings(customer, trigger)
-	out, err := walk(doc, "", func(path, src string) (string, error) {
-		s, err := r.source(src, b, budget)
+	out := make([]byte, 0, p.size+64*len(p.holes))
+	for _, h := range p.holes {
+		out = append(out, h.before...)
+		s, err := r.source(h.src, b, budget)
 		if err != nil {
-			return "", liquidError(path, err)
+			return nil, liquidError(h.path, err)
 		}
-		if isURLField(path) && !SafeURL(s) {
-			return "", unsafeURL(path, s)
+		if h.url && !SafeURL(s) {
+			return nil, unsafeURL(h.path, s)
 		}
-		return s, nil
-	})
-	if err != nil {
-		return nil, err
+		out = appendJSONString(out, s)
 	}
-	return json.Marshal(out)
+	return append(out, p.tail...), nil
 }
 
 // decodeObject decodes content, which must be a JSON object, keeping numbers

@@ -1,0 +1,173 @@
+package render
+
+import (
+	"encoding/json"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"unicode/utf8"
+)
+
+// A plan is content compiled for Content: the JSON text json.Marshal makes of
+// the rendered object (keys sorted), with a hole for every string value that
+// has to be rendered or checked. Rendering a cached plan decodes and encodes
+// no JSON: it renders the holes in Content's order and writes each result as
+// a JSON string between the plan's fixed text.
+type plan struct {
+	holes []hole
+	// tail is the text after the last hole.
+	tail string
+	// size is the length of the fixed text, a hint for the output's size.
+	size int
+}
+
+// A hole is a string value of the content, and the fixed JSON text before it.
+type hole struct {
+	before string
+	path   string
+	src    string
+	url    bool
+}
+
+// maxCachedPlans and maxCachedPlanBytes bound the plan cache (by entries and
+// by the bytes of the contents); past either it is reset.
+const (
+	maxCachedPlans     = 256
+	maxCachedPlanBytes = 4 << 20
+)
+
+// plan returns content's plan, from the cache or compiled (and cached); a
+// content that is not a JSON object is an *Error, not cached.
+func (r *Renderer) plan(content json.RawMessage) (*plan, error) {
+	r.mu.Lock()
+	p, ok := r.plans[string(content)]
+	r.mu.Unlock()
+	if ok {
+		return p, nil
+	}
+	doc, err := decodeObject(content)
+	if err != nil {
+		return nil, err
+	}
+	var b planBuilder
+	b.value(doc, "")
+	p = &plan{holes: b.holes, tail: b.text.String(), size: b.size + b.text.Len()}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.plans) >= maxCachedPlans || r.planBytes+len(content) > maxCachedPlanBytes {
+		clear(r.plans)
+		r.planBytes = 0
+	}
+	if _, ok := r.plans[string(content)]; !ok {
+		r.plans[string(content)] = p
+		r.planBytes += len(content)
+	}
+	return p, nil
+}
+
+// planBuilder makes a plan from decoded content, in walk's order.
+type planBuilder struct {
+	text  strings.Builder
+	holes []hole
+	size  int
+}
+
+// value writes v, found at path, as json.Marshal would.
+func (b *planBuilder) value(v any, path string) {
+	switch v := v.(type) {
+	case string:
+		// A string without markup renders as itself; it needs no hole
+		// unless it is a URL field's, which must be checked (and fails
+		// in its turn).
+		url := isURLField(path)
+		if !strings.Contains(v, "{") && (!url || SafeURL(v)) {
+			b.text.Write(appendJSONString(nil, v))
+			return
+		}
+		b.holes = append(b.holes, hole{before: b.text.String(), path: path, src: v, url: url})
+		b.size += b.text.Len()
+		b.text = strings.Builder{}
+	case map[string]any:
+		b.text.WriteByte('{')
+		for i, k := range slices.Sorted(maps.Keys(v)) {
+			if i > 0 {
+				b.text.WriteByte(',')
+			}
+			b.text.Write(appendJSONString(nil, k))
+			b.text.WriteByte(':')
+			p := k
+			if path != "" {
+				p = path + "." + k
+			}
+			b.value(v[k], p)
+		}
+		b.text.WriteByte('}')
+	case []any:
+		b.text.WriteByte('[')
+		for i, x := range v {
+			if i > 0 {
+				b.text.WriteByte(',')
+			}
+			b.value(x, fmt.Sprintf("%s[%d]", path, i))
+		}
+		b.text.WriteByte(']')
+	default:
+		// json.Number, bool or nil: decoded, so Marshal cannot fail.
+		j, _ := json.Marshal(v)
+		b.text.Write(j)
+	}
+}
+
+// appendJSONString appends s to dst as json.Marshal writes a string: quoted,
+// with <, > and & escaped, invalid UTF-8 as \ufffd, U+2028 and U+2029 escaped
+// (encoding/json's appendString with escapeHTML).
+func appendJSONString(dst []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		if c := s[i]; c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+				i++
+				continue
+			}
+			dst = append(dst, s[start:i]...)
+			switch c {
+			case '\\', '"':
+				dst = append(dst, '\\', c)
+			case '\b':
+				dst = append(dst, '\\', 'b')
+			case '\f':
+				dst = append(dst, '\\', 'f')
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			default:
+				dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		c, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case c == utf8.RuneError && size == 1:
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, `\ufffd`...)
+		case c == '\u2028' || c == '\u2029':
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, '\\', 'u', '2', '0', '2', hex[c&0xF])
+		default:
+			i += size
+			continue
+		}
+		i += size
+		start = i
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
+}
