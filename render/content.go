@@ -82,7 +82,7 @@ func (b *planBuilder) value(v any, path string) {
 		// in its turn).
 		url := isURLField(path)
 		if !strings.Contains(v, "{") && (!url || SafeURL(v)) {
-			b.text.Write(appendJSONString(nil, v))
+			b.text.Write(appendJSONString(nil, []byte(v)))
 			return
 		}
 		b.holes = append(b.holes, hole{before: b.text.String(), path: path, src: v, url: url})
@@ -94,7 +94,7 @@ func (b *planBuilder) value(v any, path string) {
 			if i > 0 {
 				b.text.WriteByte(',')
 			}
-			b.text.Write(appendJSONString(nil, k))
+			b.text.Write(appendJSONString(nil, []byte(k)))
 			b.text.WriteByte(':')
 			p := k
 			if path != "" {
@@ -122,7 +122,7 @@ func (b *planBuilder) value(v any, path string) {
 // appendJSONString appends s to dst as json.Marshal writes a string: quoted,
 // with <, > and & escaped, invalid UTF-8 as \ufffd, U+2028 and U+2029 escaped
 // (encoding/json's appendString with escapeHTML).
-func appendJSONString(dst []byte, s string) []byte {
+func appendJSONString(dst []byte, s []byte) []byte {
 	const hex = "0123456789abcdef"
 	dst = append(dst, '"')
 	start := 0
@@ -153,7 +153,7 @@ func appendJSONString(dst []byte, s string) []byte {
 			start = i
 			continue
 		}
-		c, size := utf8.DecodeRuneInString(s[i:])
+		c, size := utf8.DecodeRune(s[i:])
 		switch {
 		case c == utf8.RuneError && size == 1:
 			dst = append(dst, s[start:i]...)

@@ -1,6 +1,7 @@
 package render
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -22,7 +23,9 @@ func marshalContent(r *Renderer, content json.RawMessage, customer, trigger map[
 	b := bindings(customer, trigger)
 	budget := budget(r.renderTime)
 	out, err := walk(doc, "", func(path, src string) (string, error) {
-		s, err := r.source(src, b, budget)
+		var buf bytes.Buffer
+		err := r.renderTo(&buf, src, b, budget)
+		s := buf.String()
 		if err != nil {
 			return "", liquidError(path, err)
 		}
@@ -131,7 +134,7 @@ func TestAppendJSONString(t *testing.T) {
 	for _, s := range []string{"", "plain", string(all), "é\u2028\u2029\U0001F600", "\xed\xa0\x80", "\xf4\x90\x80\x80", "a\xc3"} {
 		want, err := json.Marshal(s)
 		require.NoError(t, err)
-		assert.Equal(t, string(want), string(appendJSONString([]byte("x"), s))[1:], "%q", s)
+		assert.Equal(t, string(want), string(appendJSONString([]byte("x"), []byte(s)))[1:], "%q", s)
 	}
 }
 
@@ -140,7 +143,7 @@ func FuzzAppendJSONString(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		want, err := json.Marshal(s)
 		require.NoError(t, err)
-		got := appendJSONString(nil, s)
+		got := appendJSONString(nil, []byte(s))
 		require.Equal(t, string(want), string(got))
 		if utf8.ValidString(s) {
 			var back string

@@ -182,26 +182,29 @@ func (r *Renderer) CachedTemplates() int {
 	return len(r.cache)
 }
 
-// source renders one Liquid source, spending budget; a source without
-// markup is returned unparsed. A panic in Liquid (a filter's) is an error.
-func (r *Renderer) source(src string, b liquid.Bindings, budget *expressions.Budget) (out string, err error) {
+// renderTo renders one Liquid source into buf, which it resets first,
+// spending budget; a source without markup is written unparsed. A panic in
+// Liquid (a filter's) is an error. After an error buf holds part of the
+// output or none.
+func (r *Renderer) renderTo(buf *bytes.Buffer, src string, b liquid.Bindings, budget *expressions.Budget) (err error) {
+	buf.Reset()
 	if !strings.Contains(src, "{") {
-		return src, nil
+		buf.WriteString(src)
+		return nil
 	}
 	tpl, err := r.Compile(src)
 	if err != nil {
-		return "", err
+		return err
 	}
 	defer func() {
 		if p := recover(); p != nil {
-			out, err = "", panicError(p)
+			err = panicError(p)
 		}
 	}()
-	bs, serr := tpl.RenderBudget(b, budget)
-	if serr != nil {
-		return "", serr
+	if serr := tpl.FRenderBudget(buf, b, budget); serr != nil {
+		return serr
 	}
-	return string(bs), nil
+	return nil
 }
 
 func bindings(customer, trigger map[string]any) liquid.Bindings {
@@ -231,16 +234,18 @@ func (r *Renderer) content(content json.RawMessage, customer, trigger map[string
 	}
 	b := bindings(customer, trigger)
 	out := make([]byte, 0, p.size+64*len(p.holes))
+	var buf bytes.Buffer
 	for _, h := range p.holes {
 		out = append(out, h.before...)
-		s, err := r.source(h.src, b, budget)
-		if err != nil {
+		if err := r.renderTo(&buf, h.src, b, budget); err != nil {
 			return nil, liquidError(h.path, err)
 		}
-		if h.url && !SafeURL(s) {
-			return nil, unsafeURL(h.path, s)
+		if h.url {
+			if s := buf.String(); !SafeURL(s) {
+				return nil, unsafeURL(h.path, s)
+			}
 		}
-		out = appendJSONString(out, s)
+		out = appendJSONString(out, buf.Bytes())
 	}
 	return append(out, p.tail...), nil
 }

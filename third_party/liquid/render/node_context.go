@@ -12,6 +12,9 @@ type nodeContext struct {
 	bindings map[string]any
 	config   Config
 	budget   *expressions.Budget // Roost addition; nil is no limit
+	// exprCtx evaluates expressions over bindings (Roost: made once per
+	// rendering, not once per expression).
+	exprCtx expressions.Context
 }
 
 // newNodeContext creates a new evaluation context.
@@ -22,10 +25,10 @@ func newNodeContext(scope map[string]any, c Config, b *expressions.Budget) nodeC
 	for k, v := range scope {
 		vars[k] = v
 	}
-	return nodeContext{vars, c, b}
+	return nodeContext{vars, c, b, expressions.NewBudgetContext(vars, c.Config.Config, b)}
 }
 
 // Evaluate evaluates an expression within the template context.
 func (c nodeContext) Evaluate(expr expressions.Expression) (out any, err error) {
-	return expr.Evaluate(expressions.NewBudgetContext(c.bindings, c.config.Config.Config, c.budget))
+	return expr.Evaluate(c.exprCtx)
 }

@@ -23,8 +23,8 @@ func Render(node Node, w io.Writer, vars map[string]any, c Config) Error {
 // stops with an error that wraps an *expressions.LimitError when b runs out
 // (Roost addition).
 func RenderBudget(node Node, w io.Writer, vars map[string]any, c Config, b *expressions.Budget) Error {
-	tw := trimWriter{w: w, budget: b}
-	if err := node.render(&tw, newNodeContext(vars, c, b)); err != nil {
+	tw := newTrimWriter(w, b)
+	if err := node.render(tw, newNodeContext(vars, c, b)); err != nil {
 		return err
 	}
 	if _, err := tw.Flush(); err != nil {
@@ -37,7 +37,7 @@ func RenderBudget(node Node, w io.Writer, vars map[string]any, c Config, b *expr
 func (c nodeContext) RenderSequence(w io.Writer, seq []Node) Error {
 	tw, ok := w.(*trimWriter)
 	if !ok {
-		tw = &trimWriter{w: w, budget: c.budget}
+		tw = newTrimWriter(w, c.budget)
 	}
 	for _, n := range seq {
 		if err := c.budget.Tick(); err != nil {
@@ -129,6 +129,9 @@ func writeObject(w io.Writer, value any) error {
 		return nil
 	}
 	switch value := value.(type) {
+	case string: // Roost: as fmt.Sprint writes it, without fmt
+		_, err := io.WriteString(w, value)
+		return err
 	case time.Time:
 		_, err := io.WriteString(w, value.Format("2006-01-02 15:04:05 -0700"))
 		return err
