@@ -23,8 +23,10 @@ func Render(node Node, w io.Writer, vars map[string]any, c Config) Error {
 // stops with an error that wraps an *expressions.LimitError when b runs out
 // (Roost addition).
 func RenderBudget(node Node, w io.Writer, vars map[string]any, c Config, b *expressions.Budget) Error {
-	tw := newTrimWriter(w, b)
-	if err := node.render(tw, newNodeContext(vars, c, b)); err != nil {
+	r := &rendering{}
+	tw := &r.tw
+	tw.init(w, b)
+	if err := node.render(tw, newNodeContext(&r.scope, vars, c, b)); err != nil {
 		return err
 	}
 	if _, err := tw.Flush(); err != nil {
@@ -69,7 +71,7 @@ func (n *BlockNode) render(w *trimWriter, ctx nodeContext) Error {
 
 func (n *RawNode) render(w *trimWriter, ctx nodeContext) Error {
 	for _, s := range n.slices {
-		_, err := io.WriteString(w, s)
+		_, err := w.WriteString(s) // Roost: no io.WriteString's type assertion
 		if err != nil {
 			return wrapRenderError(err, n)
 		}
@@ -109,7 +111,7 @@ func (n *TagNode) render(w *trimWriter, ctx nodeContext) Error {
 }
 
 func (n *TextNode) render(w *trimWriter, _ nodeContext) Error {
-	_, err := io.WriteString(w, n.Source)
+	_, err := w.WriteString(n.Source) // Roost: no io.WriteString's type assertion
 	return wrapRenderError(err, n)
 }
 
@@ -123,14 +125,16 @@ func (n *TrimNode) render(w *trimWriter, _ nodeContext) Error {
 }
 
 // writeObject writes a value used in an object node
-func writeObject(w io.Writer, value any) error {
+// (Roost: into a *trimWriter, so that strings are written without
+// io.WriteString's type assertion.)
+func writeObject(w *trimWriter, value any) error {
 	value = values.ToLiquid(value)
 	if value == nil {
 		return nil
 	}
 	switch value := value.(type) {
 	case string: // Roost: as fmt.Sprint writes it, without fmt
-		_, err := io.WriteString(w, value)
+		_, err := w.WriteString(value)
 		return err
 	case time.Time:
 		_, err := io.WriteString(w, value.Format("2006-01-02 15:04:05 -0700"))

@@ -27,11 +27,17 @@ type trimWriter struct {
 // newTrimWriter returns a trimWriter that writes to w and spends b (Roost
 // addition).
 func newTrimWriter(w io.Writer, b *expressions.Budget) *trimWriter {
-	tw := &trimWriter{w: w, budget: b}
+	tw := &trimWriter{}
+	tw.init(w, b)
+	return tw
+}
+
+// init makes tw write to w and spend b.
+func (tw *trimWriter) init(w io.Writer, b *expressions.Budget) {
+	tw.w, tw.budget = w, b
 	if out, ok := w.(*bytes.Buffer); ok {
 		tw.out, tw.pending = out, out.Len()
 	}
-	return tw
 }
 
 // Write writes b to the current buffer. If the trim flag is set,
