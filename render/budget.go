@@ -33,8 +33,8 @@ const (
 )
 
 // budget returns a fresh budget of d for one message.
-func budget(d time.Duration) *expressions.Budget {
-	return &expressions.Budget{
+func budget(d time.Duration) expressions.Budget {
+	return expressions.Budget{
 		MaxIterations: MaxLoopIterations,
 		MaxBytes:      MaxRenderBytes,
 		Deadline:      time.Now().Add(d),

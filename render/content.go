@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/osteele/liquid"
 )
 
 // A plan is content compiled for Content: the JSON text json.Marshal makes of
@@ -28,6 +30,9 @@ type hole struct {
 	path   string
 	src    string
 	url    bool
+	// tpl and err are Compile's for a src with markup (tpl is nil without).
+	tpl *liquid.Template
+	err error
 }
 
 // maxCachedPlans and maxCachedPlanBytes bound the plan cache (by entries and
@@ -52,6 +57,11 @@ func (r *Renderer) plan(content json.RawMessage) (*plan, error) {
 	}
 	var b planBuilder
 	b.value(doc, "")
+	for i := range b.holes {
+		if h := &b.holes[i]; strings.Contains(h.src, "{") {
+			h.tpl, h.err = r.Compile(h.src)
+		}
+	}
 	p = &plan{holes: b.holes, tail: b.text.String(), size: b.size + b.text.Len()}
 	r.mu.Lock()
 	defer r.mu.Unlock()

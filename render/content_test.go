@@ -5,9 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"unicode/utf8"
 
+	"github.com/osteele/liquid"
+	"github.com/osteele/liquid/expressions"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -20,11 +23,17 @@ func marshalContent(r *Renderer, content json.RawMessage, customer, trigger map[
 	if err != nil {
 		return nil, err
 	}
-	b := bindings(customer, trigger)
+	if customer == nil {
+		customer = map[string]any{}
+	}
+	if trigger == nil {
+		trigger = map[string]any{}
+	}
+	b := liquid.Bindings{"customer": customer, "trigger": trigger}
 	budget := budget(r.renderTime)
 	out, err := walk(doc, "", func(path, src string) (string, error) {
 		var buf bytes.Buffer
-		err := r.renderTo(&buf, src, b, budget)
+		err := r.renderTo(&buf, src, b, &budget)
 		s := buf.String()
 		if err != nil {
 			return "", liquidError(path, err)
@@ -38,6 +47,18 @@ func marshalContent(r *Renderer, content json.RawMessage, customer, trigger map[
 		return nil, err
 	}
 	return json.Marshal(out)
+}
+
+// renderTo renders src as Content did before plans: compiled when it is
+// rendered.
+func (r *Renderer) renderTo(buf *bytes.Buffer, src string, b liquid.Bindings, budget *expressions.Budget) error {
+	if !strings.Contains(src, "{") {
+		buf.Reset()
+		buf.WriteString(src)
+		return nil
+	}
+	tpl, err := r.Compile(src)
+	return render(buf, src, tpl, err, b, budget)
 }
 
 // contentCases are contents whose rendering Content must give as the oracle
@@ -152,3 +173,43 @@ func FuzzAppendJSONString(f *testing.F) {
 		}
 	})
 }
+
+func TestScratchKeepsNothingOfARendering(t *testing.T) {
+	r := New()
+	ada := map[string]any{"name": "Ada"}
+	out, err := r.Content(json.RawMessage(`{"a":"{% assign x = customer.name %}{{x}}","b":"{{ customer.name | append: '` + strings.Repeat("y", 2*maxScratchBuffer) + `' | size }}"}`), ada, nil)
+	require.NoError(t, err)
+	assert.JSONEq(t, fmt.Sprintf(`{"a":"Ada","b":"%d"}`, 3+2*maxScratchBuffer), string(out))
+	require.NotNil(t, r.scratch)
+	assert.Equal(t, liquid.Bindings{"customer": nil, "trigger": nil}, r.scratch.bindings, "no data is kept")
+	assert.LessOrEqual(t, r.scratch.buf.Cap(), maxScratchBuffer)
+	out, err = r.Content(json.RawMessage(`{"a":"[{{x}}{{customer.name}}]"}`), nil, map[string]any{"x": 1})
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"a":"[]"}`, string(out), "nothing is left of the last rendering")
+	assert.Equal(t, map[string]any{"name": "Ada"}, ada)
+}
+
+func TestContentConcurrently(t *testing.T) {
+	r := New()
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 200 {
+				name := fmt.Sprintf("%d-%d", g, i)
+				out, err := r.Content(orderShippedContent, map[string]any{"first_name": name}, map[string]any{"order_id": i})
+				if !assert.NoError(t, err) {
+					return
+				}
+				assert.Contains(t, string(out), `"body":"Hi `+name+`,`)
+				assert.Contains(t, string(out), fmt.Sprintf(`"title":"Order #%d has shipped!"`, i))
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// orderShippedContent is the seed's order_shipped content (render_test.go's
+// orderShipped, which is in the external test package).
+var orderShippedContent = json.RawMessage(`{"title":"Order #{{trigger.order_id}} has shipped!","body":"Hi {{customer.first_name}}, track {{trigger.product_name}} at {{trigger.tracking_url}}"}`)

@@ -37,6 +37,8 @@ type Renderer struct {
 	// plans caches compiled content (content.go), planBytes the size of its keys.
 	plans     map[string]*plan
 	planBytes int
+	// scratch is kept for the next rendering, or nil.
+	scratch *scratch
 }
 
 type cached struct {
@@ -182,23 +184,22 @@ func (r *Renderer) CachedTemplates() int {
 	return len(r.cache)
 }
 
-// renderTo renders one Liquid source into buf, which it resets first,
-// spending budget; a source without markup is written unparsed. A panic in
-// Liquid (a filter's) is an error. After an error buf holds part of the
-// output or none.
-func (r *Renderer) renderTo(buf *bytes.Buffer, src string, b liquid.Bindings, budget *expressions.Budget) (err error) {
+// render renders src, compiled to tpl or to the error err (tpl and err nil
+// for a source without markup, written unparsed), into buf, which it resets
+// first, spending budget. A panic in Liquid (a filter's) is an error. After
+// an error buf holds part of the output or none.
+func render(buf *bytes.Buffer, src string, tpl *liquid.Template, err error, b liquid.Bindings, budget *expressions.Budget) (rerr error) {
 	buf.Reset()
-	if !strings.Contains(src, "{") {
+	if tpl == nil && err == nil {
 		buf.WriteString(src)
 		return nil
 	}
-	tpl, err := r.Compile(src)
 	if err != nil {
 		return err
 	}
 	defer func() {
 		if p := recover(); p != nil {
-			err = panicError(p)
+			rerr = panicError(p)
 		}
 	}()
 	if serr := tpl.FRenderBudget(buf, b, budget); serr != nil {
@@ -207,14 +208,49 @@ func (r *Renderer) renderTo(buf *bytes.Buffer, src string, b liquid.Bindings, bu
 	return nil
 }
 
-func bindings(customer, trigger map[string]any) liquid.Bindings {
+// scratch is what a rendering of content works with besides its output. A
+// Renderer keeps one for the next rendering (concurrent ones make their
+// own): Liquid only reads the bindings map (a rendering that sets a
+// variable sets it in a copy), and nothing keeps the buffer or the budget.
+type scratch struct {
+	bindings liquid.Bindings
+	buf      bytes.Buffer
+	budget   expressions.Budget
+}
+
+// maxScratchBuffer is the largest buffer a Renderer keeps for the next rendering.
+const maxScratchBuffer = 16 << 10
+
+// takeScratch returns a scratch for a rendering with the data customer and
+// trigger (an empty map for nil) and a fresh budget of d.
+func (r *Renderer) takeScratch(customer, trigger map[string]any, d time.Duration) *scratch {
+	r.mu.Lock()
+	s := r.scratch
+	r.scratch = nil
+	r.mu.Unlock()
+	if s == nil {
+		s = &scratch{bindings: make(liquid.Bindings, 2)}
+	}
 	if customer == nil {
 		customer = map[string]any{}
 	}
 	if trigger == nil {
 		trigger = map[string]any{}
 	}
-	return liquid.Bindings{"customer": customer, "trigger": trigger}
+	s.bindings["customer"], s.bindings["trigger"] = customer, trigger
+	s.budget = budget(d)
+	return s
+}
+
+// putScratch keeps s for the next rendering, without the data.
+func (r *Renderer) putScratch(s *scratch) {
+	s.bindings["customer"], s.bindings["trigger"] = nil, nil
+	if s.buf.Cap() > maxScratchBuffer {
+		s.buf = bytes.Buffer{}
+	}
+	r.mu.Lock()
+	r.scratch = s
+	r.mu.Unlock()
 }
 
 // Content renders every string value of the JSON object content and returns the
@@ -224,28 +260,28 @@ func bindings(customer, trigger map[string]any) liquid.Bindings {
 // together spend one render budget (budget.go): past it, the *Error's reason
 // is "render budget exceeded: more than …".
 func (r *Renderer) Content(content json.RawMessage, customer, trigger map[string]any) (json.RawMessage, error) {
-	return r.content(content, customer, trigger, budget(r.renderTime))
+	return r.content(content, customer, trigger)
 }
 
-func (r *Renderer) content(content json.RawMessage, customer, trigger map[string]any, budget *expressions.Budget) (json.RawMessage, error) {
+func (r *Renderer) content(content json.RawMessage, customer, trigger map[string]any) (json.RawMessage, error) {
 	p, err := r.plan(content)
 	if err != nil {
 		return nil, err
 	}
-	b := bindings(customer, trigger)
+	s := r.takeScratch(customer, trigger, r.renderTime)
+	defer r.putScratch(s)
 	out := make([]byte, 0, p.size+64*len(p.holes))
-	var buf bytes.Buffer
 	for _, h := range p.holes {
 		out = append(out, h.before...)
-		if err := r.renderTo(&buf, h.src, b, budget); err != nil {
+		if err := render(&s.buf, h.src, h.tpl, h.err, s.bindings, &s.budget); err != nil {
 			return nil, liquidError(h.path, err)
 		}
 		if h.url {
-			if s := buf.String(); !SafeURL(s) {
-				return nil, unsafeURL(h.path, s)
+			if u := s.buf.String(); !SafeURL(u) {
+				return nil, unsafeURL(h.path, u)
 			}
 		}
-		out = appendJSONString(out, buf.Bytes())
+		out = appendJSONString(out, s.buf.Bytes())
 	}
 	return append(out, p.tail...), nil
 }
