@@ -129,6 +129,15 @@ func (b *planBuilder) value(v any, path string) {
 	}
 }
 
+// jsonSafe are the ASCII bytes a JSON string holds as they are: not the
+// control characters, '"', '\\', nor '<', '>' and '&' (escaped for HTML).
+var jsonSafe = func() (safe [utf8.RuneSelf]bool) {
+	for c := range safe {
+		safe[c] = c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
+	}
+	return safe
+}()
+
 // appendJSONString appends s to dst as json.Marshal writes a string: quoted,
 // with <, > and & escaped, invalid UTF-8 as \ufffd, U+2028 and U+2029 escaped
 // (encoding/json's appendString with escapeHTML).
@@ -138,7 +147,7 @@ func appendJSONString(dst []byte, s []byte) []byte {
 	start := 0
 	for i := 0; i < len(s); {
 		if c := s[i]; c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+			if jsonSafe[c] {
 				i++
 				continue
 			}

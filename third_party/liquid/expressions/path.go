@@ -1,5 +1,7 @@
 package expressions
 
+import "github.com/osteele/liquid/values"
+
 // (Roost addition.) A variable and its properties, {{ customer.first_name }},
 // is most of what message templates evaluate. Upstream evaluates it as any
 // expression: a values.Value for the variable, one for each property (each
@@ -17,7 +19,18 @@ type pathExpression struct {
 // Evaluate evaluates e in ctx, without values.Value when every name is a
 // variable or key of JSON data.
 func (e *pathExpression) Evaluate(ctx Context) (any, error) {
-	v := ctx.Get(e.names[0])
+	var v any
+	if c, ok := ctx.(*context); ok {
+		// c.Get without values.ToLiquid's interface assertion (slow in
+		// WebAssembly) for the types that are not drops.
+		switch v = c.bindings[e.names[0]]; v.(type) {
+		case nil, string, bool, int, int64, float64, map[string]any, []any:
+		default:
+			v = values.ToLiquid(v)
+		}
+	} else {
+		v = ctx.Get(e.names[0])
+	}
 	for _, name := range e.names[1:] {
 		m, ok := v.(map[string]any)
 		if !ok {

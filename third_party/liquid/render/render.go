@@ -128,6 +128,10 @@ func (n *TrimNode) render(w *trimWriter, _ nodeContext) Error {
 // (Roost: into a *trimWriter, so that strings are written without
 // io.WriteString's type assertion.)
 func writeObject(w *trimWriter, value any) error {
+	if s, ok := value.(string); ok { // Roost: no ToLiquid's interface assertion
+		_, err := w.WriteString(s)
+		return err
+	}
 	value = values.ToLiquid(value)
 	if value == nil {
 		return nil
