@@ -58,7 +58,7 @@ func (r *Renderer) renderTo(buf *bytes.Buffer, src string, b liquid.Bindings, bu
 		return nil
 	}
 	tpl, err := r.Compile(src)
-	return render(buf, src, tpl, err, b, budget)
+	return render(buf, src, tpl, err, b, budget, nil)
 }
 
 // contentCases are contents whose rendering Content must give as the oracle

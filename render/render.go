@@ -187,8 +187,9 @@ func (r *Renderer) CachedTemplates() int {
 // render renders src, compiled to tpl or to the error err (tpl and err nil
 // for a source without markup, written unparsed), into buf, which it resets
 // first, spending budget. A panic in Liquid (a filter's) is an error. After
-// an error buf holds part of the output or none.
-func render(buf *bytes.Buffer, src string, tpl *liquid.Template, err error, b liquid.Bindings, budget *expressions.Budget) (rerr error) {
+// an error buf holds part of the output or none. state is the rendering's
+// memory (nil: its own).
+func render(buf *bytes.Buffer, src string, tpl *liquid.Template, err error, b liquid.Bindings, budget *expressions.Budget, state *liquid.RenderState) (rerr error) {
 	buf.Reset()
 	if tpl == nil && err == nil {
 		buf.WriteString(src)
@@ -202,7 +203,7 @@ func render(buf *bytes.Buffer, src string, tpl *liquid.Template, err error, b li
 			rerr = panicError(p)
 		}
 	}()
-	if serr := tpl.FRenderBudget(buf, b, budget); serr != nil {
+	if serr := tpl.FRenderState(buf, b, budget, state); serr != nil {
 		return serr
 	}
 	return nil
@@ -211,11 +212,13 @@ func render(buf *bytes.Buffer, src string, tpl *liquid.Template, err error, b li
 // scratch is what a rendering of content works with besides its output. A
 // Renderer keeps one for the next rendering (concurrent ones make their
 // own): Liquid only reads the bindings map (a rendering that sets a
-// variable sets it in a copy), and nothing keeps the buffer or the budget.
+// variable sets it in a copy), and nothing keeps the buffer, the budget or
+// the rendering's state.
 type scratch struct {
 	bindings liquid.Bindings
 	buf      bytes.Buffer
 	budget   expressions.Budget
+	state    liquid.RenderState
 }
 
 // maxScratchBuffer is the largest buffer a Renderer keeps for the next rendering.
@@ -273,7 +276,7 @@ func (r *Renderer) content(content json.RawMessage, customer, trigger map[string
 	out := make([]byte, 0, p.size+64*len(p.holes))
 	for _, h := range p.holes {
 		out = append(out, h.before...)
-		if err := render(&s.buf, h.src, h.tpl, h.err, s.bindings, &s.budget); err != nil {
+		if err := render(&s.buf, h.src, h.tpl, h.err, s.bindings, &s.budget, &s.state); err != nil {
 			return nil, liquidError(h.path, err)
 		}
 		if h.url {

@@ -1,6 +1,7 @@
 package liquid
 
 import (
+	"bytes"
 	"testing"
 
 	"github.com/osteele/liquid/render"
@@ -36,5 +37,25 @@ func TestRenderingNeverChangesTheBindings(t *testing.T) {
 			require.Equal(t, tc.out, out, tc.src)
 			require.Equal(t, Bindings{"a": 1, "m": map[string]any{"k": "v"}}, bindings, tc.src)
 		}
+	}
+}
+
+func TestRenderStateIsReused(t *testing.T) {
+	engine := NewEngine()
+	var state RenderState
+	for _, tc := range []struct{ src, out string }{
+		{`{% assign a = 2 %}{{ a }} {{- b }}`, "2"},
+		{`{{ a }}{% capture b %}x{% endcapture %}`, "1"},
+		{`[{{ b }}] {{- a -}} `, "[]1"},
+		{`{% for i in (1..2) %} {{- i -}} {% endfor %}{{ i }}`, "12"},
+		{`{{ a }}`, "1"},
+	} {
+		bindings := Bindings{"a": 1}
+		tpl, err := engine.ParseString(tc.src)
+		require.NoError(t, err)
+		var buf bytes.Buffer
+		require.NoError(t, tpl.FRenderState(&buf, bindings, nil, &state))
+		require.Equal(t, tc.out, buf.String(), tc.src)
+		require.Equal(t, Bindings{"a": 1}, bindings)
 	}
 }

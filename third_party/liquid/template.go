@@ -63,6 +63,19 @@ func (t *Template) FRenderBudget(w io.Writer, vars Bindings, b *expressions.Budg
 	return nil
 }
 
+// A RenderState is the memory of a rendering, which a caller that renders
+// one template after another can keep for the next (Roost addition).
+type RenderState = render.State
+
+// FRenderState is FRenderBudget in the memory of s (nil: its own), which no
+// other rendering may be using (Roost addition).
+func (t *Template) FRenderState(w io.Writer, vars Bindings, b *expressions.Budget, s *RenderState) SourceError {
+	if err := render.RenderState(t.root, w, vars, *t.cfg, b, s); err != nil {
+		return err
+	}
+	return nil
+}
+
 // FRender executes the template with the specified variable bindings and renders it into w.
 func (t *Template) FRender(w io.Writer, vars Bindings) SourceError {
 	err := render.Render(t.root, w, vars, *t.cfg)

@@ -130,7 +130,7 @@ func (c rendererContext) ExpandTagArg() (string, error) {
 			return "", err
 		}
 		buf := new(bytes.Buffer)
-		err = RenderBudget(root, buf, c.ctx.bindings(), c.ctx.config, c.ctx.budget)
+		err = RenderBudget(root, buf, c.ctx.bindings(), *c.ctx.config, c.ctx.budget)
 		if err != nil {
 			return "", err
 		}
@@ -176,7 +176,7 @@ func (c rendererContext) RenderFile(filename string, b map[string]any) (string, 
 		bindings[k] = v
 	}
 	buf := new(bytes.Buffer)
-	if err := RenderBudget(root, buf, bindings, c.ctx.config, c.ctx.budget); err != nil {
+	if err := RenderBudget(root, buf, bindings, *c.ctx.config, c.ctx.budget); err != nil {
 		return "", err
 	}
 	return buf.String(), nil

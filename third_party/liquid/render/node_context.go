@@ -9,8 +9,8 @@ import (
 // This type has a clumsy name so that render.Context, in the public API, can
 // have a clean name that doesn't stutter.
 type nodeContext struct {
-	scope  *scope // Roost: upstream held the bindings map itself
-	config Config
+	scope  *scope              // Roost: upstream held the bindings map itself
+	config *Config             // Roost: upstream held a copy (nodeContext is passed by value)
 	budget *expressions.Budget // Roost addition; nil is no limit
 }
 
@@ -29,13 +29,14 @@ type scope struct {
 
 // A rendering is what RenderBudget allocates, at once (Roost addition).
 type rendering struct {
-	tw    trimWriter
-	scope scope
+	tw     trimWriter
+	scope  scope
+	config Config
 }
 
 // newNodeContext creates a new evaluation context, whose variables are
 // those of scope until it sets one.
-func newNodeContext(s *scope, vars map[string]any, c Config, b *expressions.Budget) nodeContext {
+func newNodeContext(s *scope, vars map[string]any, c *Config, b *expressions.Budget) nodeContext {
 	s.vars = vars
 	s.expr = s.storage.Init(vars, c.Config.Config, b)
 	return nodeContext{s, c, b}
