@@ -70,7 +70,10 @@ type RenderState = render.State
 // FRenderState is FRenderBudget in the memory of s (nil: its own), which no
 // other rendering may be using (Roost addition).
 func (t *Template) FRenderState(w io.Writer, vars Bindings, b *expressions.Budget, s *RenderState) SourceError {
-	if err := render.RenderState(t.root, w, vars, *t.cfg, b, s); err != nil {
+	if s == nil {
+		s = &RenderState{}
+	}
+	if err := render.RenderState(t.root, w, vars, t.cfg, b, s); err != nil {
 		return err
 	}
 	return nil

@@ -29,15 +29,16 @@ type scope struct {
 
 // A rendering is what RenderBudget allocates, at once (Roost addition).
 type rendering struct {
-	tw     trimWriter
-	scope  scope
+	tw    trimWriter
+	scope scope
+	// config is RenderBudget's copy of its configuration.
 	config Config
 }
 
 // newNodeContext creates a new evaluation context, whose variables are
 // those of scope until it sets one.
 func newNodeContext(s *scope, vars map[string]any, c *Config, b *expressions.Budget) nodeContext {
-	s.vars = vars
+	s.vars, s.owned = vars, false
 	s.expr = s.storage.Init(vars, c.Config.Config, b)
 	return nodeContext{s, c, b}
 }

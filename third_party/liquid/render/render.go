@@ -23,26 +23,24 @@ func Render(node Node, w io.Writer, vars map[string]any, c Config) Error {
 // stops with an error that wraps an *expressions.LimitError when b runs out
 // (Roost addition).
 func RenderBudget(node Node, w io.Writer, vars map[string]any, c Config, b *expressions.Budget) Error {
-	return RenderState(node, w, vars, c, b, nil)
+	s := &State{}
+	s.r.config = c
+	return RenderState(node, w, vars, &s.r.config, b, s)
 }
 
 // A State is the memory of a rendering, which a caller that renders one
 // template after another can keep for the next (Roost addition).
 type State struct{ r rendering }
 
-// RenderState is RenderBudget in the memory of s (nil: its own), which no
-// other rendering may be using (Roost addition).
-func RenderState(node Node, w io.Writer, vars map[string]any, c Config, b *expressions.Budget, s *State) Error {
-	if s == nil {
-		s = &State{}
-	} else {
-		s.r = rendering{}
-	}
+// RenderState is RenderBudget with the configuration c, in the memory of
+// s, which no other rendering may be using (Roost addition). Every field
+// the rendering uses is set one by one: zeroing s would be a bulk write
+// barrier, slow in WebAssembly, whose GC marks for long.
+func RenderState(node Node, w io.Writer, vars map[string]any, c *Config, b *expressions.Budget, s *State) Error {
 	r := &s.r
-	r.config = c
 	tw := &r.tw
 	tw.init(w, b)
-	if err := node.render(tw, newNodeContext(&r.scope, vars, &r.config, b)); err != nil {
+	if err := node.render(tw, newNodeContext(&r.scope, vars, c, b)); err != nil {
 		return err
 	}
 	if _, err := tw.Flush(); err != nil {

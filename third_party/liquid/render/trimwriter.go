@@ -32,9 +32,11 @@ func newTrimWriter(w io.Writer, b *expressions.Budget) *trimWriter {
 	return tw
 }
 
-// init makes tw write to w and spend b.
+// init makes tw, new or used, write to w and spend b.
 func (tw *trimWriter) init(w io.Writer, b *expressions.Budget) {
-	tw.w, tw.budget = w, b
+	tw.w, tw.budget, tw.trim = w, b, false
+	tw.buf.Reset()
+	tw.out, tw.pending = nil, 0
 	if out, ok := w.(*bytes.Buffer); ok {
 		tw.out, tw.pending = out, out.Len()
 	}
