@@ -140,50 +140,51 @@ var jsonSafe = func() (safe [utf8.RuneSelf]bool) {
 
 // appendJSONString appends s to dst as json.Marshal writes a string: quoted,
 // with <, > and & escaped, invalid UTF-8 as \ufffd, U+2028 and U+2029 escaped
-// (encoding/json's appendString with escapeHTML).
+// (encoding/json's appendString with escapeHTML). Every escape is appended
+// at one place, which keeps the code small.
 func appendJSONString(dst []byte, s []byte) []byte {
 	const hex = "0123456789abcdef"
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); {
-		if c := s[i]; c < utf8.RuneSelf {
-			if jsonSafe[c] {
-				i++
-				continue
-			}
-			dst = append(dst, s[start:i]...)
+		c := s[i]
+		if c < utf8.RuneSelf && jsonSafe[c] {
+			i++
+			continue
+		}
+		size := 1
+		esc := [6]byte{'\\', 'u', '0', '0', hex[c>>4], hex[c&0xF]}
+		n := 6 // bytes of esc to write
+		if c < utf8.RuneSelf {
 			switch c {
 			case '\\', '"':
-				dst = append(dst, '\\', c)
+				esc[1], n = c, 2
 			case '\b':
-				dst = append(dst, '\\', 'b')
+				esc[1], n = 'b', 2
 			case '\f':
-				dst = append(dst, '\\', 'f')
+				esc[1], n = 'f', 2
 			case '\n':
-				dst = append(dst, '\\', 'n')
+				esc[1], n = 'n', 2
 			case '\r':
-				dst = append(dst, '\\', 'r')
+				esc[1], n = 'r', 2
 			case '\t':
-				dst = append(dst, '\\', 't')
-			default:
-				dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xF])
+				esc[1], n = 't', 2
 			}
-			i++
-			start = i
-			continue
+		} else {
+			var r rune
+			r, size = utf8.DecodeRune(s[i:])
+			switch {
+			case r == utf8.RuneError && size == 1:
+				esc[2], esc[3], esc[4], esc[5] = 'f', 'f', 'f', 'd'
+			case r == '\u2028' || r == '\u2029':
+				esc[2], esc[3], esc[4], esc[5] = '2', '0', '2', hex[r&0xF]
+			default:
+				i += size
+				continue
+			}
 		}
-		c, size := utf8.DecodeRune(s[i:])
-		switch {
-		case c == utf8.RuneError && size == 1:
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, `\ufffd`...)
-		case c == '\u2028' || c == '\u2029':
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, '\\', 'u', '2', '0', '2', hex[c&0xF])
-		default:
-			i += size
-			continue
-		}
+		dst = append(dst, s[start:i]...)
+		dst = append(dst, esc[:n]...)
 		i += size
 		start = i
 	}

@@ -23,9 +23,7 @@ func (e *pathExpression) Evaluate(ctx Context) (any, error) {
 	if c, ok := ctx.(*context); ok {
 		// c.Get without values.ToLiquid's interface assertion (slow in
 		// WebAssembly) for the types that are not drops.
-		switch v = c.bindings[e.names[0]]; v.(type) {
-		case nil, string, bool, int, int64, float64, map[string]any, []any:
-		default:
+		if v = c.bindings[e.names[0]]; !isJSON(v) {
 			v = values.ToLiquid(v)
 		}
 	} else {
@@ -40,12 +38,20 @@ func (e *pathExpression) Evaluate(ctx Context) (any, error) {
 			v = len(m)
 		} // else v is nil, as upstream's value of a missing key
 	}
-	switch v.(type) {
-	case nil, string, bool, int, int64, float64, map[string]any, []any:
-		// values.ValueOf(v).Interface() is v
+	if isJSON(v) { // values.ValueOf(v).Interface() is v
 		return v, nil
 	}
 	return e.expression.Evaluate(ctx)
+}
+
+// isJSON reports whether v is nil or of a type of JSON data (or an int): not
+// a drop, and values.ValueOf(v).Interface() is v.
+func isJSON(v any) bool {
+	switch v.(type) {
+	case nil, string, bool, int, int64, float64, map[string]any, []any:
+		return true
+	}
+	return false
 }
 
 // sizeProperty is the property a map answers with its length when it has
@@ -53,27 +59,16 @@ func (e *pathExpression) Evaluate(ctx Context) (any, error) {
 const sizeProperty = "size"
 
 // pathOf returns the names of source when it is a variable followed by
-// properties (a.b.c), read by the lexer as the parser does, or nil.
+// properties (a.b.c), read by the lexer as the parser does, or nil. The
+// parser has read source: the lexer does not panic.
 func pathOf(source string) (names []string) {
-	defer func() {
-		if recover() != nil {
-			names = nil
-		}
-	}()
 	lex := newLexer([]byte(source + ";"))
 	var sym yySymType
-	if lex.Lex(&sym) != IDENTIFIER {
-		return nil
-	}
-	names = append(names, sym.name)
 	for {
-		switch lex.Lex(&sym) {
-		case PROPERTY:
+		switch tok := lex.Lex(&sym); {
+		case tok == IDENTIFIER && names == nil, tok == PROPERTY && names != nil:
 			names = append(names, sym.name)
-		case ';':
-			if lex.Lex(&sym) != 0 {
-				return nil
-			}
+		case tok == ';' && names != nil && lex.Lex(&sym) == 0:
 			return names
 		default:
 			return nil
