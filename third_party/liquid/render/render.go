@@ -101,8 +101,8 @@ func (n *ObjectNode) render(w *trimWriter, ctx nodeContext) Error {
 	if value == nil && ctx.config.StrictVariables {
 		return wrapRenderError(errors.New("undefined variable"), n)
 	}
-	if err := wrapRenderError(writeObject(w, value), n); err != nil {
-		return err
+	if err := writeObject(w, value); err != nil { // Roost: wrapRenderError(nil) is nil, and a call
+		return wrapRenderError(err, n)
 	}
 	return nil
 }
@@ -125,8 +125,10 @@ func (n *TagNode) render(w *trimWriter, ctx nodeContext) Error {
 }
 
 func (n *TextNode) render(w *trimWriter, _ nodeContext) Error {
-	_, err := w.WriteString(n.Source) // Roost: no io.WriteString's type assertion
-	return wrapRenderError(err, n)
+	if _, err := w.WriteString(n.Source); err != nil { // Roost: no io.WriteString's type assertion
+		return wrapRenderError(err, n) // (nor a call that wraps no error)
+	}
+	return nil
 }
 
 func (n *TrimNode) render(w *trimWriter, _ nodeContext) Error {
