@@ -177,7 +177,7 @@ func FuzzAppendJSONString(f *testing.F) {
 func TestScratchKeepsNothingOfARendering(t *testing.T) {
 	r := New()
 	ada := map[string]any{"name": "Ada"}
-	out, err := r.Content(json.RawMessage(`{"a":"{% assign x = customer.name %}{{x}}","b":"{{ customer.name | append: '` + strings.Repeat("y", 2*maxScratchBuffer) + `' | size }}"}`), ada, nil)
+	out, err := r.Content(json.RawMessage(`{"a":"{% assign x = customer.name %}{{x}}","b":"{{ customer.name | append: '`+strings.Repeat("y", 2*maxScratchBuffer)+`' | size }}"}`), ada, nil)
 	require.NoError(t, err)
 	assert.JSONEq(t, fmt.Sprintf(`{"a":"Ada","b":"%d"}`, 3+2*maxScratchBuffer), string(out))
 	require.NotNil(t, r.scratch)
