@@ -177,9 +177,10 @@ func FuzzAppendJSONString(f *testing.F) {
 func TestScratchKeepsNothingOfARendering(t *testing.T) {
 	r := New()
 	ada := map[string]any{"name": "Ada"}
-	out, err := r.Content(json.RawMessage(`{"a":"{% assign x = customer.name %}{{x}}","b":"{{ customer.name | append: '`+strings.Repeat("y", 2*maxScratchBuffer)+`' | size }}"}`), ada, nil)
+	long := strings.Repeat("y", 2*maxScratchBuffer)
+	out, err := r.Content(json.RawMessage(`{"a":"{% assign x = customer.name %}{{x}}","b":"{{ customer.name | append: '`+long+`' }}"}`), ada, nil)
 	require.NoError(t, err)
-	assert.JSONEq(t, fmt.Sprintf(`{"a":"Ada","b":"%d"}`, 3+2*maxScratchBuffer), string(out))
+	assert.JSONEq(t, `{"a":"Ada","b":"Ada`+long+`"}`, string(out))
 	require.NotNil(t, r.scratch)
 	assert.Equal(t, liquid.Bindings{"customer": nil, "trigger": nil}, r.scratch.bindings, "no data is kept")
 	assert.LessOrEqual(t, r.scratch.buf.Cap(), maxScratchBuffer)
