@@ -48,7 +48,7 @@ func (r *Renderer) CheckContent(content json.RawMessage) error {
 // the *Error of a rendering that runs over the render budget (or its
 // MaxRenderTime), or nil. Other errors depend on data and are not reported.
 func (r *Renderer) trial(content json.RawMessage) error {
-	_, err := r.content(content, nil, nil, budget(r.renderTime))
+	_, err := r.content(content, nil, nil)
 	if e, ok := err.(*Error); ok && e.OverBudget() {
 		return e
 	}

@@ -34,6 +34,11 @@ type Renderer struct {
 
 	mu    sync.Mutex
 	cache map[string]cached
+	// plans caches compiled content (content.go), planBytes the size of its keys.
+	plans     map[string]*plan
+	planBytes int
+	// scratch is kept for the next rendering, or nil.
+	scratch *scratch
 }
 
 type cached struct {
@@ -51,7 +56,7 @@ func New() *Renderer {
 	engine.RegisterTag("include", func(lrender.Context) (string, error) {
 		return "", errors.New(errInclude)
 	})
-	return &Renderer{engine: engine, renderTime: MaxRenderTime, cache: map[string]cached{}}
+	return &Renderer{engine: engine, renderTime: MaxRenderTime, cache: map[string]cached{}, plans: map[string]*plan{}}
 }
 
 // errInclude is the error of the include tag.
@@ -179,36 +184,76 @@ func (r *Renderer) CachedTemplates() int {
 	return len(r.cache)
 }
 
-// source renders one Liquid source, spending budget; a source without
-// markup is returned unparsed. A panic in Liquid (a filter's) is an error.
-func (r *Renderer) source(src string, b liquid.Bindings, budget *expressions.Budget) (out string, err error) {
-	if !strings.Contains(src, "{") {
-		return src, nil
+// render renders src, compiled to tpl or to the error err (tpl and err nil
+// for a source without markup, written unparsed), into buf, which it resets
+// first, spending budget. A panic in Liquid (a filter's) is an error. After
+// an error buf holds part of the output or none. state is the rendering's
+// memory (nil: its own).
+func render(buf *bytes.Buffer, src string, tpl *liquid.Template, err error, b liquid.Bindings, budget *expressions.Budget, state *liquid.RenderState) (rerr error) {
+	buf.Reset()
+	if tpl == nil && err == nil {
+		buf.WriteString(src)
+		return nil
 	}
-	tpl, err := r.Compile(src)
 	if err != nil {
-		return "", err
+		return err
 	}
 	defer func() {
 		if p := recover(); p != nil {
-			out, err = "", panicError(p)
+			rerr = panicError(p)
 		}
 	}()
-	bs, serr := tpl.RenderBudget(b, budget)
-	if serr != nil {
-		return "", serr
+	if serr := tpl.FRenderState(buf, b, budget, state); serr != nil {
+		return serr
 	}
-	return string(bs), nil
+	return nil
 }
 
-func bindings(customer, trigger map[string]any) liquid.Bindings {
+// scratch is what a rendering of content works with besides its output. A
+// Renderer keeps one for the next rendering (concurrent ones make their
+// own): Liquid only reads the bindings map (a rendering that sets a
+// variable sets it in a copy), and nothing keeps the buffer, the budget or
+// the rendering's state.
+type scratch struct {
+	bindings liquid.Bindings
+	buf      bytes.Buffer
+	budget   expressions.Budget
+	state    liquid.RenderState
+}
+
+// maxScratchBuffer is the largest buffer a Renderer keeps for the next rendering.
+const maxScratchBuffer = 16 << 10
+
+// takeScratch returns a scratch for a rendering with the data customer and
+// trigger (an empty map for nil) and a fresh budget of d.
+func (r *Renderer) takeScratch(customer, trigger map[string]any, d time.Duration) *scratch {
+	r.mu.Lock()
+	s := r.scratch
+	r.scratch = nil
+	r.mu.Unlock()
+	if s == nil {
+		s = &scratch{bindings: make(liquid.Bindings, 2)}
+	}
 	if customer == nil {
 		customer = map[string]any{}
 	}
 	if trigger == nil {
 		trigger = map[string]any{}
 	}
-	return liquid.Bindings{"customer": customer, "trigger": trigger}
+	s.bindings["customer"], s.bindings["trigger"] = customer, trigger
+	s.budget = budget(d)
+	return s
+}
+
+// putScratch keeps s for the next rendering, without the data.
+func (r *Renderer) putScratch(s *scratch) {
+	s.bindings["customer"], s.bindings["trigger"] = nil, nil
+	if s.buf.Cap() > maxScratchBuffer {
+		s.buf = bytes.Buffer{}
+	}
+	r.mu.Lock()
+	r.scratch = s
+	r.mu.Unlock()
 }
 
 // Content renders every string value of the JSON object content and returns the
@@ -218,29 +263,30 @@ func bindings(customer, trigger map[string]any) liquid.Bindings {
 // together spend one render budget (budget.go): past it, the *Error's reason
 // is "render budget exceeded: more than …".
 func (r *Renderer) Content(content json.RawMessage, customer, trigger map[string]any) (json.RawMessage, error) {
-	return r.content(content, customer, trigger, budget(r.renderTime))
+	return r.content(content, customer, trigger)
 }
 
-func (r *Renderer) content(content json.RawMessage, customer, trigger map[string]any, budget *expressions.Budget) (json.RawMessage, error) {
-	doc, err := decodeObject(content)
+func (r *Renderer) content(content json.RawMessage, customer, trigger map[string]any) (json.RawMessage, error) {
+	p, err := r.plan(content)
 	if err != nil {
 		return nil, err
 	}
-	b := bindings(customer, trigger)
-	out, err := walk(doc, "", func(path, src string) (string, error) {
-		s, err := r.source(src, b, budget)
-		if err != nil {
-			return "", liquidError(path, err)
+	s := r.takeScratch(customer, trigger, r.renderTime)
+	defer r.putScratch(s)
+	out := make([]byte, 0, p.size+64*len(p.holes))
+	for _, h := range p.holes {
+		out = append(out, h.before...)
+		if err := render(&s.buf, h.src, h.tpl, h.err, s.bindings, &s.budget, &s.state); err != nil {
+			return nil, liquidError(h.path, err)
 		}
-		if isURLField(path) && !SafeURL(s) {
-			return "", unsafeURL(path, s)
+		if h.url {
+			if u := s.buf.String(); !SafeURL(u) {
+				return nil, unsafeURL(h.path, u)
+			}
 		}
-		return s, nil
-	})
-	if err != nil {
-		return nil, err
+		out = appendJSONString(out, s.buf.Bytes())
 	}
-	return json.Marshal(out)
+	return append(out, p.tail...), nil
 }
 
 // decodeObject decodes content, which must be a JSON object, keeping numbers

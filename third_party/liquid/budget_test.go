@@ -77,6 +77,33 @@ func TestRenderBudgetDeadline(t *testing.T) {
 	requireLimit(t, err, "its time")
 }
 
+func TestRenderBudgetTimeout(t *testing.T) {
+	// A small rendering never reads the clock.
+	b := &expressions.Budget{Timeout: time.Nanosecond}
+	out, err := renderBudget(t, strings.Repeat(`{{ n }}`, 15), b)
+	require.NoError(t, err)
+	require.Equal(t, strings.Repeat("100000000", 15), out)
+	require.True(t, b.Deadline.IsZero())
+	// The first check sets the deadline, the next ones check it.
+	start := time.Now()
+	_, err = renderBudget(t, `{% for i in (1..n) %}{% endfor %}`, b)
+	requireLimit(t, err, "its time")
+	require.False(t, b.Deadline.Before(start))
+	require.False(t, b.Deadline.After(time.Now()))
+	b = &expressions.Budget{Timeout: time.Nanosecond}
+	_, err = renderBudget(t, `{{ "a" | upcase }}{{ "a" | upcase }}`, b)
+	requireLimit(t, err, "its time")
+	b = &expressions.Budget{Timeout: time.Minute}
+	before := time.Now()
+	_, err = renderBudget(t, `{{ "a" | upcase }}{% for i in (1..1000) %}{% endfor %}`, b)
+	require.NoError(t, err)
+	require.WithinRange(t, b.Deadline, before.Add(time.Minute), time.Now().Add(time.Minute))
+	// A Deadline is kept: Timeout is only for a zero one.
+	b = &expressions.Budget{Deadline: time.Now().Add(-time.Second), Timeout: time.Hour}
+	_, err = renderBudget(t, `{{ "a" | upcase }}`, b)
+	requireLimit(t, err, "its time")
+}
+
 // Roost: a range's bounds may be JSON numbers (int64, float64, json.Number).
 func TestRangeOfJSONNumbers(t *testing.T) {
 	for _, n := range []any{int64(3), float64(3), json.Number("3")} {

@@ -53,6 +53,32 @@ func (t *Template) RenderBudget(vars Bindings, b *expressions.Budget) ([]byte, S
 	return buf.Bytes(), nil
 }
 
+// FRenderBudget is RenderBudget into w (Roost addition). Into a
+// *bytes.Buffer, the rendering writes straight into it; after an error w
+// may hold part of the output.
+func (t *Template) FRenderBudget(w io.Writer, vars Bindings, b *expressions.Budget) SourceError {
+	if err := render.RenderBudget(t.root, w, vars, *t.cfg, b); err != nil {
+		return err
+	}
+	return nil
+}
+
+// A RenderState is the memory of a rendering, which a caller that renders
+// one template after another can keep for the next (Roost addition).
+type RenderState = render.State
+
+// FRenderState is FRenderBudget in the memory of s (nil: its own), which no
+// other rendering may be using (Roost addition).
+func (t *Template) FRenderState(w io.Writer, vars Bindings, b *expressions.Budget, s *RenderState) SourceError {
+	if s == nil {
+		s = &RenderState{}
+	}
+	if err := render.RenderState(t.root, w, vars, t.cfg, b, s); err != nil {
+		return err
+	}
+	return nil
+}
+
 // FRender executes the template with the specified variable bindings and renders it into w.
 func (t *Template) FRender(w io.Writer, vars Bindings) SourceError {
 	err := render.Render(t.root, w, vars, *t.cfg)

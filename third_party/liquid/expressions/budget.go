@@ -22,6 +22,12 @@ type Budget struct {
 	// Deadline is when rendering stops, checked at every loop iteration and
 	// filter and every 16th node; the zero time is no limit.
 	Deadline time.Time
+	// Timeout, when Deadline is zero, sets Deadline to Timeout after the
+	// first time the budget checks it. A rendering with no loop, no filter
+	// and fewer than 16 nodes then never reads the clock (slow in
+	// WebAssembly); the work before the first check, which is not counted,
+	// is no more than the work between two checks. 0 is no limit.
+	Timeout time.Duration
 
 	iterations, bytes, ticks int
 }
@@ -89,7 +95,13 @@ func (b *Budget) Tick() error {
 }
 
 func (b *Budget) checkTime() error {
-	if !b.Deadline.IsZero() && time.Now().After(b.Deadline) {
+	if b.Deadline.IsZero() {
+		if b.Timeout > 0 {
+			b.Deadline = time.Now().Add(b.Timeout)
+		}
+		return nil
+	}
+	if time.Now().After(b.Deadline) {
 		return &LimitError{"its time"}
 	}
 	return nil

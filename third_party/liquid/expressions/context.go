@@ -51,3 +51,16 @@ func (ctx *context) Get(name string) any {
 func (ctx *context) Set(name string, value any) {
 	ctx.bindings[name] = value
 }
+
+// ContextStorage holds a Context, so that a caller can allocate it within
+// a struct of its own (Roost addition).
+type ContextStorage struct{ c context }
+
+// Init makes s a context as NewBudgetContext makes, and returns it.
+func (s *ContextStorage) Init(vars map[string]any, cfg Config, b *Budget) Context {
+	s.c = context{cfg, vars, b}
+	return &s.c
+}
+
+// SetBindings makes the context of s evaluate over vars.
+func (s *ContextStorage) SetBindings(vars map[string]any) { s.c.bindings = vars }

@@ -31,6 +31,9 @@ func Parse(source string) (expr Expression, err error) {
 	if err != nil {
 		return nil, err
 	}
+	if names := pathOf(source); names != nil {
+		return &pathExpression{expression{p.val}, names}, nil // Roost
+	}
 	return &expression{p.val}, nil
 }
 

@@ -104,7 +104,7 @@ func (c rendererContext) Evaluate(expr expressions.Expression) (out any, err err
 
 // EvaluateString evaluates an expression within the template context.
 func (c rendererContext) EvaluateString(source string) (out any, err error) {
-	return expressions.EvaluateString(source, expressions.NewBudgetContext(c.ctx.bindings, c.ctx.config.Config.Config, c.ctx.budget))
+	return expressions.EvaluateString(source, c.ctx.scope.expr)
 }
 
 // Iterate spends one loop iteration of the rendering's budget.
@@ -114,12 +114,12 @@ func (c rendererContext) Iterate() error {
 
 // Bindings returns the current lexical environment.
 func (c rendererContext) Bindings() map[string]any {
-	return c.ctx.bindings
+	return c.ctx.ownBindings() // Roost: the caller may change it
 }
 
 // Get gets a variable value within an evaluation context.
 func (c rendererContext) Get(name string) any {
-	return c.ctx.bindings[name]
+	return c.ctx.bindings()[name]
 }
 
 func (c rendererContext) ExpandTagArg() (string, error) {
@@ -130,7 +130,7 @@ func (c rendererContext) ExpandTagArg() (string, error) {
 			return "", err
 		}
 		buf := new(bytes.Buffer)
-		err = RenderBudget(root, buf, c.ctx.bindings, c.ctx.config, c.ctx.budget)
+		err = RenderBudget(root, buf, c.ctx.bindings(), *c.ctx.config, c.ctx.budget)
 		if err != nil {
 			return "", err
 		}
@@ -169,14 +169,14 @@ func (c rendererContext) RenderFile(filename string, b map[string]any) (string, 
 		return "", err
 	}
 	bindings := map[string]any{}
-	for k, v := range c.ctx.bindings {
+	for k, v := range c.ctx.bindings() {
 		bindings[k] = v
 	}
 	for k, v := range b {
 		bindings[k] = v
 	}
 	buf := new(bytes.Buffer)
-	if err := RenderBudget(root, buf, bindings, c.ctx.config, c.ctx.budget); err != nil {
+	if err := RenderBudget(root, buf, bindings, *c.ctx.config, c.ctx.budget); err != nil {
 		return "", err
 	}
 	return buf.String(), nil
@@ -193,7 +193,7 @@ func (c rendererContext) InnerString() (string, error) {
 
 // Set sets a variable value from an evaluation context.
 func (c rendererContext) Set(name string, value any) {
-	c.ctx.bindings[name] = value
+	c.ctx.ownBindings()[name] = value
 }
 
 func (c rendererContext) SourceFile() string {

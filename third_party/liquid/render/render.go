@@ -23,8 +23,24 @@ func Render(node Node, w io.Writer, vars map[string]any, c Config) Error {
 // stops with an error that wraps an *expressions.LimitError when b runs out
 // (Roost addition).
 func RenderBudget(node Node, w io.Writer, vars map[string]any, c Config, b *expressions.Budget) Error {
-	tw := trimWriter{w: w, budget: b}
-	if err := node.render(&tw, newNodeContext(vars, c, b)); err != nil {
+	s := &State{}
+	s.r.config = c
+	return RenderState(node, w, vars, &s.r.config, b, s)
+}
+
+// A State is the memory of a rendering, which a caller that renders one
+// template after another can keep for the next (Roost addition).
+type State struct{ r rendering }
+
+// RenderState is RenderBudget with the configuration c, in the memory of
+// s, which no other rendering may be using (Roost addition). Every field
+// the rendering uses is set one by one: zeroing s would be a bulk write
+// barrier, slow in WebAssembly, whose GC marks for long.
+func RenderState(node Node, w io.Writer, vars map[string]any, c *Config, b *expressions.Budget, s *State) Error {
+	r := &s.r
+	tw := &r.tw
+	tw.init(w, b)
+	if err := node.render(tw, newNodeContext(&r.scope, vars, c, b)); err != nil {
 		return err
 	}
 	if _, err := tw.Flush(); err != nil {
@@ -37,7 +53,7 @@ func RenderBudget(node Node, w io.Writer, vars map[string]any, c Config, b *expr
 func (c nodeContext) RenderSequence(w io.Writer, seq []Node) Error {
 	tw, ok := w.(*trimWriter)
 	if !ok {
-		tw = &trimWriter{w: w, budget: c.budget}
+		tw = newTrimWriter(w, c.budget)
 	}
 	for _, n := range seq {
 		if err := c.budget.Tick(); err != nil {
@@ -69,7 +85,7 @@ func (n *BlockNode) render(w *trimWriter, ctx nodeContext) Error {
 
 func (n *RawNode) render(w *trimWriter, ctx nodeContext) Error {
 	for _, s := range n.slices {
-		_, err := io.WriteString(w, s)
+		_, err := w.WriteString(s) // Roost: no io.WriteString's type assertion
 		if err != nil {
 			return wrapRenderError(err, n)
 		}
@@ -85,8 +101,8 @@ func (n *ObjectNode) render(w *trimWriter, ctx nodeContext) Error {
 	if value == nil && ctx.config.StrictVariables {
 		return wrapRenderError(errors.New("undefined variable"), n)
 	}
-	if err := wrapRenderError(writeObject(w, value), n); err != nil {
-		return err
+	if err := writeObject(w, value); err != nil { // Roost: wrapRenderError(nil) is nil, and a call
+		return wrapRenderError(err, n)
 	}
 	return nil
 }
@@ -109,8 +125,10 @@ func (n *TagNode) render(w *trimWriter, ctx nodeContext) Error {
 }
 
 func (n *TextNode) render(w *trimWriter, _ nodeContext) Error {
-	_, err := io.WriteString(w, n.Source)
-	return wrapRenderError(err, n)
+	if _, err := w.WriteString(n.Source); err != nil { // Roost: no io.WriteString's type assertion
+		return wrapRenderError(err, n) // (nor a call that wraps no error)
+	}
+	return nil
 }
 
 func (n *TrimNode) render(w *trimWriter, _ nodeContext) Error {
@@ -123,12 +141,21 @@ func (n *TrimNode) render(w *trimWriter, _ nodeContext) Error {
 }
 
 // writeObject writes a value used in an object node
-func writeObject(w io.Writer, value any) error {
+// (Roost: into a *trimWriter, so that strings are written without
+// io.WriteString's type assertion.)
+func writeObject(w *trimWriter, value any) error {
+	if s, ok := value.(string); ok { // Roost: no ToLiquid's interface assertion
+		_, err := w.WriteString(s)
+		return err
+	}
 	value = values.ToLiquid(value)
 	if value == nil {
 		return nil
 	}
 	switch value := value.(type) {
+	case string: // Roost: as fmt.Sprint writes it, without fmt
+		_, err := w.WriteString(value)
+		return err
 	case time.Time:
 		_, err := io.WriteString(w, value.Format("2006-01-02 15:04:05 -0700"))
 		return err

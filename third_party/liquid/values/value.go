@@ -211,6 +211,18 @@ func (mv mapValue) IndexValue(iv Value) Value {
 }
 
 func (mv mapValue) PropertyValue(iv Value) Value {
+	// Roost: JSON data's maps, without reflect (MapIndex allocates).
+	if m, ok := mv.value.(map[string]any); ok {
+		if k, ok := iv.Interface().(string); ok {
+			if v, ok := m[k]; ok {
+				return ValueOf(v)
+			}
+			if k == sizeKey {
+				return ValueOf(len(m))
+			}
+			return nilValue
+		}
+	}
 	mr := reflect.ValueOf(mv.Interface())
 	ir := reflect.ValueOf(iv.Interface())
 	if !ir.IsValid() {
