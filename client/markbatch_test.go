@@ -254,7 +254,7 @@ func TestMarkBatchReachesTheOtherTabsAtOnce(t *testing.T) {
 // The shim splits a longer list into ops of client.MaxMarkBatch ids, so
 // markAllOpened() of a longer inbox is not refused.
 func TestShimSplitsMarksAtTheBatchLimit(t *testing.T) {
-	shim, err := os.ReadFile("../js/roost.js")
+	shim, err := os.ReadFile("../js/roost-page.js")
 	require.NoError(t, err)
 	assert.Contains(t, string(shim), fmt.Sprintf("deliveryIds: ids.slice(i, i += %d)", client.MaxMarkBatch))
 }
