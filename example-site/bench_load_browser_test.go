@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -73,11 +74,14 @@ func TestBenchLoadEvent(t *testing.T) {
 	for _, v := range variants {
 		s.addPage("/small/"+v.name+"/", strings.Replace(smallPage, "{{roost}}", v.tag, 1))
 	}
-	browser := browsertest.NewBrowser(t)
+	// the browser without the minute NewBrowser gives a test: these loads take longer
+	browser := context.WithoutCancel(browsertest.NewBrowser(t))
 	load := func(t *testing.T, name string) float64 {
 		// a new browser context: its own empty cache, storage and connections
 		ctx, cancel := chromedp.NewContext(browser, chromedp.WithNewBrowserContext())
 		defer cancel()
+		ctx, cancelLoad := context.WithTimeout(ctx, 30*time.Second)
+		defer cancelLoad()
 		require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(s.URL+"/small/"+name+"/")))
 		got, err := chromedp.Run(ctx, chromedp.Poll[float64](`performance.getEntriesByType("navigation")[0].loadEventEnd > 0 &&
 			performance.getEntriesByType("navigation")[0].loadEventStart`, chromedp.WithPollingTimeout(30*time.Second)))
