@@ -1,17 +1,33 @@
 package sqlite
 
 import (
+	"bytes"
+	"cmp"
 	"context"
+	"database/sql"
+	"errors"
 
 	"github.com/roostmsg/roost/server"
 	"github.com/roostmsg/roost/server/internal/storecols"
 )
 
 // RememberModule stores m as the newest runtime module and forgets all but
-// the server.ModulesKept newest.
+// the server.ModulesKept newest; when m is the newest already, it writes
+// nothing (a restart of the same build).
 func (db *DB) RememberModule(ctx context.Context, m *server.Module) error {
 	now := db.Now()
+	var kept int64 // the newest's remembered_at, when it is m already
 	err := db.update(ctx, func(ctx context.Context, tx *txn) error {
+		var version string
+		var sum []byte
+		switch err := tx.QueryRowContext(ctx, `SELECT version, sha256, remembered_at FROM runtime_modules ORDER BY seq DESC LIMIT 1`).
+			Scan(&version, &sum, &kept); {
+		case err == nil && version == m.Version && bytes.Equal(sum, m.SHA256[:]):
+			return nil // a restart of the same build writes nothing
+		case err != nil && !errors.Is(err, sql.ErrNoRows):
+			return err
+		}
+		kept = 0
 		if _, err := tx.ExecContext(ctx, `INSERT INTO runtime_modules (version, sha256, brotli, seq, remembered_at)
 			VALUES (?, ?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM runtime_modules), ?)
 			ON CONFLICT (version) DO UPDATE SET sha256 = excluded.sha256, brotli = excluded.brotli,
@@ -24,7 +40,7 @@ func (db *DB) RememberModule(ctx context.Context, m *server.Module) error {
 		return err
 	})
 	if err == nil {
-		m.RememberedAt = storecols.FromMillis(storecols.Millis(now))
+		m.RememberedAt = storecols.FromMillis(cmp.Or(kept, storecols.Millis(now)))
 	}
 	return err
 }

@@ -37,7 +37,8 @@ func versions(ms []*server.Module) []string {
 }
 
 // testModules checks server.ModuleStore: what is remembered comes back
-// whole, newest first; remembering a version again makes it the newest;
+// whole, newest first; remembering a version again makes it the newest,
+// and the newest again writes nothing;
 // only server.ModulesKept are kept; they survive a reopen.
 func testModules(t *testing.T, h Harness) {
 	e := open(t, h)
@@ -70,6 +71,17 @@ func testModules(t *testing.T, h Harness) {
 	require.NoError(t, err)
 	require.Equal(t, []string{"v1", "v2"}, versions(got), "a version remembered again is the newest, once")
 	assert.Equal(t, []byte("br:one again"), got[0].Brotli)
+
+	// A restart of the same build (the newest module again) writes nothing:
+	// it keeps the time it was first remembered.
+	e.clock.Add(time.Minute)
+	restarted := testModule("v1", "one again")
+	require.NoError(t, ms.RememberModule(e.ctx, restarted))
+	got, err = ms.ListModules(e.ctx)
+	require.NoError(t, err)
+	require.Equal(t, []string{"v1", "v2"}, versions(got))
+	assert.True(t, restarted.RememberedAt.Equal(got[0].RememberedAt), "RememberedAt is the stored one: %v", restarted.RememberedAt)
+	assert.True(t, got[0].RememberedAt.Before(e.clock.Now().Add(-30*time.Second)), "not rewritten: %v", got[0].RememberedAt)
 
 	var want []string
 	for i := 3; i <= server.ModulesKept+3; i++ {
