@@ -20,7 +20,8 @@
 // request's Accept-Encoding takes it, with Vary: Accept-Encoding and the
 // file's own Content-Type. A URL whose ?v= is the build's version is cached
 // for a year (immutable); roost.js, whose URL pages name, for 5 minutes
-// (tagFileCache); anything else is revalidated on every use. Anything that is not a runtime file is 404.
+// (tagFileCache); anything else is revalidated on every use. Anything that
+// is not a runtime file is 404.
 package assets
 
 import (
@@ -122,7 +123,7 @@ func New(fsys fs.FS, opts Options) (http.Handler, error) {
 	if fsys == nil {
 		return nil, errors.New("assets: no files")
 	}
-	if _, err := fs.Stat(fsys, "roost.js"); err != nil {
+	if _, err := fs.Stat(fsys, tagFile); err != nil {
 		return nil, fmt.Errorf("assets: not a built runtime (%w): run `make runtime`", err)
 	}
 	h := &handler{fsys: fsys, ancestors: opts.FrameAncestors, worker: workerPolicy, logger: opts.Logger, deltas: opts.Deltas}
@@ -150,8 +151,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.serveFrame(w, r)
 		return
 	}
-	ctype, ok := runtimeFiles[name]
-	if !ok {
+	if _, ok := runtimeFiles[name]; !ok {
 		http.NotFound(w, r)
 		return
 	}
@@ -170,22 +170,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	hd := w.Header()
-	if v := r.URL.Query().Get("v"); v != "" && v == h.version() {
-		hd.Set("Cache-Control", "public, max-age=31536000, immutable")
-	} else if name == tagFile {
-		hd.Set("Cache-Control", tagFileCache)
-	} else {
-		hd.Set("Cache-Control", "no-cache")
-	}
-	if name == workerFile {
-		hd.Set("Content-Security-Policy", h.worker)
-	}
-	hd.Set("Content-Type", ctype)
-	hd.Add("Vary", "Accept-Encoding")
-	if name == moduleFile {
-		h.dictionaryHeaders(w, r, h.version())
-	}
-	hd.Set("X-Content-Type-Options", "nosniff")
+	h.fileHeaders(w, r, name, h.version())
 	if coding != "" {
 		hd.Set("Content-Encoding", coding)
 		// ServeContent leaves the length out once an encoding is set (it
@@ -203,6 +188,29 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	http.ServeContent(w, r, name, info.ModTime(), content)
+}
+
+// fileHeaders sets the headers of every answer for the runtime file name
+// of the build version, whatever its encoding: its caching, Content-Type,
+// Vary, nosniff, and the worker's policy or the module's dictionary.
+func (h *handler) fileHeaders(w http.ResponseWriter, r *http.Request, name, version string) {
+	hd := w.Header()
+	if v := r.URL.Query().Get("v"); v != "" && v == version {
+		hd.Set("Cache-Control", "public, max-age=31536000, immutable")
+	} else if name == tagFile {
+		hd.Set("Cache-Control", tagFileCache)
+	} else {
+		hd.Set("Cache-Control", "no-cache")
+	}
+	if name == workerFile {
+		hd.Set("Content-Security-Policy", h.worker)
+	}
+	hd.Set("Content-Type", runtimeFiles[name])
+	hd.Add("Vary", "Accept-Encoding")
+	if name == moduleFile {
+		h.dictionaryHeaders(w, r, version)
+	}
+	hd.Set("X-Content-Type-Options", "nosniff")
 }
 
 // open opens name's copy in the first encoding accept takes that has one,

@@ -209,16 +209,8 @@ func (h *handler) serveModule(w http.ResponseWriter, r *http.Request) bool {
 	if dl == nil {
 		return false
 	}
+	h.fileHeaders(w, r, moduleFile, version)
 	hd := w.Header()
-	if v := r.URL.Query().Get("v"); v != "" && v == version {
-		hd.Set("Cache-Control", "public, max-age=31536000, immutable")
-	} else {
-		hd.Set("Cache-Control", "no-cache")
-	}
-	hd.Set("Content-Type", runtimeFiles[moduleFile])
-	hd.Add("Vary", "Accept-Encoding")
-	h.dictionaryHeaders(w, r, version)
-	hd.Set("X-Content-Type-Options", "nosniff")
 	hd.Set("Content-Encoding", dczCoding)
 	hd.Set("ETag", dl.etag)
 	hd.Set("Content-Length", strconv.Itoa(len(dl.body)))
