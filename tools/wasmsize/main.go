@@ -55,13 +55,13 @@ func main() {
 		flag.PrintDefaults()
 	}
 	flag.Parse()
-	if err := run(*file, flag.Arg(0), splitFlags(*buildFlags), *n, *quality, *asJSON, *funcsOf, *packIt, os.Stdout); err != nil {
+	if err := run(*file, flag.Arg(0), *buildFlags, *n, *quality, *asJSON, *funcsOf, *packIt, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "wasmsize:", err)
 		os.Exit(1)
 	}
 }
 
-func run(file, pkg string, buildFlags []string, n, quality int, asJSON bool, funcsOf string, packIt bool, out io.Writer) error {
+func run(file, pkg, buildFlags string, n, quality int, asJSON bool, funcsOf string, packIt bool, out io.Writer) error {
 	if file == "" {
 		if pkg == "" {
 			pkg = "./wasm"
@@ -72,9 +72,9 @@ func run(file, pkg string, buildFlags []string, n, quality int, asJSON bool, fun
 		}
 		defer os.RemoveAll(dir)
 		file = filepath.Join(dir, "module.wasm")
-		args := append([]string{"build", "-trimpath", "-ldflags=-w"}, buildFlags...)
-		cmd := exec.Command("go", append(args, "-o", file, pkg)...)
-		cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
+		cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-w", "-o", file, pkg)
+		// GOFLAGS reads the flags' quoting as make does
+		cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm", "GOFLAGS="+strings.TrimSpace(os.Getenv("GOFLAGS")+" "+buildFlags))
 		cmd.Stderr = os.Stderr
 		if err := cmd.Run(); err != nil {
 			return fmt.Errorf("go build %s: %w", pkg, err)
@@ -114,38 +114,6 @@ func run(file, pkg string, buildFlags []string, n, quality int, asJSON bool, fun
 	}
 	r.print(out, n)
 	return nil
-}
-
-// splitFlags splits s at spaces outside single or double quotes, and drops
-// the quotes, as a shell does with RUNTIME_GCFLAGS.
-func splitFlags(s string) []string {
-	var out []string
-	var cur strings.Builder
-	var quote rune
-	word := false
-	for _, c := range s {
-		switch {
-		case quote != 0 && c == quote:
-			quote = 0
-		case quote != 0:
-			cur.WriteRune(c)
-		case c == '\'' || c == '"':
-			quote, word = c, true
-		case c == ' ' || c == '\t' || c == '\n':
-			if word {
-				out = append(out, cur.String())
-				cur.Reset()
-				word = false
-			}
-		default:
-			cur.WriteRune(c)
-			word = true
-		}
-	}
-	if word {
-		out = append(out, cur.String())
-	}
-	return out
 }
 
 // Report is what wasmsize prints.

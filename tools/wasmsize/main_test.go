@@ -2,8 +2,6 @@ package main
 
 import (
 	"testing"
-
-	"github.com/stretchr/testify/assert"
 )
 
 func TestPackageOf(t *testing.T) {
@@ -27,10 +25,4 @@ func TestPackageOf(t *testing.T) {
 			t.Errorf("packageOf(%q) = %q, want %q", sym, got, want)
 		}
 	}
-}
-
-func TestSplitFlags(t *testing.T) {
-	assert.Equal(t, []string{"-gcflags=all=-l", "-gcflags=runtime=-l -B"}, splitFlags(`-gcflags=all=-l '-gcflags=runtime=-l -B'`))
-	assert.Equal(t, []string{"-a", "b c", "", "d"}, splitFlags(` -a  "b c" '' d `))
-	assert.Empty(t, splitFlags("  "))
 }
