@@ -9,14 +9,18 @@
  */
 (function () {
   "use strict";
-  // The tag's file hands over its script element, the directory and build
-  // version of the runtime's files, and the calls it kept.
-  var handoff = (window.analytics && window.analytics._roost) ||
-    { script: document.currentScript, version: "", queued: Array.isArray(window.analytics) ? window.analytics : [], calls: [] };
+  // The tag's file (roost.js) hands over its script element, the directory
+  // and build version of the runtime's files, and the calls it kept.
+  var analytics = window.analytics;
+  var handoff = analytics && analytics._roost;
+  if (!handoff) {
+    console.error("roost: roost-page.js is loaded by roost.js: name roost.js in the page's script tag");
+    return;
+  }
   if (handoff.loaded) return;
   handoff.loaded = true;
   var script = handoff.script;
-  var base = handoff.base || (script ? script.src.replace(/[^/]*([?#].*)?$/, "") : "/roost/");
+  var base = handoff.base;
   var version = handoff.version;
   var versioned = function (name) { return base + name + (version ? "?v=" + version : ""); };
   var origin = new URL(base, location.href).origin;
@@ -26,11 +30,6 @@
   };
   // frame mode: this page may not start a worker of the files' origin
   var framed = origin !== location.origin && config.endpoint === origin;
-
-  var queued = window.analytics;
-  var analytics = queued && !Array.isArray(queued) && typeof queued === "object" ? queued : {};
-  window.analytics = analytics;
-  analytics._roost = handoff;
 
   // ---- transport to the runtime -------------------------------------------
   // port: the worker's, or in frame mode a MessageChannel to the frame.
